@@ -1,0 +1,385 @@
+/**
+ * Scoring as a pure function: (framework, answers) → every indicator's score, status and reasons,
+ * subtotals, base, bonus, penalty, total and grade. The chat, the score query, the reminders and the
+ * report all read this one result.
+ *
+ * @example const result = scoreEvaluation(loadBuiltinFramework('nanjing-2021'), answers)
+ */
+import { Big, dec, formatNumber, formatScore, sum, toNumber } from '../decimal';
+import { evaluateFormula, renderFormula } from '../framework/formula';
+import type { Framework, Indicator, LoadedMetric } from '../framework/load';
+import type { GradeBand, Rule } from '../framework/schema';
+import { scoringText as T } from '../locale/zh-CN';
+import type { Answers, KeyTask } from './answers';
+import { formatQuantity, normaliseAnswer, scoreRule, type Quantity } from './rules';
+import type {
+  AdjustmentScore,
+  Deduction,
+  IndicatorScore,
+  Inconsistency,
+  MetricValue,
+  MissingInput,
+  ScoreResult,
+} from './types';
+
+/** The default rule of a key task without one: a yes/no judgement in the reports' words. */
+export function defaultKeyTaskRule(name: string): Rule {
+  return {
+    kind: 'judgement',
+    question: T.defaultKeyTask.question(name),
+    yes: T.defaultKeyTask.yes(name),
+    no: T.defaultKeyTask.no(name),
+  };
+}
+
+/** The indicators a slot's key tasks become (codes default to the slot code + position, e.g. C11). */
+export function keyTaskIndicators(slot: Indicator, tasks: KeyTask[]): Indicator[] {
+  return tasks.map((t, i) => ({
+    code: t.code ?? `${slot.code}${i + 1}`,
+    name: t.name,
+    level: slot.level + 1,
+    points: t.points,
+    description: t.description ?? '',
+    criteria: t.criteria ?? '',
+    rule: t.rule ?? defaultKeyTaskRule(t.name),
+    children: [],
+    parent: slot.code,
+    required: false,
+    keyTask: true,
+  }));
+}
+
+/** The indicator tree of one evaluation: the framework's, with the key tasks filled into their slots. */
+export function instantiate(framework: Framework, answers: Answers): Indicator[] {
+  const fill = (ind: Indicator): Indicator => {
+    if (ind.keyTasks) return { ...ind, children: keyTaskIndicators(ind, answers.keyTasks?.[ind.code] ?? []) };
+    if (!ind.children.length) return ind;
+    return { ...ind, children: ind.children.map(fill) };
+  };
+  return framework.indicators.map(fill);
+}
+
+/** Resolves every metric: computed from facts, entered directly, or both (and then compared). */
+export function resolveMetrics(
+  framework: Framework,
+  answers: Answers,
+): { values: Map<string, { big: Big; mv: MetricValue }>; missing: Map<string, string[]>; inconsistencies: Inconsistency[] } {
+  const facts = answers.facts ?? {};
+  const direct = answers.metrics ?? {};
+  const values = new Map<string, { big: Big; mv: MetricValue }>();
+  const missing = new Map<string, string[]>();
+  const inconsistencies: Inconsistency[] = [];
+  const lookup = (name: string): Big | undefined => {
+    const f = facts[name];
+    if (f !== undefined) return dec(f);
+    return values.get(name)?.big;
+  };
+  const labelOf = (name: string) => framework.factByKey.get(name)?.label ?? framework.metricByKey.get(name)?.label ?? name;
+  const valueText = (name: string) => {
+    const v = lookup(name);
+    return v === undefined ? labelOf(name) : formatNumber(v, 4, true);
+  };
+
+  for (const key of framework.metricOrder) {
+    const m = framework.metricByKey.get(key)!;
+    const ast = displayAst(m);
+    let computed: Big | undefined;
+    let via: string[] = [];
+    if (m.ast) {
+      const r = evaluateFormula(m.ast, lookup);
+      if (r instanceof Big) computed = r.round(m.decimals, Big.roundHalfUp);
+      else if ('missing' in r) via = r.missing;
+    }
+    const d = m.directAllowed ? direct[key] : undefined;
+    const base = { key, label: m.label, unit: m.unit };
+    const withFormula = (mv: MetricValue): MetricValue =>
+      ast ? { ...mv, formulaText: renderFormula(ast, labelOf), workings: renderFormula(ast, valueText) } : mv;
+    if (computed !== undefined && d !== undefined) {
+      const dr = dec(d).round(m.decimals, Big.roundHalfUp);
+      const choice = answers.metricChoice?.[key];
+      if (!dr.eq(computed)) {
+        inconsistencies.push({
+          kind: 'metric_conflict',
+          key,
+          resolved: choice !== undefined,
+          message: T.metricConflict(
+            m.label,
+            formatQuantity(m, dr),
+            formatQuantity(m, computed),
+            renderFormula(ast!, valueText),
+          ),
+        });
+      }
+      const useDirect = choice === 'direct';
+      const big = useDirect ? dr : computed;
+      values.set(key, {
+        big,
+        mv: withFormula({ ...base, value: big.toNumber(), source: useDirect ? 'direct' : 'computed', computed: computed.toNumber(), direct: dr.toNumber() }),
+      });
+    } else if (computed !== undefined) {
+      values.set(key, { big: computed, mv: withFormula({ ...base, value: computed.toNumber(), source: 'computed', computed: computed.toNumber() }) });
+    } else if (d !== undefined) {
+      const dr = dec(d).round(m.decimals, Big.roundHalfUp);
+      values.set(key, { big: dr, mv: { ...base, value: dr.toNumber(), source: 'direct', direct: dr.toNumber() } });
+    } else {
+      // What to ask for: the facts still missing (through other metrics too).
+      const facts: string[] = [];
+      for (const name of via) {
+        if (framework.factByKey.has(name)) facts.push(name);
+        else for (const f of missing.get(name) ?? []) if (!facts.includes(f)) facts.push(f);
+      }
+      missing.set(key, facts);
+    }
+  }
+
+  for (const c of framework.checks) {
+    const l = evaluateFormula(c.leftAst, lookup);
+    const r = evaluateFormula(c.rightAst, lookup);
+    if (l instanceof Big && r instanceof Big && l.minus(r).abs().gt(dec(c.tolerance))) {
+      inconsistencies.push({
+        kind: 'check_failed',
+        key: c.key,
+        resolved: false,
+        message: T.checkFailed(
+          c.label,
+          renderFormula(c.leftAst, labelOf),
+          formatNumber(l, 2),
+          renderFormula(c.rightAst, labelOf),
+          formatNumber(r, 2),
+          formatNumber(l.minus(r).abs(), 2),
+        ),
+      });
+    }
+  }
+  return { values, missing, inconsistencies };
+}
+
+/** A percentage formula "x / y * 100" reads as "x ÷ y" next to a "%" value. */
+function displayAst(m: LoadedMetric) {
+  const a = m.ast;
+  if (a && m.unit === '%' && a.type === 'bin' && a.op === '*' && a.right.type === 'num' && a.right.value.eq(100)) return a.left;
+  return a;
+}
+
+/** The grade for a total. */
+export function gradeFor(grades: GradeBand[], total: number | Big): string {
+  const t = dec(total);
+  for (const g of grades) {
+    if (g.gt !== undefined && !t.gt(dec(g.gt))) continue;
+    if (g.gte !== undefined && !t.gte(dec(g.gte))) continue;
+    if (g.lt !== undefined && !t.lt(dec(g.lt))) continue;
+    if (g.lte !== undefined && !t.lte(dec(g.lte))) continue;
+    return g.grade;
+  }
+  return grades[grades.length - 1]!.grade;
+}
+
+function scoreBonus(framework: Framework, answers: Answers): AdjustmentScore {
+  const section = framework.bonus;
+  if (!section) return { name: '', score: 0, reasons: [] };
+  const awards = answers.bonus ?? [];
+  const items = new Map(section.items.map((i) => [i.key, i]));
+  // Same work: only the highest award counts (unless the table is cumulative).
+  const best = new Map<string, { points: number; label: string; work?: string; others: string[] }>();
+  const reasons: string[] = [];
+  awards.forEach((a, i) => {
+    const item = items.get(a.item) ?? section.items.find((x) => x.label === a.item);
+    if (!item) return;
+    const key = section.cumulative || !a.work ? `#${i}` : a.work;
+    const prev = best.get(key);
+    if (!prev) best.set(key, { points: item.points, label: item.label, ...(a.work ? { work: a.work } : {}), others: [] });
+    else if (item.points > prev.points) best.set(key, { points: item.points, label: item.label, ...(a.work ? { work: a.work } : {}), others: [...prev.others, prev.label] });
+    else prev.others.push(item.label);
+  });
+  for (const b of best.values()) {
+    reasons.push(T.bonusAward(b.label, formatScore(b.points), b.work));
+    for (const o of b.others) reasons.push(T.bonusSameWork(b.work!, o));
+  }
+  const raw = sum([...best.values()].map((b) => b.points));
+  let score = raw;
+  if (raw.gt(dec(section.cap))) {
+    score = dec(section.cap);
+    reasons.push(T.bonusCapped(formatScore(raw), formatScore(section.cap)));
+  }
+  return { name: section.name, score: toNumber(score), cap: section.cap, reasons };
+}
+
+function scorePenalty(framework: Framework, answers: Answers): AdjustmentScore {
+  const section = framework.penalty;
+  if (!section) return { name: '', score: 0, reasons: [] };
+  const ps = answers.penalties ?? [];
+  const reasons = ps.map((p) => T.penalty(p.reason, formatScore(p.points)));
+  const raw = sum(ps.map((p) => p.points));
+  let score = raw;
+  if (section.cap !== undefined && raw.gt(dec(section.cap))) {
+    score = dec(section.cap);
+    reasons.push(T.penaltyCapped(formatScore(raw), formatScore(section.cap)));
+  }
+  return { name: section.name, score: toNumber(score), ...(section.cap !== undefined ? { cap: section.cap } : {}), reasons };
+}
+
+/**
+ * Scores an evaluation. Pure: the same framework and answers always give the same result.
+ * Answers should have passed `validateAnswers`; unknown keys are ignored here.
+ */
+export function scoreEvaluation(framework: Framework, answers: Answers): ScoreResult {
+  const { values, missing: metricMissing, inconsistencies } = resolveMetrics(framework, answers);
+  const unresolved = new Set(inconsistencies.filter((i) => i.kind === 'metric_conflict' && !i.resolved).map((i) => i.key));
+  const facts = answers.facts ?? {};
+  const judgements = answers.judgements ?? {};
+  const na = answers.notApplicable ?? {};
+
+  const quantity = (key: string): Quantity | MissingInput[] => {
+    const m = framework.metricByKey.get(key);
+    if (m) {
+      if (unresolved.has(key)) return [{ kind: 'confirm', key }];
+      const v = values.get(key);
+      if (v) return { value: v.big, label: m.label, unit: m.unit, decimals: m.decimals };
+      return [{ kind: 'metric', key, via: metricMissing.get(key) ?? [] }];
+    }
+    const f = framework.factByKey.get(key);
+    const fv = facts[key];
+    if (f && fv !== undefined) return { value: dec(fv), label: f.label, unit: f.unit, decimals: 2 };
+    return [{ kind: 'fact', key }];
+  };
+
+  const out: IndicatorScore[] = [];
+  const deductions: Deduction[] = [];
+  let answered = 0;
+  let missingCount = 0;
+  let naCount = 0;
+  let applicable = new Big(0);
+
+  // Returns [score so far, applicable points, status].
+  const walk = (ind: Indicator, parentNA: string | undefined): [Big, Big, IndicatorScore['status']] => {
+    const entry: IndicatorScore = {
+      code: ind.code,
+      name: ind.name,
+      level: ind.level,
+      points: ind.points,
+      score: null,
+      status: 'missing',
+      reasons: [],
+      lost: null,
+      missing: [],
+      children: ind.children.map((c) => c.code),
+      description: ind.description,
+      criteria: ind.criteria,
+      ...(ind.parent ? { parent: ind.parent } : {}),
+      ...(ind.rule ? { rule: ind.rule } : {}),
+      ...(ind.keyTask ? { keyTask: true } : {}),
+      ...(ind.keyTasks ? { slot: true } : {}),
+      ...(ind.note ? { note: ind.note } : {}),
+    };
+    out.push(entry);
+    const naReason = na[ind.code] ?? parentNA;
+    const points = dec(ind.points);
+
+    if (ind.children.length || ind.keyTasks) {
+      if (!ind.children.length) {
+        // An empty key-task slot.
+        if (naReason !== undefined) {
+          entry.status = 'not_applicable';
+          entry.reasons = [T.notApplicable(naReason)];
+          naCount++;
+          return [new Big(0), new Big(0), 'not_applicable'];
+        }
+        entry.missing = [{ kind: 'keyTasks', code: ind.code }];
+        entry.reasons = [T.missing(ind.name)];
+        missingCount++;
+        applicable = applicable.plus(points);
+        return [new Big(0), points, 'missing'];
+      }
+      let s = new Big(0);
+      let ap = new Big(0);
+      let anyMissing = false;
+      let allNA = true;
+      for (const c of ind.children) {
+        const [cs, cap, st] = walk(c, naReason);
+        s = s.plus(cs);
+        ap = ap.plus(cap);
+        if (st === 'missing') anyMissing = true;
+        if (st !== 'not_applicable') allNA = false;
+      }
+      entry.score = toNumber(s);
+      entry.status = allNA ? 'not_applicable' : anyMissing ? 'missing' : 'complete';
+      if (allNA) entry.score = null;
+      if (entry.status === 'complete') entry.lost = toNumber(points.minus(s));
+      if (allNA && naReason !== undefined) entry.reasons = [T.notApplicable(naReason)];
+      return [s, ap, entry.status];
+    }
+
+    if (naReason !== undefined && !ind.required) {
+      entry.status = 'not_applicable';
+      entry.reasons = [T.notApplicable(naReason)];
+      naCount++;
+      return [new Big(0), new Big(0), 'not_applicable'];
+    }
+    const outcome = scoreRule(ind.rule!, {
+      code: ind.code,
+      points,
+      quantity,
+      answer: normaliseAnswer(judgements[ind.code]),
+    });
+    if (outcome.score === undefined) {
+      entry.missing = outcome.missing;
+      entry.reasons = outcome.reasons.length ? outcome.reasons : [T.missing(ind.name)];
+      missingCount++;
+      applicable = applicable.plus(points);
+      return [new Big(0), points, 'missing'];
+    }
+    entry.score = toNumber(outcome.score);
+    entry.status = 'complete';
+    entry.reasons = outcome.reasons;
+    const lost = points.minus(outcome.score);
+    entry.lost = toNumber(lost);
+    if (lost.gt(0)) {
+      // The sentence that explains the loss, with the deduction named.
+      deductions.push({ code: ind.code, name: ind.name, lost: entry.lost, reasons: outcome.reasons.slice(0, -1) });
+    }
+    answered++;
+    applicable = applicable.plus(points);
+    return [outcome.score, points, 'complete'];
+  };
+
+  const roots = instantiate(framework, answers);
+  let baseRaw = new Big(0);
+  for (const r of roots) baseRaw = baseRaw.plus(walk(r, undefined)[0]);
+
+  const basePoints = dec(framework.basePoints);
+  const rebased = naCount > 0 && applicable.gt(0) && !applicable.eq(basePoints);
+  const notes: string[] = [];
+  let base = baseRaw;
+  if (rebased) {
+    base = baseRaw.div(applicable).times(basePoints).round(2, Big.roundHalfUp);
+    notes.push(T.rebased(formatScore(applicable), formatScore(base)));
+  }
+  const bonus = scoreBonus(framework, answers);
+  const penalty = scorePenalty(framework, answers);
+  let total = base.plus(dec(bonus.score)).minus(dec(penalty.score));
+  if (total.lt(0)) total = new Big(0);
+
+  const metrics: Record<string, MetricValue> = {};
+  for (const [k, v] of values) metrics[k] = v.mv;
+
+  return {
+    frameworkId: framework.id,
+    indicators: out,
+    roots: roots.map((r) => r.code),
+    base: toNumber(base),
+    baseRaw: toNumber(baseRaw),
+    applicablePoints: toNumber(applicable),
+    basePoints: framework.basePoints,
+    rebased,
+    bonus,
+    penalty,
+    total: toNumber(total),
+    grade: gradeFor(framework.grades, total),
+    complete: missingCount === 0,
+    counts: { answered, missing: missingCount, notApplicable: naCount, total: answered + missingCount + naCount },
+    metrics,
+    inconsistencies,
+    deductions,
+    notes,
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * One function per rule kind: inputs in, a score with its reasons (or what is missing) out.
+ * Pure; decimal arithmetic throughout.
+ */
+import { Big, dec, formatNumber, formatScore, sum } from '../decimal';
+import type {
+  Band,
+  BandsRule,
+  Bounds,
+  ChecklistRule,
+  GradedRule,
+  JudgementRule,
+  NotExceedingRule,
+  PerViolationRule,
+  ProportionalRule,
+  Rule,
+  StepsRule,
+} from '../framework/schema';
+import { scoringText as T } from '../locale/zh-CN';
+import type { JudgementAnswer } from './answers';
+import type { MissingInput } from './types';
+
+/** A quantity a rule reads (metric or fact), resolved. */
+export interface Quantity {
+  value: Big;
+  label: string;
+  unit: string;
+  decimals: number;
+}
+
+/** What a rule needs from the evaluation. */
+export interface RuleContext {
+  code: string;
+  points: Big;
+  quantity(key: string): Quantity | MissingInput[];
+  answer: NormalisedAnswer | undefined;
+}
+
+/** The judgement answer in object form. */
+export interface NormalisedAnswer {
+  value?: boolean;
+  level?: string;
+  items?: string[];
+  count?: number;
+  score?: number;
+  reason?: string;
+}
+
+/** Turns the shorthands of the answers format into the object form. */
+export function normaliseAnswer(a: JudgementAnswer | undefined): NormalisedAnswer | undefined {
+  if (a === undefined) return undefined;
+  if (typeof a === 'boolean') return { value: a };
+  if (typeof a === 'number') return { count: a };
+  if (Array.isArray(a)) return { items: a };
+  return a;
+}
+
+export interface RuleOutcome {
+  score?: Big;
+  reasons: string[];
+  missing: MissingInput[];
+}
+
+const missingJudgement = (ctx: RuleContext): RuleOutcome => ({ reasons: [], missing: [{ kind: 'judgement', code: ctx.code }] });
+
+/** "85.72%", "992.74万元" */
+export function formatQuantity(q: Pick<Quantity, 'unit' | 'decimals'>, v: Big | number): string {
+  return `${formatNumber(v, q.decimals)}${q.unit}`;
+}
+
+function scored(ctx: RuleContext, score: Big, reasons: string[]): RuleOutcome {
+  const s = score.lt(0) ? new Big(0) : score.gt(ctx.points) ? ctx.points : score;
+  return { score: s, reasons: [...reasons.filter(Boolean), T.got(formatScore(s), formatScore(ctx.points))], missing: [] };
+}
+
+function matches(v: Big, b: Bounds): boolean {
+  if (b.eq !== undefined) return v.eq(dec(b.eq));
+  if (b.gt !== undefined && !v.gt(dec(b.gt))) return false;
+  if (b.gte !== undefined && !v.gte(dec(b.gte))) return false;
+  if (b.lt !== undefined && !v.lt(dec(b.lt))) return false;
+  if (b.lte !== undefined && !v.lte(dec(b.lte))) return false;
+  return true;
+}
+
+/** Describes bounds in words: "低于90%", "在80%（含）至90%之间". */
+export function describeBounds(b: Bounds, fmt: (n: number) => string): string {
+  if (b.eq !== undefined) return T.band.eq(fmt(b.eq));
+  const lo = b.gte ?? b.gt;
+  const hi = b.lte ?? b.lt;
+  if (lo !== undefined && hi !== undefined) return T.band.between(fmt(lo), b.gte !== undefined, fmt(hi), b.lte !== undefined);
+  if (b.gt !== undefined) return T.band.gt(fmt(b.gt));
+  if (b.gte !== undefined) return T.band.gte(fmt(b.gte));
+  if (b.lt !== undefined) return T.band.lt(fmt(b.lt));
+  if (b.lte !== undefined) return T.band.lte(fmt(b.lte));
+  return '';
+}
+
+/** Describes where a value outside every band lies: below the lowest band or above the highest. */
+function describeOutside(v: Big, bands: Bounds[], fmt: (n: number) => string): string {
+  const lows = bands.map((b) => b.eq ?? b.gte ?? b.gt).filter((x): x is number => x !== undefined);
+  const highs = bands.map((b) => b.eq ?? b.lte ?? b.lt).filter((x): x is number => x !== undefined);
+  const min = lows.length ? Math.min(...lows) : undefined;
+  const max = highs.length ? Math.max(...highs) : undefined;
+  if (min !== undefined && v.lte(dec(min))) return v.lt(dec(min)) ? T.band.lt(fmt(min)) : T.band.lte(fmt(min));
+  if (max !== undefined && v.gte(dec(max))) return v.gt(dec(max)) ? T.band.gt(fmt(max)) : T.band.gte(fmt(max));
+  return T.band.outside;
+}
+
+function decide(ctx: RuleContext, lead: string[]): RuleOutcome {
+  const a = ctx.answer;
+  if (a?.score === undefined) return { reasons: [...lead, T.missingDecision], missing: [{ kind: 'decision', code: ctx.code }] };
+  return scored(ctx, dec(a.score), [...lead, T.discretionary(a.reason)]);
+}
+
+function quantityOf(ctx: RuleContext, key: string): Quantity | RuleOutcome {
+  const q = ctx.quantity(key);
+  return Array.isArray(q) ? { reasons: [], missing: q } : q;
+}
+const isOutcome = (x: Quantity | RuleOutcome): x is RuleOutcome => 'missing' in x;
+
+function judgement(rule: JudgementRule, ctx: RuleContext): RuleOutcome {
+  const a = ctx.answer;
+  if (a?.value === undefined) return missingJudgement(ctx);
+  if (a.value) return scored(ctx, ctx.points, [T.judgementYes(rule.yes)]);
+  return scored(ctx, dec(rule.noScore ?? 0), [T.judgementNo(rule.no, a.reason)]);
+}
+
+function bands(rule: BandsRule, ctx: RuleContext): RuleOutcome {
+  const q = quantityOf(ctx, rule.metric);
+  if (isOutcome(q)) return q;
+  const fmt = (n: number) => formatQuantity(q, n);
+  const lead = `${q.label}${fmt(q.value.toNumber())}`;
+  const hit: Band | undefined = rule.bands.find((b) => matches(q.value, b));
+  if (hit) {
+    const { score, ...bounds } = hit;
+    return scored(ctx, dec(score), [`${lead}，${describeBounds(bounds, fmt)}`]);
+  }
+  const where = `${lead}，${describeOutside(q.value, rule.bands, fmt)}`;
+  if (rule.otherwise === 'discretionary') return decide(ctx, [where]);
+  return scored(ctx, dec(rule.otherwise ?? 0), [where]);
+}
+
+/** The boundary value of the full-score side of a steps rule. */
+function fullEdge(rule: StepsRule): number {
+  const f = rule.full;
+  return (rule.direction === 'higher' ? (f.gte ?? f.gt) : (f.lte ?? f.lt)) as number;
+}
+
+function steps(rule: StepsRule, ctx: RuleContext): RuleOutcome {
+  const q = quantityOf(ctx, rule.metric);
+  if (isOutcome(q)) return q;
+  const fmt = (n: number) => formatQuantity(q, n);
+  const lead = `${q.label}${fmt(q.value.toNumber())}`;
+  if (matches(q.value, rule.full)) return scored(ctx, ctx.points, [`${lead}，${describeBounds(rule.full, fmt)}`]);
+  if (rule.cutoff && matches(q.value, rule.cutoff)) return scored(ctx, new Big(0), [`${lead}，${describeBounds(rule.cutoff, fmt)}`]);
+  const edge = dec(fullEdge(rule));
+  const distance = q.value.minus(edge).abs();
+  const raw = distance.div(dec(rule.step));
+  const partial = rule.partial ?? 'ceil';
+  const n = partial === 'proportional' ? raw : raw.round(0, partial === 'ceil' ? Big.roundUp : Big.roundDown);
+  const lost = n.times(dec(rule.deduct));
+  const shown = lost.gt(ctx.points) ? ctx.points : lost;
+  const side = rule.direction === 'higher' ? T.band.lt(fmt(edge.toNumber())) : T.band.gt(fmt(edge.toNumber()));
+  return scored(ctx, ctx.points.minus(lost), [
+    `${lead}，${side}`,
+    T.stepsDeduct(formatNumber(distance, q.decimals), formatScore(rule.step), formatScore(rule.deduct), formatScore(shown)),
+  ]);
+}
+
+function proportional(rule: ProportionalRule, ctx: RuleContext): RuleOutcome {
+  const q = quantityOf(ctx, rule.metric);
+  if (isOutcome(q)) return q;
+  const fmt = (n: number) => formatQuantity(q, n);
+  const target = dec(rule.target ?? 100);
+  const lead = `${q.label}${fmt(q.value.toNumber())}`;
+  let share: Big;
+  if (rule.direction === 'higher') share = q.value.div(target);
+  else share = q.value.lte(0) ? new Big(1) : target.div(q.value);
+  if (share.gt(1)) share = new Big(1);
+  if (share.lt(0)) share = new Big(0);
+  // Scores carry two decimals, as the reports print them.
+  const score = ctx.points.times(share).round(2, Big.roundHalfUp);
+  return scored(ctx, score, [`${lead}，${T.proportional(fmt(target.toNumber()))}`]);
+}
+
+function checklist(rule: ChecklistRule, ctx: RuleContext): RuleOutcome {
+  const a = ctx.answer;
+  if (a?.items === undefined) return missingJudgement(ctx);
+  const met = rule.items.filter((i) => a.items!.includes(i.key) || a.items!.includes(i.label));
+  const unmet = rule.items.filter((i) => !met.includes(i));
+  const reasons: string[] = [];
+  if (met.length) reasons.push(T.checklistMet(met.map((i) => i.label).join('；')));
+  if (unmet.length) reasons.push(T.checklistUnmet(unmet.map((i) => i.label).join('；')) + (a.reason ? `（${a.reason}）` : ''));
+  return scored(ctx, sum(met.map((i) => i.points)), reasons);
+}
+
+function perViolation(rule: PerViolationRule, ctx: RuleContext): RuleOutcome {
+  const a = ctx.answer;
+  if (a?.count === undefined) return missingJudgement(ctx);
+  const lost = dec(rule.deduct).times(a.count);
+  const reason = T.perViolation(rule.counted, a.count, formatScore(rule.deduct)) + (a.reason ? `（${a.reason}）` : '');
+  return scored(ctx, ctx.points.minus(lost), [reason]);
+}
+
+function graded(rule: GradedRule, ctx: RuleContext): RuleOutcome {
+  const a = ctx.answer;
+  if (a?.level === undefined) return missingJudgement(ctx);
+  const level = rule.levels.find((l) => l.label === a.level);
+  if (!level) return missingJudgement(ctx);
+  const reason = T.graded(level.label, a.reason);
+  if (level.score !== undefined) return scored(ctx, dec(level.score), [reason]);
+  // A share range: the person's score, which validation keeps inside the range.
+  if (a.score === undefined) return { reasons: [reason, T.missingDecision], missing: [{ kind: 'decision', code: ctx.code }] };
+  return scored(ctx, dec(a.score), [reason]);
+}
+
+function notExceeding(rule: NotExceedingRule, ctx: RuleContext): RuleOutcome {
+  const actual = quantityOf(ctx, rule.actual);
+  const limit = quantityOf(ctx, rule.limit);
+  const missing = [...(isOutcome(actual) ? actual.missing : []), ...(isOutcome(limit) ? limit.missing : [])];
+  if (isOutcome(actual) || isOutcome(limit)) return { reasons: [], missing };
+  const a = `${actual.label}${formatQuantity(actual, actual.value)}`;
+  const l = `${limit.label}${formatQuantity(limit, limit.value)}`;
+  if (actual.value.lte(limit.value)) return scored(ctx, ctx.points, [T.notExceeding(a, l)]);
+  const where = T.exceeding(a, l);
+  if (rule.over === 'discretionary') return decide(ctx, [where]);
+  return scored(ctx, dec(rule.over), [where]);
+}
+
+/** Scores one rule. */
+export function scoreRule(rule: Rule, ctx: RuleContext): RuleOutcome {
+  switch (rule.kind) {
+    case 'judgement':
+      return judgement(rule, ctx);
+    case 'bands':
+      return bands(rule, ctx);
+    case 'steps':
+      return steps(rule, ctx);
+    case 'proportional':
+      return proportional(rule, ctx);
+    case 'checklist':
+      return checklist(rule, ctx);
+    case 'per_violation':
+      return perViolation(rule, ctx);
+    case 'graded':
+      return graded(rule, ctx);
+    case 'not_exceeding':
+      return notExceeding(rule, ctx);
+    case 'discretionary':
+      return ctx.answer?.score === undefined ? missingJudgement(ctx) : decide(ctx, []);
+  }
+}
