@@ -1,3 +1,4 @@
+export {};
 /**
  * `npm run bench`: every speed and memory figure the issues ask for, printed (ratios where possible,
  * since the machines are shared and noisy). `npm run bench -- scoring` runs one part.
