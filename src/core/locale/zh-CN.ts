@@ -84,3 +84,19 @@ export const answersText = {
   unknownNarrative: (key: string) => `未知的报告段落「${key}」`,
   unknownChoice: (key: string) => `「${key}」不是需要确认的指标数据`,
 } as const;
+
+/** The score command (`npm run score`). */
+export const scoreCliText = {
+  usage: '用法：npm run score -- --framework <指标体系编号或 .json 文件> --answers <答案文件.json> [--json]',
+  invalidAnswers: (file: string, n: number) => `${file} 有 ${n} 处问题，未计算得分：`,
+  header: ['编码', '指标', '分值', '得分', '说明'] as const,
+  status: { complete: '', missing: '待填', not_applicable: '不适用' } as const,
+  adjustments: (name: string) => name,
+  totalLine: (base: string, bonus: string, penalty: string, total: string, grade: string) =>
+    `基础分 ${base} ＋ 加分 ${bonus} － 减分 ${penalty} ＝ 总分 ${total}，等级：${grade}`,
+  counts: (answered: number, total: number, na: number) => `已填 ${answered}/${total} 项${na ? `（另有 ${na} 项不适用）` : ''}`,
+  incomplete: (n: number) => `尚有 ${n} 项待填写：以上为部分得分，不是最终结果。`,
+  deductions: '扣分情况：',
+  inconsistencies: '数据核对：',
+  metrics: '指标数据：',
+} as const;
