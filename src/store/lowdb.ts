@@ -1,0 +1,234 @@
+/**
+ * The Node store: lowdb JSON files under DATA_DIR.
+ *
+ * Layout (one file per evaluation, so recording an answer rewrites only that evaluation's file, whatever
+ * the number of evaluations stored):
+ * - `evaluations/<id>.json`: one evaluation record;
+ * - `chats.json`: chat id → evaluation id (rewritten only when a chat is bound);
+ * - `drafts.json`: chat drafts (新建自评 in progress) by chat and user;
+ * - `events.log`: claimed event ids with their expiry, one JSON line each (appended; compacted on open);
+ * - `files/<id>` and `files/<id>.json`: a stored file's bytes and its name, type and date.
+ *
+ * Every JSON write goes through lowdb's steno writer, which writes `.<name>.tmp` and renames it over the
+ * file, so a crash leaves either the old or the new file, never half of one. Writes resolve after the
+ * rename (the data is in the OS, which survives the process being killed; there is no fsync, so a power
+ * cut may lose the last writes). Writes to one evaluation are serialised; different evaluations write
+ * concurrently. Recently used evaluations are kept in a small in-memory cache that is only updated after
+ * the file is written.
+ *
+ * @example const store = await openLowdbStore('./data')
+ */
+import { appendFile, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { JSONFile, TextFile } from 'lowdb/node';
+import type { StoreOptions } from './memory';
+import type { ChatDraft, EvaluationRecord, Store, StoredFile } from './port';
+import { assertSafeId, copyRecord, createFileId, createKeyedQueue, draftKey, isSafeId } from './shared';
+
+/** Options of the lowdb store. */
+export interface LowdbStoreOptions extends StoreOptions {
+  /** How many evaluations to keep parsed in memory (default 200). */
+  cacheSize?: number;
+}
+
+type FileMeta = Omit<StoredFile, 'bytes'>;
+
+const CHATS_KEY = '\u0000chats';
+const DRAFTS_KEY = '\u0000drafts';
+const EVENTS_KEY = '\u0000events';
+
+/** Opens (creating when needed) the store under `dataDir`. */
+export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions = {}): Promise<Store> {
+  const now = options.now ?? (() => new Date());
+  const cacheSize = Math.max(1, options.cacheSize ?? 200);
+  const evalDir = join(dataDir, 'evaluations');
+  const fileDir = join(dataDir, 'files');
+  await mkdir(evalDir, { recursive: true });
+  await mkdir(fileDir, { recursive: true });
+
+  const evalPath = (id: string) => join(evalDir, `${id}.json`);
+  const chatsFile = new JSONFile<Record<string, string>>(join(dataDir, 'chats.json'));
+  const draftsFile = new JSONFile<Record<string, ChatDraft>>(join(dataDir, 'drafts.json'));
+  const eventsPath = join(dataDir, 'events.log');
+  const serialise = createKeyedQueue();
+
+  // Evaluation ids known on disk (names only; records are read on demand).
+  const ids = new Set(
+    (await readdir(evalDir))
+      .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
+      .map((n) => n.slice(0, -'.json'.length))
+      .filter(isSafeId),
+  );
+  const cache = new Map<string, EvaluationRecord>();
+  const remember = (rec: EvaluationRecord) => {
+    cache.delete(rec.id);
+    cache.set(rec.id, rec);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+  };
+  const load = async (id: string): Promise<EvaluationRecord | undefined> => {
+    const hit = cache.get(id);
+    if (hit) {
+      remember(hit);
+      return hit;
+    }
+    if (!ids.has(id)) return undefined;
+    const rec = await new JSONFile<EvaluationRecord>(evalPath(id)).read();
+    if (!rec) return undefined;
+    // A write may have landed while we read; the cache then already holds the newer record.
+    const newer = cache.get(id);
+    if (newer && newer.revision >= rec.revision) return newer;
+    remember(rec);
+    return rec;
+  };
+  const writeRecord = async (rec: EvaluationRecord) => {
+    await new JSONFile<EvaluationRecord>(evalPath(rec.id)).write(rec);
+  };
+
+  // Chat bindings; rebuilt from the evaluation files when the index is missing.
+  let chats = await chatsFile.read();
+  if (!chats) {
+    chats = {};
+    for (const id of ids) {
+      const rec = await load(id);
+      for (const c of rec?.chatIds ?? []) chats[c] = id;
+    }
+  }
+  const chatMap = new Map(Object.entries(chats));
+  const saveChats = () => serialise(CHATS_KEY, () => chatsFile.write(Object.fromEntries(chatMap)));
+
+  const draftMap = new Map(Object.entries((await draftsFile.read()) ?? {}));
+  const saveDrafts = () => serialise(DRAFTS_KEY, () => draftsFile.write(Object.fromEntries(draftMap)));
+
+  const events = await loadEvents(eventsPath, now().getTime());
+
+  const store: Store = {
+    async evaluationIdForChat(chatId) {
+      return chatMap.get(chatId);
+    },
+    async getEvaluation(id) {
+      if (!isSafeId(id)) return undefined;
+      const rec = await load(id);
+      return rec && copyRecord(rec);
+    },
+    async listEvaluations() {
+      const recs = await Promise.all([...ids].map((id) => load(id)));
+      return recs.filter((r): r is EvaluationRecord => r !== undefined).map(copyRecord);
+    },
+    async createEvaluation(rec) {
+      assertSafeId(rec.id, 'evaluation id');
+      if (ids.has(rec.id)) throw new Error(`evaluation "${rec.id}" already exists`);
+      const bound = rec.chatIds.find((c) => chatMap.has(c));
+      if (bound !== undefined) throw new Error(`chat "${bound}" already has an evaluation`);
+      // Reserve synchronously so concurrent creations see each other.
+      ids.add(rec.id);
+      for (const c of rec.chatIds) chatMap.set(c, rec.id);
+      const copy = copyRecord(rec);
+      try {
+        await serialise(rec.id, () => writeRecord(copy));
+      } catch (err) {
+        ids.delete(rec.id);
+        for (const c of rec.chatIds) chatMap.delete(c);
+        throw err;
+      }
+      remember(copy);
+      await saveChats();
+    },
+    updateEvaluation(id, mutate) {
+      return serialise(id, async () => {
+        const current = isSafeId(id) ? await load(id) : undefined;
+        if (!current) throw new Error(`evaluation "${id}" not found`);
+        const draft = copyRecord(current);
+        const next = mutate(draft) ?? draft;
+        if (next.id !== id) throw new Error(`updateEvaluation may not change the id ("${id}" → "${next.id}")`);
+        next.revision = current.revision + 1;
+        next.updatedAt = now().toISOString();
+        const stored = next === draft ? draft : copyRecord(next);
+        await writeRecord(stored);
+        remember(stored);
+        return copyRecord(stored);
+      });
+    },
+    async bindChat(chatId, evaluationId) {
+      if (!isSafeId(evaluationId) || !ids.has(evaluationId)) throw new Error(`evaluation "${evaluationId}" not found`);
+      const previous = chatMap.get(chatId);
+      if (previous === evaluationId) return;
+      chatMap.set(chatId, evaluationId);
+      await saveChats();
+      if (previous !== undefined && ids.has(previous)) {
+        await store.updateEvaluation(previous, (r) => {
+          r.chatIds = r.chatIds.filter((c) => c !== chatId);
+        });
+      }
+      await store.updateEvaluation(evaluationId, (r) => {
+        if (!r.chatIds.includes(chatId)) r.chatIds.push(chatId);
+      });
+    },
+    async getChatDraft(chatId, userId) {
+      const d = draftMap.get(draftKey(chatId, userId));
+      return d && copyRecord(d);
+    },
+    async setChatDraft(draft) {
+      const key = draftKey(draft.chatId, draft.userId);
+      if (draft.draft === undefined) {
+        if (!draftMap.delete(key)) return;
+      } else draftMap.set(key, copyRecord(draft as ChatDraft));
+      await saveDrafts();
+    },
+    async putFile(file) {
+      const meta: FileMeta = { id: createFileId(), name: file.name, mime: file.mime, createdAt: now().toISOString() };
+      const bytesPath = join(fileDir, meta.id);
+      await writeFile(`${bytesPath}.tmp`, file.bytes);
+      await rename(`${bytesPath}.tmp`, bytesPath);
+      // The meta file is written last: a file without it does not exist.
+      await new JSONFile<FileMeta>(`${bytesPath}.json`).write(meta);
+      return { ...meta, bytes: new Uint8Array(file.bytes) };
+    },
+    async getFile(id) {
+      if (!isSafeId(id)) return undefined;
+      const meta = await new JSONFile<FileMeta>(join(fileDir, `${id}.json`)).read().catch(() => null);
+      if (!meta) return undefined;
+      const buf = await readFile(join(fileDir, id)).catch(() => undefined);
+      if (!buf) return undefined;
+      return { ...meta, bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
+    },
+    async claimEvent(key, ttlMs) {
+      const t = now().getTime();
+      const expiresAt = events.get(key);
+      if (expiresAt !== undefined && expiresAt > t) return false;
+      const until = t + ttlMs;
+      events.set(key, until);
+      if (events.size > 10_000) for (const [k, e] of events) if (e <= t) events.delete(k);
+      try {
+        await serialise(EVENTS_KEY, () => appendFile(eventsPath, `${JSON.stringify([key, until])}\n`, 'utf8'));
+      } catch (err) {
+        if (events.get(key) === until) events.delete(key);
+        throw err;
+      }
+      return true;
+    },
+  };
+  return store;
+}
+
+/** Reads the claimed events still valid at `nowMs`, and rewrites the log without the expired ones. */
+async function loadEvents(path: string, nowMs: number): Promise<Map<string, number>> {
+  const events = new Map<string, number>();
+  const text = await new TextFile(path).read();
+  if (!text) return events;
+  let lines = 0;
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    lines++;
+    try {
+      const [key, until] = JSON.parse(line) as [unknown, unknown];
+      if (typeof key === 'string' && typeof until === 'number' && until > nowMs) events.set(key, Math.max(until, events.get(key) ?? 0));
+    } catch {
+      // A line cut short by a crash: that claim never resolved, so dropping it is right.
+    }
+  }
+  if (lines > events.size) {
+    const body = [...events].map((e) => JSON.stringify(e)).join('\n');
+    await new TextFile(path).write(body ? `${body}\n` : '');
+  }
+  return events;
+}

@@ -1,0 +1,107 @@
+/**
+ * The in-memory store: the port's reference behaviour, used by unit tests. Records are copied in and
+ * out, so a caller can never change stored state without going through the store.
+ *
+ * @example const store = createMemoryStore(); await store.createEvaluation(rec)
+ */
+import type { ChatDraft, EvaluationRecord, Store, StoredFile } from './port';
+import { assertSafeId, copyRecord, createFileId, createKeyedQueue, draftKey, isSafeId } from './shared';
+
+/** Options of both stores. */
+export interface StoreOptions {
+  /** The clock for `updatedAt`, `createdAt` and event expiry. */
+  now?: () => Date;
+}
+
+/** Creates an empty in-memory store. */
+export function createMemoryStore(options: StoreOptions = {}): Store {
+  const now = options.now ?? (() => new Date());
+  const evaluations = new Map<string, EvaluationRecord>();
+  const chats = new Map<string, string>();
+  const drafts = new Map<string, ChatDraft>();
+  const files = new Map<string, StoredFile>();
+  const events = new Map<string, number>();
+  const serialise = createKeyedQueue();
+
+  const store: Store = {
+    async evaluationIdForChat(chatId) {
+      return chats.get(chatId);
+    },
+    async getEvaluation(id) {
+      const rec = evaluations.get(id);
+      return rec && copyRecord(rec);
+    },
+    async listEvaluations() {
+      return [...evaluations.values()].map(copyRecord);
+    },
+    async createEvaluation(rec) {
+      assertSafeId(rec.id, 'evaluation id');
+      if (evaluations.has(rec.id)) throw new Error(`evaluation "${rec.id}" already exists`);
+      const bound = rec.chatIds.find((c) => chats.has(c));
+      if (bound !== undefined) throw new Error(`chat "${bound}" already has an evaluation`);
+      evaluations.set(rec.id, copyRecord(rec));
+      for (const c of rec.chatIds) chats.set(c, rec.id);
+    },
+    updateEvaluation(id, mutate) {
+      return serialise(id, async () => {
+        const current = evaluations.get(id);
+        if (!current) throw new Error(`evaluation "${id}" not found`);
+        const draft = copyRecord(current);
+        const next = mutate(draft) ?? draft;
+        if (next.id !== id) throw new Error(`updateEvaluation may not change the id ("${id}" → "${next.id}")`);
+        next.revision = current.revision + 1;
+        next.updatedAt = now().toISOString();
+        evaluations.set(id, copyRecord(next));
+        return next;
+      });
+    },
+    async bindChat(chatId, evaluationId) {
+      if (!evaluations.has(evaluationId)) throw new Error(`evaluation "${evaluationId}" not found`);
+      const previous = chats.get(chatId);
+      if (previous === evaluationId) return;
+      if (previous !== undefined) {
+        await store.updateEvaluation(previous, (r) => {
+          r.chatIds = r.chatIds.filter((c) => c !== chatId);
+        });
+      }
+      chats.set(chatId, evaluationId);
+      await store.updateEvaluation(evaluationId, (r) => {
+        if (!r.chatIds.includes(chatId)) r.chatIds.push(chatId);
+      });
+    },
+    async getChatDraft(chatId, userId) {
+      const d = drafts.get(draftKey(chatId, userId));
+      return d && copyRecord(d);
+    },
+    async setChatDraft(draft) {
+      const key = draftKey(draft.chatId, draft.userId);
+      if (draft.draft === undefined) drafts.delete(key);
+      else drafts.set(key, copyRecord(draft as ChatDraft));
+    },
+    async putFile(file) {
+      const stored: StoredFile = {
+        id: createFileId(),
+        name: file.name,
+        mime: file.mime,
+        bytes: new Uint8Array(file.bytes),
+        createdAt: now().toISOString(),
+      };
+      files.set(stored.id, stored);
+      return { ...stored, bytes: new Uint8Array(stored.bytes) };
+    },
+    async getFile(id) {
+      if (!isSafeId(id)) return undefined;
+      const f = files.get(id);
+      return f && { ...f, bytes: new Uint8Array(f.bytes) };
+    },
+    async claimEvent(key, ttlMs) {
+      const t = now().getTime();
+      const expiresAt = events.get(key);
+      if (expiresAt !== undefined && expiresAt > t) return false;
+      events.set(key, t + ttlMs);
+      if (events.size > 10_000) for (const [k, e] of events) if (e <= t) events.delete(k);
+      return true;
+    },
+  };
+  return store;
+}

@@ -1,0 +1,54 @@
+/**
+ * Small pieces both stores share, so they behave the same: id checks, per-key serialisation, copying.
+ */
+
+/** Ids that may become file names: letters, digits, `_`, `-`, `.`, not starting with a dot, at most 128 characters. */
+const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
+
+/** True when `id` is safe to use as a file name (no path separators, no `..`, no hidden files). */
+export function isSafeId(id: string): boolean {
+  return SAFE_ID.test(id) && !id.includes('..');
+}
+
+/** Throws when `id` is not a safe id. @example assertSafeId('ev-2024-1') */
+export function assertSafeId(id: string, what = 'id'): void {
+  if (!isSafeId(id)) throw new Error(`invalid ${what} "${id}": use letters, digits, "_", "-" or "." (at most 128)`);
+}
+
+/** A deep copy of a JSON-like value, so callers never share objects with the store. */
+export function copyRecord<T>(value: T): T {
+  return structuredClone(value);
+}
+
+/**
+ * Runs tasks one at a time per key, in the order they were queued; different keys run concurrently.
+ * A failing task does not stop the ones after it.
+ *
+ * @example const serialise = createKeyedQueue(); await serialise('ev-1', () => write())
+ */
+export function createKeyedQueue(): <T>(key: string, task: () => Promise<T>) => Promise<T> {
+  const tails = new Map<string, Promise<unknown>>();
+  return <T>(key: string, task: () => Promise<T>): Promise<T> => {
+    const prev = tails.get(key) ?? Promise.resolve();
+    const result = prev.then(task, task);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return result;
+  };
+}
+
+/** The key of a chat draft: one per (chat, user). */
+export function draftKey(chatId: string, userId: string): string {
+  return `${chatId}\u0000${userId}`;
+}
+
+/** A random id for stored files. */
+export function createFileId(): string {
+  return globalThis.crypto.randomUUID().replace(/-/g, '');
+}

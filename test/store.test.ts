@@ -1,0 +1,255 @@
+import { mkdtemp, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openLowdbStore } from '../src/store/lowdb';
+import { createMemoryStore } from '../src/store/memory';
+import type { Store } from '../src/store/port';
+import { makeEvaluation } from './helpers/records';
+
+/** A clock the test moves by hand. */
+function createClock(start = Date.parse('2025-03-01T08:00:00.000Z')) {
+  let t = start;
+  return { now: () => new Date(t), advance: (ms: number) => (t += ms) };
+}
+
+const dirs: string[] = [];
+async function makeTempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'jx-store-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  while (dirs.length) await rm(dirs.pop()!, { recursive: true, force: true });
+});
+
+const factories: Array<[string, (now: () => Date) => Promise<Store>]> = [
+  ['memory', async (now) => createMemoryStore({ now })],
+  ['lowdb', async (now) => openLowdbStore(await makeTempDir(), { now })],
+];
+
+describe.each(factories)('%s store (port contract)', (_name, open) => {
+  it('creates, reads and lists evaluations and binds their chats', async () => {
+    const store = await open(createClock().now);
+    await store.createEvaluation(makeEvaluation('ev1', ['c1', 'c2']));
+    await store.createEvaluation(makeEvaluation('ev2', ['c3']));
+    expect((await store.getEvaluation('ev1'))?.unit).toBe('南京市数据局');
+    expect(await store.getEvaluation('nope')).toBeUndefined();
+    expect(await store.evaluationIdForChat('c2')).toBe('ev1');
+    expect(await store.evaluationIdForChat('c3')).toBe('ev2');
+    expect(await store.evaluationIdForChat('c9')).toBeUndefined();
+    expect((await store.listEvaluations()).map((r) => r.id).sort()).toEqual(['ev1', 'ev2']);
+  });
+
+  it('refuses a second evaluation for a bound chat, a duplicate id and unsafe ids', async () => {
+    const store = await open(createClock().now);
+    await store.createEvaluation(makeEvaluation('ev1', ['c1']));
+    await expect(store.createEvaluation(makeEvaluation('ev2', ['c1']))).rejects.toThrow(/c1/);
+    await expect(store.createEvaluation(makeEvaluation('ev1', ['c5']))).rejects.toThrow(/ev1/);
+    for (const bad of ['../evil', 'a/b', 'a\\b', '.hidden', '', 'x'.repeat(200), '..']) {
+      await expect(store.createEvaluation(makeEvaluation(bad, ['c-' + bad]))).rejects.toThrow(/invalid/);
+    }
+    expect(await store.getEvaluation('../evil')).toBeUndefined();
+    expect(await store.evaluationIdForChat('c5')).toBeUndefined();
+  });
+
+  it('hands out copies, so changing a returned record changes nothing stored', async () => {
+    const store = await open(createClock().now);
+    const rec = makeEvaluation('ev1');
+    await store.createEvaluation(rec);
+    rec.unit = 'changed after create';
+    const got = (await store.getEvaluation('ev1'))!;
+    got.answers.facts!['budget'] = 1;
+    const updated = await store.updateEvaluation('ev1', () => {});
+    updated.unit = 'changed after update';
+    const again = (await store.getEvaluation('ev1'))!;
+    expect(again.unit).toBe('南京市数据局');
+    expect(again.answers.facts).toEqual({});
+  });
+
+  it('updates in place or by replacement, bumping revision and updatedAt', async () => {
+    const clock = createClock();
+    const store = await open(clock.now);
+    await store.createEvaluation(makeEvaluation('ev1'));
+    clock.advance(60_000);
+    const a = await store.updateEvaluation('ev1', (r) => {
+      r.answers.facts!['budget'] = 6091.91;
+    });
+    expect(a.revision).toBe(1);
+    expect(a.updatedAt).toBe('2025-03-01T08:01:00.000Z');
+    const b = await store.updateEvaluation('ev1', (r) => ({ ...r, deadline: '2025-05-31' }));
+    expect(b.revision).toBe(2);
+    const got = (await store.getEvaluation('ev1'))!;
+    expect(got.deadline).toBe('2025-05-31');
+    expect(got.answers.facts).toEqual({ budget: 6091.91 });
+    expect(got.revision).toBe(2);
+  });
+
+  it('rejects updates of unknown evaluations and of the id, and survives a failing mutation', async () => {
+    const store = await open(createClock().now);
+    await store.createEvaluation(makeEvaluation('ev1'));
+    await expect(store.updateEvaluation('nope', () => {})).rejects.toThrow(/nope/);
+    await expect(store.updateEvaluation('ev1', (r) => ({ ...r, id: 'other' }))).rejects.toThrow(/id/);
+    await expect(
+      store.updateEvaluation('ev1', (r) => {
+        r.unit = 'half-done';
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const got = (await store.getEvaluation('ev1'))!;
+    expect(got.unit).toBe('南京市数据局');
+    expect(got.revision).toBe(0);
+    expect((await store.updateEvaluation('ev1', () => {})).revision).toBe(1);
+  });
+
+  it('serialises concurrent updates of one evaluation so none is lost', async () => {
+    const store = await open(createClock().now);
+    await store.createEvaluation(makeEvaluation('ev1'));
+    await store.createEvaluation(makeEvaluation('ev2'));
+    const writes = Array.from({ length: 40 }, (_, i) =>
+      store.updateEvaluation(i % 2 ? 'ev1' : 'ev2', (r) => {
+        r.audit.push({ at: 'now', userId: `u${i}`, path: `facts.f${i}`, new: i });
+      }),
+    );
+    await Promise.all(writes);
+    const one = (await store.getEvaluation('ev1'))!;
+    const two = (await store.getEvaluation('ev2'))!;
+    expect(one.audit).toHaveLength(20);
+    expect(one.revision).toBe(20);
+    expect(two.audit.map((e) => e.new)).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
+  });
+
+  it('binds another chat, and moves a chat bound elsewhere', async () => {
+    const store = await open(createClock().now);
+    await store.createEvaluation(makeEvaluation('ev1', ['c1']));
+    await store.createEvaluation(makeEvaluation('ev2', ['c2']));
+    await store.bindChat('p2p-u1', 'ev1');
+    expect(await store.evaluationIdForChat('p2p-u1')).toBe('ev1');
+    expect((await store.getEvaluation('ev1'))!.chatIds).toEqual(['c1', 'p2p-u1']);
+    await store.bindChat('p2p-u1', 'ev2');
+    expect(await store.evaluationIdForChat('p2p-u1')).toBe('ev2');
+    expect((await store.getEvaluation('ev1'))!.chatIds).toEqual(['c1']);
+    expect((await store.getEvaluation('ev2'))!.chatIds).toEqual(['c2', 'p2p-u1']);
+    await expect(store.bindChat('c9', 'nope')).rejects.toThrow(/nope/);
+  });
+
+  it('keeps one chat draft per chat and user, and deletes it', async () => {
+    const store = await open(createClock().now);
+    await store.setChatDraft({ chatId: 'c1', userId: 'u1', draft: { step: 'unit' }, updatedAt: 'x' });
+    await store.setChatDraft({ chatId: 'c1', userId: 'u2', draft: { step: 'year' }, updatedAt: 'x' });
+    expect((await store.getChatDraft('c1', 'u1'))?.draft).toEqual({ step: 'unit' });
+    expect((await store.getChatDraft('c1', 'u2'))?.draft).toEqual({ step: 'year' });
+    await store.setChatDraft({ chatId: 'c1', userId: 'u1', draft: undefined });
+    expect(await store.getChatDraft('c1', 'u1')).toBeUndefined();
+    expect(await store.getChatDraft('c1', 'u2')).toBeDefined();
+    await store.setChatDraft({ chatId: 'c1', userId: 'u9', draft: undefined });
+  });
+
+  it('stores files by a safe id and returns their bytes', async () => {
+    const clock = createClock();
+    const store = await open(clock.now);
+    const bytes = new Uint8Array([80, 75, 3, 4, 0, 255]);
+    const put = await store.putFile({ name: '南京市数据局2024年度报告.docx', mime: 'application/octet-stream', bytes });
+    expect(put.id).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(put.createdAt).toBe(clock.now().toISOString());
+    bytes[0] = 0;
+    const got = (await store.getFile(put.id))!;
+    expect(got.name).toBe('南京市数据局2024年度报告.docx');
+    expect(Array.from(got.bytes)).toEqual([80, 75, 3, 4, 0, 255]);
+    expect(await store.getFile('missing')).toBeUndefined();
+    expect(await store.getFile('../chats')).toBeUndefined();
+  });
+
+  it('claims an event once within its time to live', async () => {
+    const clock = createClock();
+    const store = await open(clock.now);
+    expect(await store.claimEvent('feishu:ev-1', 1000)).toBe(true);
+    expect(await store.claimEvent('feishu:ev-1', 1000)).toBe(false);
+    expect(await store.claimEvent('feishu:ev-2', 1000)).toBe(true);
+    clock.advance(1001);
+    expect(await store.claimEvent('feishu:ev-1', 1000)).toBe(true);
+    const both = await Promise.all([store.claimEvent('x', 1000), store.claimEvent('x', 1000)]);
+    expect(both.sort()).toEqual([false, true]);
+  });
+});
+
+describe('lowdb store on disk', () => {
+  it('keeps everything across a reopen', async () => {
+    const dir = await makeTempDir();
+    const clock = createClock();
+    const first = await openLowdbStore(dir, { now: clock.now });
+    await first.createEvaluation(makeEvaluation('ev1', ['c1']));
+    await first.updateEvaluation('ev1', (r) => {
+      r.answers.facts!['spending'] = 5959.46;
+      r.sessions['u1'] = { version: 1, userId: 'u1', current: 'facts.budget', skipped: [], history: [], failures: 0, updatedAt: 'x' };
+    });
+    await first.bindChat('p2p', 'ev1');
+    await first.setChatDraft({ chatId: 'c7', userId: 'u1', draft: { unit: '某局' }, updatedAt: 'x' });
+    const file = await first.putFile({ name: 'a.docx', mime: 'application/x', bytes: new Uint8Array([1, 2, 3]) });
+    await first.claimEvent('e1', 60_000);
+
+    const second = await openLowdbStore(dir, { now: clock.now });
+    const rec = (await second.getEvaluation('ev1'))!;
+    expect(rec.answers.facts).toEqual({ spending: 5959.46 });
+    expect(rec.sessions['u1']?.current).toBe('facts.budget');
+    expect(rec.revision).toBe(2);
+    expect(await second.evaluationIdForChat('p2p')).toBe('ev1');
+    expect((await second.getChatDraft('c7', 'u1'))?.draft).toEqual({ unit: '某局' });
+    expect(Array.from((await second.getFile(file.id))!.bytes)).toEqual([1, 2, 3]);
+    expect(await second.claimEvent('e1', 60_000)).toBe(false);
+    clock.advance(60_001);
+    const third = await openLowdbStore(dir, { now: clock.now });
+    expect(await third.claimEvent('e1', 60_000)).toBe(true);
+  });
+
+  it('writes one file per evaluation and an answer touches only its own file', async () => {
+    const dir = await makeTempDir();
+    const store = await openLowdbStore(dir);
+    for (let i = 0; i < 5; i++) await store.createEvaluation(makeEvaluation(`ev${i}`));
+    expect((await readdir(join(dir, 'evaluations'))).sort()).toEqual(['ev0.json', 'ev1.json', 'ev2.json', 'ev3.json', 'ev4.json']);
+    const before = await Promise.all(['evaluations/ev0.json', 'evaluations/ev4.json', 'chats.json'].map((p) => stat(join(dir, p))));
+    await new Promise((r) => setTimeout(r, 20));
+    await store.updateEvaluation('ev2', (r) => {
+      r.answers.facts!['budget'] = 1;
+    });
+    const after = await Promise.all(['evaluations/ev0.json', 'evaluations/ev4.json', 'chats.json'].map((p) => stat(join(dir, p))));
+    expect(after.map((s) => s.mtimeMs)).toEqual(before.map((s) => s.mtimeMs));
+    const onDisk = JSON.parse(await readFile(join(dir, 'evaluations/ev2.json'), 'utf8'));
+    expect(onDisk.answers.facts).toEqual({ budget: 1 });
+    expect(onDisk.revision).toBe(1);
+    // Atomic writes leave no temporary files behind.
+    expect((await readdir(join(dir, 'evaluations'))).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+
+  it('has the record on disk when updateEvaluation resolves, even with a tiny cache', async () => {
+    const dir = await makeTempDir();
+    const store = await openLowdbStore(dir, { cacheSize: 1 });
+    await store.createEvaluation(makeEvaluation('ev1'));
+    await store.createEvaluation(makeEvaluation('ev2'));
+    await store.updateEvaluation('ev1', (r) => {
+      r.deadline = '2025-05-31';
+    });
+    expect(JSON.parse(await readFile(join(dir, 'evaluations/ev1.json'), 'utf8')).deadline).toBe('2025-05-31');
+    expect((await store.getEvaluation('ev2'))!.id).toBe('ev2');
+    expect((await store.getEvaluation('ev1'))!.deadline).toBe('2025-05-31');
+  });
+
+  it('rebuilds the chat index from the evaluations when it is missing', async () => {
+    const dir = await makeTempDir();
+    const first = await openLowdbStore(dir);
+    await first.createEvaluation(makeEvaluation('ev1', ['c1', 'c2']));
+    await unlink(join(dir, 'chats.json'));
+    const second = await openLowdbStore(dir);
+    expect(await second.evaluationIdForChat('c2')).toBe('ev1');
+  });
+
+  it('never writes outside DATA_DIR for hostile ids', async () => {
+    const root = await makeTempDir();
+    const dir = join(root, 'data');
+    const store = await openLowdbStore(dir);
+    await expect(store.createEvaluation(makeEvaluation('../../escape'))).rejects.toThrow(/invalid/);
+    await expect(store.updateEvaluation('../chats', () => {})).rejects.toThrow(/not found/);
+    expect(await store.getFile('../chats.json')).toBeUndefined();
+    expect((await readdir(root)).sort()).toEqual(['data']);
+  });
+});
