@@ -41,3 +41,33 @@ export function sum(values: Iterable<number | Big>): Big {
   for (const v of values) s = s.plus(dec(v));
   return s;
 }
+
+/**
+ * Scores are kept as integer units of 1/10000 point inside the engine: sums and differences of
+ * integers are exact and much cheaper than decimal objects. Points in frameworks have ≤ 4 decimals.
+ */
+export const SCORE_SCALE = 10000;
+
+/** Points → integer units (2.5 → 25000). */
+export function toUnits(points: number): number {
+  return Math.round(points * SCORE_SCALE);
+}
+
+/** Integer units → points (25000 → 2.5); the division is correctly rounded, so 1000 → 0.1 exactly. */
+export function fromUnits(units: number): number {
+  return units / SCORE_SCALE;
+}
+
+/** Formats integer units as a score with at most 2 decimals ("2", "2.5", "0.25"). */
+export function formatUnits(units: number): string {
+  return String(Math.round(units / 100) / 100);
+}
+
+/**
+ * Formats a number already rounded to `decimals` places (so toFixed is exact); all-zero decimals are
+ * dropped ("100", "80.90", "85.72").
+ */
+export function formatFixed(v: number, decimals: number): string {
+  const s = v.toFixed(decimals);
+  return decimals > 0 && /\.0+$/.test(s) ? s.slice(0, s.indexOf('.')) : s;
+}

@@ -5,7 +5,7 @@
  *
  * @example const result = scoreEvaluation(loadBuiltinFramework('nanjing-2021'), answers)
  */
-import { Big, dec, formatNumber, formatScore, sum, toNumber } from '../decimal';
+import { Big, dec, formatNumber, formatScore, fromUnits, sum, toNumber, toUnits } from '../decimal';
 import { evaluateFormula, renderFormula } from '../framework/formula';
 import type { Framework, Indicator, LoadedMetric } from '../framework/load';
 import type { GradeBand, Rule } from '../framework/schema';
@@ -92,8 +92,14 @@ export function resolveMetrics(
     }
     const d = m.directAllowed ? direct[key] : undefined;
     const base = { key, label: m.label, unit: m.unit };
-    const withFormula = (mv: MetricValue): MetricValue =>
-      ast ? { ...mv, formulaText: renderFormula(ast, labelOf), workings: renderFormula(ast, valueText) } : mv;
+    const withFormula = (mv: MetricValue): MetricValue => {
+      if (!ast) return mv;
+      let text = formulaTextCache.get(m);
+      if (text === undefined) formulaTextCache.set(m, (text = renderFormula(ast, labelOf)));
+      mv.formulaText = text;
+      mv.workings = renderFormula(ast, valueText);
+      return mv;
+    };
     if (computed !== undefined && d !== undefined) {
       const dr = dec(d).round(m.decimals, Big.roundHalfUp);
       const choice = answers.metricChoice?.[key];
@@ -154,12 +160,17 @@ export function resolveMetrics(
   return { values, missing, inconsistencies };
 }
 
+/** Formulas in words depend only on the framework: rendered once per metric. */
+const formulaTextCache = new WeakMap<LoadedMetric, string>();
+
 /** A percentage formula "x / y * 100" reads as "x ÷ y" next to a "%" value. */
 function displayAst(m: LoadedMetric) {
   const a = m.ast;
   if (a && m.unit === '%' && a.type === 'bin' && a.op === '*' && a.right.type === 'num' && a.right.value.eq(100)) return a.left;
   return a;
 }
+
+const NO_CHILDREN: string[] = [];
 
 /** The grade for a total. */
 export function gradeFor(grades: GradeBand[], total: number | Big): string {
@@ -234,12 +245,12 @@ export function scoreEvaluation(framework: Framework, answers: Answers): ScoreRe
     if (m) {
       if (unresolved.has(key)) return [{ kind: 'confirm', key }];
       const v = values.get(key);
-      if (v) return { value: v.big, label: m.label, unit: m.unit, decimals: m.decimals };
+      if (v) return { value: v.mv.value, label: m.label, unit: m.unit, decimals: m.decimals };
       return [{ kind: 'metric', key, via: metricMissing.get(key) ?? [] }];
     }
     const f = framework.factByKey.get(key);
     const fv = facts[key];
-    if (f && fv !== undefined) return { value: dec(fv), label: f.label, unit: f.unit, decimals: 2 };
+    if (f && fv !== undefined) return { value: fv, label: f.label, unit: f.unit, decimals: 2 };
     return [{ kind: 'fact', key }];
   };
 
@@ -248,10 +259,10 @@ export function scoreEvaluation(framework: Framework, answers: Answers): ScoreRe
   let answered = 0;
   let missingCount = 0;
   let naCount = 0;
-  let applicable = new Big(0);
+  let applicable = 0;
 
-  // Returns [score so far, applicable points, status].
-  const walk = (ind: Indicator, parentNA: string | undefined): [Big, Big, IndicatorScore['status']] => {
+  // Scores and points in integer units. Returns [score so far, applicable points, status].
+  const walk = (ind: Indicator, parentNA: string | undefined): [number, number, IndicatorScore['status']] => {
     const entry: IndicatorScore = {
       code: ind.code,
       name: ind.name,
@@ -262,18 +273,19 @@ export function scoreEvaluation(framework: Framework, answers: Answers): ScoreRe
       reasons: [],
       lost: null,
       missing: [],
-      children: ind.children.map((c) => c.code),
+      children: ind.children.length ? [] : NO_CHILDREN,
       description: ind.description,
       criteria: ind.criteria,
-      ...(ind.parent ? { parent: ind.parent } : {}),
-      ...(ind.rule ? { rule: ind.rule } : {}),
-      ...(ind.keyTask ? { keyTask: true } : {}),
-      ...(ind.keyTasks ? { slot: true } : {}),
-      ...(ind.note ? { note: ind.note } : {}),
     };
+    // Assigned one by one: object spreads here cost a third of the scoring time.
+    if (ind.parent) entry.parent = ind.parent;
+    if (ind.rule) entry.rule = ind.rule;
+    if (ind.keyTask) entry.keyTask = true;
+    if (ind.keyTasks) entry.slot = true;
+    if (ind.note) entry.note = ind.note;
     out.push(entry);
     const naReason = na[ind.code] ?? parentNA;
-    const points = dec(ind.points);
+    const points = toUnits(ind.points);
 
     if (ind.children.length || ind.keyTasks) {
       if (!ind.children.length) {
@@ -282,29 +294,30 @@ export function scoreEvaluation(framework: Framework, answers: Answers): ScoreRe
           entry.status = 'not_applicable';
           entry.reasons = [T.notApplicable(naReason)];
           naCount++;
-          return [new Big(0), new Big(0), 'not_applicable'];
+          return [0, 0, 'not_applicable'];
         }
         entry.missing = [{ kind: 'keyTasks', code: ind.code }];
         entry.reasons = [T.missing(ind.name)];
         missingCount++;
-        applicable = applicable.plus(points);
-        return [new Big(0), points, 'missing'];
+        applicable += points;
+        return [0, points, 'missing'];
       }
-      let s = new Big(0);
-      let ap = new Big(0);
+      let s = 0;
+      let ap = 0;
       let anyMissing = false;
       let allNA = true;
       for (const c of ind.children) {
+        entry.children.push(c.code);
         const [cs, cap, st] = walk(c, naReason);
-        s = s.plus(cs);
-        ap = ap.plus(cap);
+        s += cs;
+        ap += cap;
         if (st === 'missing') anyMissing = true;
         if (st !== 'not_applicable') allNA = false;
       }
-      entry.score = toNumber(s);
+      entry.score = fromUnits(s);
       entry.status = allNA ? 'not_applicable' : anyMissing ? 'missing' : 'complete';
       if (allNA) entry.score = null;
-      if (entry.status === 'complete') entry.lost = toNumber(points.minus(s));
+      if (entry.status === 'complete') entry.lost = fromUnits(points - s);
       if (allNA && naReason !== undefined) entry.reasons = [T.notApplicable(naReason)];
       return [s, ap, entry.status];
     }
@@ -313,7 +326,7 @@ export function scoreEvaluation(framework: Framework, answers: Answers): ScoreRe
       entry.status = 'not_applicable';
       entry.reasons = [T.notApplicable(naReason)];
       naCount++;
-      return [new Big(0), new Big(0), 'not_applicable'];
+      return [0, 0, 'not_applicable'];
     }
     const outcome = scoreRule(ind.rule!, {
       code: ind.code,
@@ -325,34 +338,35 @@ export function scoreEvaluation(framework: Framework, answers: Answers): ScoreRe
       entry.missing = outcome.missing;
       entry.reasons = outcome.reasons.length ? outcome.reasons : [T.missing(ind.name)];
       missingCount++;
-      applicable = applicable.plus(points);
-      return [new Big(0), points, 'missing'];
+      applicable += points;
+      return [0, points, 'missing'];
     }
-    entry.score = toNumber(outcome.score);
+    entry.score = fromUnits(outcome.score);
     entry.status = 'complete';
     entry.reasons = outcome.reasons;
-    const lost = points.minus(outcome.score);
-    entry.lost = toNumber(lost);
-    if (lost.gt(0)) {
+    const lost = points - outcome.score;
+    entry.lost = fromUnits(lost);
+    if (lost > 0) {
       // The sentence that explains the loss, with the deduction named.
       deductions.push({ code: ind.code, name: ind.name, lost: entry.lost, reasons: outcome.reasons.slice(0, -1) });
     }
     answered++;
-    applicable = applicable.plus(points);
+    applicable += points;
     return [outcome.score, points, 'complete'];
   };
 
   const roots = instantiate(framework, answers);
-  let baseRaw = new Big(0);
-  for (const r of roots) baseRaw = baseRaw.plus(walk(r, undefined)[0]);
+  let baseRawUnits = 0;
+  for (const r of roots) baseRawUnits += walk(r, undefined)[0];
 
+  const baseRaw = new Big(fromUnits(baseRawUnits));
   const basePoints = dec(framework.basePoints);
-  const rebased = naCount > 0 && applicable.gt(0) && !applicable.eq(basePoints);
+  const rebased = naCount > 0 && applicable > 0 && applicable !== toUnits(framework.basePoints);
   const notes: string[] = [];
   let base = baseRaw;
   if (rebased) {
-    base = baseRaw.div(applicable).times(basePoints).round(2, Big.roundHalfUp);
-    notes.push(T.rebased(formatScore(applicable), formatScore(base)));
+    base = baseRaw.div(fromUnits(applicable)).times(basePoints).round(2, Big.roundHalfUp);
+    notes.push(T.rebased(formatScore(fromUnits(applicable)), formatScore(base)));
   }
   const bonus = scoreBonus(framework, answers);
   const penalty = scorePenalty(framework, answers);
@@ -368,7 +382,7 @@ export function scoreEvaluation(framework: Framework, answers: Answers): ScoreRe
     roots: roots.map((r) => r.code),
     base: toNumber(base),
     baseRaw: toNumber(baseRaw),
-    applicablePoints: toNumber(applicable),
+    applicablePoints: fromUnits(applicable),
     basePoints: framework.basePoints,
     rebased,
     bonus,

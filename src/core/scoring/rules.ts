@@ -2,7 +2,7 @@
  * One function per rule kind: inputs in, a score with its reasons (or what is missing) out.
  * Pure; decimal arithmetic throughout.
  */
-import { Big, dec, formatNumber, formatScore, sum } from '../decimal';
+import { Big, dec, formatFixed, formatNumber, formatScore, formatUnits, toUnits } from '../decimal';
 import type {
   Band,
   BandsRule,
@@ -20,9 +20,9 @@ import { scoringText as T } from '../locale/zh-CN';
 import type { JudgementAnswer } from './answers';
 import type { MissingInput } from './types';
 
-/** A quantity a rule reads (metric or fact), resolved. */
+/** A quantity a rule reads (metric or fact), resolved; `value` is already rounded to `decimals`. */
 export interface Quantity {
-  value: Big;
+  value: number;
   label: string;
   unit: string;
   decimals: number;
@@ -31,7 +31,8 @@ export interface Quantity {
 /** What a rule needs from the evaluation. */
 export interface RuleContext {
   code: string;
-  points: Big;
+  /** The indicator's points in integer units (see toUnits). */
+  points: number;
   quantity(key: string): Quantity | MissingInput[];
   answer: NormalisedAnswer | undefined;
 }
@@ -56,7 +57,8 @@ export function normaliseAnswer(a: JudgementAnswer | undefined): NormalisedAnswe
 }
 
 export interface RuleOutcome {
-  score?: Big;
+  /** The score in integer units, within [0, points]. */
+  score?: number;
   reasons: string[];
   missing: MissingInput[];
 }
@@ -65,25 +67,32 @@ const missingJudgement = (ctx: RuleContext): RuleOutcome => ({ reasons: [], miss
 
 /** "85.72%", "992.74万元" */
 export function formatQuantity(q: Pick<Quantity, 'unit' | 'decimals'>, v: Big | number): string {
-  return `${formatNumber(v, q.decimals)}${q.unit}`;
+  return typeof v === 'number' ? `${formatFixed(v, q.decimals)}${q.unit}` : `${formatNumber(v, q.decimals)}${q.unit}`;
 }
 
-function scored(ctx: RuleContext, score: Big, reasons: string[]): RuleOutcome {
-  const s = score.lt(0) ? new Big(0) : score.gt(ctx.points) ? ctx.points : score;
-  return { score: s, reasons: [...reasons.filter(Boolean), T.got(formatScore(s), formatScore(ctx.points))], missing: [] };
+/** Bounds and band edges are short decimals and metric values are rounded, so comparing doubles is exact here. */
+function formatBound(q: Pick<Quantity, 'unit'>, n: number): string {
+  return `${String(n)}${q.unit}`;
 }
 
-function matches(v: Big, b: Bounds): boolean {
-  if (b.eq !== undefined) return v.eq(dec(b.eq));
-  if (b.gt !== undefined && !v.gt(dec(b.gt))) return false;
-  if (b.gte !== undefined && !v.gte(dec(b.gte))) return false;
-  if (b.lt !== undefined && !v.lt(dec(b.lt))) return false;
-  if (b.lte !== undefined && !v.lte(dec(b.lte))) return false;
+function scored(ctx: RuleContext, score: number, reasons: string[]): RuleOutcome {
+  const s = score < 0 ? 0 : score > ctx.points ? ctx.points : score;
+  return { score: s, reasons: [...reasons.filter(Boolean), T.got(formatUnits(s), formatUnits(ctx.points))], missing: [] };
+}
+
+/** Whether a value lies within bounds. */
+export function matches(v: number, b: Bounds): boolean {
+  if (b.eq !== undefined) return v === b.eq;
+  if (b.gt !== undefined && !(v > b.gt)) return false;
+  if (b.gte !== undefined && !(v >= b.gte)) return false;
+  if (b.lt !== undefined && !(v < b.lt)) return false;
+  if (b.lte !== undefined && !(v <= b.lte)) return false;
   return true;
 }
 
-/** Describes bounds in words: "低于90%", "在80%（含）至90%之间". */
-export function describeBounds(b: Bounds, fmt: (n: number) => string): string {
+/** Describes bounds in words: "低于90%", "在80%（含）至90%之间"; `unit` follows each number. */
+export function describeBounds(b: Bounds, unit: string): string {
+  const fmt = (n: number) => `${String(n)}${unit}`;
   if (b.eq !== undefined) return T.band.eq(fmt(b.eq));
   const lo = b.gte ?? b.gt;
   const hi = b.lte ?? b.lt;
@@ -96,20 +105,21 @@ export function describeBounds(b: Bounds, fmt: (n: number) => string): string {
 }
 
 /** Describes where a value outside every band lies: below the lowest band or above the highest. */
-function describeOutside(v: Big, bands: Bounds[], fmt: (n: number) => string): string {
+function describeOutside(v: number, bands: Bounds[], unit: string): string {
+  const fmt = (n: number) => `${String(n)}${unit}`;
   const lows = bands.map((b) => b.eq ?? b.gte ?? b.gt).filter((x): x is number => x !== undefined);
   const highs = bands.map((b) => b.eq ?? b.lte ?? b.lt).filter((x): x is number => x !== undefined);
   const min = lows.length ? Math.min(...lows) : undefined;
   const max = highs.length ? Math.max(...highs) : undefined;
-  if (min !== undefined && v.lte(dec(min))) return v.lt(dec(min)) ? T.band.lt(fmt(min)) : T.band.lte(fmt(min));
-  if (max !== undefined && v.gte(dec(max))) return v.gt(dec(max)) ? T.band.gt(fmt(max)) : T.band.gte(fmt(max));
+  if (min !== undefined && v <= min) return v < min ? T.band.lt(fmt(min)) : T.band.lte(fmt(min));
+  if (max !== undefined && v >= max) return v > max ? T.band.gt(fmt(max)) : T.band.gte(fmt(max));
   return T.band.outside;
 }
 
 function decide(ctx: RuleContext, lead: string[]): RuleOutcome {
   const a = ctx.answer;
   if (a?.score === undefined) return { reasons: [...lead, T.missingDecision], missing: [{ kind: 'decision', code: ctx.code }] };
-  return scored(ctx, dec(a.score), [...lead, T.discretionary(a.reason)]);
+  return scored(ctx, toUnits(a.score), [...lead, T.discretionary(a.reason)]);
 }
 
 function quantityOf(ctx: RuleContext, key: string): Quantity | RuleOutcome {
@@ -122,22 +132,19 @@ function judgement(rule: JudgementRule, ctx: RuleContext): RuleOutcome {
   const a = ctx.answer;
   if (a?.value === undefined) return missingJudgement(ctx);
   if (a.value) return scored(ctx, ctx.points, [T.judgementYes(rule.yes)]);
-  return scored(ctx, dec(rule.noScore ?? 0), [T.judgementNo(rule.no, a.reason)]);
+  return scored(ctx, toUnits(rule.noScore ?? 0), [T.judgementNo(rule.no, a.reason)]);
 }
 
 function bands(rule: BandsRule, ctx: RuleContext): RuleOutcome {
   const q = quantityOf(ctx, rule.metric);
   if (isOutcome(q)) return q;
-  const fmt = (n: number) => formatQuantity(q, n);
-  const lead = `${q.label}${fmt(q.value.toNumber())}`;
-  const hit: Band | undefined = rule.bands.find((b) => matches(q.value, b));
-  if (hit) {
-    const { score, ...bounds } = hit;
-    return scored(ctx, dec(score), [`${lead}，${describeBounds(bounds, fmt)}`]);
-  }
-  const where = `${lead}，${describeOutside(q.value, rule.bands, fmt)}`;
+  const lead = `${q.label}${formatQuantity(q, q.value)}`;
+  let hit: Band | undefined;
+  for (const b of rule.bands) if (matches(q.value, b)) { hit = b; break; }
+  if (hit) return scored(ctx, toUnits(hit.score), [`${lead}，${describeBounds(hit, q.unit)}`]);
+  const where = `${lead}，${describeOutside(q.value, rule.bands, q.unit)}`;
   if (rule.otherwise === 'discretionary') return decide(ctx, [where]);
-  return scored(ctx, dec(rule.otherwise ?? 0), [where]);
+  return scored(ctx, toUnits(rule.otherwise ?? 0), [where]);
 }
 
 /** The boundary value of the full-score side of a steps rule. */
@@ -149,38 +156,39 @@ function fullEdge(rule: StepsRule): number {
 function steps(rule: StepsRule, ctx: RuleContext): RuleOutcome {
   const q = quantityOf(ctx, rule.metric);
   if (isOutcome(q)) return q;
-  const fmt = (n: number) => formatQuantity(q, n);
-  const lead = `${q.label}${fmt(q.value.toNumber())}`;
-  if (matches(q.value, rule.full)) return scored(ctx, ctx.points, [`${lead}，${describeBounds(rule.full, fmt)}`]);
-  if (rule.cutoff && matches(q.value, rule.cutoff)) return scored(ctx, new Big(0), [`${lead}，${describeBounds(rule.cutoff, fmt)}`]);
-  const edge = dec(fullEdge(rule));
-  const distance = q.value.minus(edge).abs();
+  const fmt = (n: number) => formatBound(q, n);
+  const lead = `${q.label}${formatQuantity(q, q.value)}`;
+  if (matches(q.value, rule.full)) return scored(ctx, ctx.points, [`${lead}，${describeBounds(rule.full, q.unit)}`]);
+  if (rule.cutoff && matches(q.value, rule.cutoff)) return scored(ctx, 0, [`${lead}，${describeBounds(rule.cutoff, q.unit)}`]);
+  // Distances in percentage points, in decimals: 99 − 89.1 must be 9.9, not 9.900000000000006.
+  const edge = fullEdge(rule);
+  const distance = dec(q.value).minus(dec(edge)).abs();
   const raw = distance.div(dec(rule.step));
   const partial = rule.partial ?? 'ceil';
   const n = partial === 'proportional' ? raw : raw.round(0, partial === 'ceil' ? Big.roundUp : Big.roundDown);
-  const lost = n.times(dec(rule.deduct));
-  const shown = lost.gt(ctx.points) ? ctx.points : lost;
-  const side = rule.direction === 'higher' ? T.band.lt(fmt(edge.toNumber())) : T.band.gt(fmt(edge.toNumber()));
-  return scored(ctx, ctx.points.minus(lost), [
+  const lost = toUnits(Number(n.times(dec(rule.deduct)).round(4, Big.roundHalfUp)));
+  const shown = lost > ctx.points ? ctx.points : lost;
+  const side = rule.direction === 'higher' ? T.band.lt(fmt(edge)) : T.band.gt(fmt(edge));
+  return scored(ctx, ctx.points - lost, [
     `${lead}，${side}`,
-    T.stepsDeduct(formatNumber(distance, q.decimals), formatScore(rule.step), formatScore(rule.deduct), formatScore(shown)),
+    T.stepsDeduct(formatNumber(distance, q.decimals), formatScore(rule.step), formatScore(rule.deduct), formatUnits(shown)),
   ]);
 }
 
 function proportional(rule: ProportionalRule, ctx: RuleContext): RuleOutcome {
   const q = quantityOf(ctx, rule.metric);
   if (isOutcome(q)) return q;
-  const fmt = (n: number) => formatQuantity(q, n);
   const target = dec(rule.target ?? 100);
-  const lead = `${q.label}${fmt(q.value.toNumber())}`;
+  const lead = `${q.label}${formatQuantity(q, q.value)}`;
+  const v = dec(q.value);
   let share: Big;
-  if (rule.direction === 'higher') share = q.value.div(target);
-  else share = q.value.lte(0) ? new Big(1) : target.div(q.value);
+  if (rule.direction === 'higher') share = v.div(target);
+  else share = v.lte(0) ? new Big(1) : target.div(v);
   if (share.gt(1)) share = new Big(1);
   if (share.lt(0)) share = new Big(0);
   // Scores carry two decimals, as the reports print them.
-  const score = ctx.points.times(share).round(2, Big.roundHalfUp);
-  return scored(ctx, score, [`${lead}，${T.proportional(fmt(target.toNumber()))}`]);
+  const score = toUnits(Number(dec(ctx.points).div(10000).times(share).round(2, Big.roundHalfUp)));
+  return scored(ctx, score, [`${lead}，${T.proportional(formatBound(q, rule.target ?? 100))}`]);
 }
 
 function checklist(rule: ChecklistRule, ctx: RuleContext): RuleOutcome {
@@ -191,15 +199,15 @@ function checklist(rule: ChecklistRule, ctx: RuleContext): RuleOutcome {
   const reasons: string[] = [];
   if (met.length) reasons.push(T.checklistMet(met.map((i) => i.label).join('；')));
   if (unmet.length) reasons.push(T.checklistUnmet(unmet.map((i) => i.label).join('；')) + (a.reason ? `（${a.reason}）` : ''));
-  return scored(ctx, sum(met.map((i) => i.points)), reasons);
+  return scored(ctx, met.reduce((s, i) => s + toUnits(i.points), 0), reasons);
 }
 
 function perViolation(rule: PerViolationRule, ctx: RuleContext): RuleOutcome {
   const a = ctx.answer;
   if (a?.count === undefined) return missingJudgement(ctx);
-  const lost = dec(rule.deduct).times(a.count);
+  const lost = toUnits(rule.deduct) * a.count;
   const reason = T.perViolation(rule.counted, a.count, formatScore(rule.deduct)) + (a.reason ? `（${a.reason}）` : '');
-  return scored(ctx, ctx.points.minus(lost), [reason]);
+  return scored(ctx, ctx.points - lost, [reason]);
 }
 
 function graded(rule: GradedRule, ctx: RuleContext): RuleOutcome {
@@ -208,10 +216,10 @@ function graded(rule: GradedRule, ctx: RuleContext): RuleOutcome {
   const level = rule.levels.find((l) => l.label === a.level);
   if (!level) return missingJudgement(ctx);
   const reason = T.graded(level.label, a.reason);
-  if (level.score !== undefined) return scored(ctx, dec(level.score), [reason]);
+  if (level.score !== undefined) return scored(ctx, toUnits(level.score), [reason]);
   // A share range: the person's score, which validation keeps inside the range.
   if (a.score === undefined) return { reasons: [reason, T.missingDecision], missing: [{ kind: 'decision', code: ctx.code }] };
-  return scored(ctx, dec(a.score), [reason]);
+  return scored(ctx, toUnits(a.score), [reason]);
 }
 
 function notExceeding(rule: NotExceedingRule, ctx: RuleContext): RuleOutcome {
@@ -221,10 +229,10 @@ function notExceeding(rule: NotExceedingRule, ctx: RuleContext): RuleOutcome {
   if (isOutcome(actual) || isOutcome(limit)) return { reasons: [], missing };
   const a = `${actual.label}${formatQuantity(actual, actual.value)}`;
   const l = `${limit.label}${formatQuantity(limit, limit.value)}`;
-  if (actual.value.lte(limit.value)) return scored(ctx, ctx.points, [T.notExceeding(a, l)]);
+  if (actual.value <= limit.value) return scored(ctx, ctx.points, [T.notExceeding(a, l)]);
   const where = T.exceeding(a, l);
   if (rule.over === 'discretionary') return decide(ctx, [where]);
-  return scored(ctx, dec(rule.over), [where]);
+  return scored(ctx, toUnits(rule.over), [where]);
 }
 
 /** Scores one rule. */
