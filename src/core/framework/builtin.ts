@@ -2,11 +2,17 @@
  * The frameworks that ship with the bot, bundled as data (no file system needed, so this works on
  * Workers too). Each is validated when first used.
  */
+import goalRate from '../../../templates/frameworks/goal-rate.json';
+import guangdong2020 from '../../../templates/frameworks/guangdong-2020.json';
+import nanjing2020 from '../../../templates/frameworks/nanjing-2020.json';
 import nanjing2021 from '../../../templates/frameworks/nanjing-2021.json';
 import { loadFramework, type Framework } from './load';
 
 const SOURCES: Record<string, { file: string; data: unknown }> = {
   'nanjing-2021': { file: 'templates/frameworks/nanjing-2021.json', data: nanjing2021 },
+  'nanjing-2020': { file: 'templates/frameworks/nanjing-2020.json', data: nanjing2020 },
+  'guangdong-2020': { file: 'templates/frameworks/guangdong-2020.json', data: guangdong2020 },
+  'goal-rate': { file: 'templates/frameworks/goal-rate.json', data: goalRate },
 };
 
 const cache = new Map<string, Framework>();

@@ -224,7 +224,7 @@ export const keyTaskSlotSchema = z
     minItems: z.number().int().min(1).optional(),
     maxItems: z.number().int().min(1).optional(),
     /** Rule kinds an item may carry; the first is the default. */
-    kinds: z.array(z.enum(['judgement', 'proportional', 'graded', 'discretionary'])).min(1).optional(),
+    kinds: z.array(z.enum(['judgement', 'proportional', 'bands', 'graded', 'discretionary'])).min(1).optional(),
   })
   .strict();
 export type KeyTaskSlot = z.infer<typeof keyTaskSlotSchema>;
