@@ -100,3 +100,279 @@ export const scoreCliText = {
   inconsistencies: '数据核对：',
   metrics: '指标数据：',
 } as const;
+
+/** Words of the self-evaluation report (.docx) and its score table (.docx annex, .xlsx). Numbers arrive formatted. */
+export const reportText = {
+  /** "南京市数据局2024年度部门整体绩效自评价报告" */
+  title: (unit: string, year: number) => `${unit}${year}年度部门整体绩效自评价报告`,
+  titleYearLine: (year: number) => `${year}年度部门整体绩效自评价报告`,
+  coverLines: (year: number) => [`${year}年度部门整体`, '绩效自评价报告'],
+  /** "二〇二五年六月" */
+  coverDate: (d: Date) => {
+    const digits = '〇一二三四五六七八九';
+    const y = String(d.getFullYear()).replace(/\d/g, (c) => digits[Number(c)]!);
+    return `${y}年${reportText.ordinal(d.getMonth() + 1)}月`;
+  },
+  /** Chinese numerals 1–99: 一, 十, 十一, 二十三. */
+  ordinal: (n: number) => {
+    const d = ['', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    if (n < 10) return d[n]!;
+    const tens = Math.floor(n / 10);
+    return `${tens === 1 ? '' : d[tens]}十${d[n % 10]}`;
+  },
+  heading1: (n: number, text: string) => `${reportText.ordinal(n)}、${text}`,
+  heading2: (n: number, text: string) => `（${reportText.ordinal(n)}）${text}`,
+  heading3: (n: number, text: string) => `${n}.${text}`,
+  sections: {
+    overview: '部门概况',
+    basicInfo: '部门基本情况',
+    finances: '部门收支情况',
+    goals: '部门绩效目标',
+    conclusion: '评价结论',
+    achievements: '部门履职成效',
+    problems: '存在问题及原因分析',
+    suggestions: '有关建议',
+    process: '评价工作开展情况及其他需要说明的情况',
+    processBasics: '评价基本情况',
+    processOrganisation: '评价组织实施',
+    other: '其他需要说明的情况',
+  },
+  /** Titles of the narratives the layout places, when the framework does not name them. */
+  narrativeTitles: {
+    basicInfo: '部门基本情况',
+    finances: '部门收支情况',
+    longTermGoals: '中长期规划',
+    annualGoals: '年度绩效目标',
+    achievements: '部门履职成效',
+    problems: '存在问题及原因分析',
+    suggestions: '有关建议',
+    process: '评价工作开展情况',
+  } as Record<string, string>,
+  /** The marker left in the text where an answer is missing. */
+  pending: (what: string) => `【待填写：${what}】`,
+  /** A score cell of the table whose score is not known yet. */
+  pendingCell: '待填写',
+  notApplicableCell: '不适用',
+  /** "年初部门预算数5763.6万元" */
+  figure: (label: string, value: string) => `${label}${value}`,
+  financesLead: (unit: string, year: number) => `${unit}${year}年度`,
+  /** "预算执行率为85.72%（本年实际支出数 ÷ (…) = 5959.46 ÷ (…)）" */
+  metricWorked: (label: string, value: string, formula: string, workings: string) =>
+    `${label}为${value}（${formula} = ${workings}）`,
+  evidenceSource: (list: string) => `（依据：${list}）`,
+  /** What an indicator still needs, for the marker and the missing list. */
+  missing: {
+    indicator: (name: string, what: string) => `${name}（${what}）`,
+    judgement: '评价结论',
+    score: '得分',
+    decision: '得分及扣分理由',
+    confirm: (label: string) => `确认${label}以直接填报值还是计算值为准`,
+    keyTasks: '重点工作及分值',
+    metricVia: (label: string, facts: string) => `${label}，或${facts}`,
+    narrative: (title: string) => title,
+    fact: (label: string) => label,
+  },
+  conclusionIntro: (
+    unit: string,
+    aspects: string[],
+    basePoints: string,
+    base: string,
+    adjustments: string,
+    total: string,
+    grade: string,
+  ) =>
+    `围绕${unit}整体绩效评价指标体系开展自评价，从${aspects.join('、')}${aspects.length}个方面开展评价，基础分总分${basePoints}分，自评基础分${base}分；${adjustments}，自评总分${total}分，评价等级为“${grade}”。具体评价情况如下：`,
+  conclusionIncomplete: (n: number) => `尚有${n}项指标未评分，评价结论待全部指标填报后确定`,
+  adjustmentsPhrase: (name: string, bonus: string, penalty: string) => {
+    const b = bonus !== '0';
+    const p = penalty !== '0';
+    if (b && p) return `${name}加${bonus}分、减${penalty}分`;
+    if (b) return `${name}加${bonus}分`;
+    if (p) return `${name}减${penalty}分`;
+    return `${name}不加分、不减分`;
+  },
+  rebasedNote: (note: string) => `${note}。`,
+  level1Heading: (name: string, points: string, score: string) => `${name}（总分${points}分，自评价得分${score}分）`,
+  level1HeadingNotApplicable: (name: string, points: string) => `${name}（总分${points}分，不适用）`,
+  level2Lead: (n: number, name: string, points: string) => `${n}.${name}（${points}分）：`,
+  deduction: (lost: string) => `扣${lost}分`,
+  itemScore: (score: string) => `本项自评得${score}分。`,
+  itemNotApplicable: '本项不适用，不计分。',
+  adjustmentsHeading: (name: string, cap: string, net: string) => `${name}（≤${cap}分，自评得分${net}分）`,
+  adjustmentsHeadingNoCap: (name: string, net: string) => `${name}（自评得分${net}分）`,
+  noBonus: '本年度无加分事项',
+  noPenalty: '无减分事项',
+  adjustmentsScore: (bonus: string, penalty: string) => {
+    const b = bonus !== '0';
+    const p = penalty !== '0';
+    if (b && p) return `本项自评加${bonus}分，减${penalty}分。`;
+    if (b) return `本项自评加${bonus}分。`;
+    if (p) return `本项自评减${penalty}分。`;
+    return '本项自评不加分、不减分。';
+  },
+  processBasics: (framework: string, level1: number, level2: number, level3: number) =>
+    `本次自评价依据《${framework}》，共设置一级指标${level1}个、二级指标${level2}个、三级指标${level3}个，另设加减分项，各指标得分详见附件。`,
+  annexReference: (title: string) => `附件：${title}`,
+  annexLabel: '附件',
+  /** "2024年度南京市数据局整体预算绩效自评价指标体系得分情况" */
+  annexTitle: (unit: string, year: number) => `${year}年度${unit}整体预算绩效自评价指标体系得分情况`,
+  annexTitleBlank: (framework: string) => `${framework}`,
+  columns: ['一级指标', '二级指标', '三级指标', '指标说明', '评价要点', '分值', '自评分'] as readonly string[],
+  /** "部门决策（15分）" */
+  withPoints: (name: string, points: string) => `${name}（${points}分）`,
+  /** "加减分项（≤5分）" */
+  withCap: (name: string, cap: string) => `${name}（≤${cap}分）`,
+  adjustmentsName: '加减分项',
+  totalRow: '合计',
+  sheetName: '指标体系得分情况',
+  pageNumber: { before: '— ', after: ' —' },
+} as const;
+
+/** What the server, the console page and the terminal chat say. */
+export const serverText = {
+  badJson: '请求体不是有效的 JSON',
+  badField: (field: string, expected: string) => `字段「${field}」缺失或无效：${expected}`,
+  expected: {
+    chatId: '应为非空字符串（不超过256字）',
+    userId: '应为非空字符串（不超过256字）',
+    userName: '应为字符串（不超过100字）',
+    chatType: '应为 "group" 或 "p2p"',
+    text: '应为字符串（不超过20000字）',
+    action: '应为 JSON 对象',
+    textOrAction: '需要 text 或 action 其中之一',
+  },
+  tooLarge: '请求体超过 1 MB',
+  internalError: '服务器内部错误，请稍后再试',
+  notFound: '未找到',
+  fileNotFound: '文件不存在或已删除',
+  evaluationNotFound: (id: string) => `未找到自评「${id}」`,
+  chatHasNoEvaluation: (chatId: string) => `会话「${chatId}」还没有自评`,
+  unauthorized: '需要管理令牌：请求头 Authorization: Bearer <令牌>，或在控制台地址后加 ?token=<令牌>',
+  forbiddenRemote: '未设置 ADMIN_TOKEN 时，控制台和接口只允许本机访问',
+  scoreFailed: '该自评的指标体系无法加载，暂时无法计分',
+  reportUnavailable: '报告生成模块尚未就绪，暂时无法下载报告',
+  reportFailed: '生成报告失败，请稍后再试',
+  reportFileName: (unit: string, year: number) => `${unit}${year}年度部门整体绩效自评价报告.docx`,
+  channelOff: (name: string, vars: string) => `${name}渠道未启用：未配置 ${vars}`,
+  channelNotReady: (name: string) => `${name}渠道已配置，但本版本尚未实现该渠道`,
+  channelNames: { feishu: '飞书', dingtalk: '钉钉' },
+  console: {
+    title: '绩效自评助手 · 控制台',
+    chatId: '会话 ID',
+    chatType: '会话类型',
+    group: '群聊',
+    p2p: '私聊',
+    users: '当前发言人',
+    addUser: '添加',
+    addUserPlaceholder: '新用户姓名',
+    defaultUsers: ['张三', '李四', '王五'],
+    inputPlaceholder: '输入消息，回车发送（例如：新建自评 南京市数据局 2024 框架=nanjing-2021）',
+    send: '发送',
+    clear: '清空记录',
+    bot: '自评助手',
+    download: '下载',
+    sending: '发送中…',
+    sendFailed: '发送失败：',
+    hint: '提示：',
+    unitLabel: '单位',
+    optionsLabel: '可选',
+    scoreTitle: '当前得分',
+    noEvaluation: '本会话还没有自评。发送「新建自评」开始。',
+    total: '总分',
+    grade: '等级',
+    base: '基础分',
+    bonus: '加分',
+    penalty: '减分',
+    completion: '已填',
+    subtotals: '一级指标得分',
+    missing: '待填写',
+    missingMore: (n: number) => `……另有 ${n} 项`,
+    nothingMissing: '全部已填写',
+    report: '下载自评报告（.docx）',
+    refresh: '刷新',
+    help: '常用命令：开始 · 继续 · 跳过 · 上一题 · 修改 <名称> · 进度 · 得分 · 扣分 · 报告 · 帮助 · 取消',
+  },
+  terminal: {
+    welcome: (chatId: string, user: string) => `绩效自评助手（终端）。会话：${chatId}，当前用户：${user}。输入 /help 查看命令。`,
+    help: '命令：/user <姓名> 切换用户 · /chat <会话ID> 切换会话 · /1 /2 … 按卡片按钮 · /quit 退出',
+    prompt: (user: string) => `${user}> `,
+    switchedUser: (user: string) => `已切换到用户：${user}`,
+    switchedChat: (chatId: string) => `已切换到会话：${chatId}`,
+    noSuchButton: (n: number) => `没有第 ${n} 个按钮`,
+    fileSaved: (name: string, path: string) => `[文件] ${name} 已保存到 ${path}`,
+    error: (message: string) => `出错了：${message}`,
+    bye: '再见。',
+  },
+} as const;
+
+/** Words of the framework importer: rule renderings, open reasons, questions, sheet errors, CLI lines. */
+export const importText = {
+  localMetricQuestion: (label: string, unit: string) => `${label}是多少？（${unit}）`,
+  judgementQuestion: (cond: string) => (cond.includes('是否') ? `${cond}？` : `是否做到：${cond}？`),
+  judgementNo: (yes: string) => `未做到：${yes}`,
+  judgementQuestionNegative: (neg: string) => `是否存在以下情况：${neg}？（回答“否”得满分）`,
+  judgementYesNegative: (neg: string) => `不存在“${neg}”的情况`,
+  checklistQuestion: (name: string) => `「${name}」以下各项做到了哪些？`,
+  gradedQuestion: (name: string) => `「${name}」属于哪一档？`,
+  perViolationQuestion: (counted: string) => `本年度${counted}共有几例？`,
+  discretionaryQuestion: (name: string) => `「${name}」请评价人酌情确定得分并说明理由。`,
+  defaultCounted: '不符合要求的情况',
+  otherLevel: '其他情况',
+  gapBetween: (a: string, b: string) => `${a}至${b}之间`,
+  gapAt: (a: string) => `恰好${a}`,
+  gapBelow: (a: string) => `低于${a}`,
+  gapAbove: (a: string) => `高于${a}`,
+  /** Readings the prose did not spell out, shown with the compiled rule. */
+  assume: {
+    target100: '目标值按100%计',
+    stepCeil: (step: string) => `不足${step}个百分点的按${step}个百分点计`,
+    boundaryLower: (at: string, unit: string, s: string) => `评价要点未规定恰好${at}${unit}的得分，未达到较高一档条件，按${s}分计`,
+  },
+  /** Why a row needs confirmation. */
+  open: {
+    empty: '评价要点为空，请补充评分标准',
+    noScore: '评价要点未写明得分，请确认计分方法（如“达到得满分，否则不得分”）',
+    noCondition: '评价要点只写了得分，未写明条件，请补充评分标准',
+    noOtherwise: '评价要点只写了一档，且该档不是满分，请补充其余情况的得分',
+    vague: (phrase: string) => `“${phrase}”未给出具体标准，请补充目标值`,
+    noStandard: (what: string) => `提到了“${what}”，但未给出具体标准，请补充目标值`,
+    pointsMismatch: (clause: string, got: string, points: string) => `评价要点“${clause}”写明${got}分，与分值${points}分不符，请确认`,
+    checklistTotal: (total: string, points: string) => `各项分值合计${total}分，与分值${points}分不符，请确认`,
+    gap: (where: string) => `评价要点未规定${where}的得分，请补充`,
+    overlap: (where: string) => `评价要点的档次有重叠（${where}），请确认`,
+    rangeEnds: (clause: string) => `“${clause}”的区间端点是否包含不明确，请注明“（含）”`,
+    unknownMetric: (name: string) => `无法确定「${name}」按哪个数据计分，请说明`,
+    unknownPhrase: (phrase: string) => `“${phrase}”不是已知的指标数据，请说明其含义或计算方法`,
+    mixedMetrics: (a: string, b: string) => `评价要点同时涉及“${a}”和“${b}”，请确认按哪个计分`,
+    unspecifiedDeduction: (clause: string) => `“${clause}”未写明扣多少分，请补充`,
+    noTarget: '评价要点未给出目标值，请补充',
+    bonusInIndicator: '评价要点为加分规则，但所在行不是加减分项，请确认',
+    unrecognised: '未能识别评价要点的计分方法，请用一句话说明（如“达到90%得2分，否则不得分”）',
+    bonusCumulative: '加分项未说明同一项工作能否累计加分，请确认（回答“累计”或“不累计”）',
+    bonusCap: '加分项未写明上限，请补充（如“最多5分”）',
+    bonusNoItems: '加分项未列出可加分的情形及分值，请补充',
+  },
+  /** A rule in plain Chinese. */
+  describe: {
+    judgement: (yes: string, points: string, noScore?: string) =>
+      `${yes}得 ${points} 分，${noScore ? `否则得 ${noScore} 分` : '否则不得分'}`,
+    band: (cond: string, s: string) => (s === '0' ? `${cond} 不得分` : `${cond} 得 ${s} 分`),
+    otherwise: (s: string) => (s === '0' ? '，否则不得分' : `，否则得 ${s} 分`),
+    otherwiseDiscretionary: '，否则由评价人酌情打分并说明理由',
+    steps: (full: string, points: string, higher: boolean, step: string, deduct: string, partial: string, cutoff?: string) =>
+      `${full} 得 ${points} 分；每${higher ? '低' : '高'} ${step} 个百分点扣 ${deduct} 分${
+        partial === 'ceil' ? `（不足 ${step} 个百分点按 ${step} 个计）` : partial === 'floor' ? `（不足 ${step} 个百分点不扣）` : '（按比例扣）'
+      }${cutoff ? `；${cutoff} 不得分` : ''}；扣完为止`,
+    proportional: (label: string, target: string, points: string, higher: boolean) =>
+      higher
+        ? `得分 = ${label} ÷ ${target}% × ${points} 分，满分为止`
+        : `得分 = ${target}% ÷ ${label} × ${points} 分，满分为止`,
+    checklistItem: (n: number, label: string, s: string) => `${'①②③④⑤⑥⑦⑧⑨⑩'[n] ?? `(${n + 1})`}${label} ${s} 分`,
+    perViolation: (counted: string, deduct: string) => `每出现一例${counted}扣 ${deduct} 分，扣完为止`,
+    level: (label: string, s: string) => `「${label}」${s} 分`,
+    levelShare: (label: string, lo: string, hi: string) => `「${label}」${lo}–${hi} 分（由评价人在档内打分）`,
+    notExceeding: (actual: string, limit: string, points: string, over?: string) =>
+      `${actual} ≤ ${limit} 得 ${points} 分；超支的${over === undefined ? '由评价人酌情扣分并说明理由' : over === '0' ? '不得分' : `得 ${over} 分`}`,
+    discretionary: '由评价人酌情打分，并说明理由',
+  },
+} as const;
