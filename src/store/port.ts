@@ -2,69 +2,9 @@
  * The storage port: what the bot needs from a store, nothing more. Node uses lowdb files
  * (`lowdb.ts`); tests use memory (`memory.ts`); Cloudflare D1 will follow. Every method is async.
  */
-import type { FrameworkInput } from '../core/framework/schema';
-import type { Answers } from '../core/scoring/answers';
 
-/** One change to an answer: who, when, the old and the new value. */
-export interface AuditEntry {
-  at: string;
-  userId: string;
-  userName?: string;
-  /** What changed: "facts.spending", "judgements.A11", "keyTasks.C1", "narratives.problems"… */
-  path: string;
-  old?: unknown;
-  new?: unknown;
-}
-
-/** A user's place in the questionnaire and any dialog in progress. Versioned: see SESSION_VERSION. */
-export interface SessionState {
-  version: number;
-  userId: string;
-  userName?: string;
-  /** The question being asked, if any (a question key from the dialog's plan). */
-  current?: string;
-  /** Questions this user skipped, to come back to later. */
-  skipped: string[];
-  /** Questions asked before, for 上一题. */
-  history: string[];
-  /** Failed attempts at the current question. */
-  failures: number;
-  /** A multi-message text answer being collected, or a multi-step command in progress. */
-  draft?: Record<string, unknown>;
-  updatedAt: string;
-}
-
-/** An evaluation bound to one or more chats, with everything answered so far. */
-export interface EvaluationRecord {
-  id: string;
-  unit: string;
-  year: number;
-  frameworkId: string;
-  /** A custom or imported framework travels with the evaluation. */
-  framework?: FrameworkInput;
-  chatIds: string[];
-  organisers: string[];
-  /** Section (indicator code) → assignee user ids. */
-  assignments: Record<string, string[]>;
-  members: Record<string, { name?: string }>;
-  deadline?: string;
-  answers: Answers;
-  /** Per-user sessions by user id. */
-  sessions: Record<string, SessionState>;
-  audit: AuditEntry[];
-  createdAt: string;
-  updatedAt: string;
-  /** Bumped on every write. */
-  revision: number;
-}
-
-/** A chat's state before it has an evaluation (e.g. 新建自评 asked step by step). */
-export interface ChatDraft {
-  chatId: string;
-  userId: string;
-  draft: Record<string, unknown>;
-  updatedAt: string;
-}
+export type { AuditEntry, ChatDraft, EvaluationRecord, SessionState } from '../core/evaluation';
+import type { ChatDraft, EvaluationRecord } from '../core/evaluation';
 
 /** A stored file (a generated report) served at /files/:id. */
 export interface StoredFile {
