@@ -29,7 +29,7 @@ export function miniFrameworkData(indicators: IndicatorInput[], extra: Partial<F
     name: '测试指标体系',
     source: { documents: ['测试'], weights: 'default' },
     basePoints: total,
-    ...MINI_QUANTITIES,
+    ...structuredClone(MINI_QUANTITIES),
     indicators,
     grades: [{ grade: '合格', gte: 0 }],
     ...extra,
