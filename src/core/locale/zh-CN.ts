@@ -144,6 +144,7 @@ export const reportText = {
     longTermGoals: '中长期规划',
     annualGoals: '年度绩效目标',
     achievements: '部门履职成效',
+    overallGoals: '部门整体支出绩效目标',
     problems: '存在问题及原因分析',
     suggestions: '有关建议',
     process: '评价工作开展情况',
@@ -181,7 +182,7 @@ export const reportText = {
     total: string,
     grade: string,
   ) =>
-    `围绕${unit}整体绩效评价指标体系开展自评价，从${aspects.join('、')}${aspects.length}个方面开展评价，基础分总分${basePoints}分，自评基础分${base}分；${adjustments}，自评总分${total}分，评价等级为“${grade}”。具体评价情况如下：`,
+    `围绕${unit}整体绩效评价指标体系开展自评价，从${aspects.join('、')}${aspects.length}个方面开展评价，基础分总分${basePoints}分，自评基础分${base}分；${adjustments ? `${adjustments}，` : ''}自评总分${total}分，评价等级为“${grade}”。具体评价情况如下：`,
   conclusionIncomplete: (n: number) => `尚有${n}项指标未评分，评价结论待全部指标填报后确定`,
   adjustmentsPhrase: (name: string, bonus: string, penalty: string) => {
     const b = bonus !== '0';
@@ -210,8 +211,8 @@ export const reportText = {
     if (p) return `本项自评减${penalty}分。`;
     return '本项自评不加分、不减分。';
   },
-  processBasics: (framework: string, level1: number, level2: number, level3: number) =>
-    `本次自评价依据《${framework}》，共设置一级指标${level1}个、二级指标${level2}个、三级指标${level3}个，另设加减分项，各指标得分详见附件。`,
+  processBasics: (framework: string, level1: number, level2: number, level3: number, adjustments?: string) =>
+    `本次自评价依据《${framework}》，共设置一级指标${level1}个、二级指标${level2}个${level3 ? `、三级指标${level3}个` : ''}${adjustments ? `，另设${adjustments}` : ''}，各指标得分详见附件。`,
   annexReference: (title: string) => `附件：${title}`,
   annexLabel: '附件',
   /** "2024年度南京市数据局整体预算绩效自评价指标体系得分情况" */
@@ -227,6 +228,26 @@ export const reportText = {
   sheetName: '指标体系得分情况',
   pageNumber: { before: '— ', after: ' —' },
 } as const;
+  /** `npm run report` */
+  cli: {
+    usage:
+      '用法：npm run report -- --framework <指标体系编号或 .json 文件> --answers <答案文件.json 或文件夹> --out <报告.docx 或文件夹> [--xlsx <得分表.xlsx 或文件夹>] [--unit <单位>] [--year <年度>] [--date <YYYY-MM-DD>]',
+    invalidAnswers: (file: string, n: number) => `${file} 有 ${n} 处问题，未生成报告：`,
+    noFramework: (file: string) => `${file} 未注明指标体系（framework），请用 --framework 指定`,
+    noUnit: (file: string) => `${file} 未注明单位（unit），请用 --unit 指定`,
+    noYear: (file: string) => `${file} 未注明年度（year），请用 --year 指定`,
+    badYear: (v: string) => `年度「${v}」不是有效的年份`,
+    badDate: (v: string) => `日期「${v}」应为 YYYY-MM-DD`,
+    emptyFolder: (dir: string) => `文件夹 ${dir} 中没有 .json 答案文件`,
+    outNotFolder: (path: string) => `--answers 是文件夹时，--out 也应是文件夹：${path}`,
+    written: (file: string) => `已生成 ${file}`,
+    summary: (total: string, grade: string, missing: number) =>
+      missing ? `总分 ${total} 分（${grade}），尚有 ${missing} 项待填写：` : `总分 ${total} 分（${grade}）`,
+    pendingTotal: (missing: number) => `尚有 ${missing} 项待填写，总分未定：`,
+    progress: (i: number, n: number, file: string, note: string) => `[${i}/${n}] ${file}：${note}`,
+    failed: (i: number, n: number, file: string, problem: string) => `[${i}/${n}] ${file}：失败，${problem}`,
+    batchDone: (ok: number, n: number, ms: number) => `完成 ${ok}/${n} 份报告，用时 ${(ms / 1000).toFixed(1)} 秒`,
+  },
 
 /** What the server, the console page and the terminal chat say. */
 export const serverText = {

@@ -199,11 +199,17 @@ function writeOverview(w: Writer, input: ReportInput): void {
   else if (!moneyFacts.length) w.narrative(undefined, narrativeTitle(framework, 'finances'));
 
   w.heading2(3, T.sections.goals);
-  w.heading3(1, narrativeTitle(framework, 'longTermGoals'));
-  w.narrative(narratives.longTermGoals, narrativeTitle(framework, 'longTermGoals'));
-  w.heading3(2, narrativeTitle(framework, 'annualGoals'));
-  w.narrative(narratives.annualGoals, narrativeTitle(framework, 'annualGoals'));
+  // The goal narratives the framework asks for (all of them when it names none), numbered 1., 2. …
+  const declared = GOAL_KEYS.filter((k) => !framework.narratives || framework.narratives.some((n) => n.key === k));
+  const goals = declared.length ? declared : GOAL_KEYS.filter((k) => k === 'annualGoals');
+  goals.forEach((key, i) => {
+    if (goals.length > 1) w.heading3(i + 1, narrativeTitle(framework, key));
+    w.narrative(narratives[key], narrativeTitle(framework, key));
+  });
 }
+
+/** Narratives of 部门绩效目标, in order; only those the framework declares are shown. */
+const GOAL_KEYS = ['longTermGoals', 'annualGoals', 'overallGoals'] as const;
 
 function writeConclusion(w: Writer, input: ReportInput): void {
   const { framework, result, unit } = input;
@@ -215,7 +221,7 @@ function writeConclusion(w: Writer, input: ReportInput): void {
   const hasAdjustments = framework.bonus !== undefined || framework.penalty !== undefined;
   const adjustments = hasAdjustments
     ? T.adjustmentsPhrase(adjName, formatScore(result.bonus.score), formatScore(result.penalty.score))
-    : T.adjustmentsPhrase(adjName, '0', '0');
+    : '';
   if (result.complete) {
     w.paragraph({
       text: T.conclusionIntro(
@@ -282,11 +288,12 @@ function writeClosing(w: Writer, input: ReportInput, annexTitle: string): void {
   w.heading1(6, T.sections.process);
   w.heading2(1, T.sections.processBasics);
   const levels = [1, 2, 3].map((l) => result.indicators.filter((e) => e.level === l).length);
-  w.paragraph({ text: T.processBasics(framework.name, levels[0]!, levels[1]!, levels[2]!) });
+  const adjustments = framework.bonus || framework.penalty ? (framework.adjustmentsName ?? T.adjustmentsName) : undefined;
+  w.paragraph({ text: T.processBasics(framework.name, levels[0]!, levels[1]!, levels[2]!, adjustments) });
   w.heading2(2, T.sections.processOrganisation);
   w.narrative(narratives.process, narrativeTitle(framework, 'process'));
   // Narratives the framework asks for that the layout above does not place.
-  const placed = new Set(Object.keys(T.narrativeTitles));
+  const placed = new Set<string>([...Object.keys(T.narrativeTitles), ...GOAL_KEYS]);
   const extra = (framework.narratives ?? []).filter((n) => !placed.has(n.key));
   extra.forEach((n, i) => {
     w.heading2(3 + i, n.title);
