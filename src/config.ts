@@ -1,0 +1,72 @@
+/**
+ * Configuration: the environment, parsed once with one zod schema at start-up. Errors name the variable.
+ *
+ * @example const config = loadConfig(process.env)
+ */
+import { z } from 'zod';
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((s) => (s === '' ? undefined : s))
+  .optional();
+
+const baseUrl = (fallback?: string) =>
+  z
+    .string()
+    .trim()
+    .transform((s) => (s === '' ? undefined : s.replace(/\/+$/, '')))
+    .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional())
+    .optional()
+    .transform((s) => s ?? fallback);
+
+/** The environment variables the server reads. */
+export const configSchema = z.object({
+  PORT: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number({ error: 'must be a port number (0–65535)' }).int().min(0).max(65535).default(3000),
+  ),
+  DATA_DIR: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().default('./data')),
+  /** When set, the JSON API and the console need `Authorization: Bearer <token>`. */
+  ADMIN_TOKEN: optionalText,
+  /** Makes file links absolute (e.g. https://bot.example.gov.cn). */
+  PUBLIC_BASE_URL: baseUrl(),
+  FEISHU_APP_ID: optionalText,
+  FEISHU_APP_SECRET: optionalText,
+  FEISHU_VERIFICATION_TOKEN: optionalText,
+  FEISHU_ENCRYPT_KEY: optionalText,
+  FEISHU_BASE_URL: baseUrl('https://open.feishu.cn'),
+  DINGTALK_APP_KEY: optionalText,
+  DINGTALK_APP_SECRET: optionalText,
+  DINGTALK_ROBOT_CODE: optionalText,
+  DINGTALK_API_BASE: baseUrl('https://api.dingtalk.com'),
+  DINGTALK_OAPI_BASE: baseUrl('https://oapi.dingtalk.com'),
+});
+
+/** The parsed configuration. */
+export type Config = z.infer<typeof configSchema>;
+
+/** Thrown when the environment is invalid; the message lists every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError naming each bad variable (never echoing its value). */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  if (config.DINGTALK_APP_KEY && !config.DINGTALK_ROBOT_CODE) config.DINGTALK_ROBOT_CODE = config.DINGTALK_APP_KEY;
+  return config;
+}
+
+/** Which platform channels have the credentials they need (the local channel is always on). */
+export function describeChannels(config: Config): { feishu: boolean; dingtalk: boolean } {
+  return {
+    feishu: Boolean(config.FEISHU_APP_ID && config.FEISHU_APP_SECRET),
+    dingtalk: Boolean(config.DINGTALK_APP_KEY && config.DINGTALK_APP_SECRET),
+  };
+}

@@ -1,0 +1,302 @@
+/**
+ * The console page: a simulated group chat (chat id, user switcher, messages, buttons, file links) and
+ * a live score panel, as one server-rendered HTML page with inline CSS and JS (no front-end build).
+ * It talks to the same endpoints as every other client: POST /api/local/messages and
+ * GET /api/chats/:chatId/evaluation.
+ */
+import { serverText as T } from '../core/locale/zh-CN';
+
+/** Options of the page: `denied` renders an access message instead of the console. */
+export interface ConsolePageOptions {
+  denied?: string;
+}
+
+const CSS = `
+*{box-sizing:border-box}
+body{margin:0;font:14px/1.55 -apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;background:#f3f5f8;color:#1f2329}
+header{display:flex;align-items:center;gap:16px;padding:10px 20px;background:#fff;border-bottom:1px solid #e4e7ec}
+header h1{font-size:17px;margin:0;font-weight:600}
+header .fields{display:flex;gap:12px;align-items:center;margin-left:auto;flex-wrap:wrap}
+label{color:#646a73;font-size:13px}
+input,select,button{font:inherit}
+input[type=text],select{border:1px solid #d0d3d6;border-radius:6px;padding:5px 8px;background:#fff}
+button{border:1px solid #d0d3d6;background:#fff;border-radius:6px;padding:5px 12px;cursor:pointer}
+button:hover{border-color:#3370ff;color:#3370ff}
+button.primary{background:#3370ff;border-color:#3370ff;color:#fff}
+button.primary:hover{background:#245bdb;color:#fff}
+main{display:grid;grid-template-columns:minmax(0,2fr) minmax(300px,1fr);gap:16px;padding:16px 20px;height:calc(100vh - 56px)}
+@media (max-width:900px){main{grid-template-columns:1fr;height:auto}}
+.panel{background:#fff;border:1px solid #e4e7ec;border-radius:10px;display:flex;flex-direction:column;min-height:0}
+.users{display:flex;gap:6px;align-items:center;padding:10px 14px;border-bottom:1px solid #eef0f3;flex-wrap:wrap}
+.users button.active{background:#e1eaff;border-color:#3370ff;color:#245bdb;font-weight:600}
+#messages{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;min-height:300px}
+.msg{max-width:78%;display:flex;flex-direction:column;gap:3px}
+.msg .who{font-size:12px;color:#8f959e}
+.msg .bubble{padding:8px 12px;border-radius:10px;white-space:pre-wrap;word-break:break-word}
+.msg.user{align-self:flex-end;align-items:flex-end}
+.msg.user .bubble{background:#3370ff;color:#fff}
+.msg.bot .bubble{background:#f2f3f5}
+.msg.bot .card{border:1px solid #dee0e3;border-radius:10px;overflow:hidden;background:#fff}
+.card .title{background:#e1eaff;color:#1f2329;font-weight:600;padding:8px 12px}
+.card .text{padding:8px 12px;white-space:pre-wrap;word-break:break-word}
+.card .buttons,.chips{display:flex;gap:6px;flex-wrap:wrap;padding:0 12px 10px}
+.chips{padding:4px 0 0}
+.chips button{font-size:12px;padding:2px 10px;border-radius:12px}
+.hint{font-size:12px;color:#8f959e}
+.msg.error .bubble{background:#fff0f0;color:#d83931}
+a.file{display:inline-flex;gap:6px;align-items:center;padding:8px 12px;border:1px solid #dee0e3;border-radius:10px;background:#fff;color:#245bdb;text-decoration:none}
+a.file::before{content:"📄"}
+.composer{display:flex;gap:8px;padding:10px 14px;border-top:1px solid #eef0f3}
+.composer input{flex:1}
+.help{font-size:12px;color:#8f959e;padding:0 14px 10px}
+#score{padding:14px 16px;overflow-y:auto;gap:12px}
+#score h2{font-size:15px;margin:0}
+.big{display:flex;align-items:baseline;gap:10px}
+.big .total{font-size:34px;font-weight:700;color:#245bdb}
+.big .grade{font-size:16px;font-weight:600;padding:2px 10px;border-radius:12px;background:#e8f8ef;color:#2ea121}
+.parts{display:flex;gap:14px;color:#646a73;font-size:13px}
+.bar{height:8px;background:#eef0f3;border-radius:4px;overflow:hidden}
+.bar div{height:100%;background:#3370ff}
+table{border-collapse:collapse;width:100%;font-size:13px}
+td{padding:4px 2px;border-bottom:1px solid #f2f3f5}
+td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+ul.missing{margin:0;padding-left:18px;font-size:13px;color:#646a73}
+.muted{color:#8f959e}
+.denied{max-width:640px;margin:80px auto;background:#fff;border:1px solid #e4e7ec;border-radius:10px;padding:24px}
+`;
+
+/** The page's script; reads its labels from the JSON in #labels. */
+const SCRIPT = `
+const L = JSON.parse(document.getElementById('labels').textContent);
+const $ = (id) => document.getElementById(id);
+const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; };
+const state = {
+  chatId: localStorage.getItem('jx.chatId') || 'demo-group',
+  chatType: localStorage.getItem('jx.chatType') || 'group',
+  users: JSON.parse(localStorage.getItem('jx.users') || 'null') || L.defaultUsers.map((name, i) => ({ id: 'u' + (i + 1), name })),
+  current: Number(localStorage.getItem('jx.current') || 0),
+  busy: Promise.resolve(),
+};
+if (!state.users[state.current]) state.current = 0;
+const logKey = () => 'jx.log.' + state.chatId;
+const readLog = () => { try { return JSON.parse(localStorage.getItem(logKey()) || '[]'); } catch { return []; } };
+const writeLog = (log) => { try { localStorage.setItem(logKey(), JSON.stringify(log.slice(-300))); } catch {} };
+const save = () => {
+  localStorage.setItem('jx.chatId', state.chatId);
+  localStorage.setItem('jx.chatType', state.chatType);
+  localStorage.setItem('jx.users', JSON.stringify(state.users));
+  localStorage.setItem('jx.current', String(state.current));
+};
+
+function renderUsers() {
+  const box = $('user-list');
+  box.replaceChildren();
+  state.users.forEach((u, i) => {
+    const b = el('button', i === state.current ? 'active' : '', u.name);
+    b.dataset.userId = u.id;
+    b.onclick = () => { state.current = i; save(); renderUsers(); $('input').focus(); };
+    box.append(b);
+  });
+}
+
+function renderEntry(entry) {
+  const box = $('messages');
+  if (entry.from === 'user') {
+    const m = el('div', 'msg user');
+    m.append(el('div', 'who', entry.name), el('div', 'bubble', entry.text));
+    box.append(m);
+  } else if (entry.from === 'error') {
+    const m = el('div', 'msg error');
+    m.append(el('div', 'bubble', entry.text));
+    box.append(m);
+  } else {
+    const r = entry.reply;
+    const m = el('div', 'msg bot');
+    m.append(el('div', 'who', L.bot));
+    if (r.kind === 'text') m.append(el('div', 'bubble', r.text));
+    else if (r.kind === 'card') {
+      const card = el('div', 'card');
+      card.append(el('div', 'title', r.title), el('div', 'text', r.text));
+      if (r.buttons && r.buttons.length) {
+        const bs = el('div', 'buttons');
+        for (const btn of r.buttons) {
+          const b = el('button', '', btn.label);
+          b.onclick = () => send({ action: btn.action, label: btn.label });
+          bs.append(b);
+        }
+        card.append(bs);
+      }
+      m.append(card);
+    } else if (r.kind === 'file') {
+      const a = el('a', 'file', r.name);
+      a.href = r.url;
+      a.setAttribute('download', r.name);
+      m.append(a);
+    }
+    const q = r.question;
+    if (q) {
+      const parts = [];
+      if (q.unit) parts.push(L.unitLabel + '：' + q.unit);
+      if (parts.length) m.append(el('div', 'hint', L.hint + parts.join('，')));
+      if (q.options && q.options.length && !(r.buttons && r.buttons.length)) {
+        const chips = el('div', 'chips');
+        for (const o of q.options) {
+          const b = el('button', '', o);
+          b.onclick = () => send({ text: o });
+          chips.append(b);
+        }
+        m.append(chips);
+      }
+    }
+    box.append(m);
+  }
+  box.scrollTop = box.scrollHeight;
+}
+
+function renderLog() {
+  $('messages').replaceChildren();
+  for (const e of readLog()) renderEntry(e);
+}
+
+function record(entry) {
+  const log = readLog();
+  log.push(entry);
+  writeLog(log);
+  renderEntry(entry);
+}
+
+function send(input) {
+  const user = state.users[state.current];
+  const chatId = state.chatId;
+  record({ from: 'user', name: user.name, text: input.text !== undefined ? input.text : '［' + input.label + '］' });
+  const body = { chatId, userId: user.id, userName: user.name, chatType: state.chatType };
+  if (input.text !== undefined) body.text = input.text; else body.action = input.action;
+  // One request at a time, so the conversation keeps its order.
+  state.busy = state.busy.then(async () => {
+    $('status').textContent = L.sending;
+    try {
+      const res = await fetch('/api/local/messages', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(data.error || res.status);
+      if (chatId === state.chatId) for (const r of data.replies) record({ from: 'bot', reply: r });
+    } catch (err) {
+      if (chatId === state.chatId) record({ from: 'error', text: L.sendFailed + err.message });
+    } finally {
+      $('status').textContent = '';
+    }
+    await refreshScore();
+  });
+  return state.busy;
+}
+
+function fmt(n) { return n === null || n === undefined ? '—' : String(Math.round(n * 100) / 100); }
+
+async function refreshScore() {
+  const box = $('score-body');
+  let data;
+  try {
+    const res = await fetch('/api/chats/' + encodeURIComponent(state.chatId) + '/evaluation');
+    if (res.status === 404) { box.replaceChildren(el('p', 'muted', L.noEvaluation)); $('score').dataset.revision = 'none'; return; }
+    data = await res.json();
+    if (!res.ok) throw new Error(data.error || res.status);
+  } catch (err) {
+    box.replaceChildren(el('p', 'muted', L.sendFailed + err.message));
+    return;
+  }
+  const parts = [];
+  parts.push(el('div', 'muted', data.unit + ' · ' + data.year + ' · ' + data.framework));
+  if (data.score) {
+    const big = el('div', 'big');
+    const total = el('span', 'total', fmt(data.score.total)); total.id = 'score-total';
+    const grade = el('span', 'grade', data.score.grade); grade.id = 'score-grade';
+    big.append(el('span', 'muted', L.total), total, grade);
+    parts.push(big);
+    parts.push(el('div', 'parts', L.base + ' ' + fmt(data.score.base) + '　' + L.bonus + ' ' + fmt(data.score.bonus) + '　' + L.penalty + ' ' + fmt(data.score.penalty)));
+  }
+  const c = data.completion;
+  const done = el('div', '', L.completion + ' ' + c.answered + ' / ' + c.total); done.id = 'score-completion';
+  const bar = el('div', 'bar'); const fill = el('div'); fill.style.width = (c.total ? Math.round(100 * c.answered / c.total) : 0) + '%'; bar.append(fill);
+  parts.push(done, bar);
+  if (data.subtotals.length) {
+    parts.push(el('h2', '', L.subtotals));
+    const t = el('table'); t.id = 'score-subtotals';
+    for (const s of data.subtotals) {
+      const tr = el('tr');
+      tr.append(el('td', '', s.name), el('td', 'num', fmt(s.score) + ' / ' + fmt(s.points)));
+      t.append(tr);
+    }
+    parts.push(t);
+  }
+  parts.push(el('h2', '', L.missing));
+  if (!data.missing.length) parts.push(el('p', 'muted', L.nothingMissing));
+  else {
+    const ul = el('ul', 'missing'); ul.id = 'score-missing';
+    for (const m of data.missing.slice(0, 12)) ul.append(el('li', '', m.code + ' ' + m.name));
+    if (data.missing.length > 12) ul.append(el('li', 'muted', L.missingMore.replace('{n}', String(data.missing.length - 12))));
+    parts.push(ul);
+  }
+  const a = el('a', '', L.report); a.id = 'report-link'; a.href = '/api/evaluations/' + encodeURIComponent(data.id) + '/report.docx'; a.setAttribute('download', '');
+  parts.push(a);
+  box.replaceChildren(...parts);
+  $('score').dataset.revision = String(Date.now());
+}
+
+$('chat-id').value = state.chatId;
+$('chat-type').value = state.chatType;
+$('chat-id').onchange = () => { state.chatId = $('chat-id').value.trim() || 'demo-group'; save(); renderLog(); refreshScore(); };
+$('chat-type').onchange = () => { state.chatType = $('chat-type').value; save(); };
+$('add-user').onclick = () => {
+  const name = $('new-user').value.trim();
+  if (!name) return;
+  state.users.push({ id: 'u' + (state.users.length + 1) + '-' + Date.now().toString(36), name });
+  state.current = state.users.length - 1;
+  $('new-user').value = '';
+  save(); renderUsers();
+};
+$('clear').onclick = () => { writeLog([]); renderLog(); };
+$('refresh').onclick = () => refreshScore();
+$('composer').onsubmit = (e) => {
+  e.preventDefault();
+  const text = $('input').value;
+  if (!text.trim()) return;
+  $('input').value = '';
+  send({ text });
+};
+renderUsers();
+renderLog();
+refreshScore();
+`;
+
+/** Escapes text for HTML. */
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** Renders the console page (or an access message when `denied` is set). */
+export function renderConsolePage(options: ConsolePageOptions): string {
+  const C = T.console;
+  const head = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(C.title)}</title><style>${CSS}</style></head>`;
+  if (options.denied) return `${head}<body><div class="denied"><h1>${escapeHtml(C.title)}</h1><p>${escapeHtml(options.denied)}</p></div></body></html>`;
+  const labels = { ...C, missingMore: C.missingMore(0).replace('0', '{n}') };
+  const json = JSON.stringify(labels).replace(/</g, '\\u003c');
+  return `${head}<body>
+<header><h1>${escapeHtml(C.title)}</h1>
+<div class="fields">
+<label>${escapeHtml(C.chatId)} <input type="text" id="chat-id" size="18"></label>
+<label>${escapeHtml(C.chatType)} <select id="chat-type"><option value="group">${escapeHtml(C.group)}</option><option value="p2p">${escapeHtml(C.p2p)}</option></select></label>
+</div></header>
+<main>
+<section class="panel">
+<div class="users"><label>${escapeHtml(C.users)}</label><span id="user-list" style="display:flex;gap:6px;flex-wrap:wrap"></span>
+<input type="text" id="new-user" size="8" placeholder="${escapeHtml(C.addUserPlaceholder)}"><button id="add-user" type="button">${escapeHtml(C.addUser)}</button>
+<button id="clear" type="button" style="margin-left:auto">${escapeHtml(C.clear)}</button></div>
+<div id="messages" aria-live="polite"></div>
+<form class="composer" id="composer"><input type="text" id="input" autocomplete="off" placeholder="${escapeHtml(C.inputPlaceholder)}" autofocus><button class="primary" id="send" type="submit">${escapeHtml(C.send)}</button></form>
+<div class="help"><span id="status"></span> ${escapeHtml(C.help)}</div>
+</section>
+<aside class="panel" id="score"><div style="display:flex;justify-content:space-between;align-items:center"><h2>${escapeHtml(C.scoreTitle)}</h2><button id="refresh" type="button">${escapeHtml(C.refresh)}</button></div><div id="score-body" style="display:flex;flex-direction:column;gap:10px"></div></aside>
+</main>
+<script type="application/json" id="labels">${json}</script>
+<script>${SCRIPT}</script>
+</body></html>`;
+}

@@ -1,0 +1,347 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config';
+import { loadBuiltinFramework } from '../src/core/framework/builtin';
+import { scoreEvaluation } from '../src/core/scoring/engine';
+import { validateAnswers } from '../src/core/scoring/validate';
+import { createApp, type AppDeps, type Logger } from '../src/server/app';
+import { createMemoryStore } from '../src/store/memory';
+import type { Store } from '../src/store/port';
+import { createFakeBot, type FakeBot } from './helpers/fake-bot';
+import { makeEvaluation } from './helpers/records';
+
+/** The environment @hono/node-server passes, with the client's socket address. */
+const fromAddress = (remoteAddress: string) => ({ incoming: { socket: { remoteAddress } } });
+const LOCAL = fromAddress('127.0.0.1');
+
+interface Harness {
+  app: ReturnType<typeof createApp>;
+  store: Store;
+  bot: FakeBot;
+  logs: string[];
+}
+
+function createHarness(env: Record<string, string> = {}, extra: Partial<AppDeps> = {}): Harness {
+  const store = createMemoryStore();
+  const bot = createFakeBot(store);
+  const logs: string[] = [];
+  const logger: Logger = {
+    info: (m, f) => logs.push(JSON.stringify({ m, ...f })),
+    error: (m, f) => logs.push(JSON.stringify({ m, ...f })),
+  };
+  const app = createApp({ store, bot, config: loadConfig(env), logger, now: () => new Date('2025-03-01T08:00:00Z'), ...extra });
+  return { app, store, bot, logs };
+}
+
+function post(h: Harness, body: unknown, env: unknown = LOCAL, headers: Record<string, string> = {}) {
+  return h.app.request(
+    '/api/local/messages',
+    { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) },
+    env,
+  );
+}
+
+const say = (h: Harness, text: string, chatId = 'g1', userId = 'u1') => post(h, { chatId, userId, userName: '张三', text });
+
+describe('health', () => {
+  it('answers {"ok":true} to anyone', async () => {
+    const res = await createHarness().app.request('/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+  });
+});
+
+describe('POST /api/local/messages', () => {
+  it('passes the message to the bot and returns its replies', async () => {
+    const h = createHarness();
+    const res = await post(h, { chatId: 'g1', userId: 'u1', userName: '张三', chatType: 'p2p', text: 'hello' });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ replies: [{ kind: 'text', text: 'echo hello' }] });
+    expect(h.bot.seen[0]).toEqual({
+      channel: 'local', chatId: 'g1', chatType: 'p2p', userId: 'u1', userName: '张三', text: 'hello', receivedAt: Date.parse('2025-03-01T08:00:00Z'),
+    });
+  });
+
+  it('defaults to a group chat and posts a button action back', async () => {
+    const h = createHarness();
+    const card = (await (await say(h, 'card')).json()) as { replies: Array<{ buttons: Array<{ action: object }>; question: object }> };
+    expect(card.replies[0]!.question).toEqual({ key: 'judgements.A11', type: 'boolean' });
+    const res = await post(h, { chatId: 'g1', userId: 'u2', action: card.replies[0]!.buttons[0]!.action });
+    expect(await res.json()).toEqual({ replies: [{ kind: 'text', text: 'pressed yes' }] });
+    expect(h.bot.seen[1]!.chatType).toBe('group');
+  });
+
+  it.each([
+    ['{"chatId":', undefined],
+    ['[1,2]', undefined],
+    [{ userId: 'u1', text: 'x' }, 'chatId'],
+    [{ chatId: '', userId: 'u1', text: 'x' }, 'chatId'],
+    [{ chatId: 7, userId: 'u1', text: 'x' }, 'chatId'],
+    [{ chatId: 'g1', text: 'x' }, 'userId'],
+    [{ chatId: 'g1', userId: 'u1', userName: 5, text: 'x' }, 'userName'],
+    [{ chatId: 'g1', userId: 'u1', chatType: 'channel', text: 'x' }, 'chatType'],
+    [{ chatId: 'g1', userId: 'u1', text: 12 }, 'text'],
+    [{ chatId: 'g1', userId: 'u1', action: [1] }, 'action'],
+    [{ chatId: 'g1', userId: 'u1', action: 'yes' }, 'action'],
+    [{ chatId: 'g1', userId: 'u1' }, 'text'],
+    [{ chatId: 'g1', userId: 'u1', text: '   ' }, 'text'],
+  ])('answers 400 naming the field for %j', async (body, field) => {
+    const h = createHarness();
+    const res = await post(h, body);
+    expect(res.status).toBe(400);
+    const json = (await res.json()) as { error: string; field?: string };
+    expect(json.field).toBe(field);
+    if (field) expect(json.error).toContain(field);
+    else expect(json.error).toMatch(/JSON/);
+    expect(h.bot.seen).toHaveLength(0);
+  });
+
+  it('refuses bodies over 1 MB by Content-Length and by the bytes actually sent', async () => {
+    const h = createHarness();
+    const big = JSON.stringify({ chatId: 'g1', userId: 'u1', text: 'x'.repeat(1024 * 1024) });
+    const declared = await post(h, big);
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { error: string }).error).toMatch(/1 MB/);
+    // A declared length over the limit is refused before reading.
+    const lying = await post(h, { chatId: 'g1', userId: 'u1', text: 'small' }, LOCAL, { 'Content-Length': String(2 * 1024 * 1024) });
+    expect(lying.status).toBe(413);
+    // Streamed without a Content-Length: counted while reading.
+    const bytes = new TextEncoder().encode(big);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 64 * 1024) controller.enqueue(bytes.subarray(i, i + 64 * 1024));
+        controller.close();
+      },
+    });
+    const streamed = await h.app.request(
+      '/api/local/messages',
+      { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit,
+      LOCAL,
+    );
+    expect(streamed.status).toBe(413);
+    // Just under the limit is fine.
+    const ok = await post(h, { chatId: 'g1', userId: 'u1', text: 'hi', action: { pad: 'y'.repeat(1000 * 1000) } });
+    expect(ok.status).toBe(200);
+    expect(h.bot.seen).toHaveLength(1);
+  });
+
+  it('answers 500 with a generic message when the bot fails, and logs without the user text', async () => {
+    const h = createHarness({ ADMIN_TOKEN: 'tok-secret-123' });
+    const res = await post(h, { chatId: 'g1', userId: 'u1', text: 'boom' }, LOCAL, { Authorization: 'Bearer tok-secret-123' });
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { error: string }).error).toMatch(/服务器内部错误/);
+    expect(h.logs.join('\n')).toContain('bot failed');
+    expect(h.logs.join('\n')).not.toContain('tok-secret-123');
+    expect(h.logs.join('\n')).not.toContain('"text"');
+    // The chat is not stuck afterwards.
+    const next = await post(h, { chatId: 'g1', userId: 'u1', text: 'again' }, LOCAL, { Authorization: 'Bearer tok-secret-123' });
+    expect(next.status).toBe(200);
+  });
+
+  it('handles one chat at a time, in order, while other chats go on', async () => {
+    const h = createHarness();
+    const first = say(h, 'wait', 'gA');
+    const second = say(h, 'after', 'gA');
+    const other = await say(h, 'meanwhile', 'gB');
+    expect(await other.json()).toEqual({ replies: [{ kind: 'text', text: 'echo meanwhile' }] });
+    // The second message of gA has not reached the bot while the first is pending.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(h.bot.seen.map((m) => m.text)).toEqual(['wait', 'meanwhile']);
+    h.bot.release('gA');
+    expect(await (await first).json()).toEqual({ replies: [{ kind: 'text', text: 'waited' }] });
+    expect(await (await second).json()).toEqual({ replies: [{ kind: 'text', text: 'echo after' }] });
+    expect(h.bot.seen.map((m) => m.text)).toEqual(['wait', 'meanwhile', 'after']);
+  });
+});
+
+describe('files', () => {
+  it('stores file replies and serves them with a Chinese file name', async () => {
+    const h = createHarness();
+    const json = (await (await say(h, 'file')).json()) as { replies: Array<{ kind: string; name: string; url: string }> };
+    const reply = json.replies[0]!;
+    expect(reply).toMatchObject({ kind: 'file', name: '南京市数据局2024年度报告.docx' });
+    expect(reply.url).toMatch(/^\/files\/[A-Za-z0-9_-]+$/);
+    const res = await h.app.request(reply.url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    const cd = res.headers.get('content-disposition')!;
+    expect(cd).toContain(`filename*=UTF-8''${encodeURIComponent('南京市数据局2024年度报告.docx')}`);
+    expect(cd).toMatch(/^attachment; filename="[\x20-\x7e]+"/);
+    expect(Array.from(new Uint8Array(await res.arrayBuffer()))).toEqual([80, 75, 3, 4]);
+  });
+
+  it('makes file links absolute with PUBLIC_BASE_URL', async () => {
+    const h = createHarness({ PUBLIC_BASE_URL: 'https://bot.example.gov.cn/' });
+    const json = (await (await say(h, 'file')).json()) as { replies: Array<{ url: string }> };
+    expect(json.replies[0]!.url).toMatch(/^https:\/\/bot\.example\.gov\.cn\/files\/[A-Za-z0-9_-]+$/);
+  });
+
+  it('answers 404 for unknown or hostile ids', async () => {
+    const h = createHarness();
+    expect((await h.app.request('/files/nothing-here')).status).toBe(404);
+    expect((await h.app.request('/files/..%2Fchats.json')).status).toBe(404);
+  });
+});
+
+describe('access to the API and the console', () => {
+  const paths = ['/api/evaluations', '/api/chats/g1/evaluation', '/api/evaluations/x/score', '/'];
+
+  it('without ADMIN_TOKEN answers loopback clients only, and not through a proxy', async () => {
+    const h = createHarness();
+    for (const path of paths) {
+      for (const addr of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) expect((await h.app.request(path, {}, fromAddress(addr))).status).not.toBe(403);
+      expect((await h.app.request(path, {}, fromAddress('10.1.2.3'))).status).toBe(403);
+      expect((await h.app.request(path)).status).toBe(403);
+      expect((await h.app.request(path, { headers: { 'X-Forwarded-For': '1.2.3.4' } }, LOCAL)).status).toBe(403);
+    }
+    expect((await post(h, { chatId: 'g1', userId: 'u1', text: 'hi' }, fromAddress('192.168.0.9'))).status).toBe(403);
+    expect(h.bot.seen).toHaveLength(0);
+  });
+
+  it('with ADMIN_TOKEN needs the bearer token, from anywhere', async () => {
+    const h = createHarness({ ADMIN_TOKEN: 's3cret-token' });
+    const remote = fromAddress('203.0.113.7');
+    for (const path of paths) {
+      expect((await h.app.request(path, {}, LOCAL)).status).toBe(401);
+      expect((await h.app.request(path, { headers: { Authorization: 'Bearer wrong' } }, remote)).status).toBe(401);
+      expect((await h.app.request(path, { headers: { Authorization: 'Bearer s3cret-token' } }, remote)).status).not.toBe(401);
+    }
+    const denied = await h.app.request('/api/evaluations', {}, remote);
+    expect(denied.headers.get('www-authenticate')).toBe('Bearer');
+    expect(((await denied.json()) as { error: string }).error).toMatch(/Authorization: Bearer/);
+    expect((await post(h, { chatId: 'g1', userId: 'u1', text: 'hi' }, remote)).status).toBe(401);
+    expect((await post(h, { chatId: 'g1', userId: 'u1', text: 'hi' }, remote, { Authorization: 'Bearer s3cret-token' })).status).toBe(200);
+  });
+
+  it('lets the console in with ?token= through a cookie', async () => {
+    const h = createHarness({ ADMIN_TOKEN: 's3cret-token' });
+    const remote = fromAddress('203.0.113.7');
+    expect((await h.app.request('/?token=wrong', {}, remote)).status).toBe(401);
+    const login = await h.app.request('/?token=s3cret-token', {}, remote);
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/');
+    const cookie = login.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).not.toContain('s3cret-token');
+    const pair = cookie.split(';')[0]!;
+    const page = await h.app.request('/', { headers: { Cookie: pair } }, remote);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('绩效自评助手');
+    expect((await h.app.request('/api/evaluations', { headers: { Cookie: pair } }, remote)).status).toBe(200);
+    expect((await h.app.request('/api/evaluations', { headers: { Cookie: 'jx_console=forged' } }, remote)).status).toBe(401);
+  });
+});
+
+describe('JSON API', () => {
+  const fw = loadBuiltinFramework('nanjing-2021')!;
+  const example = validateAnswers(fw, JSON.parse(readFileSync('templates/examples/nanjing-2021-data-bureau-2024.json', 'utf8')));
+  if (!example.ok) throw new Error('example answers invalid');
+
+  async function seed(h: Harness) {
+    await h.store.createEvaluation(makeEvaluation('ev-full', ['g-full'], { answers: example.ok ? example.answers : {}, createdAt: '2025-01-01T00:00:00Z' }));
+    await h.store.createEvaluation(makeEvaluation('ev-empty', ['g-empty'], { createdAt: '2025-01-02T00:00:00Z' }));
+  }
+
+  it('lists evaluations with completion and the same score as scoreEvaluation', async () => {
+    const h = createHarness();
+    await seed(h);
+    const res = await h.app.request('/api/evaluations', {}, LOCAL);
+    expect(res.status).toBe(200);
+    const list = (await res.json()) as Array<Record<string, unknown>>;
+    const result = scoreEvaluation(fw, example.ok ? example.answers : {});
+    expect(list[0]).toEqual({
+      id: 'ev-full', unit: '南京市数据局', year: 2024, framework: 'nanjing-2021', chatIds: ['g-full'],
+      completion: { answered: result.counts.answered + result.counts.notApplicable, total: result.counts.total },
+      score: { base: result.base, bonus: result.bonus.score, penalty: result.penalty.score, total: result.total, grade: result.grade },
+    });
+    expect(list[1]).toMatchObject({ id: 'ev-empty', completion: { answered: 0 } });
+  });
+
+  it('gives each indicator’s score, and 404 for an unknown evaluation', async () => {
+    const h = createHarness();
+    await seed(h);
+    const body = (await (await h.app.request('/api/evaluations/ev-full/score', {}, LOCAL)).json()) as Record<string, unknown> & { indicators: Array<Record<string, unknown>> };
+    const result = scoreEvaluation(fw, example.ok ? example.answers : {});
+    expect(body.total).toBe(result.total);
+    expect(body.grade).toBe(result.grade);
+    expect(body.indicators).toHaveLength(result.indicators.length);
+    const first = result.indicators[0]!;
+    expect(body.indicators[0]).toEqual({ code: first.code, name: first.name, level: first.level, points: first.points, score: first.score, status: first.status, reasons: first.reasons });
+    expect(Object.keys(body).sort()).toEqual(['base', 'bonus', 'grade', 'indicators', 'penalty', 'total']);
+    expect((await h.app.request('/api/evaluations/nope/score', {}, LOCAL)).status).toBe(404);
+  });
+
+  it('shows a chat’s evaluation with subtotals and what is missing', async () => {
+    const h = createHarness();
+    await seed(h);
+    const view = (await (await h.app.request('/api/chats/g-empty/evaluation', {}, LOCAL)).json()) as { id: string; subtotals: unknown[]; missing: unknown[] };
+    expect(view.id).toBe('ev-empty');
+    expect(view.subtotals).toHaveLength(scoreEvaluation(fw, {}).roots.length);
+    expect(view.missing.length).toBeGreaterThan(0);
+    expect((await h.app.request('/api/chats/nobody/evaluation', {}, LOCAL)).status).toBe(404);
+  });
+
+  it('serves the real report as .docx, built from the same scored state', async () => {
+    const h = createHarness();
+    await seed(h);
+    const res = await h.app.request('/api/evaluations/ev-full/report.docx', {}, LOCAL);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    expect(res.headers.get('content-disposition')).toContain(encodeURIComponent('南京市数据局2024年度部门整体绩效自评价报告.docx'));
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(Array.from(bytes.subarray(0, 2))).toEqual([0x50, 0x4b]);
+    expect((await h.app.request('/api/evaluations/nope/report.docx', {}, LOCAL)).status).toBe(404);
+  });
+
+  it('passes the scored state to an injected report builder, and answers 500 when it fails', async () => {
+    let seenTotal: number | undefined;
+    const h = createHarness({}, {
+      buildReport: async ({ result, unit }) => {
+        seenTotal = result.total;
+        if (unit !== '南京市数据局') throw new Error('no');
+        return { bytes: new TextEncoder().encode(`report for ${unit}`), missing: ['x'] };
+      },
+    });
+    await seed(h);
+    const ok = await h.app.request('/api/evaluations/ev-full/report.docx', {}, LOCAL);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-report-missing')).toBe('1');
+    expect(await ok.text()).toBe('report for 南京市数据局');
+    expect(seenTotal).toBe(scoreEvaluation(fw, example.ok ? example.answers : {}).total);
+    await h.store.createEvaluation(makeEvaluation('ev-other', ['g-other'], { unit: '别的局' }));
+    const failed = await h.app.request('/api/evaluations/ev-other/report.docx', {}, LOCAL);
+    expect(failed.status).toBe(500);
+    expect(((await failed.json()) as { error: string }).error).toMatch(/报告/);
+  });
+});
+
+describe('platform webhooks', () => {
+  it('answer 404 with a clear message when the channel has no credentials', async () => {
+    const h = createHarness();
+    const feishu = await h.app.request('/webhook/feishu', { method: 'POST', body: '{}' });
+    expect(feishu.status).toBe(404);
+    expect(((await feishu.json()) as { error: string }).error).toMatch(/飞书.*FEISHU_APP_ID/);
+    const ding = await h.app.request('/webhook/dingtalk', { method: 'POST', body: '{}' });
+    expect(ding.status).toBe(404);
+    expect(((await ding.json()) as { error: string }).error).toMatch(/钉钉.*DINGTALK_APP_KEY/);
+  });
+
+  it('answer 503 when configured without a handler, and call the handler when there is one', async () => {
+    const env = { FEISHU_APP_ID: 'cli_x', FEISHU_APP_SECRET: 'sec', DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's' };
+    const h = createHarness(env);
+    expect((await h.app.request('/webhook/feishu', { method: 'POST', body: '{}' })).status).toBe(503);
+    const withHandler = createHarness(env, { webhooks: { dingtalk: async (c, { runInChat }) => c.json({ ran: await runInChat('d:1', async () => 'yes') }) } });
+    const res = await withHandler.app.request('/webhook/dingtalk', { method: 'POST', body: '{}' });
+    expect(await res.json()).toEqual({ ran: 'yes' });
+  });
+});
+
+describe('console page', () => {
+  it('renders the chat, the user switcher and the score panel in Chinese', async () => {
+    const html = await (await createHarness().app.request('/', {}, LOCAL)).text();
+    for (const id of ['chat-id', 'user-list', 'messages', 'input', 'send', 'score-body']) expect(html).toContain(`id="${id}"`);
+    expect(html).toContain('张三');
+    expect(html).toContain('当前得分');
+    expect(html).not.toMatch(/<\/script>[^<]*<\/script>[^<]*<\/script>/);
+  });
+});
