@@ -137,6 +137,8 @@ describe('steps (shape 3: "办理比率在99%以上得10分，每降低5%扣2分
     ['floor', 94, 8, '距满分标准5个百分点，每5个百分点扣2分，扣2分'],
     ['floor', 93.99, 8, '距满分标准5.01个百分点，每5个百分点扣2分，扣2分'],
     ['proportional', 96.5, 9, '距满分标准2.50个百分点，每5个百分点扣2分，扣1分'],
+    // 0.13 / 5 × 2 = 0.052: scores carry two decimals, as the reports print them.
+    ['proportional', 98.87, 9.95, '距满分标准0.13个百分点，每5个百分点扣2分，扣0.05分'],
     ['proportional', 89.1, 6.04, '距满分标准9.90个百分点，每5个百分点扣2分，扣3.96分'],
   ] as const)('%s: %s%% → %s', (partial, v, score, deduction) => {
     const e = scoreLeaf({ ...base, partial }, 10, rate(v));

@@ -23,7 +23,8 @@ export const MINI_QUANTITIES: Pick<FrameworkInput, 'facts' | 'metrics'> = {
 
 /** The raw framework data around some level-1 indicators; basePoints is their total unless given. */
 export function miniFrameworkData(indicators: IndicatorInput[], extra: Partial<FrameworkInput> = {}): FrameworkInput {
-  const total = indicators.reduce((s, i) => s + i.points, 0);
+  // In hundredths, so 0.1 + 0.2 is 0.3 here too.
+  const total = indicators.reduce((s, i) => s + Math.round(i.points * 100), 0) / 100;
   return {
     id: 'mini',
     name: '测试指标体系',

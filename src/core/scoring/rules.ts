@@ -166,7 +166,8 @@ function steps(rule: StepsRule, ctx: RuleContext): RuleOutcome {
   const raw = distance.div(dec(rule.step));
   const partial = rule.partial ?? 'ceil';
   const n = partial === 'proportional' ? raw : raw.round(0, partial === 'ceil' ? Big.roundUp : Big.roundDown);
-  const lost = toUnits(Number(n.times(dec(rule.deduct)).round(4, Big.roundHalfUp)));
+  // Two decimals, as the reports print scores (a pro-rata step can give 0.002 otherwise).
+  const lost = toUnits(Number(n.times(dec(rule.deduct)).round(2, Big.roundHalfUp)));
   const shown = lost > ctx.points ? ctx.points : lost;
   const side = rule.direction === 'higher' ? T.band.lt(fmt(edge)) : T.band.gt(fmt(edge));
   return scored(ctx, ctx.points - lost, [
