@@ -1,0 +1,81 @@
+/**
+ * Renders 002's report with LibreOffice (`soffice --headless --convert-to pdf`) and reads the PDF back
+ * with poppler (pdftotext, pdfinfo): the title, the totals and every indicator name are there, page
+ * numbers sit on the body pages, and the page count is sane. Converts once for the whole file.
+ *
+ * Needs LibreOffice and poppler-utils (CI installs them). Without them the test is skipped locally
+ * and fails in CI (CI set).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportText } from '../src/core/locale/zh-CN';
+import { buildReport } from '../src/core/report/index';
+import type { ScoreResult } from '../src/core/scoring/types';
+import { reportInput002 } from './helpers/report';
+
+const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+const tools = has('soffice') && has('pdftotext') && has('pdfinfo');
+if (!tools && !process.env.CI) console.warn('report-render: soffice/pdftotext not found, render test skipped');
+
+/** Whitespace-free text, since PDF extraction breaks lines and spaces digits from Chinese. */
+const flat = (s: string) => s.replace(/\s+/g, '');
+
+describe.skipIf(!tools && !process.env.CI)('report rendered by LibreOffice', () => {
+  let dir: string;
+  let text: string;
+  let pages: number;
+  let result: ScoreResult;
+  const pageText = (n: number) => execFileSync('pdftotext', ['-f', String(n), '-l', String(n), join(dir, 'report.pdf'), '-'], { encoding: 'utf8' });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'report-render-'));
+    const input = reportInput002();
+    result = input.result;
+    const { bytes } = await buildReport(input);
+    writeFileSync(join(dir, 'report.docx'), bytes);
+    // A private profile, so a running LibreOffice or a first-start dialog cannot get in the way.
+    execFileSync(
+      'soffice',
+      [`-env:UserInstallation=file://${join(dir, 'profile')}`, '--headless', '--convert-to', 'pdf', '--outdir', dir, join(dir, 'report.docx')],
+      { stdio: 'pipe', timeout: 110_000 },
+    );
+    text = flat(execFileSync('pdftotext', [join(dir, 'report.pdf'), '-'], { encoding: 'utf8' }));
+    const info = execFileSync('pdfinfo', [join(dir, 'report.pdf')], { encoding: 'utf8' });
+    pages = Number(/Pages:\s+(\d+)/.exec(info)![1]);
+  }, 120_000);
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('holds the title and the totals', () => {
+    expect(text).toContain(flat(reportText.title('南京市数据局', 2024)));
+    expect(text).toContain(`自评基础分${result.base}分`);
+    expect(text).toContain(`自评总分${result.total}分`);
+    expect(text).toContain(`评价等级为“${result.grade}”`);
+    expect(text).toContain(flat(reportText.annexTitle('南京市数据局', 2024)));
+  });
+
+  it('holds every indicator name and every level-1 subtotal', () => {
+    const absent = result.indicators.filter((e) => !text.includes(flat(e.name))).map((e) => `${e.code} ${e.name}`);
+    expect(absent).toEqual([]);
+    for (const code of result.roots) {
+      const e = result.indicators.find((i) => i.code === code)!;
+      expect(text).toContain(`${e.name}（总分${e.points}分，自评价得分${e.score}分）`);
+    }
+  });
+
+  it('has a sane page count, no number on the cover and "— 1 —" on the first body page', () => {
+    expect(pages).toBeGreaterThanOrEqual(6);
+    expect(pages).toBeLessThanOrEqual(30);
+    expect(flat(pageText(1))).not.toMatch(/—\d+—/);
+    expect(flat(pageText(2))).toContain('—1—');
+    expect(flat(pageText(3))).toContain('—2—');
+    // The annex table's header row repeats: it appears on the last page too.
+    const last = flat(pageText(pages));
+    for (const column of reportText.columns) expect(last).toContain(column);
+  });
+});
