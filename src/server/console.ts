@@ -54,6 +54,9 @@ a.file::before{content:"📄"}
 .big{display:flex;align-items:baseline;gap:10px}
 .big .total{font-size:34px;font-weight:700;color:#245bdb}
 .big .grade{font-size:16px;font-weight:600;padding:2px 10px;border-radius:12px;background:#e8f8ef;color:#2ea121}
+.big .grade.good{background:#e1eaff;color:#245bdb}
+.big .grade.fair{background:#fff3e0;color:#de7802}
+.big .grade.poor{background:#fff0f0;color:#d83931}
 .parts{display:flex;gap:14px;color:#646a73;font-size:13px}
 .bar{height:8px;background:#eef0f3;border-radius:4px;overflow:hidden}
 .bar div{height:100%;background:#3370ff}
@@ -208,7 +211,8 @@ async function refreshScore() {
   if (data.score) {
     const big = el('div', 'big');
     const total = el('span', 'total', fmt(data.score.total)); total.id = 'score-total';
-    const grade = el('span', 'grade', data.score.grade); grade.id = 'score-grade';
+    const g = data.score.grade || '';
+    const grade = el('span', 'grade' + (/优/.test(g) ? '' : /良/.test(g) ? ' good' : /中|合格/.test(g) ? ' fair' : ' poor'), g); grade.id = 'score-grade';
     big.append(el('span', 'muted', L.total), total, grade);
     parts.push(big);
     parts.push(el('div', 'parts', L.base + ' ' + fmt(data.score.base) + '　' + L.bonus + ' ' + fmt(data.score.bonus) + '　' + L.penalty + ' ' + fmt(data.score.penalty)));

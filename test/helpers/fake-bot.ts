@@ -17,7 +17,7 @@ export interface FakeBot extends Bot {
 
 /**
  * Words: `新建自评` (creates an evaluation for the chat), `file` (a .docx reply), `card` (a card with
- * two buttons), `wait` (blocks until `release(chatId)`), `boom` (throws), `fact <key> <number>` (records a
+ * two buttons that answer judgement A11), `wait` (blocks until `release(chatId)`), `boom` (throws), `fact <key> <number>` (records a
  * fact with an audit entry); anything else is echoed. A button press answers `pressed <value>`.
  */
 export function createFakeBot(store: Store): FakeBot {
@@ -31,7 +31,16 @@ export function createFakeBot(store: Store): FakeBot {
     },
     async handle(msg) {
       seen.push(msg);
-      if (msg.action) return [{ kind: 'text', text: `pressed ${String(msg.action['value'])}` }];
+      if (msg.action) {
+        const code = msg.action['code'];
+        const id = await store.evaluationIdForChat(msg.chatId);
+        if (typeof code === 'string' && id) {
+          await store.updateEvaluation(id, (r) => {
+            r.answers.judgements = { ...r.answers.judgements, [code]: msg.action!['value'] === 'yes' };
+          });
+        }
+        return [{ kind: 'text', text: `pressed ${String(msg.action['value'])}` }];
+      }
       const text = msg.text ?? '';
       if (text === 'boom') throw new Error('exploded while reading secret-answer-text');
       if (text === 'wait') {
@@ -42,7 +51,7 @@ export function createFakeBot(store: Store): FakeBot {
         return [{ kind: 'file', name: '南京市数据局2024年度报告.docx', mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', bytes: new Uint8Array([80, 75, 3, 4]) }];
       }
       if (text === 'card') {
-        return [{ kind: 'card', title: '是否建立制度？', text: '请选择', buttons: [{ label: '是', action: { value: 'yes' } }, { label: '否', action: { value: 'no' } }], question: { key: 'judgements.A11', type: 'boolean' } }];
+        return [{ kind: 'card', title: '是否建立制度？', text: '请选择', buttons: [{ label: '是', action: { code: 'A11', value: 'yes' } }, { label: '否', action: { code: 'A11', value: 'no' } }], question: { key: 'judgements.A11', type: 'boolean' } }];
       }
       if (text.startsWith('新建自评')) {
         const id = `ev-${msg.chatId.replace(/[^A-Za-z0-9_-]/g, '_')}`;

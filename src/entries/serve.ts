@@ -1,0 +1,77 @@
+/**
+ * Serving the app on Node: @hono/node-server with the socket's address for the loopback guard, the
+ * actual port (PORT=0 picks a free one), and a graceful close. Used by `npm start`, the bench and tests.
+ *
+ * @example const server = await startNodeServer({ config, store, bot }); console.log(server.url)
+ */
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Config } from '../config';
+import { createApp, type AppDeps } from '../server/app';
+import type { Bot } from '../server/bot';
+import type { Store } from '../store/port';
+
+/** A running server. */
+export interface RunningServer {
+  server: ServerType;
+  port: number;
+  /** The console's URL, e.g. http://localhost:3000/ */
+  url: string;
+  /** Stops accepting connections, lets requests in flight finish (at most `timeoutMs`), then resolves. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/** What `startNodeServer` needs. */
+export interface StartOptions extends Partial<Omit<AppDeps, 'store' | 'bot' | 'config'>> {
+  config: Config;
+  store: Store;
+  bot: Bot;
+  /** The interface to listen on (default: all). */
+  hostname?: string;
+}
+
+/** Starts the HTTP server on `config.PORT` and resolves once it listens. */
+export function startNodeServer(options: StartOptions): Promise<RunningServer> {
+  const { config, store, bot, hostname, ...rest } = options;
+  const app = createApp({
+    store,
+    bot,
+    config,
+    remoteAddress: (c) => {
+      try {
+        return getConnInfo(c).remote.address;
+      } catch {
+        return undefined;
+      }
+    },
+    ...rest,
+  });
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: config.PORT, ...(hostname ? { hostname } : {}) }, () => {
+      const port = (server.address() as AddressInfo).port;
+      resolve({
+        server,
+        port,
+        url: `http://localhost:${port}/`,
+        close: (timeoutMs = 10_000) => closeServer(server, timeoutMs),
+      });
+    });
+    server.once('error', reject);
+  });
+}
+
+function closeServer(server: ServerType, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      if ('closeAllConnections' in server) server.closeAllConnections();
+      resolve();
+    }, timeoutMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if ('closeIdleConnections' in server) server.closeIdleConnections();
+  });
+}

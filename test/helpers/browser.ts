@@ -1,0 +1,34 @@
+/** Headless Chromium for browser tests (playwright-core with the system's /usr/bin/chromium). */
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+
+/** Where the system Chromium lives. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** True when a Chromium to drive is installed. */
+export function hasChromium(): boolean {
+  return existsSync(CHROMIUM_PATH);
+}
+
+/** Launches headless Chromium with a fresh profile. */
+export async function launchBrowser(): Promise<BrowserContext> {
+  const userDataDir = await mkdtemp(join(tmpdir(), 'jx-chromium-'));
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    acceptDownloads: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
