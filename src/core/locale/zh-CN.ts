@@ -396,4 +396,79 @@ export const importText = {
       `${actual} ≤ ${limit} 得 ${points} 分；超支的${over === undefined ? '由评价人酌情扣分并说明理由' : over === '0' ? '不得分' : `得 ${over} 分`}`,
     discretionary: '由评价人酌情打分，并说明理由',
   },
+  slotQuestion: (name: string, points: string) => `请列出本年度「${name}」的各项工作及分值（合计${points}分），每行一项，如：党建工作 4分`,
+  slotText: '由单位填报具体工作及分值，每项按是否完成计分',
+  /** The marker the export writes in the 三级指标 cell of a key-task slot. */
+  slotMarker: '（由单位填报重点工作）',
+  penaltyText: (cap?: number) => `由评价人酌情扣分并说明理由${cap !== undefined ? `，最多扣 ${cap} 分` : ''}`,
+  bonusText: (items: string, cumulative: boolean, cap: number) =>
+    `${items}；${cumulative ? '可累计加分' : '同一项工作不累计加分（取最高一项）'}；最多加 ${cap} 分`,
+  defaultName: '导入的指标体系',
+  sourceNote: '由指标体系表格导入；等级档次未在表格中列明的，参照财预〔2020〕10号（90/80/60分）。',
+  defaultNarratives: [
+    { key: 'basicInfo', title: '部门基本情况', question: '请介绍部门基本情况：部门背景、主要职能、机构设置、人员配置及资产情况。' },
+    { key: 'finances', title: '部门收支情况', question: '收支情况的补充说明（收入构成、支出构成等）。' },
+    { key: 'longTermGoals', title: '中长期规划', question: '请介绍部门中长期规划。' },
+    { key: 'annualGoals', title: '年度绩效目标', question: '请介绍部门年度绩效目标。' },
+    { key: 'achievements', title: '部门履职成效', question: '请总结本年度部门履职成效（主要工作及成效）。' },
+    { key: 'problems', title: '存在问题及原因分析', question: '本次评价发现了哪些问题？原因是什么？' },
+    { key: 'suggestions', title: '有关建议', question: '针对存在的问题，有哪些改进建议？' },
+    { key: 'process', title: '评价工作开展情况', question: '请介绍评价工作开展情况（评价基本情况、组织实施）及其他需要说明的情况。' },
+  ],
+  /** Why a sheet is refused. */
+  sheet: {
+    refused: '表格不能导入为指标体系',
+    rowPrefix: (row: number) => `第${row}行：`,
+    noHeader: (rows: number) => `前${rows}行中没有表头（需要“一级指标”“二级指标/三级指标”“评价要点/评分标准”等列），这不像是指标体系表`,
+    noRows: '表头下面没有指标行',
+    noLevel1: '缺少一级指标名称',
+    noLevel2: '缺少二级指标名称',
+    noLevel3: '缺少三级指标名称（同一二级指标下其他行有三级指标）',
+    badPoints: (text: string) => `分值“${text}”不是数字`,
+    noPoints: (name: string) => `指标“${name}”没有分值（分值列为空，名称中也没有写明）`,
+    pointsDisagree: (name: string, inName: number, inColumn: number) => `指标“${name}”名称中写${inName}分，分值列为${inColumn}分，不一致`,
+    childrenDisagree: (name: string, points: number, total: string, from: number, to: number) =>
+      `“${name}（${points}分）”下各项分值合计${total}分，与${points}分不符（第${from}至第${to}行）`,
+    totalDisagree: (total: string, declared: number) => `合计行为${declared}分，但各一级指标分值合计${total}分`,
+    baseNot100: (total: string) => `各一级指标分值合计${total}分，不是100分（表中也没有合计行说明总分）`,
+    duplicateName: (name: string, firstRow: number) => `“${name}”与第${firstRow}行重名（同一上级指标下名称不能重复）`,
+    leafHasChildren: (name: string, row: number) => `“${name}”在第${row}行已作为末级指标评分，不能再有下级指标`,
+    codeParent: (code: string, parent: string) => `编码“${code}”与上级指标编码“${parent}”不一致`,
+    duplicateCode: (code: string, firstRow: number) => `编码“${code}”与第${firstRow}行重复`,
+    notReadable: (name: string) => `无法读取文件“${name}”：不是 .xlsx 或 .csv 表格`,
+  },
+  /** Confirmation of open rows and overrides. */
+  confirm: {
+    question: (row: number, code: string, where: string, points: number | undefined, criteria: string, reason: string, suggestion?: string) =>
+      `第${row}行 ${code} ${where}${points !== undefined ? `（${points}分）` : ''}\n评价要点：${criteria || '（空）'}\n${reason}${
+        suggestion ? `\n建议：${suggestion}。回复“确认”采用，或直接写出评分规则。` : '\n请用一句话写出评分规则，如“达到90%得2分，否则不得分”。'
+      }`,
+    unknownRow: (code: string) => `没有编码为“${code}”的指标行`,
+    noSuggestion: '这一行没有可直接采用的建议，请写出评分规则',
+    notUnderstood: (reason: string) => `没能理解这条规则：${reason}`,
+    badRule: (problems: string) => `规则有误：${problems}`,
+    unknownQuantity: (key: string) => `规则用到的数据“${key}”不存在`,
+    penaltyFixed: '减分项由评价人酌情扣分，无需确认',
+    slotFixed: '该行由单位填报具体工作，无需确认',
+    notReady: (n: number, rows: string) => `还有${n}行评分规则待确认：${rows}`,
+  },
+  /** The import and export commands. */
+  cli: {
+    usageImport: '用法：npm run import -- <表格.xlsx|表格.csv> [--out 指标体系.json] [--id 编码] [--name 名称]\n      npm run import -- --seed-stats',
+    usageExport: '用法：npm run export -- --framework <编码|指标体系.json> --out <表格.xlsx>',
+    row: (row: number, code: string, name: string, points: string, what: string) => `${String(row).padStart(3)}  ${code.padEnd(6)} ${name}（${points}）  ${what}`,
+    compiled: (text: string) => `✓ ${text}`,
+    kept: (text: string) => `= ${text}`,
+    confirmed: (text: string) => `✓ ${text}（已确认）`,
+    open: (reason: string) => `？ 待确认：${reason}`,
+    slot: (text: string) => `◇ ${text}`,
+    counts: (rows: number, compiled: number, kept: number, open: number) =>
+      `共${rows}行：自动识别${compiled}行，沿用${kept}行，待确认${open}行`,
+    share: (done: number, total: number, pct: string) => `评价要点自动识别率：${done}/${total} = ${pct}%`,
+    written: (path: string) => `已写入 ${path}`,
+    notWritten: (open: number) => `有${open}行待确认，指标体系暂不可用；已写入草稿，确认后再导入或在对话中完成确认`,
+    draftWritten: (path: string) => `草稿已写入 ${path}`,
+    unknownFramework: (id: string, ids: string) => `没有编码为“${id}”的指标体系（可选：${ids}）`,
+    exported: (path: string, rows: number) => `已导出 ${rows} 行到 ${path}`,
+  },
 } as const;
