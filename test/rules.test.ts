@@ -154,6 +154,26 @@ describe('steps (shape 3: "办理比率在99%以上得10分，每降低5%扣2分
   });
 });
 
+describe('steps with an excluded full-score edge ("大于90%得满分，每低1个百分点扣0.5分")', () => {
+  const rule: Rule = { kind: 'steps', metric: 'rate', direction: 'higher', full: { gt: 90 }, step: 1, deduct: 0.5 };
+  it.each([
+    [90.01, 5, '预算执行率90.01%，高于90%'],
+    // 大于 excludes 90: the value misses full marks, and a started step counts (ceil).
+    [90, 4.5, '预算执行率90%，不超过90%'],
+    [89.5, 4.5, '预算执行率89.50%，低于90%'],
+    [89, 4.5, '预算执行率89%，低于90%'],
+    [88.99, 4, '预算执行率88.99%，低于90%'],
+  ])('%s%% → %s', (v, score, lead) => {
+    const e = scoreLeaf(rule, 5, rate(v));
+    expect(e.score).toBe(score);
+    expect(e.reasons[0]).toBe(lead);
+  });
+  it('counts only whole steps with floor', () => {
+    expect(scoreLeaf({ ...rule, partial: 'floor' }, 5, rate(90)).score).toBe(5);
+    expect(scoreLeaf({ ...rule, partial: 'floor' }, 5, rate(88.99)).score).toBe(4.5);
+  });
+});
+
 describe('steps, lower is better (shape 4: "以100%为标准，≤100%计5分；每超过一个百分点扣0.5分，扣完为止")', () => {
   const rule: Rule = { kind: 'steps', metric: 'rate', direction: 'lower', full: { lte: 100 }, step: 1, deduct: 0.5 };
   it.each([

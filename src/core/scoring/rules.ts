@@ -165,11 +165,14 @@ function steps(rule: StepsRule, ctx: RuleContext): RuleOutcome {
   const distance = dec(q.value).minus(dec(edge)).abs();
   const raw = distance.div(dec(rule.step));
   const partial = rule.partial ?? 'ceil';
-  const n = partial === 'proportional' ? raw : raw.round(0, partial === 'ceil' ? Big.roundUp : Big.roundDown);
+  let n = partial === 'proportional' ? raw : raw.round(0, partial === 'ceil' ? Big.roundUp : Big.roundDown);
+  // At an excluded edge ("大于90%得满分", value 90) the distance is 0 yet the value misses full marks: a started step.
+  if (partial === 'ceil' && n.eq(0)) n = new Big(1);
   // Two decimals, as the reports print scores (a pro-rata step can give 0.002 otherwise).
   const lost = toUnits(Number(n.times(dec(rule.deduct)).round(2, Big.roundHalfUp)));
   const shown = lost > ctx.points ? ctx.points : lost;
-  const side = rule.direction === 'higher' ? T.band.lt(fmt(edge)) : T.band.gt(fmt(edge));
+  const atEdge = distance.eq(0);
+  const side = rule.direction === 'higher' ? (atEdge ? T.band.lte : T.band.lt)(fmt(edge)) : (atEdge ? T.band.gte : T.band.gt)(fmt(edge));
   return scored(ctx, ctx.points - lost, [
     `${lead}，${side}`,
     T.stepsDeduct(formatNumber(distance, q.decimals), formatScore(rule.step), formatScore(rule.deduct), formatUnits(shown)),
