@@ -95,6 +95,8 @@ export const answersSchema = z
     notApplicable: z.record(z.string(), z.string().min(1)).optional(),
     /** Evidence by indicator code or fact/metric key. */
     evidence: z.record(z.string(), z.union([evidenceSchema, z.array(evidenceSchema)])).optional(),
+    /** Consistency checks (e.g. the balance) a person confirmed as correct despite the difference. */
+    confirmedChecks: z.array(z.string()).optional(),
     /** Report prose by narrative key (部门概况, 履职成效…). */
     narratives: z.record(z.string(), z.string()).optional(),
   })

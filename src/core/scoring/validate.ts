@@ -173,6 +173,8 @@ export function validateAnswers(framework: Framework, data: unknown): AnswersVal
           problems.push(T.unknownBonusItem(b.item, section.items.map((i) => `${i.key}（${i.label}）`).join('、')));
   }
   if ((answers.penalties ?? []).length && !framework.penalty) problems.push(T.noPenaltySection);
+  for (const key of answers.confirmedChecks ?? [])
+    if (!framework.checks.some((c) => c.key === key)) problems.push(T.unknownCheck(key));
   const narrativeKeys = new Set((framework.narratives ?? []).map((n) => n.key));
   for (const key of Object.keys(answers.narratives ?? {})) if (!narrativeKeys.has(key)) problems.push(T.unknownNarrative(key));
   for (const key of Object.keys(answers.evidence ?? {}))

@@ -1,0 +1,65 @@
+/**
+ * Recognising commands. A message is a command when it is one of the words below (or an alias),
+ * alone or followed by its argument; everything else is an answer.
+ */
+
+export type CommandName =
+  | 'start'
+  | 'skip'
+  | 'back'
+  | 'edit'
+  | 'progress'
+  | 'score'
+  | 'deductions'
+  | 'report'
+  | 'help'
+  | 'cancel'
+  | 'create'
+  | 'assign'
+  | 'deadline'
+  | 'keyTasks'
+  | 'notApplicable';
+
+/** Words for each command; the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
+export const COMMAND_WORDS: Record<CommandName, string[]> = {
+  start: ['开始', '继续', '开始填报', '继续填报', '下一题', '填报'],
+  skip: ['跳过', '略过', '暂不回答', '先跳过'],
+  back: ['上一题', '返回', '上一个', '返回上一题'],
+  edit: ['修改', '更正', '改'],
+  progress: ['进度', '完成情况', '还差什么', '缺什么'],
+  score: ['得分', '分数', '查分', '总分', '多少分', '当前得分'],
+  deductions: ['扣分', '扣分项', '扣分情况', '丢分'],
+  report: ['报告', '生成报告', '导出报告', '下载报告'],
+  help: ['帮助', '命令', '菜单', 'help', '?', '？'],
+  cancel: ['取消', '退出', '停止', '暂停'],
+  create: ['新建自评', '新建', '创建自评'],
+  assign: ['分配'],
+  deadline: ['截止', '截止日期'],
+  keyTasks: ['重点工作'],
+  notApplicable: ['不适用'],
+};
+
+const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks']);
+
+/** Commands only an organiser may use. */
+export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable']);
+
+/** Matches a whole message against the commands; longer words win ("上一题" before "上"). */
+export function recogniseCommand(text: string): { name: CommandName; arg: string } | undefined {
+  const t = text.trim().replace(/^[/／]/, '');
+  let best: { name: CommandName; arg: string; len: number } | undefined;
+  for (const [name, words] of Object.entries(COMMAND_WORDS) as Array<[CommandName, string[]]>) {
+    for (const w of words) {
+      const lower = t.toLowerCase();
+      if (lower === w.toLowerCase()) {
+        if (!best || w.length > best.len) best = { name, arg: '', len: w.length };
+      } else if (WITH_ARGUMENT.has(name) && lower.startsWith(w.toLowerCase())) {
+        const arg = t.slice(w.length);
+        // "修改A11", "修改 A11", "分配 部门管理 @李四"; but not "改进…" as 改 + 进
+        if (w.length === 1 && !/^[\s:：]/.test(arg) && !/^[A-Za-z]/.test(arg)) continue;
+        if (!best || w.length > best.len) best = { name, arg: arg.replace(/^[\s:：=]+/, '').trim(), len: w.length };
+      }
+    }
+  }
+  return best && { name: best.name, arg: best.arg };
+}

@@ -1,0 +1,341 @@
+/**
+ * The question plan: every question an evaluation can ask, in order, derived from the framework,
+ * the answers so far and their scores. Facts are asked once and feed every indicator that needs them;
+ * follow-up questions (a discretionary score, a conflict to settle, a failed balance check) appear
+ * when the scores call for them.
+ */
+import type { QuestionMeta } from '../../channels/types';
+import { formatScore } from '../decimal';
+import type { Framework, Indicator } from '../framework/load';
+import type { Rule } from '../framework/schema';
+import { dialogText as T, scoringText } from '../locale/zh-CN';
+import type { Answers } from '../scoring/answers';
+import { instantiate } from '../scoring/engine';
+import type { ScoreResult } from '../scoring/types';
+
+export type QuestionKind =
+  | 'fact'
+  | 'metric'
+  | 'judgement'
+  | 'decision'
+  | 'confirm'
+  | 'check'
+  | 'keyTasks'
+  | 'bonus'
+  | 'penalty'
+  | 'narrative';
+
+/** Sections outside the indicator tree. */
+export const SECTION_ADJUSTMENTS = 'adjustments';
+export const SECTION_REPORT = 'report';
+
+/** One question of the plan. */
+export interface Question {
+  /** Stable key: "fact:spending", "judgement:A11", "narrative:problems"… */
+  key: string;
+  kind: QuestionKind;
+  /** The fact/metric key, indicator code, narrative key or check key the question is about. */
+  target: string;
+  /** What is being asked for, in a word or two ("本年实际支出数", "决策制度的规范性"). */
+  label: string;
+  /** Breadcrumb shown before the question: [部门管理, 预算执行]. */
+  path: string[];
+  /** Codes (indicator and its ancestors, or the section) an assignment can match. */
+  sections: string[];
+  prompt: string;
+  meta: QuestionMeta;
+  answered: boolean;
+  /** Only organisers answer it (key tasks). */
+  organiserOnly?: boolean;
+  /** The indicator's rule, for judgement and decision questions. */
+  rule?: Rule;
+  points?: number;
+}
+
+function ancestors(byCode: Map<string, Indicator>, code: string | undefined): Indicator[] {
+  const out: Indicator[] = [];
+  let c = code ? byCode.get(code) : undefined;
+  while (c) {
+    out.unshift(c);
+    c = c.parent ? byCode.get(c.parent) : undefined;
+  }
+  return out;
+}
+
+/** Options of a judgement question, as the buttons show them. */
+export function optionsFor(rule: Rule): string[] | undefined {
+  switch (rule.kind) {
+    case 'judgement':
+      return [T.yes, T.no];
+    case 'graded':
+      return rule.levels.map((l) => l.label);
+    case 'checklist':
+      return rule.items.map((i) => i.label);
+    default:
+      return undefined;
+  }
+}
+
+function judgementMeta(key: string, rule: Rule, points: number): QuestionMeta {
+  switch (rule.kind) {
+    case 'judgement':
+      return { key, type: 'boolean', options: [T.yes, T.no] };
+    case 'graded':
+      return { key, type: 'choice', options: rule.levels.map((l) => l.label) };
+    case 'checklist':
+      return { key, type: 'multi', options: rule.items.map((i) => i.label) };
+    case 'per_violation':
+      return { key, type: 'count', unit: '例' };
+    default:
+      return { key, type: 'score', unit: `分（0–${formatScore(points)}）` };
+  }
+}
+
+function judgementPrompt(rule: Rule, points: number): string {
+  switch (rule.kind) {
+    case 'judgement':
+      return T.askJudgement(rule.question);
+    case 'graded':
+      return T.askGraded(rule.question, rule.levels.map((l) => l.label));
+    case 'checklist':
+      return T.askChecklist(rule.question, rule.items.map((i) => `${i.label}（${formatScore(i.points)}分）`));
+    case 'per_violation':
+      return T.askCount(rule.question);
+    case 'discretionary':
+      return T.askScore(rule.question, formatScore(points));
+    default:
+      return '';
+  }
+}
+
+/** Whether an indicator's own question has an answer (judgement, level, items, count or score). */
+function judged(answers: Answers, code: string): boolean {
+  return answers.judgements?.[code] !== undefined;
+}
+
+/**
+ * Builds the full plan. `result` must be the scoring of `answers`; follow-up questions come from it.
+ */
+export function buildPlan(framework: Framework, answers: Answers, result: ScoreResult): Question[] {
+  const tree = instantiate(framework, answers);
+  const byCode = new Map<string, Indicator>();
+  const index = (i: Indicator) => {
+    byCode.set(i.code, i);
+    i.children.forEach(index);
+  };
+  tree.forEach(index);
+  const scoreByCode = new Map(result.indicators.map((i) => [i.code, i]));
+  const na = answers.notApplicable ?? {};
+  const isNA = (code: string) => ancestors(byCode, code).some((a) => na[a.code] !== undefined);
+
+  // Questions grouped by level-1 section, in tree order.
+  const bySection = new Map<string, Question[]>(tree.map((r) => [r.code, []]));
+  const add = (section: string, q: Question) => {
+    if (!bySection.has(section)) bySection.set(section, []);
+    bySection.get(section)!.push(q);
+  };
+  const pathOf = (code: string | undefined) => ancestors(byCode, code).slice(0, 2).map((a) => a.name);
+  const sectionsOf = (code: string | undefined) => ancestors(byCode, code).map((a) => a.code);
+  const firstRoot = tree[0]!.code;
+
+  // Conflicts and failed checks come first: they block scores.
+  const urgent: Question[] = [];
+  for (const inc of result.inconsistencies) {
+    if (inc.kind === 'metric_conflict' && !inc.resolved) {
+      const m = framework.metricByKey.get(inc.key)!;
+      urgent.push({
+        key: `confirm:${inc.key}`,
+        kind: 'confirm',
+        target: inc.key,
+        label: m.label,
+        path: pathOf(m.section),
+        sections: sectionsOf(m.section),
+        prompt: T.askConfirm(inc.message),
+        meta: { key: `confirm:${inc.key}`, type: 'choice', options: [T.useDirect, T.useComputed] },
+        answered: false,
+      });
+    }
+    if (inc.kind === 'check_failed' && !(answers.confirmedChecks ?? []).includes(inc.key)) {
+      const c = framework.checks.find((x) => x.key === inc.key)!;
+      urgent.push({
+        key: `check:${inc.key}`,
+        kind: 'check',
+        target: inc.key,
+        label: c.label,
+        path: [],
+        sections: [],
+        prompt: T.askCheck(inc.message),
+        meta: { key: `check:${inc.key}`, type: 'choice', options: [T.checkConfirmed] },
+        answered: false,
+      });
+    }
+  }
+
+  for (const f of framework.facts) {
+    const section = ancestors(byCode, f.section)[0]?.code ?? firstRoot;
+    if (f.section && isNA(f.section)) continue;
+    add(section, {
+      key: `fact:${f.key}`,
+      kind: 'fact',
+      target: f.key,
+      label: f.label,
+      path: pathOf(f.section),
+      sections: sectionsOf(f.section),
+      prompt: T.askQuantity(f.question, f.unit),
+      meta: { key: `fact:${f.key}`, type: f.unit === '%' ? 'percent' : 'number', ...(f.unit ? { unit: f.unit } : {}) },
+      answered: answers.facts?.[f.key] !== undefined,
+    });
+  }
+  for (const m of framework.metrics) {
+    if (m.ast) continue; // computed from facts; entered directly only through 修改
+    const section = ancestors(byCode, m.section)[0]?.code ?? firstRoot;
+    if (m.section && isNA(m.section)) continue;
+    add(section, metricQuestion(framework, m.key, pathOf(m.section), sectionsOf(m.section), answers));
+  }
+
+  const walk = (ind: Indicator) => {
+    const section = ancestors(byCode, ind.code)[0]!.code;
+    if (na[ind.code] !== undefined) return;
+    if (ind.keyTasks) {
+      add(section, {
+        key: `keyTasks:${ind.code}`,
+        kind: 'keyTasks',
+        target: ind.code,
+        label: ind.name,
+        path: pathOf(ind.code),
+        sections: sectionsOf(ind.code),
+        prompt: T.askKeyTasks(ind.keyTasks.question, formatScore(ind.points)),
+        meta: { key: `keyTasks:${ind.code}`, type: 'list', unit: '分' },
+        answered: (answers.keyTasks?.[ind.code] ?? []).length > 0,
+        organiserOnly: true,
+        points: ind.points,
+      });
+    }
+    if (ind.rule) {
+      const rule = ind.rule;
+      const own = optionsFor(rule) !== undefined || rule.kind === 'per_violation' || rule.kind === 'discretionary';
+      const key = `judgement:${ind.code}`;
+      if (own) {
+        add(section, {
+          key,
+          kind: 'judgement',
+          target: ind.code,
+          label: ind.name,
+          path: pathOf(ind.parent),
+          sections: sectionsOf(ind.code),
+          prompt: judgementPrompt(rule, ind.points),
+          meta: judgementMeta(key, rule, ind.points),
+          answered: judged(answers, ind.code),
+          rule,
+          points: ind.points,
+        });
+      }
+      const s = scoreByCode.get(ind.code);
+      const needsDecision = s?.missing.some((m) => m.kind === 'decision');
+      const hasDecision = (answers.judgements?.[ind.code] as { score?: number } | undefined)?.score !== undefined;
+      if (needsDecision || (hasDecision && !own)) {
+        add(section, {
+          key: `decision:${ind.code}`,
+          kind: 'decision',
+          target: ind.code,
+          label: ind.name,
+          path: pathOf(ind.parent),
+          sections: sectionsOf(ind.code),
+          prompt: T.askDecision(ind.name, s?.reasons.filter((r) => r !== scoringText.missingDecision).join('，') ?? '', formatScore(ind.points), ind.criteria),
+          meta: { key: `decision:${ind.code}`, type: 'score', unit: `分（0–${formatScore(ind.points)}）` },
+          answered: !needsDecision,
+          rule,
+          points: ind.points,
+        });
+      }
+    }
+    ind.children.forEach(walk);
+  };
+  tree.forEach(walk);
+
+  const adjustments: Question[] = [];
+  if (framework.bonus) {
+    adjustments.push({
+      key: 'bonus',
+      kind: 'bonus',
+      target: 'bonus',
+      label: framework.bonus.name,
+      path: [framework.adjustmentsName ?? T.adjustments],
+      sections: [SECTION_ADJUSTMENTS],
+      prompt: T.askBonus(framework.bonus.items.map((i) => `${i.label}（加${formatScore(i.points)}分）`), formatScore(framework.bonus.cap)),
+      meta: { key: 'bonus', type: 'multi', options: framework.bonus.items.map((i) => i.label) },
+      answered: answers.bonus !== undefined,
+    });
+  }
+  if (framework.penalty) {
+    adjustments.push({
+      key: 'penalty',
+      kind: 'penalty',
+      target: 'penalty',
+      label: framework.penalty.name,
+      path: [framework.adjustmentsName ?? T.adjustments],
+      sections: [SECTION_ADJUSTMENTS],
+      prompt: T.askPenalty(framework.penalty.description ?? framework.penalty.name),
+      meta: { key: 'penalty', type: 'list', unit: '分' },
+      answered: answers.penalties !== undefined,
+    });
+  }
+  const report: Question[] = (framework.narratives ?? []).map((n) => ({
+    key: `narrative:${n.key}`,
+    kind: 'narrative' as const,
+    target: n.key,
+    label: n.title,
+    path: [T.reportSection],
+    sections: [SECTION_REPORT],
+    prompt: T.askNarrative(n.question),
+    meta: { key: `narrative:${n.key}`, type: 'text' as const },
+    answered: (answers.narratives?.[n.key] ?? '').trim() !== '',
+  }));
+
+  return [...urgent, ...[...bySection.values()].flat(), ...adjustments, ...report];
+}
+
+/** The question for entering a metric directly. */
+export function metricQuestion(framework: Framework, key: string, path: string[], sections: string[], answers: Answers): Question {
+  const m = framework.metricByKey.get(key)!;
+  return {
+    key: `metric:${m.key}`,
+    kind: 'metric',
+    target: m.key,
+    label: m.label,
+    path,
+    sections,
+    prompt: T.askQuantity(m.question ?? m.label, m.unit),
+    meta: { key: `metric:${m.key}`, type: m.unit === '%' ? 'percent' : 'number', ...(m.unit ? { unit: m.unit } : {}) },
+    answered: answers.metrics?.[m.key] !== undefined,
+  };
+}
+
+/**
+ * Finds the question a person means by a name or code (修改 <name or code>): an indicator code, a
+ * fact/metric label, an indicator name, a narrative title, 重点工作, 加分, 减分 — exact first, then a
+ * unique partial match. Metrics computed from facts can be named to enter them directly.
+ */
+export function findQuestion(framework: Framework, plan: Question[], answers: Answers, name: string): Question | Question[] | undefined {
+  const n = name.trim();
+  if (!n) return undefined;
+  const upper = n.toUpperCase();
+  const byKey = plan.find((q) => q.key === n);
+  if (byKey) return byKey;
+  const byCode = plan.filter((q) => (q.kind === 'judgement' || q.kind === 'decision' || q.kind === 'keyTasks') && q.target.toUpperCase() === upper);
+  if (byCode.length) return byCode.find((q) => q.kind === 'judgement') ?? byCode.find((q) => q.kind === 'keyTasks') ?? byCode[0];
+  if (/^(重点工作|关键任务)$/.test(n)) return plan.find((q) => q.kind === 'keyTasks');
+  if (/^(加分|加分项)$/.test(n)) return plan.find((q) => q.kind === 'bonus');
+  if (/^(减分|减分项|扣分项)$/.test(n)) return plan.find((q) => q.kind === 'penalty');
+  const exact = plan.filter((q) => q.label === n);
+  if (exact.length === 1) return exact[0];
+  const metric = framework.metrics.find((m) => m.label === n || (m.synonyms ?? []).includes(n));
+  if (metric && metric.directAllowed) {
+    const existing = plan.find((q) => q.key === `metric:${metric.key}`);
+    return existing ?? metricQuestion(framework, metric.key, [], [], answers);
+  }
+  const partial = plan.filter((q) => q.label.includes(n) && q.kind !== 'decision');
+  if (partial.length === 1) return partial[0];
+  if (partial.length > 1) return partial;
+  return undefined;
+}

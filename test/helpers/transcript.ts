@@ -1,0 +1,66 @@
+/**
+ * A transcript client for dialog tests: people say things in a chat, the real bot (memory store,
+ * fixed clock) answers, and the test reads the replies as text.
+ */
+import type { InboundMessage, Reply } from '../../src/channels/types';
+import { createBot, type Bot } from '../../src/server/bot';
+import { createMemoryStore } from '../../src/store/memory';
+import type { Store } from '../../src/store/port';
+
+/** People in the transcripts (neutral names). */
+export const PEOPLE: Record<string, string> = { 张三: 'u-zhangsan', 李四: 'u-lisi', 王五: 'u-wangwu', 赵六: 'u-zhaoliu' };
+
+/** The text of a reply, as a person would read it (cards: title, text and button labels). */
+export function replyText(r: Reply): string {
+  if (r.kind === 'text') return r.text;
+  if (r.kind === 'card') return [r.title, r.text, ...(r.buttons ?? []).map((b) => `[${b.label}]`)].join('\n');
+  return `[文件] ${r.name}`;
+}
+
+export interface Transcript {
+  store: Store;
+  bot: Bot;
+  /** Everything said so far, for failure messages. */
+  log: string[];
+  say(person: string, text: string, opts?: { chatId?: string; mentions?: InboundMessage['mentions'] }): Promise<Reply[]>;
+  press(person: string, action: Record<string, unknown>, opts?: { chatId?: string }): Promise<Reply[]>;
+  /** Says something and returns all reply texts joined. */
+  ask(person: string, text: string, opts?: { chatId?: string }): Promise<string>;
+  /** Advances the fixed clock. */
+  tick(ms: number): void;
+}
+
+export function createTranscript(options: { chatId?: string; store?: Store; start?: string } = {}): Transcript {
+  const store = options.store ?? createMemoryStore();
+  let now = new Date(options.start ?? '2025-05-10T01:00:00Z');
+  let ids = 0;
+  const bot = createBot({ store, now: () => now, newId: () => `ev${++ids}` });
+  const log: string[] = [];
+  const chatId = options.chatId ?? 'group-1';
+  const send = async (person: string, m: Partial<InboundMessage>, chat?: string) => {
+    const msg: InboundMessage = {
+      channel: 'local',
+      chatId: chat ?? chatId,
+      chatType: 'group',
+      userId: PEOPLE[person] ?? person,
+      userName: person,
+      receivedAt: now.getTime(),
+      ...m,
+    };
+    const replies = await bot.handle(msg);
+    log.push(`${person}: ${m.text ?? JSON.stringify(m.action)}`, ...replies.map((r) => `bot: ${replyText(r)}`));
+    now = new Date(now.getTime() + 1000);
+    return replies;
+  };
+  return {
+    store,
+    bot,
+    log,
+    say: (person, text, opts) => send(person, { text, ...(opts?.mentions ? { mentions: opts.mentions } : {}) }, opts?.chatId),
+    press: (person, action, opts) => send(person, { action }, opts?.chatId),
+    ask: async (person, text, opts) => (await send(person, { text }, opts?.chatId)).map(replyText).join('\n'),
+    tick: (ms) => {
+      now = new Date(now.getTime() + ms);
+    },
+  };
+}
