@@ -1,0 +1,78 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openLowdbStore } from '../src/store/lowdb';
+import { killProcess, spawnServer, type ServerProcess } from './helpers/process';
+
+const ENTRY = 'test/helpers/fake-server.ts';
+const running: ServerProcess[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const p of running.splice(0)) await killProcess(p.child);
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+});
+
+async function say(server: ServerProcess, userId: string, text: string): Promise<{ status: number; replies: Array<{ text?: string }> }> {
+  const res = await fetch(`${server.baseUrl}/api/local/messages`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ chatId: 'restart-group', userId, userName: userId, text }),
+  });
+  const body = (await res.json()) as { replies: Array<{ text?: string }> };
+  return { status: res.status, replies: body.replies };
+}
+
+describe('a server killed mid-questionnaire', () => {
+  it('keeps every acknowledged answer and every user’s place after SIGKILL and restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'jx-restart-'));
+    dirs.push(dataDir);
+    const env = { PORT: '0', DATA_DIR: dataDir };
+    const first = await spawnServer(ENTRY, env);
+    running.push(first);
+
+    expect((await say(first, 'zhang', '新建自评 南京市数据局 2024')).status).toBe(200);
+    const acked: Array<[string, string, number]> = [];
+    const users = ['zhang', 'li', 'wang'];
+    for (let i = 0; i < 12; i++) {
+      const user = users[i % 3]!;
+      const key = `f${i}`;
+      const res = await say(first, user, `fact ${key} ${i * 10 + 0.5}`);
+      expect(res.status).toBe(200);
+      acked.push([user, key, i * 10 + 0.5]);
+    }
+    // Answers still in flight when the process dies may or may not be kept; acknowledged ones must be.
+    const inFlight = Array.from({ length: 10 }, (_, i) => say(first, users[i % 3]!, `fact late${i} ${i}`).catch(() => undefined));
+    await killProcess(first.child, 'SIGKILL');
+    await Promise.all(inFlight);
+
+    const second = await spawnServer(ENTRY, env);
+    running.push(second);
+    // The chat still has its evaluation, and answering goes on.
+    const view = await fetch(`${second.baseUrl}/api/chats/restart-group/evaluation`);
+    expect(view.status).toBe(200);
+    expect((await say(second, 'li', 'fact after 1')).replies[0]?.text).toBe('已记录 after');
+    await killProcess(second.child, 'SIGKILL');
+
+    // Every evaluation file is whole JSON (atomic writes), and no temporary file is left as the record.
+    for (const name of await readdir(join(dataDir, 'evaluations'))) {
+      if (name.startsWith('.')) continue;
+      const text = await readFile(join(dataDir, 'evaluations', name), 'utf8');
+      expect(() => JSON.parse(text)).not.toThrow();
+    }
+    const store = await openLowdbStore(dataDir);
+    const id = (await store.evaluationIdForChat('restart-group'))!;
+    const rec = (await store.getEvaluation(id))!;
+    for (const [, key, value] of acked) expect(rec.answers.facts?.[key]).toBe(value);
+    expect(rec.answers.facts?.['after']).toBe(1);
+    for (const user of users) {
+      // A user's place follows their last recorded answer (a late answer may or may not have landed).
+      const last = rec.audit.filter((e) => e.userId === user).at(-1)!;
+      expect(rec.sessions[user]?.current).toBe(`after.${last.path.slice('facts.'.length)}`);
+    }
+    expect(rec.audit.filter((e) => !e.path.startsWith('facts.late')).map((e) => e.path)).toEqual([
+      ...acked.map(([, key]) => `facts.${key}`),
+      'facts.after',
+    ]);
+  });
+});
