@@ -5,6 +5,7 @@ export {};
  */
 const PARTS: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   scoring: () => import('./scoring'),
+  report: () => import('./report'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
