@@ -1,0 +1,47 @@
+/**
+ * `npm start`: the server on Node. Reads the environment once, opens the lowdb store under DATA_DIR,
+ * creates the bot, serves the app on PORT and prints the console's URL. SIGTERM/SIGINT stop accepting
+ * connections and let requests in flight finish (every acknowledged answer is already on disk).
+ */
+import { describeChannels, loadConfig, ConfigError } from '../config';
+import { createConsoleLogger, describeError } from '../server/app';
+import { createBot } from '../server/bot';
+import { openLowdbStore } from '../store/lowdb';
+import { startNodeServer } from './serve';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createConsoleLogger();
+  const store = await openLowdbStore(config.DATA_DIR);
+  const bot = createBot({ store });
+  const server = await startNodeServer({ config, store, bot, logger });
+
+  const channels = describeChannels(config);
+  logger.info('channels', { local: 'on', feishu: channels.feishu ? 'on' : 'off', dingtalk: channels.dingtalk ? 'on' : 'off' });
+  logger.info('started', { port: server.port, dataDir: config.DATA_DIR, adminToken: config.ADMIN_TOKEN ? 'set' : 'not set (loopback only)' });
+  console.log(`绩效自评助手已启动，控制台：${server.url}`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    void server.close(10_000).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(JSON.stringify({ level: 'error', message: 'start-up failed', ...describeError(err) }));
+  process.exit(1);
+});
