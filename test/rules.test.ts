@@ -299,6 +299,11 @@ describe('graded (shape 11: "充分：3分；一般：1.5分；没有：0分"; 1
     expect(e.score).toBe(7);
     expect(e.reasons).toEqual(['评价为「中」：部分目标未达成', '得7分（满分10分）']);
   });
+  it('requires a reason when a person picks less than full marks', () => {
+    const v = validateAnswers(oneLeaf(shares, 10), { judgements: { X: { level: '中', score: 7 } } });
+    expect(v.ok ? [] : v.problems).toEqual(['指标「X」未得满分，请说明扣分理由']);
+    expect(validateAnswers(oneLeaf(shares, 10), { judgements: { X: { level: '好', score: 10 } } }).ok).toBe(true);
+  });
   it('asks for the score when only the level is given', () => {
     const e = scoreLeaf(shares, 10, { judgements: { X: { level: '中' } } });
     expect(e.status).toBe('missing');

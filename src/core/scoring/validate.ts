@@ -66,6 +66,8 @@ export function judgementProblems(ind: Indicator, raw: JudgementAnswer): string[
         const max = dec(points).times(level.maxShare!);
         if (dec(a.score).lt(min) || dec(a.score).gt(max))
           out.push(T.scoreOutsideLevel(code, level.label, formatScore(min), formatScore(max)));
+        // A score picked inside a range is a person's decision: lost points need a reason.
+        else needReasonIfLost(a.score);
       }
       break;
     }
