@@ -137,16 +137,21 @@ export function parseYesNo(text: string): Parsed<boolean> {
 /** Parses a choice by number ("2", "2.", "第二项") or label (exact, or a unique part of one). */
 export function parseChoice(text: string, options: string[]): Parsed<string> {
   const t = normaliseText(text);
-  const exact = options.find((o) => t === o || t.startsWith(`${o} `) || t.startsWith(`${o}，`) || t.startsWith(`${o},`));
-  if (exact) return { ok: true, value: exact, rest: restAfter(t, exact.length) };
+  // Options are compared in the same normal form as the text (a label's "：" reads as ":").
+  const forms = options.map((o) => normaliseText(o));
+  const i = forms.findIndex((o) => t === o || t.startsWith(`${o} `) || t.startsWith(`${o}，`) || t.startsWith(`${o},`));
+  if (i >= 0) return { ok: true, value: options[i]!, rest: restAfter(t, forms[i]!.length) };
   const num = /^(?:第)?(\d+|[一二三四五六七八九十])(?:项|个|档)?(?:[.、):：\s，,]|$)/.exec(t);
   if (num) {
     const i = /\d/.test(num[1]!) ? Number(num[1]) : parseChineseNumeral(num[1]!)!;
     if (i >= 1 && i <= options.length) return { ok: true, value: options[i - 1]!, rest: restAfter(t, num[0].length) };
     return { ok: false, error: T.choiceOutOfRange(i, options.length) };
   }
-  const partial = options.filter((o) => t.includes(o) || (t.length >= 2 && o.includes(t)));
-  if (partial.length === 1) return { ok: true, value: partial[0]!, rest: t.includes(partial[0]!) ? restAfter(t, t.indexOf(partial[0]!) + partial[0]!.length) : '' };
+  const partial = forms.map((o, j) => ({ o, j })).filter(({ o }) => t.includes(o) || (t.length >= 2 && o.includes(t)));
+  if (partial.length === 1) {
+    const { o, j } = partial[0]!;
+    return { ok: true, value: options[j]!, rest: t.includes(o) ? restAfter(t, t.indexOf(o) + o.length) : '' };
+  }
   return { ok: false, error: T.notAChoice(quote(t), options) };
 }
 

@@ -322,6 +322,7 @@ export function findQuestion(framework: Framework, plan: Question[], answers: An
   const upper = n.toUpperCase();
   const byKey = plan.find((q) => q.key === n);
   if (byKey) return byKey;
+  if (n.startsWith('metric:') && framework.metricByKey.get(n.slice(7))?.directAllowed) return metricQuestion(framework, n.slice(7), [], [], answers);
   const byCode = plan.filter((q) => (q.kind === 'judgement' || q.kind === 'decision' || q.kind === 'keyTasks') && q.target.toUpperCase() === upper);
   if (byCode.length) return byCode.find((q) => q.kind === 'judgement') ?? byCode.find((q) => q.kind === 'keyTasks') ?? byCode[0];
   if (/^(重点工作|关键任务)$/.test(n)) return plan.find((q) => q.kind === 'keyTasks');

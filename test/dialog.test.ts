@@ -1,0 +1,304 @@
+/**
+ * Transcript tests: the conversation as people have it, through the real bot and the memory store.
+ */
+import { readFileSync } from 'node:fs';
+import JSZip from 'jszip';
+import { describe, expect, it } from 'vitest';
+import type { Reply } from '../src/channels/types';
+import { loadBuiltinFramework } from '../src/core/framework/builtin';
+import { scoreEvaluation } from '../src/core/scoring/engine';
+import { validateAnswers } from '../src/core/scoring/validate';
+import { createTranscript, replyText, type Transcript } from './helpers/transcript';
+
+const CREATE = '新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31';
+
+/** The question a reply set asks, if any. */
+function questionOf(replies: Reply[]) {
+  for (const r of replies) if (r.kind !== 'file' && r.question) return r.question;
+  return undefined;
+}
+
+async function created(): Promise<Transcript> {
+  const t = createTranscript();
+  expect(await t.ask('张三', CREATE)).toContain('已创建「南京市数据局2024年度部门整体绩效自评价」');
+  return t;
+}
+
+describe('creating an evaluation', () => {
+  it('offers 新建自评 in a chat without one, never silence', async () => {
+    const t = createTranscript();
+    expect(await t.ask('王五', '你好')).toMatch(/本群还没有自评任务[\s\S]*新建自评/);
+    expect(await t.ask('王五', '得分')).toContain('本群还没有自评任务');
+  });
+
+  it('creates in one line, with the creator as organiser', async () => {
+    const t = await created();
+    expect(await t.ask('张三', CREATE)).toContain('本群已有自评任务');
+    const id = await t.store.evaluationIdForChat('group-1');
+    const rec = await t.store.getEvaluation(id!);
+    expect(rec).toMatchObject({ unit: '南京市数据局', year: 2024, frameworkId: 'nanjing-2021', deadline: '2025-05-31', organisers: ['u-zhangsan'] });
+  });
+
+  it('asks step by step, rejecting bad values with a reason', async () => {
+    const t = createTranscript();
+    expect(await t.ask('张三', '新建自评')).toContain('单位（部门）名称');
+    expect(await t.ask('张三', '南京市数据局')).toContain('评价哪一年度');
+    expect(await t.ask('张三', '去年')).toMatch(/「去年」不是年份[\s\S]*评价哪一年度/);
+    const frameworks = await t.say('张三', '2024年');
+    expect(questionOf(frameworks)).toMatchObject({ key: 'create:framework', type: 'choice' });
+    const card = frameworks.find((r) => r.kind === 'card');
+    expect(card && card.kind === 'card' && card.buttons?.some((b) => b.label.startsWith('nanjing-2021'))).toBe(true);
+    const button = card && card.kind === 'card' ? card.buttons!.find((b) => b.label.startsWith('nanjing-2021'))! : undefined;
+    expect(replyText((await t.press('张三', button!.action))[0]!)).toContain('截止日期');
+    expect(await t.ask('张三', '2月30日')).toContain('不是有效日期');
+    expect(await t.ask('张三', '2025年5月31日')).toMatch(/已创建「南京市数据局2024年度部门整体绩效自评价」[\s\S]*截止日期 2025-05-31/);
+  });
+
+  it('cancels a step-by-step creation', async () => {
+    const t = createTranscript();
+    await t.say('张三', '新建自评');
+    expect(await t.ask('张三', '取消')).toContain('已取消新建');
+    expect(await t.ask('张三', '南京市数据局')).toContain('本群还没有自评任务');
+  });
+});
+
+describe('answering', () => {
+  it('parses amounts as people type them and shows the derived metric with its formula and the scores it sets', async () => {
+    const t = await created();
+    await t.say('张三', '分配 部门管理 @李四');
+    expect(await t.ask('李四', '开始')).toContain('[部门管理 › 预算执行] 年初部门预算数是多少？（万元）');
+    expect(await t.ask('李四', '5,763.6万元')).toContain('已记录 年初部门预算数 5763.6 万元');
+    expect(await t.ask('李四', '６０９１．９１万')).toContain('已记录 调整后部门预算数 6091.91 万元');
+    expect(await t.ask('李四', '8602900元')).toContain('已记录 年初结转和结余 860.29 万元');
+    const reply = await t.ask('李四', '5959.46');
+    expect(reply).toContain('预算执行率 = 5959.46 ÷ (6091.91 + 860.29) = 85.72%');
+    expect(reply).toContain('「预算编制科学规范」得 1/2 分：预算执行率85.72%，低于90%');
+    expect(reply).toContain('「部门预算执行率」得 0.5/1 分');
+  });
+
+  it('gives a reason and the same question for a bad answer, and offers 跳过 and 帮助 after three', async () => {
+    const t = await created();
+    const first = await t.say('李四', '开始');
+    const q = questionOf(first)!;
+    expect(q).toMatchObject({ key: 'judgement:A11', type: 'boolean', options: ['是', '否'] });
+    for (let i = 1; i <= 3; i++) {
+      const replies = await t.say('李四', `嗯${i}`);
+      const text = replies.map(replyText).join('\n');
+      expect(text).toContain(`「嗯${i}」不是是/否的回答`);
+      expect(questionOf(replies)?.key).toBe('judgement:A11');
+      if (i < 3) expect(text).not.toContain('已连续3次');
+      else expect(text).toMatch(/已连续3次未能识别[\s\S]*\[跳过\][\s\S]*\[帮助\]/);
+    }
+    // Nothing was recorded meanwhile; the right answer still works.
+    const rec = await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!);
+    expect(rec!.answers.judgements ?? {}).toEqual({});
+    expect(await t.ask('李四', '是')).toContain('「决策制度的规范性」得 2/2 分');
+  });
+
+  it('takes evidence after the answer and a reason after a no', async () => {
+    const t = await created();
+    await t.say('李四', '开始');
+    expect(await t.ask('李四', '是，《中共南京市数据局党组工作规则》宁数党发〔2024〕1号')).toContain('已记录「决策制度的规范性」：是');
+    expect(await t.ask('李四', '否，议事规则尚未修订')).toContain('「决策流程的科学性」得 0/2 分：决策程序不够科学合理（议事规则尚未修订）');
+    const rec = await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!);
+    expect(rec!.answers.evidence?.A11).toBe('《中共南京市数据局党组工作规则》宁数党发〔2024〕1号');
+    expect(rec!.answers.judgements?.A12).toEqual({ value: false, reason: '议事规则尚未修订' });
+  });
+
+  it('answers by button: pressing posts the action back', async () => {
+    const t = await created();
+    const replies = await t.say('李四', '开始');
+    const card = replies.find((r) => r.kind === 'card');
+    if (!card || card.kind !== 'card') throw new Error('expected a card');
+    const no = card.buttons!.find((b) => b.label === '否')!;
+    expect(replyText((await t.press('李四', no.action))[0]!)).toContain('「决策制度的规范性」得 0/2 分');
+  });
+});
+
+describe('commands before the current question', () => {
+  it('取消 mid-way keeps what was recorded, 继续 resumes at the next open question', async () => {
+    const t = await created();
+    await t.say('李四', '开始');
+    await t.say('李四', '是');
+    expect(await t.ask('李四', '取消')).toContain('已暂停填报，已记录的内容都已保存');
+    expect(await t.ask('李四', '是')).toContain('没听懂');
+    expect(await t.ask('李四', '继续')).toContain('决策程序是否科学合理');
+    const rec = await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!);
+    expect(rec!.answers.judgements).toEqual({ A11: true });
+  });
+
+  it('上一题 then a new value replaces the old one, with an audit entry', async () => {
+    const t = await created();
+    await t.say('张三', '分配 部门管理 @李四');
+    await t.say('李四', '开始');
+    await t.say('李四', '5763.6');
+    await t.say('李四', '6091.91');
+    expect(await t.ask('李四', '上一题')).toMatch(/调整后部门预算数是多少[\s\S]*当前：6091.91 万元/);
+    expect(await t.ask('李四', '6100')).toContain('已记录 调整后部门预算数 6100 万元');
+    const rec = await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!);
+    expect(rec!.answers.facts?.adjustedBudget).toBe(6100);
+    const trail = rec!.audit.filter((a) => a.path === 'facts.adjustedBudget');
+    expect(trail.map((a) => [a.old, a.new, a.userName])).toEqual([
+      [undefined, 6091.91, '李四'],
+      [6091.91, 6100, '李四'],
+    ]);
+  });
+
+  it('跳过 moves on and the skipped question comes back after the rest', async () => {
+    const t = await created();
+    await t.say('李四', '开始');
+    expect(await t.ask('李四', '跳过')).toMatch(/已跳过「决策制度的规范性」[\s\S]*决策程序是否科学合理/);
+    // Answer everything else in 部门决策's judgements quickly; the skipped one must not come back before them.
+    const seen: string[] = [];
+    let replies = await t.say('李四', '是');
+    for (let i = 0; i < 80; i++) {
+      const q = questionOf(replies);
+      if (!q) break;
+      seen.push(q.key);
+      if (q.key === 'judgement:A11') break;
+      replies = await t.say('李四', answerFor(q));
+    }
+    expect(seen[seen.length - 1]).toBe('judgement:A11');
+    expect(seen.filter((k) => k === 'judgement:A11')).toHaveLength(1);
+    expect(seen.length).toBeGreaterThan(10);
+  });
+
+  it('修改 a fact recomputes the derived metric and every score that depends on it', async () => {
+    const t = await created();
+    await t.say('张三', '修改 调整后部门预算数');
+    await t.say('张三', '6091.91');
+    await t.say('张三', '修改 年初结转和结余');
+    await t.say('张三', '860.29');
+    await t.say('张三', '修改 本年实际支出数');
+    expect(await t.ask('张三', '5959.46')).toContain('预算执行率 = 5959.46 ÷ (6091.91 + 860.29) = 85.72%');
+    expect(await t.ask('张三', '修改 本年实际支出数')).toContain('当前：5959.46 万元');
+    const reply = await t.ask('张三', '6500');
+    expect(reply).toContain('预算执行率 = 6500 ÷ (6091.91 + 860.29) = 93.5%');
+    expect(reply).toContain('「预算编制科学规范」得 2/2 分：预算执行率93.50%，高于90%');
+    expect(reply).toContain('「部门预算执行率」得 1/1 分：预算执行率93.50%，达到90%（含）以上');
+    expect(await t.ask('张三', '得分')).toContain('· 部门决策 2/15（未填完）');
+  });
+
+  it('points out a direct metric that disagrees with the facts and asks which stands', async () => {
+    const t = await created();
+    for (const [label, v] of [['调整后部门预算数', '6091.91'], ['年初结转和结余', '860.29'], ['本年实际支出数', '5959.46']]) {
+      await t.say('张三', `修改 ${label}`);
+      await t.say('张三', v!);
+    }
+    await t.say('张三', '修改 预算执行率');
+    const reply = await t.ask('张三', '92.13%');
+    expect(reply).toContain('预算执行率直接填报为92.13%，按基础数据计算为85.72%');
+    expect(reply).toContain('以直接填报为准');
+    expect(await t.ask('张三', '2')).toContain('已记录：预算执行率以计算结果为准');
+    expect(await t.ask('张三', '得分')).not.toContain('预算执行率直接填报');
+  });
+
+  it('two users in one group each keep their own place', async () => {
+    const t = await created();
+    await t.say('张三', '分配 部门管理 @李四');
+    await t.say('张三', '分配 部门决策 @王五');
+    expect(await t.ask('李四', '开始')).toContain('年初部门预算数');
+    expect(await t.ask('王五', '开始')).toContain('单位决策机制、议事规则是否合理清晰');
+    expect(await t.ask('李四', '5763.6')).toContain('调整后部门预算数是多少');
+    expect(await t.ask('王五', '是')).toContain('决策程序是否科学合理');
+    expect(await t.ask('李四', '6091.91')).toContain('年初结转和结余是多少');
+    expect(await t.ask('王五', '否，流程待完善')).toContain('单位中长期规划');
+    const rec = await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!);
+    expect(rec!.answers.facts).toEqual({ initialBudget: 5763.6, adjustedBudget: 6091.91 });
+    expect(rec!.answers.judgements).toEqual({ A11: true, A12: { value: false, reason: '流程待完善' } });
+    expect(rec!.sessions['u-lisi']!.current).toBe('fact:carryoverStart');
+    expect(rec!.sessions['u-wangwu']!.current).toBe('judgement:A21');
+  });
+
+  it('keeps organiser commands for organisers', async () => {
+    const t = await created();
+    expect(await t.ask('李四', '截止 2025-06-30')).toContain('只有组织者');
+    expect(await t.ask('张三', '截止 2025-06-30')).toContain('截止日期已设为 2025-06-30');
+  });
+
+  it('survives any text: emoji, control characters, 10 000 characters', async () => {
+    const t = await created();
+    await t.say('李四', '开始');
+    expect(await t.ask('李四', '👍👍\u0000\u0007')).toContain('不是是/否的回答');
+    const long = '很'.repeat(10_000);
+    expect(await t.ask('李四', long)).toMatch(/不是是\/否的回答/);
+    expect(await t.ask('李四', '是')).toContain('得 2/2 分');
+    expect(await t.ask('李四', '很'.repeat(20_001))).toContain('消息太长');
+  });
+});
+
+/** What 002's unit would answer to each question. */
+const ANSWERS_002 = JSON.parse(readFileSync('templates/examples/nanjing-2021-data-bureau-2024.json', 'utf8'));
+
+function answerFor(q: { key: string; type: string; options?: string[] }): string {
+  const [kind, target] = q.key.split(':') as [string, string | undefined];
+  const a = ANSWERS_002;
+  switch (kind) {
+    case 'fact':
+      return String(a.facts[target!]);
+    case 'metric':
+      return `${a.metrics[target!]}%`;
+    case 'judgement': {
+      const j = a.judgements[target!];
+      if (j === true) return a.evidence?.[target!] ? `是，${typeof a.evidence[target!] === 'string' ? a.evidence[target!] : a.evidence[target!].title}` : '是';
+      if (j?.value === false) return `否，${j.reason}`;
+      if (j?.level) return j.reason ? `${j.level}，${j.reason}` : j.level;
+      return '是';
+    }
+    case 'keyTasks':
+      return a.keyTasks[target!].map((k: { name: string; points: number }) => `${k.name} ${k.points}分`).join('\n');
+    case 'bonus':
+      return '3 市级部门绩效考核位列第一等次';
+    case 'penalty':
+      return '无';
+    case 'narrative':
+      return `${a.narratives[target!]}\n完成`;
+    default:
+      return '是';
+  }
+}
+
+describe("002's whole evaluation from 新建自评 to 报告", () => {
+  it('reaches the published scores and returns the report', async () => {
+    const t = await created();
+    let replies = await t.say('张三', '开始');
+    const asked: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const q = questionOf(replies);
+      if (!q) break;
+      asked.push(q.key);
+      replies = await t.say('张三', answerFor(q));
+    }
+    const last = replies.map(replyText).join('\n');
+    expect(last).toContain('所有问题都已回答：总分 98.5 分，优秀');
+    // Facts were asked once each, then reused.
+    expect(asked.filter((k) => k === 'fact:spending')).toHaveLength(1);
+    expect(new Set(asked).size).toBe(asked.length);
+
+    const score = await t.ask('李四', '得分');
+    expect(score).toContain('当前 97.5 分（基础分）＋1 分（加分）＝ 98.5 分，优秀');
+    for (const line of ['· 部门决策 14/15', '· 部门管理 18.5/20', '· 部门履职 40/40', '· 履职绩效 20/20', '· 可持续发展能力 5/5']) expect(score).toContain(line);
+    const deductions = await t.ask('王五', '扣分');
+    expect(deductions).toContain('「预算编制科学规范」扣 1 分：预算执行率85.72%，低于90%');
+    expect(deductions).toContain('「工作开展情况」扣 0.5 分：评价为「部分环节不充分」：事前评估充分性不足');
+
+    // The chat's state scores exactly like the answers file.
+    const rec = await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!);
+    const fw = loadBuiltinFramework('nanjing-2021')!;
+    const chatResult = scoreEvaluation(fw, rec!.answers);
+    const v = validateAnswers(fw, ANSWERS_002);
+    if (!v.ok) throw new Error(v.problems.join('\n'));
+    const fileResult = scoreEvaluation(fw, v.answers);
+    expect(chatResult.indicators.map((i) => [i.code, i.score])).toEqual(fileResult.indicators.map((i) => [i.code, i.score]));
+    expect(validateAnswers(fw, rec!.answers).ok).toBe(true);
+
+    const report = await t.say('张三', '报告');
+    const file = report.find((r) => r.kind === 'file');
+    if (!file || file.kind !== 'file') throw new Error(`no file in ${report.map(replyText).join('\n')}`);
+    expect(file.name).toBe('南京市数据局2024年度部门整体绩效自评价报告.docx');
+    const zip = await JSZip.loadAsync(file.bytes);
+    const xml = await zip.file('word/document.xml')!.async('string');
+    expect(xml).toContain('98.5');
+    expect(xml).not.toContain('待填写');
+  });
+});
