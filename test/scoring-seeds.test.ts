@@ -125,6 +125,57 @@ describe('002 南京市数据局 2024 (nanjing-2021)', () => {
   });
 });
 
+describe('figures that disagree (domain.md: "accept both… when both exist and disagree, say so and ask which stands")', () => {
+  const fw = framework('nanjing-2021');
+  const base = () => JSON.parse(readFileSync('templates/examples/nanjing-2021-data-bureau-2024.json', 'utf8'));
+
+  it('points out a direct 预算执行率 that disagrees with the facts and holds the rules that use it', () => {
+    const a = base();
+    a.metrics.budgetExecutionRate = 83.04;
+    const r = scoreValid(fw, a);
+    expect(r.inconsistencies).toEqual([
+      {
+        kind: 'metric_conflict',
+        key: 'budgetExecutionRate',
+        resolved: false,
+        message: '预算执行率直接填报为83.04%，按基础数据计算为85.72%（5959.46 ÷ (6091.91 + 860.29)），两者不一致，请确认以哪个为准',
+      },
+    ]);
+    expect(entry(r, 'A41').missing).toEqual([{ kind: 'confirm', key: 'budgetExecutionRate' }]);
+    expect(entry(r, 'B11').status).toBe('missing');
+    expect(r.complete).toBe(false);
+  });
+
+  it('uses the figure the answers choose', () => {
+    const a = base();
+    a.metrics.budgetExecutionRate = 92.13;
+    a.metricChoice = { budgetExecutionRate: 'direct' };
+    const direct = scoreValid(fw, a);
+    expect(direct.metrics.budgetExecutionRate!.value).toBe(92.13);
+    expect(direct.inconsistencies.map((i) => i.resolved)).toEqual([true]);
+    expect([entry(direct, 'A41').score, entry(direct, 'B11').score]).toEqual([2, 1]);
+    a.metricChoice = { budgetExecutionRate: 'computed' };
+    const computed = scoreValid(fw, a);
+    expect([entry(computed, 'A41').score, entry(computed, 'B11').score]).toEqual([1, 0.5]);
+  });
+
+  it('accepts a direct figure that rounds to the computed one', () => {
+    const a = base();
+    a.metrics.budgetExecutionRate = 85.72;
+    expect(scoreValid(fw, a).inconsistencies).toEqual([]);
+  });
+
+  it('points out a balance that does not hold (预算 + 年初结转 − 支出 ≠ 年末结转)', () => {
+    const a = base();
+    a.facts.carryoverEnd = 900;
+    const r = scoreValid(fw, a);
+    expect(r.inconsistencies.map((i) => i.kind)).toEqual(['check_failed']);
+    expect(r.inconsistencies[0]!.message).toBe(
+      '年末结转和结余核对不符：调整后部门预算数 + 年初结转和结余 − 本年实际支出数 = 992.74，年末结转和结余为900，相差92.74',
+    );
+  });
+});
+
 describe('003 湛江市人民政府办公室 2020 (guangdong-2020)', () => {
   const r = scoreExample('guangdong-2020', 'guangdong-2020-zhanjiang-office-2020.json');
 
