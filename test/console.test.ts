@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config';
 import { startNodeServer, type RunningServer } from '../src/entries/serve';
 import { openLowdbStore } from '../src/store/lowdb';
 import { hasChromium, launchBrowser } from './helpers/browser';
-import { createFakeBot } from './helpers/fake-bot';
+import { createBot } from '../src/server/bot';
 
 describe.skipIf(!hasChromium())('console page in headless Chromium', () => {
   let dataDir: string;
@@ -18,7 +18,7 @@ describe.skipIf(!hasChromium())('console page in headless Chromium', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'jx-console-'));
     const store = await openLowdbStore(dataDir);
     const logger = { info: () => {}, error: () => {} };
-    server = await startNodeServer({ config: loadConfig({ PORT: '0', DATA_DIR: dataDir }), store, bot: createFakeBot(store), hostname: '127.0.0.1', logger });
+    server = await startNodeServer({ config: loadConfig({ PORT: '0', DATA_DIR: dataDir }), store, bot: createBot({ store }), hostname: '127.0.0.1', logger });
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -34,7 +34,9 @@ describe.skipIf(!hasChromium())('console page in headless Chromium', () => {
     await page.waitForFunction((n) => document.querySelectorAll('.msg.bot').length > n, before);
   }
 
-  it('chats as several users, presses a button, updates the score and downloads the report', async () => {
+  const total = (page: Page) => page.locator('#score-total').textContent();
+
+  it('chats as several users, presses buttons, updates the score and downloads the report', async () => {
     const page = await browser.newPage();
     await page.goto(server.url);
     await expect(page.title()).resolves.toBe('绩效自评助手 · 控制台');
@@ -42,27 +44,37 @@ describe.skipIf(!hasChromium())('console page in headless Chromium', () => {
     await page.dispatchEvent('#chat-id', 'change');
     await page.waitForSelector('#score-body >> text=还没有自评');
 
-    await sendText(page, '新建自评 南京市数据局 2024 框架=nanjing-2021');
+    // 张三 creates the evaluation; the score panel appears at 0.
+    await sendText(page, '新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31');
     await page.waitForSelector('.msg.bot >> text=已创建');
     await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '0');
-    expect(await page.locator('#score-subtotals tr').count()).toBeGreaterThan(1);
-    expect(await page.locator('#score-missing li').count()).toBeGreaterThan(1);
+    expect(await page.locator('#score-subtotals tr').count()).toBe(5);
+    const missingBefore = await page.locator('#score-missing li').count();
+    expect(missingBefore).toBeGreaterThan(1);
 
+    // Pressing the card's 开始填报 button asks a question with 是/否 buttons; pressing 是 scores it.
+    await page.click('.card button:has-text("开始填报")');
+    await page.waitForSelector('.card >> text=决策机制');
+    await page.click('.card button:has-text("是") >> nth=-1');
+    await page.waitForSelector('.msg.bot >> text=已记录');
+    await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '2');
+
+    // 李四 answers by typing; each answer moves the score.
     await page.click('#user-list button:has-text("李四")');
-    await sendText(page, 'fact adjustedBudget 6091.91');
-    await sendText(page, 'fact carryoverStart 860.29');
-    await sendText(page, 'fact spending 5959.46');
-    await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '1.5');
+    await sendText(page, '开始');
+    await sendText(page, '是');
+    await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '4');
+    await sendText(page, '是，《中长期发展规划》');
+    await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '6');
     await expect(page.locator('.msg.user .who').last().textContent()).resolves.toBe('李四');
-    await expect(page.locator('.msg.bot .hint').last().textContent()).resolves.toContain('万元');
-
-    await page.click('#user-list button:has-text("王五")');
-    await sendText(page, 'card');
-    await page.click('.card button:has-text("是")');
-    await page.waitForSelector('.msg.bot >> text=pressed yes');
-    await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '3.5');
     await expect(page.locator('#score-completion').textContent()).resolves.toContain('3 / 29');
+    expect(await page.locator('#score-subtotals tr').first().textContent()).toContain('6');
 
+    // The same numbers as the JSON API.
+    const api = (await (await page.request.get(`${server.url}api/chats/console-test/evaluation`)).json()) as { score: { total: number } };
+    expect(String(api.score.total)).toBe(await total(page));
+
+    // The report downloads from the score panel...
     const download = page.waitForEvent('download');
     await page.click('#report-link');
     const file = await download;
@@ -70,15 +82,19 @@ describe.skipIf(!hasChromium())('console page in headless Chromium', () => {
     const bytes = await readFile((await file.path())!);
     expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
 
-    // A file reply becomes a download link in the conversation.
-    await sendText(page, 'file');
+    // ...and 报告 in the chat gives a file link.
+    await page.click('#user-list button:has-text("王五")');
+    await sendText(page, '报告');
     const link = page.locator('a.file').last();
-    await expect(link.textContent()).resolves.toBe('南京市数据局2024年度报告.docx');
+    await expect(link.textContent()).resolves.toBe('南京市数据局2024年度部门整体绩效自评价报告.docx');
     expect(await link.getAttribute('href')).toMatch(/^\/files\/[A-Za-z0-9_-]+$/);
+    const fromChat = await page.request.get(`${server.url}${(await link.getAttribute('href'))!.slice(1)}`);
+    expect(fromChat.status()).toBe(200);
 
-    // The conversation survives a reload (kept in the page's storage), and the score comes from the server.
+    // The conversation survives a reload (kept in the page's storage); the score comes from the server.
+    const users = await page.locator('.msg.user').count();
     await page.reload();
-    await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '3.5');
-    expect(await page.locator('.msg.user').count()).toBe(7);
+    await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '6');
+    expect(await page.locator('.msg.user').count()).toBe(users);
   });
 });

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLowdbStore } from '../src/store/lowdb';
+import type { LocalReply } from '../src/channels/types';
+import { answerFor, findQuestion } from './helpers/answers';
 import { killProcess, spawnServer, type ServerProcess } from './helpers/process';
 
 const ENTRY = 'test/helpers/fake-server.ts';
@@ -23,7 +25,7 @@ async function say(server: ServerProcess, userId: string, text: string): Promise
   return { status: res.status, replies: body.replies };
 }
 
-describe('a server killed mid-questionnaire', () => {
+describe('a server with the fake bot killed mid-questionnaire', () => {
   it('keeps every acknowledged answer and every user’s place after SIGKILL and restart', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'jx-restart-'));
     dirs.push(dataDir);
@@ -74,5 +76,67 @@ describe('a server killed mid-questionnaire', () => {
       ...acked.map(([, key]) => `facts.${key}`),
       'facts.after',
     ]);
+  });
+});
+
+async function send(server: ServerProcess, chatId: string, userId: string, text: string): Promise<LocalReply[]> {
+  const res = await fetch(`${server.baseUrl}/api/local/messages`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ chatId, userId, userName: userId, text }),
+  });
+  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { replies: LocalReply[] }).replies;
+}
+
+/** Where an answer to a question key is recorded in the answers. */
+function findAnswer(rec: { answers: Record<string, unknown> }, key: string): unknown {
+  const [kind, name] = key.split(':') as [string, string];
+  const table = kind === 'judgement' ? 'judgements' : kind === 'fact' ? 'facts' : kind === 'metric' ? 'metrics' : undefined;
+  return table ? (rec.answers[table] as Record<string, unknown> | undefined)?.[name] : undefined;
+}
+
+describe('npm start killed mid-questionnaire', () => {
+  it('keeps every answered question and every user’s place after SIGKILL and restart', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'jx-restart-real-'));
+    dirs.push(dataDir);
+    const env = { PORT: '0', DATA_DIR: dataDir };
+    const chat = 'restart-real';
+    const first = await spawnServer('src/entries/node.ts', env);
+    running.push(first);
+
+    await send(first, chat, 'zhang', '新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31');
+    const answered: string[] = [];
+    const place = new Map<string, string>();
+    // Three people each take their own questions and answer a few; the bot asks each the next one.
+    for (const [user, count] of [['li', 5], ['wang', 4], ['zhang', 3]] as const) {
+      let question = findQuestion(await send(first, chat, user, '开始'))!;
+      for (let i = 0; i < count; i++) {
+        const next = findQuestion(await send(first, chat, user, answerFor(question)));
+        expect(next?.key).not.toBe(question.key);
+        answered.push(question.key);
+        question = next!;
+      }
+      place.set(user, question.key);
+    }
+    // A fourth person is mid-answer when the process dies.
+    let zhao = findQuestion(await send(first, chat, 'zhao', '开始'))!;
+    const inFlight = Array.from({ length: 5 }, () => send(first, chat, 'zhao', answerFor(zhao)).catch(() => undefined));
+    await killProcess(first.child, 'SIGKILL');
+    await Promise.all(inFlight);
+
+    const second = await spawnServer('src/entries/node.ts', env);
+    running.push(second);
+    // Each person picks up exactly where they were.
+    for (const [user, key] of place) expect(findQuestion(await send(second, chat, user, '继续'))?.key).toBe(key);
+    zhao = findQuestion(await send(second, chat, 'zhao', '继续'))!;
+    expect(zhao.key).toBeDefined();
+    await killProcess(second.child, 'SIGKILL');
+
+    const store = await openLowdbStore(dataDir);
+    const rec = (await store.getEvaluation((await store.evaluationIdForChat(chat))!))!;
+    expect(new Set(answered).size).toBe(12);
+    for (const key of answered) expect(findAnswer(rec as never, key), key).toBeDefined();
+    for (const [user, key] of place) expect(rec.sessions[user]?.current).toBe(key);
   });
 });
