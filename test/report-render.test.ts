@@ -12,7 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportText } from '../src/core/locale/zh-CN';
+import { ANNEX_COLUMNS_MM } from '../src/core/report/docx';
 import { buildReport } from '../src/core/report/index';
+import { PAGE } from '../src/core/report/styles';
 import type { ScoreResult } from '../src/core/scoring/types';
 import { reportInput002 } from './helpers/report';
 
@@ -23,9 +25,40 @@ if (!tools && !process.env.CI) console.warn('report-render: soffice/pdftotext no
 /** Whitespace-free text, since PDF extraction breaks lines and spaces digits from Chinese. */
 const flat = (s: string) => s.replace(/\s+/g, '');
 
+/**
+ * The annex table's text column by column: words of the landscape pages (from `pdftotext -bbox`)
+ * put into the table's columns by position, each column read top to bottom, page after page. Plain
+ * extraction runs neighbouring cells' lines together; this keeps every cell's text in one piece.
+ */
+function tableColumns(bboxHtml: string): string[] {
+  const edges: number[] = [];
+  let x = PAGE.margin.left / 20; // twips → points
+  for (const mm of ANNEX_COLUMNS_MM) edges.push((x += (mm * 72) / 25.4));
+  const columns = ANNEX_COLUMNS_MM.map(() => '');
+  for (const page of bboxHtml.split('<page ').slice(1)) {
+    const [w, h] = [/width="([\d.]+)"/.exec(page)![1], /height="([\d.]+)"/.exec(page)![1]].map(Number);
+    if (w! <= h!) continue;
+    const words = [...page.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)<\/word>/g)].map((m) => ({
+      x: Number(m[1]),
+      y: Number(m[2]),
+      text: m[3]!.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"'),
+    }));
+    edges.forEach((edge, c) => {
+      const start = c ? edges[c - 1]! : 0;
+      columns[c] += words
+        .filter((wd) => wd.x >= start - 1 && wd.x < edge - 1)
+        .sort((a, b) => a.y - b.y || a.x - b.x)
+        .map((wd) => wd.text)
+        .join('');
+    });
+  }
+  return columns;
+}
+
 describe.skipIf(!tools && !process.env.CI)('report rendered by LibreOffice', () => {
   let dir: string;
   let text: string;
+  let columns: string[];
   let pages: number;
   let result: ScoreResult;
   const pageText = (n: number) => execFileSync('pdftotext', ['-f', String(n), '-l', String(n), join(dir, 'report.pdf'), '-'], { encoding: 'utf8' });
@@ -43,6 +76,7 @@ describe.skipIf(!tools && !process.env.CI)('report rendered by LibreOffice', () 
       { stdio: 'pipe', timeout: 110_000 },
     );
     text = flat(execFileSync('pdftotext', [join(dir, 'report.pdf'), '-'], { encoding: 'utf8' }));
+    columns = tableColumns(execFileSync('pdftotext', ['-bbox', join(dir, 'report.pdf'), '-'], { encoding: 'utf8' })).map(flat);
     const info = execFileSync('pdfinfo', [join(dir, 'report.pdf')], { encoding: 'utf8' });
     pages = Number(/Pages:\s+(\d+)/.exec(info)![1]);
   }, 120_000);
@@ -60,8 +94,11 @@ describe.skipIf(!tools && !process.env.CI)('report rendered by LibreOffice', () 
   });
 
   it('holds every indicator name and every level-1 subtotal', () => {
-    const absent = result.indicators.filter((e) => !text.includes(flat(e.name))).map((e) => `${e.code} ${e.name}`);
+    // In the annex table, each name in its own column (一级, 二级, 三级指标 by level).
+    const absent = result.indicators.filter((e) => !columns[e.level - 1]!.includes(flat(e.name))).map((e) => `${e.code} ${e.name}`);
     expect(absent).toEqual([]);
+    // Level-2 names also head their paragraphs in the text.
+    for (const e of result.indicators.filter((i) => i.level === 2)) expect(text).toContain(`${flat(e.name)}（${e.points}分）：`);
     for (const code of result.roots) {
       const e = result.indicators.find((i) => i.code === code)!;
       expect(text).toContain(`${e.name}（总分${e.points}分，自评价得分${e.score}分）`);

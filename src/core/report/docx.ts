@@ -43,7 +43,7 @@ function toParagraph(b: Block): Paragraph {
 const styled = (style: string, text: string) => new Paragraph({ style, children: [new TextRun({ text })] });
 
 /** Column widths of the annex table (mm), summing to the landscape text width. */
-const ANNEX_COLUMNS_MM = [22, 26, 40, 56, 71, 12, 16] as const;
+export const ANNEX_COLUMNS_MM = [22, 26, 40, 56, 71, 12, 16] as const;
 
 function annexWidthsTwips(withScore: boolean): number[] {
   const mm = withScore ? [...ANNEX_COLUMNS_MM] : [...ANNEX_COLUMNS_MM.slice(0, 5), ANNEX_COLUMNS_MM[5] + ANNEX_COLUMNS_MM[6]];
@@ -88,6 +88,8 @@ export function createAnnexTable(table: AnnexTable, withScore = true): Table {
     width: { size: widths.reduce((a, b) => a + b, 0), type: WidthType.DXA },
     columnWidths: widths,
     layout: TableLayoutType.FIXED,
+    // Cell padding (twips): text clear of the borders, as in the published tables.
+    margins: { top: 28, bottom: 28, left: 85, right: 85 },
   });
 }
 

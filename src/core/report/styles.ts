@@ -104,7 +104,8 @@ export function createReportStyles(): IStylesOptions {
         basedOn: 'Normal',
         next: STYLE.body,
         quickFormat: true,
-        paragraph: { alignment: AlignmentType.CENTER, spacing: exact(700), keepNext: true, outlineLevel: 0 },
+        // A blank line after the title block, none between its lines (contextual spacing).
+        paragraph: { alignment: AlignmentType.CENTER, spacing: exact(700, 0, BODY_LINE_TWIPS), contextualSpacing: true, keepNext: true, outlineLevel: 0 },
         run: { font: eastAsia(FONTS.title), size: hp(SIZE_PT.er) },
       },
       {
