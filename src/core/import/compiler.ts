@@ -565,6 +565,7 @@ function compileQuantitative(p: Parsed, ctx: CompileContext): CompileResult | un
       // All or nothing (shape 1 over a quantity): "在90%以上，得2分" says nothing of the rest, which earns nothing.
       if (bands[0]!.score !== ctx.points) return open('no_score', T.open.noOtherwise);
       otherwise = 0;
+      assumptions.push(T.assume.otherwiseZero);
     } else if (points.length === cov.gaps.length && points.length === 1) {
       // "大于90%的得2分，小于90%得1分": exactly 90 meets neither; it does not meet the higher tier's
       // condition, so it takes the lower tier's score.
@@ -572,13 +573,12 @@ function compileQuantitative(p: Parsed, ctx: CompileContext): CompileResult | un
       const touching = bands.filter((b) => b.gt === at || b.lt === at);
       const lowerTier = touching.reduce((a, b) => (b.score < a.score ? b : a));
       if (touching.length !== 2 || touching[0]!.score === touching[1]!.score) return open('gap', T.open.gap(cov.gaps.join('；')));
-      if (lowerTier.gt === at) {
-        delete lowerTier.gt;
-        lowerTier.gte = at;
-      } else {
-        delete lowerTier.lt;
-        lowerTier.lte = at;
-      }
+      const { score: tierScore, ...tierBounds } = lowerTier;
+      const widened: Band =
+        lowerTier.gt === at
+          ? { ...(({ gt: _gt, ...b }) => b)(tierBounds), gte: at, score: tierScore }
+          : { ...(({ lt: _lt, ...b }) => b)(tierBounds), lte: at, score: tierScore };
+      bands[bands.indexOf(lowerTier)] = widened;
       assumptions.push(T.assume.boundaryLower(fmt(at), bound.quantities.metrics[0]?.unit === '%' || bound.key.startsWith('rate') ? '%' : '', fmt(lowerTier.score)));
     } else {
       return open('gap', T.open.gap(describeGaps(cov.gaps)));

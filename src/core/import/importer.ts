@@ -206,25 +206,28 @@ export const SLOT_MARKERS = [/^[（(]?(由单位|各单位|单位)?(自行)?(填
 
 /** Splits a level cell into code, name and points. */
 export function parseName(raw: string): NameParts {
-  // Join lines: PDF- or Excel-wrapped names ("决策机\n制") carry no meaning in their breaks.
-  let s = toHalfWidth(raw).replace(/\s*\n\s*/g, '').trim();
+  // Join lines: PDF- or Excel-wrapped names ("决策机\n制") carry no meaning in their breaks. Parsing
+  // reads a half-width copy (same length), the name keeps the original characters (，“”…).
+  let orig = raw.replace(/\s*\n\s*/g, '').trim();
+  let s = toHalfWidth(orig);
   let points: number | undefined;
   let cap = false;
-  const pm = /[(（]\s*(≤|<=|不超过|最高|上限)?\s*(\d+(?:\s*\.\s*\d+)?)\s*分\s*[)）]\s*$/.exec(s);
+  const pm = /[(]\s*(≤|<=|不超过|最高|上限)?\s*(\d+(?:\s*\.\s*\d+)?)\s*分\s*[)]\s*$/.exec(s);
   if (pm) {
     points = Number(pm[2]!.replace(/\s+/g, ''));
     cap = pm[1] !== undefined;
-    s = s.slice(0, pm.index).trim();
+    s = s.slice(0, pm.index);
+    orig = orig.slice(0, pm.index);
   }
   let code: string | undefined;
-  const cm = /^([A-Z](?:\d{1,3})?(?:[.-]\d{1,3})*)(?:[\s.、:：]+|(?=[\u3400-\u9fff"“]))(.+)$/.exec(s);
-  if (cm) {
+  const cm = /^([A-Z](?:\d{1,3})?(?:[.-]\d{1,3})*)(?:[\s.、:]+|(?=[\u3400-\u9fff"“]))/.exec(s);
+  if (cm && cm[0].length < s.trim().length) {
     code = cm[1];
-    s = cm[2]!.trim();
+    orig = orig.slice(cm[0].length);
   }
   // Spaces between Chinese characters come from wrapping.
-  s = s.replace(/(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])/g, '');
-  return { ...(code ? { code } : {}), name: s, ...(points !== undefined ? { points } : {}), ...(cap ? { cap } : {}) };
+  const name = orig.trim().replace(/(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])/g, '');
+  return { ...(code ? { code } : {}), name, ...(points !== undefined ? { points } : {}), ...(cap ? { cap } : {}) };
 }
 
 const TOTAL = /^(合\s*计|总\s*计|总\s*分|总得分|得分合计|合计得分)/;
@@ -571,6 +574,7 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
     }
   }
 
+  rows.sort((a, b) => a.row - b.row);
   const id = options.id ?? data?.id ?? 'imported';
   const draft: DraftFramework = {
     version: 1,

@@ -345,6 +345,7 @@ export const importText = {
   /** Readings the prose did not spell out, shown with the compiled rule. */
   assume: {
     target100: '目标值按100%计',
+    otherwiseZero: '评价要点未写明未达到时的得分，按不得分计',
     stepCeil: (step: string) => `不足${step}个百分点的按${step}个百分点计`,
     boundaryLower: (at: string, unit: string, s: string) => `评价要点未规定恰好${at}${unit}的得分，未达到较高一档条件，按${s}分计`,
   },

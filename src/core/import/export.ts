@@ -1,0 +1,127 @@
+/**
+ * Export: any framework (built-in or imported) back to the annex layout as .xlsx, with merged level
+ * cells, so an organiser can edit it in Excel and import it again.
+ *
+ * The visible sheet is the report's blank score table (src/core/report: annex rows + xlsx writer,
+ * without the 自评分 column), with codes written before names in 000's style ("A1 决策机制（4分）") so
+ * codes survive a round trip, and key-task slots marked in the 三级指标 cell. A hidden sheet carries
+ * the framework file as JSON (rules, facts, metrics, grades): on re-import a row whose 评价要点 and
+ * 分值 are unchanged keeps its rule from there; an edited or new row is compiled from its prose.
+ *
+ * @example const bytes = await exportFramework(loadBuiltinFramework('nanjing-2021')!)
+ */
+import ExcelJS from 'exceljs';
+import { formatScore } from '../decimal';
+import type { Framework, Indicator } from '../framework/load';
+import type { FrameworkInput, IndicatorInput } from '../framework/schema';
+import { importText as T } from '../locale/zh-CN';
+import { buildAnnexTable, type AnnexTable } from '../report/annex';
+import { buildScoreTableXlsx } from '../report/xlsx';
+import type { Sheet } from './sheet';
+
+/** Name of the hidden sheet that carries the framework file. */
+export const DATA_SHEET_NAME = '_framework';
+const DATA_MARKER = 'jixiao-ziping-zhushou framework data v1';
+const CHUNK = 30000;
+
+/** The framework file of a loaded framework (the inverse of `loadFramework`, JSON-ready). */
+export function toFrameworkInput(framework: Framework): FrameworkInput {
+  const toInput = (ind: Indicator): IndicatorInput => ({
+    code: ind.code,
+    name: ind.name,
+    points: ind.points,
+    ...(ind.description ? { description: ind.description } : {}),
+    ...(ind.criteria ? { criteria: ind.criteria } : {}),
+    ...(ind.rule ? { rule: ind.rule } : {}),
+    ...(ind.children.length ? { children: ind.children.map(toInput) } : {}),
+    ...(ind.keyTasks ? { keyTasks: ind.keyTasks } : {}),
+    ...(ind.required ? { required: true } : {}),
+    ...(ind.note ? { note: ind.note } : {}),
+  });
+  const {
+    indicators,
+    metrics,
+    checks,
+    byCode: _b,
+    factByKey: _f,
+    metricByKey: _m,
+    metricOrder: _o,
+    ...rest
+  } = framework;
+  return {
+    ...rest,
+    metrics: metrics.map(({ ast: _a, directAllowed: _d, decimals, ...m }) => ({ ...m, ...(m.formula || decimals !== 2 ? { decimals } : {}) })),
+    ...(checks.length ? { checks: checks.map(({ leftAst: _l, rightAst: _r, ...c }) => c) } : {}),
+    indicators: indicators.map(toInput),
+  };
+}
+
+/** The annex table with codes before names and key-task slots marked, as the export writes it. */
+export function buildExportTable(framework: Framework): AnnexTable {
+  const table = buildAnnexTable(framework);
+  const rows = table.rows.map((row) => {
+    const out = { ...row };
+    const withCode = (cell: typeof row.level1) => (cell && cell.code ? { ...cell, text: `${cell.code} ${cell.text}` } : cell);
+    out.level1 = withCode(row.level1);
+    out.level2 = withCode(row.level2);
+    if (row.kind === 'indicator') {
+      const ind = framework.byCode.get(row.code);
+      if (ind?.keyTasks) {
+        // A slot: the 三级指标 cell says the unit fills in its own items; a level-1 slot keeps its level-2 cell empty.
+        out.level3 = T.slotMarker;
+      } else if (row.level === 3) out.level3 = `${row.code} ${row.level3}`;
+    }
+    return out;
+  });
+  return { ...table, rows };
+}
+
+/**
+ * Exports a framework as .xlsx bytes: the annex sheet (merged level cells, 分值, no 自评分) and the
+ * hidden data sheet. `title` defaults to the framework's name.
+ */
+export async function exportFramework(framework: Framework, options: { title?: string } = {}): Promise<Uint8Array> {
+  const table = buildExportTable(framework);
+  const bytes = await buildScoreTableXlsx(table, { title: options.title ?? framework.name, withScore: false });
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  const data = wb.addWorksheet(DATA_SHEET_NAME, { state: 'hidden' });
+  const json = JSON.stringify(toFrameworkInput(framework));
+  data.getCell(1, 1).value = DATA_MARKER;
+  for (let i = 0, r = 2; i < json.length; i += CHUNK, r++) data.getCell(r, 1).value = json.slice(i, i + CHUNK);
+  const out = await wb.xlsx.writeBuffer();
+  return new Uint8Array(out as ArrayBuffer);
+}
+
+/** Number of rows the export's annex sheet has (for the CLI's message). */
+export function countExportRows(framework: Framework): number {
+  return buildAnnexTable(framework).rows.length;
+}
+
+/**
+ * The framework file carried by an exported workbook's hidden data sheet; undefined when the sheets
+ * have none or it does not parse. The importer uses it only to keep rules of unchanged rows.
+ */
+export function readFrameworkData(sheets: Sheet[]): FrameworkInput | undefined {
+  const sheet = sheets.find((s) => s.name === DATA_SHEET_NAME);
+  if (!sheet || sheet.rows[0]?.[0] !== DATA_MARKER) return undefined;
+  const json = sheet.rows
+    .slice(1)
+    .map((r) => r[0] ?? '')
+    .join('');
+  try {
+    return JSON.parse(json) as FrameworkInput;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The sheet to import from a workbook: the first visible one that is not the data sheet. */
+export function pickAnnexSheet(sheets: Sheet[]): Sheet | undefined {
+  return sheets.find((s) => s.name !== DATA_SHEET_NAME && !s.hidden) ?? sheets.find((s) => s.name !== DATA_SHEET_NAME);
+}
+
+/** "A1 决策机制（4分）" as the export writes a level cell (used by tests and the seed builder). */
+export function formatLevelCell(code: string | undefined, name: string, points?: number): string {
+  return `${code ? `${code} ` : ''}${name}${points !== undefined ? `（${formatScore(points)}分）` : ''}`;
+}
