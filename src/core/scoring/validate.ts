@@ -95,12 +95,35 @@ export function judgementProblems(ind: Indicator, raw: JudgementAnswer): string[
 export function validateAnswers(framework: Framework, data: unknown): AnswersValidation {
   const parsed = answersSchema.safeParse(data);
   if (!parsed.success) {
-    return {
-      ok: false,
-      problems: parsed.error.issues.map((i: z.core.$ZodIssue) => `${pathText(i.path)}：${i.message}`),
-    };
+    // List the shape problems, then check the rest too: every problem at once, not one round at a time.
+    const shape = parsed.error.issues.map((i: z.core.$ZodIssue) => `${pathText(i.path)}：${i.message}`);
+    const repaired = withoutPaths(data, parsed.error.issues.map((i: z.core.$ZodIssue) => i.path));
+    const again = repaired === undefined ? undefined : answersSchema.safeParse(repaired);
+    const rest = again?.success ? semanticProblems(framework, again.data) : [];
+    return { ok: false, problems: [...shape, ...rest] };
   }
   const answers = parsed.data;
+  const problems = semanticProblems(framework, answers);
+  return problems.length ? { ok: false, problems, answers } : { ok: true, answers };
+}
+
+/** A deep copy of `data` without the values at `paths` (the parts that failed the shape check). */
+function withoutPaths(data: unknown, paths: ReadonlyArray<ReadonlyArray<PropertyKey>>): unknown {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const copy = structuredClone(data) as Record<string, unknown>;
+  for (const path of paths) {
+    if (!path.length) return undefined;
+    let node: unknown = copy;
+    for (let i = 0; i < path.length - 1 && node && typeof node === 'object'; i++) node = (node as Record<PropertyKey, unknown>)[path[i] as string];
+    const last = path[path.length - 1]!;
+    if (Array.isArray(node) && typeof last === 'number') node.splice(last, 1, undefined);
+    else if (node && typeof node === 'object') delete (node as Record<PropertyKey, unknown>)[last as string];
+  }
+  return copy;
+}
+
+/** Problems beyond the shape: unknown keys, ranges, rules, key tasks. */
+function semanticProblems(framework: Framework, answers: Answers): string[] {
   const problems: string[] = [];
 
   for (const [key, v] of Object.entries(answers.facts ?? {})) {
@@ -182,5 +205,5 @@ export function validateAnswers(framework: Framework, data: unknown): AnswersVal
   for (const key of Object.keys(answers.evidence ?? {}))
     if (!byCode.has(key) && !names.has(key)) problems.push(T.unknownIndicator(key));
 
-  return problems.length ? { ok: false, problems, answers } : { ok: true, answers };
+  return problems;
 }
