@@ -44,6 +44,12 @@ describe('built-in frameworks', () => {
     for (const m of fw.metrics) if (m.directAllowed) expect(m.question).toContain('（%');
   });
 
+  it.each(BUILTIN_FRAMEWORK_IDS.map((id) => [id]))('%s gives every leaf the 指标说明 and 评价要点 the score table prints', (id) => {
+    const fw = loadBuiltinFramework(id)!;
+    const leaves = [...fw.byCode.values()].filter((i) => !i.children.length && !i.keyTasks);
+    for (const l of leaves) expect({ code: l.code, description: l.description.length > 0, criteria: l.criteria.length > 0 }).toEqual({ code: l.code, description: true, criteria: true });
+  });
+
   it('says where default weights come from', () => {
     for (const id of ['guangdong-2020', 'goal-rate']) {
       const fw = loadBuiltinFramework(id)!;
