@@ -3,6 +3,8 @@
  * Expected values come from the score result and the framework (the one source), and from 002's
  * published figures where the domain notes give them (97.5 + 1 = 98.5, 优秀).
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildAnnexTable, buildReport, buildReportContent, blockText, formatEvidence } from '../src/core/report/index';
 import { FONTS, STYLE } from '../src/core/report/styles';
@@ -209,9 +211,13 @@ describe('report for 002 (南京市数据局 2024)', () => {
     // Each style id is defined once.
     const ids = [...s.matchAll(/w:styleId="([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(ids).size).toBe(ids.length);
-    // Paragraphs name a style; runs carry no fonts or sizes of their own.
+    // Paragraphs name a style and carry nothing else; runs carry no fonts or sizes of their own.
     const ps = paragraphs(doc);
     expect(ps.filter((p) => p.text && !p.style)).toEqual([]);
+    for (const p of ps) {
+      const pPr = /<w:pPr>([\s\S]*?)<\/w:pPr>/.exec(p.xml)?.[1] ?? '';
+      expect(pPr.replace(/<w:sectPr[\s\S]*<\/w:sectPr>/, '').replace(/<w:pStyle [^>]*\/>/, ''), p.text).toBe('');
+    }
     for (const p of ps) for (const r of p.runs) expect(r.rPr.replace(/<w:rStyle [^>]*\/>/, '')).toBe('');
     const byStyle = (id: string) => ps.filter((p) => p.style === id).map((p) => p.text);
     expect(byStyle(STYLE.heading1).every((t) => /^[一二三四五六]、/.test(t))).toBe(true);
@@ -337,5 +343,30 @@ describe('annex rows model', () => {
     }
     expect(covered1).toBe(t.rows.length);
     expect(covered2).toBe(t.rows.length);
+  });
+});
+
+describe('figures that do not reconcile', () => {
+  it('flags a failed balance check 【待核对：…】 and lists it', () => {
+    const data = loadAnswers002();
+    (data.facts as Record<string, number>).carryoverEnd = 900;
+    const input = reportInput002(data);
+    const failed = input.result.inconsistencies.filter((i) => i.kind === 'check_failed');
+    expect(failed.length).toBe(1);
+    const content = buildReportContent(input);
+    const text = content.blocks.map(blockText).join('\n');
+    expect(text).toContain(`【待核对：${failed[0]!.message}】`);
+    expect(content.missing).toContain(failed[0]!.message);
+  });
+});
+
+describe('the report core', () => {
+  it('imports no Node-only modules (a Workers build follows)', () => {
+    const dir = 'src/core/report';
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+      const src = readFileSync(join(dir, f), 'utf8');
+      const imports = [...src.matchAll(/from '([^']+)'|import\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]!);
+      expect(imports.filter((i) => i.startsWith('node:') || ['fs', 'path', 'os', 'child_process', 'buffer', 'stream'].includes(i)), f).toEqual([]);
+    }
   });
 });

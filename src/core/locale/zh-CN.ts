@@ -152,6 +152,8 @@ export const reportText = {
   } as Record<string, string>,
   /** The marker left in the text where an answer is missing. */
   pending: (what: string) => `【待填写：${what}】`,
+  /** The marker for figures that do not reconcile. */
+  toCheck: (what: string) => `【待核对：${what}】`,
   /** A score cell of the table whose score is not known yet. */
   pendingCell: '待填写',
   notApplicableCell: '不适用',
@@ -227,6 +229,8 @@ export const reportText = {
   adjustmentsName: '加减分项',
   totalRow: '合计',
   sheetName: '指标体系得分情况',
+  /** The documents' author (core properties). */
+  creator: '绩效自评助手',
   pageNumber: { before: '— ', after: ' —' },
   /** `npm run report` */
   cli: {

@@ -119,14 +119,7 @@ export function createReportDocument(parts: DocxParts): Document {
   };
   const cover: ISectionOptions = {
     properties: { page: portrait },
-    children: [
-      ...parts.cover.title.map((t, i) =>
-        new Paragraph({ style: STYLE.coverTitle, spacing: i === 0 ? { before: 2400 } : {}, children: [new TextRun({ text: t })] }),
-      ),
-      ...parts.cover.info.map((t, i) =>
-        new Paragraph({ style: STYLE.coverInfo, spacing: i === 0 ? { before: 4800 } : {}, children: [new TextRun({ text: t })] }),
-      ),
-    ],
+    children: [...parts.cover.title.map((t) => styled(STYLE.coverTitle, t)), ...parts.cover.info.map((t) => styled(STYLE.coverInfo, t))],
   };
   const body: ISectionOptions = {
     properties: { page: { ...portrait, pageNumbers: { start: 1 } } },
@@ -145,7 +138,7 @@ export function createReportDocument(parts: DocxParts): Document {
   };
   return new Document({
     title: parts.title,
-    creator: '绩效自评助手',
+    creator: T.creator,
     evenAndOddHeaderAndFooters: true,
     styles: createReportStyles(),
     sections: [cover, body, annex],

@@ -57,9 +57,9 @@ function createWriter() {
   const blocks: Block[] = [];
   const missing: string[] = [];
   /** A marker; `listed` false for markers that only follow from others (a subtotal of missing scores). */
-  const pending = (what: string, listed = true): Span => {
+  const pending = (what: string, listed = true, marker: (w: string) => string = T.pending): Span => {
     if (listed && !missing.includes(what)) missing.push(what);
-    return { text: T.pending(what), pending: true };
+    return { text: marker(what), pending: true };
   };
   return {
     blocks,
@@ -194,6 +194,9 @@ function writeOverview(w: Writer, input: ReportInput): void {
     spans.push({ text: '。' });
     w.paragraph(...spans);
   }
+  // Figures that do not reconcile (预算 + 年初结转 − 支出 ≠ 年末结转) are flagged, not printed as if they did.
+  const failed = result.inconsistencies.filter((i) => i.kind === 'check_failed');
+  if (failed.length) w.paragraph(...failed.map((i) => w.pending(i.message, true, T.toCheck)));
   const finances = narratives.finances?.trim();
   if (finances) w.narrative(finances, narrativeTitle(framework, 'finances'));
   else if (!moneyFacts.length) w.narrative(undefined, narrativeTitle(framework, 'finances'));

@@ -139,14 +139,15 @@ export function createReportStyles(): IStylesOptions {
         id: STYLE.coverTitle,
         name: 'Report Cover Title',
         basedOn: 'Normal',
-        paragraph: { alignment: AlignmentType.CENTER, spacing: exact(1000) },
+        // Space above the first line only: none between lines of the same style (contextual spacing).
+        paragraph: { alignment: AlignmentType.CENTER, spacing: exact(1000, 2400), contextualSpacing: true },
         run: { font: eastAsia(FONTS.title), size: hp(SIZE_PT.xiaochu) },
       },
       {
         id: STYLE.coverInfo,
         name: 'Report Cover Info',
         basedOn: 'Normal',
-        paragraph: { alignment: AlignmentType.CENTER, spacing: exact(BODY_LINE_TWIPS) },
+        paragraph: { alignment: AlignmentType.CENTER, spacing: exact(BODY_LINE_TWIPS, 4800), contextualSpacing: true },
         run: { font: eastAsia(FONTS.heading2), size: hp(SIZE_PT.san) },
       },
       {

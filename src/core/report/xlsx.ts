@@ -3,7 +3,6 @@
  * annex: level-1 and level-2 cells merged down over their children, the bonus/penalty block and
  * the total row. Without the 自评分 column it is the framework's blank table, for export.
  */
-import ExcelJS from 'exceljs';
 import { reportText as T } from '../locale/zh-CN';
 import type { AnnexTable } from './annex';
 
@@ -26,8 +25,10 @@ const border = { top: thin, left: thin, bottom: thin, right: thin };
 export async function buildScoreTableXlsx(table: AnnexTable, options: XlsxOptions = {}): Promise<Uint8Array> {
   const withScore = options.withScore ?? table.scored;
   const columns = withScore ? table.columns : table.columns.slice(0, 6);
+  // Loaded on first use: exceljs is large and only this export needs it.
+  const { default: ExcelJS } = await import('exceljs');
   const wb = new ExcelJS.Workbook();
-  wb.creator = '绩效自评助手';
+  wb.creator = T.creator;
   const ws = wb.addWorksheet(options.sheetName ?? T.sheetName, {
     pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
   });
