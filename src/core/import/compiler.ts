@@ -51,6 +51,7 @@ export type OpenKind =
   | 'mixed_metrics'
   | 'unspecified_deduction'
   | 'no_target'
+  | 'no_boundary'
   | 'unrecognised';
 
 /** A quantity a compiled rule reads, to be added to the framework. */
@@ -614,6 +615,11 @@ function describeGaps(gaps: string[]): string {
 function compileJudgement(p: Parsed, text: string, ctx: CompileContext): CompileResult {
   const rateWord = bindLibraryMetric(text)?.metric.label ?? findLocalRateWord(text);
   const vague = VAGUE.exec(text);
+  const bare = new RegExp(`(${rateWord ?? '率'}|度)[^，,；;]*?${N}%`).exec(text);
+  if (rateWord && !vague && bare) {
+    // "完成率100%得10分": a number without 以上/以下/达到, so the boundary is not known.
+    return open('no_boundary', T.open.noBoundary(bare[0]));
+  }
   if (rateWord && (vague || p.statements.length > 0)) {
     // A quantity is named but no number: the standard is missing.
     return open('vague_standard', vague ? T.open.vague(vague[1]!) : T.open.noStandard(rateWord));

@@ -371,6 +371,7 @@ export const importText = {
     mixedMetrics: (a: string, b: string) => `评价要点同时涉及“${a}”和“${b}”，请确认按哪个计分`,
     unspecifiedDeduction: (clause: string) => `“${clause}”未写明扣多少分，请补充`,
     noTarget: '评价要点未给出目标值，请补充',
+    noBoundary: (clause: string) => `“${clause}”未写明是“以上”“以下”还是“达到”，请确认`,
     bonusInIndicator: '评价要点为加分规则，但所在行不是加减分项，请确认',
     unrecognised: '未能识别评价要点的计分方法，请用一句话说明（如“达到90%得2分，否则不得分”）',
     bonusCumulative: '加分项未说明同一项工作能否累计加分，请确认（回答“累计”或“不累计”）',

@@ -1,0 +1,216 @@
+/**
+ * Sheets as finance officers have them: title rows, merged cells, blank rows, a totals row, line
+ * breaks and full-width digits in cells, a bonus row without 分值; the same table as CSV; and sheets
+ * that must be refused with the rows at fault.
+ */
+import ExcelJS from 'exceljs';
+import { describe, expect, it } from 'vitest';
+import { buildFrameworkInput, finaliseDraft, isDraftUsable, listOpenRows, DraftNotReadyError } from '../src/core/import/confirm';
+import { importSheet, ImportError, type DraftFramework, type DraftNode } from '../src/core/import/importer';
+import { readWorkbookSheets, sheetFromCsv, type Sheet } from '../src/core/import/sheet';
+import { scoreEvaluation } from '../src/core/scoring/engine';
+
+const CRITERIA_A11 = '决策制度建立完整的得２分，\n否则不得分';
+
+/** The messy workbook: every quirk the importer must read, built with exceljs. */
+async function buildMessyWorkbook(): Promise<Sheet[]> {
+  const wb = new ExcelJS.Workbook();
+  const ws = wb.addWorksheet('附件1');
+  const put = (r: number, values: Array<string | number | null>) => values.forEach((v, c) => v !== null && v !== '' && (ws.getCell(r, c + 1).value = v));
+  put(1, ['2025年度某某局部门整体绩效自评价指标体系']);
+  ws.mergeCells(1, 1, 1, 6);
+  put(2, ['单位：某某局']);
+  put(4, ['一级指标', '二级指标', '三级指标', '指标说明', '评价\n要点', '分 值']);
+  put(5, ['部门决策\n（１５分）', '决策机制（４分）', '决策制度的规范性', '是否建立决策制度', CRITERIA_A11, '２']);
+  put(6, [null, null, '决策流程的科学性', '决策流程是否科学', '决策程序科学合理的得2分，否则不得分', 2]);
+  put(7, [null, '预算编制（11分）', '预算编制科学规范', '年末预算执行率是否合理', '年度预算执行率大于90%的得2分，小于90%得1分', 2]);
+  put(8, [null, null, '预算编制与重点工作任务的匹配性', '', '部门项目预算紧紧围绕保障部门重点工作任务的得2. 5分', '2. 5']);
+  put(9, [null, null, '预算执行率\n（6.5分）', '', '预算执行率在 90%以上，得6.5分', null]);
+  ws.mergeCells(5, 1, 9, 1);
+  ws.mergeCells(5, 2, 6, 2);
+  ws.mergeCells(7, 2, 9, 2);
+  // Row 10 blank.
+  put(11, ['部门管理（８５分）', '内部控制（5分）', '内控制度', '', '有内部控制制度落实在手册等文本上的得5分', 5]);
+  put(12, [null, '重点工作完成情况（80分）', '（由单位填报重点工作）', '各项重点工作完成情况', '按年初目标完成并取得良好质效的得该项分值', 80]);
+  put(13, ['加减分项（≤5分）', '加分项', '', '受嘉奖情况', '受到国务院嘉奖加3分，受到省级嘉奖加2分；同一项工作不累计加分', null]);
+  put(14, [null, '减分项', '', '违法违纪', '酌情扣分', null]);
+  ws.mergeCells(13, 1, 14, 1);
+  put(15, ['合  计', null, null, null, null, 100]);
+  ws.mergeCells(15, 1, 15, 5);
+  put(16, ['注：本表由财政局制定。']);
+  const bytes = await wb.xlsx.writeBuffer();
+  return readWorkbookSheets(new Uint8Array(bytes as ArrayBuffer));
+}
+
+const MESSY_CSV = [
+  '2025年度某某局部门整体绩效自评价指标体系,,,,,',
+  '单位：某某局,,,,,',
+  ',,,,,',
+  '一级指标,二级指标,三级指标,指标说明,"评价\n要点",分 值',
+  `"部门决策\n（１５分）",决策机制（４分）,决策制度的规范性,是否建立决策制度,"${CRITERIA_A11}",２`,
+  ',,决策流程的科学性,决策流程是否科学,决策程序科学合理的得2分，否则不得分,2',
+  ',预算编制（11分）,预算编制科学规范,年末预算执行率是否合理,年度预算执行率大于90%的得2分，小于90%得1分,2',
+  ',,预算编制与重点工作任务的匹配性,,部门项目预算紧紧围绕保障部门重点工作任务的得2. 5分,2. 5',
+  ',,"预算执行率\n（6.5分）",,预算执行率在 90%以上，得6.5分,',
+  ',,,,,',
+  '部门管理（８５分）,内部控制（5分）,内控制度,,有内部控制制度落实在手册等文本上的得5分,5',
+  ',重点工作完成情况（80分）,（由单位填报重点工作）,各项重点工作完成情况,按年初目标完成并取得良好质效的得该项分值,80',
+  '加减分项（≤5分）,加分项,,受嘉奖情况,受到国务院嘉奖加3分，受到省级嘉奖加2分；同一项工作不累计加分,',
+  ',减分项,,违法违纪,酌情扣分,',
+  '合  计,,,,,100',
+  '注：本表由财政局制定。,,,,,',
+].join('\r\n');
+
+function shape(nodes: DraftNode[]): unknown {
+  return nodes.map((n) => ({ code: n.code, name: n.name, points: n.points, ...(n.keyTasks ? { slot: true } : {}), children: shape(n.children) }));
+}
+
+function checkMessy(draft: DraftFramework) {
+  expect(draft.name).toBe('2025年度某某局部门整体绩效自评价指标体系');
+  expect(shape(draft.tree)).toEqual([
+    {
+      code: 'A', name: '部门决策', points: 15, children: [
+        { code: 'A1', name: '决策机制', points: 4, children: [
+          { code: 'A11', name: '决策制度的规范性', points: 2, children: [] },
+          { code: 'A12', name: '决策流程的科学性', points: 2, children: [] },
+        ] },
+        { code: 'A2', name: '预算编制', points: 11, children: [
+          { code: 'A21', name: '预算编制科学规范', points: 2, children: [] },
+          { code: 'A22', name: '预算编制与重点工作任务的匹配性', points: 2.5, children: [] },
+          { code: 'A23', name: '预算执行率', points: 6.5, children: [] },
+        ] },
+      ],
+    },
+    {
+      code: 'B', name: '部门管理', points: 85, children: [
+        { code: 'B1', name: '内部控制', points: 5, children: [{ code: 'B11', name: '内控制度', points: 5, children: [] }] },
+        { code: 'B2', name: '重点工作完成情况', points: 80, slot: true, children: [] },
+      ],
+    },
+  ]);
+  const a11 = draft.rows.find((r) => r.code === 'A11')!;
+  // 评价要点 kept verbatim, line break and full-width digit included.
+  expect(a11.criteria).toBe(CRITERIA_A11);
+  expect(a11.outcome.status).toBe('compiled');
+  expect(draft.rows.find((r) => r.code === 'A21')!.outcome).toMatchObject({ status: 'compiled', rule: { kind: 'bands', metric: 'budgetExecutionRate' } });
+  expect(draft.rows.find((r) => r.code === 'A23')!.outcome).toMatchObject({ status: 'compiled', rule: { kind: 'bands', bands: [{ gte: 90, score: 6.5 }], otherwise: 0 } });
+  const bonus = draft.rows.find((r) => r.kind === 'bonus')!;
+  expect(bonus.outcome).toMatchObject({ status: 'bonus', section: { cap: 5, cumulative: false, items: [{ points: 3 }, { points: 2 }] } });
+  expect(draft.rows.find((r) => r.kind === 'penalty')!.outcome).toMatchObject({ status: 'penalty', section: { name: '减分项', cap: 5 } });
+  expect(draft.basePoints).toBe(100);
+  expect(listOpenRows(draft)).toEqual([]);
+  const fw = finaliseDraft(draft);
+  expect(fw.byCode.get('B2')?.keyTasks).toBeDefined();
+  // The imported framework scores: 95% execution, everything met, two key tasks, one award.
+  const result = scoreEvaluation(fw, {
+    facts: { spending: 95, adjustedBudget: 100, carryoverStart: 0 },
+    judgements: { A11: true, A12: true, A22: true, B11: false },
+    keyTasks: { B2: [{ name: '任务一', points: 40 }, { name: '任务二', points: 40 }] },
+  });
+  expect(result.indicators.find((i) => i.code === 'A21')?.score).toBe(2);
+  expect(result.indicators.find((i) => i.code === 'B11')?.score).toBe(0);
+}
+
+describe('importing messy sheets', () => {
+  it('reads an .xlsx with title rows, merges, blank rows, totals, full-width digits and a bonus row without 分值', async () => {
+    const sheets = await buildMessyWorkbook();
+    checkMessy(importSheet(sheets[0]!, { id: 'messy' }));
+  });
+
+  it('reads the same table as CSV, blank level cells continuing the row above', () => {
+    const draft = importSheet(sheetFromCsv(MESSY_CSV, 'messy.csv'), { id: 'messy' });
+    checkMessy(draft);
+  });
+
+  it('keeps rows whose prose is incomplete open, and the draft unusable until they are answered', () => {
+    const csv = [
+      '一级指标,二级指标,三级指标,指标说明,评价要点,分值',
+      '部门管理（100分）,预算执行（100分）,部门预算执行率,部门预算执行百分比,年末预算执行率达到财政考核要求的得1分,1',
+      ',,其他,,其他工作按要求完成的得99分,99',
+    ].join('\n');
+    const draft = importSheet(sheetFromCsv(csv));
+    expect(listOpenRows(draft).map((q) => [q.code, q.row])).toEqual([['A11', 2]]);
+    expect(isDraftUsable(draft)).toBe(false);
+    expect(() => finaliseDraft(draft)).toThrow(DraftNotReadyError);
+    // The framework file of an unfinished draft has a leaf without a rule, so the loader would refuse it too.
+    expect(buildFrameworkInput(draft).indicators[0]!.children![0]!.children![0]!.rule).toBeUndefined();
+  });
+});
+
+function problemsOf(fn: () => unknown): Array<{ row: number; message: string }> {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ImportError) return e.problems;
+    throw e;
+  }
+  throw new Error('expected an ImportError');
+}
+
+const HEADER = '一级指标,二级指标,三级指标,指标说明,评价要点,分值';
+
+describe('refusing bad sheets, with the rows at fault', () => {
+  it('says a sheet without the annex header is not a framework', () => {
+    const problems = problemsOf(() => importSheet(sheetFromCsv('姓名,电话\n张三,13800000000\n李四,13900000000')));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]!.message).toContain('没有表头');
+  });
+
+  it('names the row of a 分值 that is not a number', () => {
+    const csv = [HEADER, '部门决策（100分）,决策机制（100分）,决策制度,,决策制度建立完整的得100分,一百分左右'].join('\n');
+    expect(problemsOf(() => importSheet(sheetFromCsv(csv)))).toEqual([{ row: 2, message: '分值“一百分左右”不是数字' }]);
+  });
+
+  it('refuses children that do not add up to their parent, naming the rows', () => {
+    const csv = [
+      HEADER,
+      '部门决策（100分）,决策机制（4分）,决策制度,,决策制度建立完整的得2分,2',
+      ',,决策流程,,决策流程科学的得3分,3',
+      ',其他（96分）,其他,,其他工作完成的得96分,96',
+    ].join('\n');
+    const problems = problemsOf(() => importSheet(sheetFromCsv(csv)));
+    expect(problems).toEqual([{ row: 2, message: '“决策机制（4分）”下各项分值合计5分，与4分不符（第2至第3行）' }]);
+  });
+
+  it('refuses level-1 points that do not match the total row', () => {
+    const csv = [HEADER, '部门决策（90分）,决策机制（90分）,决策制度,,决策制度建立完整的得90分,90', '合计,,,,,100'].join('\n');
+    expect(problemsOf(() => importSheet(sheetFromCsv(csv)))).toEqual([{ row: 3, message: '合计行为100分，但各一级指标分值合计90分' }]);
+  });
+
+  it('refuses duplicate names under one parent, naming both rows', () => {
+    const csv = [
+      HEADER,
+      '部门决策（100分）,决策机制（100分）,决策制度,,决策制度建立完整的得50分,50',
+      ',,决策流程,,决策流程科学的得25分,25',
+      ',,决策制度,,决策制度执行的得25分,25',
+    ].join('\n');
+    expect(problemsOf(() => importSheet(sheetFromCsv(csv)))).toEqual([{ row: 4, message: '“决策制度”与第2行重名（同一上级指标下名称不能重复）' }]);
+  });
+
+  it('refuses inconsistent levels: a scored level-2 row that later gets level-3 rows', () => {
+    const csv = [
+      HEADER,
+      '部门决策（100分）,决策机制（50分）,,,决策机制健全的得50分,50',
+      ',决策机制（50分）,决策流程,,决策流程科学的得50分,50',
+    ].join('\n');
+    const problems = problemsOf(() => importSheet(sheetFromCsv(csv)));
+    expect(problems.map((p) => p.row)).toEqual([3]);
+    expect(problems[0]!.message).toContain('已作为末级指标评分');
+  });
+
+  it('refuses codes that contradict their parent', () => {
+    const csv = [HEADER, 'A 部门决策（100分）,B1 决策机制（100分）,B11 决策制度,,决策制度建立完整的得100分,100'].join('\n');
+    const problems = problemsOf(() => importSheet(sheetFromCsv(csv)));
+    expect(problems).toContainEqual({ row: 2, message: '编码“B1”与上级指标编码“A”不一致' });
+  });
+
+  it('refuses a leaf without points, and lists every problem at once', () => {
+    const csv = [
+      HEADER,
+      '部门决策（100分）,决策机制,决策制度,,决策制度建立完整的得分,',
+      ',,决策流程,,决策流程科学的得2分,abc',
+    ].join('\n');
+    const problems = problemsOf(() => importSheet(sheetFromCsv(csv)));
+    expect(problems.map((p) => p.row).sort()).toEqual([2, 3]);
+  });
+});
