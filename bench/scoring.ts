@@ -11,15 +11,17 @@ export async function run(): Promise<void> {
   const answers = v.answers;
   // Warm up, then time batches and take the median rate.
   for (let i = 0; i < 2000; i++) scoreEvaluation(fw, answers);
+  // CPU time of this process, not wall time: on a shared machine other processes steal the core, and
+  // what we want is how many scorings one core does.
   const rates: number[] = [];
   for (let b = 0; b < 7; b++) {
     const n = 5000;
-    const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
     for (let i = 0; i < n; i++) scoreEvaluation(fw, answers);
-    const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    rates.push(n / s);
+    const c = process.cpuUsage(c0);
+    rates.push(n / ((c.user + c.system) / 1e6));
   }
   rates.sort((a, b) => a - b);
   const median = rates[Math.floor(rates.length / 2)]!;
-  console.log(`scoring nanjing-2021 (002's answers, ${fw.byCode.size} indicators): ${Math.round(median)} full scorings/s on one core (median of 7 batches; target ≥ 20000: ${median >= 20000 ? 'met' : 'NOT met'})`);
+  console.log(`scoring nanjing-2021 (002's answers, ${fw.byCode.size} indicators): ${Math.round(median)} full scorings per CPU-second (median of 7 batches; target ≥ 20000: ${median >= 20000 ? 'met' : 'NOT met'})`);
 }

@@ -8,7 +8,7 @@
 import { Big } from '../decimal';
 
 export type FormulaNode =
-  | { type: 'num'; value: Big }
+  | { type: 'num'; value: Big; number?: number }
   | { type: 'ref'; name: string }
   | { type: 'neg'; arg: FormulaNode }
   | { type: 'bin'; op: '+' | '-' | '*' | '/'; left: FormulaNode; right: FormulaNode }
@@ -228,4 +228,73 @@ export function renderFormula(node: FormulaNode, name: (id: string) => string): 
   };
   const wrap = (n: FormulaNode, min: number) => (prec(n) < min ? `(${r(n)})` : r(n));
   return r(node);
+}
+
+/**
+ * Evaluates a formula in binary floating point: fast, and exact enough wherever the result is then
+ * rounded away from a tie (see `roundDecimal`). Same gaps as `evaluateFormula`.
+ */
+export function evaluateFormulaNumber(node: FormulaNode, lookup: (name: string) => number | undefined): number | FormulaGap {
+  let missing: string[] | undefined;
+  let divZero = false;
+  const ev = (n: FormulaNode): number => {
+    switch (n.type) {
+      case 'num':
+        return n.number ?? (n.number = n.value.toNumber());
+      case 'ref': {
+        const v = lookup(n.name);
+        if (v === undefined) {
+          missing ??= [];
+          if (!missing.includes(n.name)) missing.push(n.name);
+          return NaN;
+        }
+        return v;
+      }
+      case 'neg':
+        return -ev(n.arg);
+      case 'bin': {
+        const l = ev(n.left);
+        const r = ev(n.right);
+        switch (n.op) {
+          case '+':
+            return l + r;
+          case '-':
+            return l - r;
+          case '*':
+            return l * r;
+          case '/':
+            if (r === 0) {
+              divZero = true;
+              return NaN;
+            }
+            return l / r;
+        }
+      }
+      // falls through: unreachable, every op returns
+      case 'call': {
+        const vals = n.args.map(ev);
+        if (n.fn === 'abs') return Math.abs(vals[0]!);
+        return n.fn === 'min' ? Math.min(...vals) : Math.max(...vals);
+      }
+    }
+  };
+  const v = ev(node);
+  if (missing) return { missing };
+  if (divZero) return { divisionByZero: true };
+  return v;
+}
+
+/**
+ * Rounds half up to `decimals` places and returns the double nearest the decimal result, or undefined
+ * when the value is too close to a tie (or too large) for floating point to be trusted: the caller then
+ * computes it in decimal.
+ */
+export function roundDecimal(v: number, decimals: number): number | undefined {
+  const p = 10 ** decimals;
+  const scaled = v * p;
+  if (!Number.isFinite(scaled) || Math.abs(scaled) > 1e14) return undefined;
+  const frac = Math.abs(scaled) % 1;
+  if (Math.abs(frac - 0.5) < 1e-6) return undefined;
+  const rounded = Math.sign(scaled) * Math.round(Math.abs(scaled));
+  return (rounded === 0 ? 0 : rounded) / p;
 }
