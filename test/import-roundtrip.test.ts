@@ -114,6 +114,10 @@ describe('export, then import again', () => {
     // B13 (judgement in the built-in, 三公 facts in the prose), B62 and D11 (graded in the built-in),
     // D21 (built-in asks a person below 90%; the prose says nothing, read as 0).
     expect(overridden).toEqual(['A41', 'B13', 'B62', 'D11', 'D21']);
+    // The prose gives the bonus items their labels but not the built-in's keys, which answers use.
+    const bonus = applyConfirmation(draft, 'bonus', builtin.bonus!);
+    expect(bonus.ok).toBe(true);
+    if (bonus.ok) draft = bonus.draft;
     const imported = finaliseDraft(draft);
     const answers = examples.find((e) => e.answers.framework === 'nanjing-2021')!.answers;
     expect(essentials(scoreEvaluation(imported, answers))).toEqual(essentials(scoreEvaluation(builtin, answers)));
