@@ -152,6 +152,8 @@ export const reportText = {
   } as Record<string, string>,
   /** The marker left in the text where an answer is missing. */
   pending: (what: string) => `【待填写：${what}】`,
+  /** Joiners between sentences of one paragraph. */
+  punctuation: { comma: '，', semicolon: '；', period: '。' },
   /** The marker for figures that do not reconcile. */
   toCheck: (what: string) => `【待核对：${what}】`,
   /** A score cell of the table whose score is not known yet. */
@@ -168,6 +170,7 @@ export const reportText = {
   missing: {
     indicator: (name: string, what: string) => `${name}（${what}）`,
     judgement: '评价结论',
+    judgementQuestion: (question: string) => `评价结论：${question}`,
     score: '得分',
     decision: '得分及扣分理由',
     confirm: (label: string) => `确认${label}以直接填报值还是计算值为准`,

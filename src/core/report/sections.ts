@@ -10,6 +10,8 @@ import { formatNumber, formatScore } from '../decimal';
 import type { Framework } from '../framework/load';
 import type { Rule } from '../framework/schema';
 import { reportText as T } from '../locale/zh-CN';
+
+const P = T.punctuation;
 import type { Answers, Evidence } from '../scoring/answers';
 import type { IndicatorScore, MissingInput, ScoreResult } from '../scoring/types';
 
@@ -118,7 +120,7 @@ function describeMissing(framework: Framework, m: MissingInput, rule: Rule | und
     case 'metric':
       return m.via.length ? T.missing.metricVia(label(m.key), m.via.map(label).join('、')) : label(m.key);
     case 'judgement':
-      return rule && 'question' in rule ? `${T.missing.judgement}：${rule.question}` : T.missing.judgement;
+      return rule && 'question' in rule ? T.missing.judgementQuestion(rule.question) : T.missing.judgement;
     case 'decision':
       return T.missing.decision;
     case 'confirm':
@@ -130,7 +132,7 @@ function describeMissing(framework: Framework, m: MissingInput, rule: Rule | und
 
 function missingText(framework: Framework, e: IndicatorScore): string {
   const what = e.missing.map((m) => describeMissing(framework, m, e.rule));
-  return T.missing.indicator(e.name, what.length ? [...new Set(what)].join('；') : T.missing.judgement);
+  return T.missing.indicator(e.name, what.length ? [...new Set(what)].join(P.semicolon) : T.missing.judgement);
 }
 
 /** The sentence of one scored leaf: evidence, the rule's reasons (the final "得N分" left to the item), the deduction. */
@@ -138,8 +140,8 @@ function leafSpans(w: Writer, input: ReportInput, e: IndicatorScore): Span[] {
   if (e.status === 'missing') return [w.pending(missingText(input.framework, e))];
   // The rule's last reason is "得N分（满分M分）"; the item's closing sentence says the score instead.
   const reasons = e.status === 'complete' ? e.reasons.slice(0, -1) : e.reasons;
-  let text = reasons.join('，');
-  if (e.status === 'complete' && e.lost !== null && e.lost > 0) text += `${text ? '，' : ''}${T.deduction(formatScore(e.lost))}`;
+  let text = reasons.join(P.comma);
+  if (e.status === 'complete' && e.lost !== null && e.lost > 0) text += `${text ? P.comma : ''}${T.deduction(formatScore(e.lost))}`;
   const ev = evidenceFor(input.answers, e.code);
   if (ev) text += T.evidenceSource(ev);
   return text ? [{ text }] : [];
@@ -151,10 +153,10 @@ function joinSentences(parts: Span[][]): Span[] {
   parts
     .filter((p) => p.length)
     .forEach((p, i) => {
-      if (i) out.push({ text: '；' });
+      if (i) out.push({ text: P.semicolon });
       out.push(...p);
     });
-  if (out.length) out.push({ text: '。' });
+  if (out.length) out.push({ text: P.period });
   return out;
 }
 
@@ -175,7 +177,7 @@ function writeOverview(w: Writer, input: ReportInput): void {
   if (moneyFacts.length) {
     const spans: Span[] = [{ text: T.financesLead(unit, year) }];
     moneyFacts.forEach((f, i) => {
-      if (i) spans.push({ text: '，' });
+      if (i) spans.push({ text: P.comma });
       const v = answers.facts?.[f.key];
       if (v === undefined) spans.push(w.pending(T.missing.fact(f.label)));
       else spans.push({ text: T.figure(f.label, `${formatNumber(v, 2, true)}${f.unit}`) });
@@ -189,9 +191,9 @@ function writeOverview(w: Writer, input: ReportInput): void {
       if (!framework.metricByKey.get(m.key)?.ast) continue;
       // Only metrics over the money figures belong here (预算执行率).
       if (!framework.facts.some((f) => keys.has(f.key) && mv.formulaText!.includes(f.label))) continue;
-      spans.push({ text: '；' }, { text: T.metricWorked(mv.label, `${formatNumber(mv.value, m.decimals)}${mv.unit}`, mv.formulaText, mv.workings) });
+      spans.push({ text: P.semicolon }, { text: T.metricWorked(mv.label, `${formatNumber(mv.value, m.decimals)}${mv.unit}`, mv.formulaText, mv.workings) });
     }
-    spans.push({ text: '。' });
+    spans.push({ text: P.period });
     w.paragraph(...spans);
   }
   // Figures that do not reconcile (预算 + 年初结转 − 支出 ≠ 年末结转) are flagged, not printed as if they did.
@@ -256,7 +258,7 @@ function writeConclusion(w: Writer, input: ReportInput): void {
       const leaves = l2.children.length ? l2.children.map((c) => byCode.get(c)!) : [l2];
       const lead = items.length === 1 && l2 === l1 ? [] : [{ text: T.level2Lead(j + 1, l2.name, formatScore(l2.points)) }];
       let body: Span[];
-      if (l2.slot && !l2.children.length) body = [w.pending(missingText(framework, l2)), { text: '。' }];
+      if (l2.slot && !l2.children.length) body = [w.pending(missingText(framework, l2)), { text: P.period }];
       else body = joinSentences(leaves.map((leaf) => leafSpans(w, input, leaf)));
       w.paragraph(...lead, ...body);
       const s2 = scoreText(l2);
@@ -274,7 +276,7 @@ function writeConclusion(w: Writer, input: ReportInput): void {
     const sentences: string[] = [];
     if (framework.bonus) sentences.push(...(result.bonus.reasons.length ? result.bonus.reasons : [T.noBonus]));
     if (framework.penalty) sentences.push(...(result.penalty.reasons.length ? result.penalty.reasons : [T.noPenalty]));
-    w.paragraph({ text: `${sentences.join('；')}。` });
+    w.paragraph({ text: `${sentences.join(P.semicolon)}${P.period}` });
     w.paragraph({ text: T.adjustmentsScore(formatScore(result.bonus.score), formatScore(result.penalty.score)) });
   }
 }
