@@ -25,7 +25,8 @@ export interface AnnexMergedCell {
   rowSpan: number;
 }
 
-export type AnnexRowKind = 'indicator' | 'bonus' | 'penalty' | 'total';
+/** `note`: a sentence across the whole table (re-basing when indicators do not apply), in `criteria`. */
+export type AnnexRowKind = 'indicator' | 'bonus' | 'penalty' | 'note' | 'total';
 
 /** One row of the annex table. */
 export interface AnnexRow {
@@ -214,6 +215,23 @@ export function buildAnnexTable(framework: Framework, options: AnnexOptions = {}
       text: cap !== undefined ? T.withCap(name, formatScore(cap)) : name,
       rowSpan: rows.length - start,
     };
+  }
+
+  // Re-based totals: say so above the total, so the table explains its own sum.
+  for (const note of result?.notes ?? []) {
+    rows.push({
+      kind: 'note',
+      level1: null,
+      level2: null,
+      code: '',
+      level3: '',
+      level: 0,
+      description: '',
+      criteria: note,
+      points: null,
+      score: null,
+      scoreText: '',
+    });
   }
 
   const totalKnown = result && result.complete;

@@ -69,6 +69,9 @@ export function createAnnexTable(table: AnnexTable, withScore = true): Table {
   const body = table.rows.map((r: AnnexRow) => {
     const cells: TableCell[] = [];
     const w = (from: number, to: number) => widths.slice(from, to + 1).reduce((a, b) => a + b, 0);
+    if (r.kind === 'note') {
+      return new TableRow({ cantSplit: true, children: [cell(r.criteria, STYLE.tableText, w(0, widths.length - 1), { columnSpan: widths.length })] });
+    }
     if (r.kind === 'total') {
       // "合计" across the text columns, then 分值 and 自评分.
       cells.push(cell(r.level1?.text ?? '', STYLE.tableTextCentered, w(0, 4), { columnSpan: 5 }));

@@ -84,6 +84,12 @@ export async function buildScoreTableXlsx(table: AnnexTable, options: XlsxOption
       ws.mergeCells(at, 1, at, 5);
       return;
     }
+    if (row.kind === 'note') {
+      ws.getCell(at, 1).value = row.criteria;
+      ws.getCell(at, 1).alignment = { horizontal: 'left', vertical: 'middle', wrapText: true };
+      ws.mergeCells(at, 1, at, columns.length);
+      return;
+    }
     if (row.level1 && row.level1.rowSpan > 1) ws.mergeCells(at, 1, at + row.level1.rowSpan - 1, 1);
     if (row.level2 && row.level2.rowSpan > 1) ws.mergeCells(at, 2, at + row.level2.rowSpan - 1, 2);
   });
