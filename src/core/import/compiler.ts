@@ -613,7 +613,9 @@ function describeGaps(gaps: string[]): string {
 
 /** Shapes 1 and 11: judgements and graded judgements. */
 function compileJudgement(p: Parsed, text: string, ctx: CompileContext): CompileResult {
-  const rateWord = bindLibraryMetric(text)?.metric.label ?? findLocalRateWord(text);
+  // A quantity named by the prose, or by the indicator itself ("部门预算执行率": 达到要求 needs a number).
+  const rateWord =
+    bindLibraryMetric(text)?.metric.label ?? findLocalRateWord(text) ?? bindLibraryMetric(ctx.name)?.metric.label ?? findLocalRateWord(ctx.name);
   const vague = VAGUE.exec(text);
   const bare = new RegExp(`(${rateWord ?? '率'}|度)[^，,；;]*?${N}%`).exec(text);
   if (rateWord && !vague && bare) {

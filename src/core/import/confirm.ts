@@ -200,7 +200,7 @@ function confirmBonus(draft: DraftFramework, index: number, row: DraftRow, answe
     const current = row.outcome.status === 'bonus' ? row.outcome.section : undefined;
     const capMatch = /(?:最多|上限|不超过|最高|封顶)(?:为)?(\d+(?:\.\d+)?)分/.exec(phrase);
     const cumulative = /不累计|不可累计|不累加|取最高/.test(phrase) ? false : /累计|累加/.test(phrase) ? true : undefined;
-    const cap = capMatch ? Number(capMatch[1]) : current?.cap ?? capOf(row);
+    const cap = capMatch ? Number(capMatch[1]) : (current?.cap ?? row.cap);
     if (parseBonusTable(phrase)) {
       outcome = compileBonus(row.name, row.description, answer, cap);
     } else {
@@ -232,11 +232,6 @@ function confirmBonus(draft: DraftFramework, index: number, row: DraftRow, answe
   if (outcome.status === 'open') return { ok: false, error: outcome.reason };
   const next: DraftRow = { ...row, outcome };
   return { ok: true, draft: replaceRow(draft, index, next), row: next };
-}
-
-function capOf(row: DraftRow): number | undefined {
-  const m = /(?:≤|不超过|最高|上限)\s*(\d+(?:\.\d+)?)\s*分/.exec(normaliseText(`${row.path.join('')}${row.name}`));
-  return m ? Number(m[1]) : undefined;
 }
 
 /** The framework file a finished draft becomes (JSON-ready; open rows are left without a rule). */

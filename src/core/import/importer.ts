@@ -77,6 +77,8 @@ export interface DraftRow {
   quantities: RuleQuantities;
   note?: string;
   required?: boolean;
+  /** The cap written on the 加减分项 block ("≤5分"), for the bonus row. */
+  cap?: number;
 }
 
 /** An indicator of the draft tree (rules live in `rows`, by code). */
@@ -565,7 +567,11 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
       const name = BONUS.test(first.group) ? first.group : first.it.parts.name;
       const itemCap = bonusRows.length === 1 ? (first.it.parts.points !== undefined && first.it.parts.cap ? first.it.parts.points : cap) : cap;
       const known = data?.bonus;
-      const base = { row: leaf.row, level: first.it.level, path: [a.parts.name], description, criteria, quantities: { metrics: [], facts: [] }, kind: 'bonus' as const, code: 'bonus', name };
+      const base = {
+        row: leaf.row, level: first.it.level, path: [a.parts.name], description, criteria,
+        quantities: { metrics: [], facts: [] }, kind: 'bonus' as const, code: 'bonus', name,
+        ...(itemCap !== undefined ? { cap: itemCap } : {}),
+      };
       if (known && sameText(known.criteria, criteria) && known.cap === (itemCap ?? known.cap)) {
         rows.push({ ...base, outcome: { status: 'bonus', section: known, text: describeBonus(known) } });
       } else {

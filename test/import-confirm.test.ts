@@ -1,0 +1,126 @@
+/**
+ * Confirmation: one question per open row, answers as phrases or rule objects, overrides of compiled
+ * rows, the bonus table, and a draft that is usable only when nothing is left open.
+ */
+import { describe, expect, it } from 'vitest';
+import { applyConfirmation, describeDraftStatus, finaliseDraft, isDraftUsable, listOpenRows } from '../src/core/import/confirm';
+import { importSheet, type DraftFramework } from '../src/core/import/importer';
+import { sheetFromCsv } from '../src/core/import/sheet';
+import { scoreEvaluation } from '../src/core/scoring/engine';
+
+const CSV = [
+  '一级指标,二级指标,三级指标,指标说明,评价要点,分值',
+  '部门管理（20分）,预算执行（4分）,部门预算执行率,部门预算执行百分比,年末预算执行率达到财政考核要求的得1分,1',
+  ',,预决算信息公开情况,预决算是否公开,预决算公开的时效和质量符合市财政要求的得1分,1',
+  ',,网上办公,,办公流程和业务开展网上综合办公平台全覆盖,2',
+  ',内部控制（16分）,内部控制建设情况,,有内部控制制度落实在手册等文本上的得16分,16',
+  '部门履职（80分）,重点工作（80分）,党建工作,,党建工作取得良好质效得80分,80',
+  '加减分项（≤5分）,加分项,,,受到国务院嘉奖加3分，受到省级嘉奖加2分,',
+  ',减分项,,,酌情扣分,',
+].join('\n');
+
+const fresh = (): DraftFramework => importSheet(sheetFromCsv(CSV, 'test.csv'), { id: 'test-unit' });
+
+function apply(draft: DraftFramework, code: string, answer: Parameters<typeof applyConfirmation>[2]): DraftFramework {
+  const r = applyConfirmation(draft, code, answer);
+  if (!r.ok) throw new Error(r.error);
+  return r.draft;
+}
+
+describe('open rows', () => {
+  it('lists one question per open row, with the prose and the reason', () => {
+    const open = listOpenRows(fresh());
+    expect(open.map((q) => q.code)).toEqual(['A11', 'A13', 'bonus']);
+    const q = open[0]!;
+    expect(q).toMatchObject({ row: 2, name: '部门预算执行率', points: 1, criteria: '年末预算执行率达到财政考核要求的得1分' });
+    expect(q.reason).toBe('“达到财政考核要求”未给出具体标准，请补充目标值');
+    expect(q.question).toContain('第2行 A11 部门管理 / 预算执行 / 部门预算执行率（1分）');
+    expect(q.question).toContain('评价要点：年末预算执行率达到财政考核要求的得1分');
+    // A row without a score comes with a suggestion the organiser can accept.
+    expect(open[1]!.suggestion).toBe('办公流程和业务开展网上综合办公平台全覆盖得 2 分，否则不得分');
+    expect(open[2]!.reason).toContain('累计');
+  });
+
+  it('takes a short phrase, compiled with the row points', () => {
+    const draft = apply(fresh(), 'A11', '预算执行率达到90%的得1分，否则得0.5分');
+    const row = draft.rows.find((r) => r.code === 'A11')!;
+    expect(row.outcome).toMatchObject({
+      status: 'confirmed',
+      rule: { kind: 'bands', metric: 'budgetExecutionRate', bands: [{ gte: 90, score: 1 }], otherwise: 0.5 },
+      text: '预算执行率 ≥ 90% 得 1 分，否则得 0.5 分',
+    });
+    expect(row.quantities.metrics.map((m) => m.key)).toEqual(['budgetExecutionRate']);
+  });
+
+  it('says why a phrase was not taken and leaves the draft as it was', () => {
+    const draft = fresh();
+    const r = applyConfirmation(draft, 'A11', '达到财政考核要求的得1分');
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toContain('未给出具体标准');
+    const r2 = applyConfirmation(draft, 'A11', '预算执行率达到90%的得2分');
+    expect(!r2.ok && r2.error).toContain('与分值1分不符');
+    expect(listOpenRows(draft)).toHaveLength(3);
+  });
+
+  it('accepts the suggestion with 确认, and refuses 确认 where there is none', () => {
+    const draft = apply(fresh(), 'A13', '确认');
+    expect(draft.rows.find((r) => r.code === 'A13')!.outcome).toMatchObject({ status: 'confirmed', rule: { kind: 'judgement' } });
+    const r = applyConfirmation(draft, 'A11', '确认');
+    expect(!r.ok && r.error).toBe('这一行没有可直接采用的建议，请写出评分规则');
+  });
+
+  it('takes a rule object, checked like a framework file rule', () => {
+    const ok = applyConfirmation(fresh(), 'A11', { kind: 'judgement', question: '执行率是否达标？', yes: '达标', no: '未达标', noScore: 0.5 });
+    expect(ok.ok).toBe(true);
+    const tooMuch = applyConfirmation(fresh(), 'A11', { kind: 'bands', metric: 'budgetExecutionRate', bands: [{ gte: 90, score: 3 }], otherwise: 0 });
+    expect(!tooMuch.ok && tooMuch.error).toContain('above the points');
+    const unknown = applyConfirmation(fresh(), 'A11', { kind: 'proportional', metric: 'noSuchRate', direction: 'higher' });
+    expect(!unknown.ok && unknown.error).toBe('规则用到的数据“noSuchRate”不存在');
+    const malformed = applyConfirmation(fresh(), 'A11', { kind: 'bands' } as never);
+    expect(malformed.ok).toBe(false);
+  });
+
+  it('answers the bonus table: whether awards add up, and the cap', () => {
+    const draft = apply(fresh(), 'bonus', '同一项工作不累计加分');
+    expect(draft.rows.find((r) => r.kind === 'bonus')!.outcome).toMatchObject({
+      status: 'bonus',
+      section: { cap: 5, cumulative: false, items: [{ label: '受到国务院嘉奖', points: 3 }, { label: '受到省级嘉奖', points: 2 }] },
+    });
+  });
+
+  it('refuses an unknown row, and the penalty row (always discretionary)', () => {
+    expect(applyConfirmation(fresh(), 'Z9', '确认')).toEqual({ ok: false, error: '没有编码为“Z9”的指标行' });
+    expect(applyConfirmation(fresh(), 'penalty', '每次扣1分').ok).toBe(false);
+  });
+});
+
+describe('overrides and the finished framework', () => {
+  it('overrides a compiled row and remembers what it replaced', () => {
+    const draft = apply(fresh(), 'A12', '预决算按时公开的得1分，未按时公开的扣0.5分');
+    const row = draft.rows.find((r) => r.code === 'A12')!;
+    expect(row.outcome).toMatchObject({ status: 'confirmed', rule: { kind: 'judgement', noScore: 0.5 } });
+    expect(row.outcome.status === 'confirmed' && row.outcome.previous).toBe('预决算公开的时效和质量符合市财政要求得 1 分，否则不得分');
+  });
+
+  it('is usable only when nothing is open, and then scores', () => {
+    let draft = fresh();
+    expect(isDraftUsable(draft)).toBe(false);
+    expect(describeDraftStatus(draft)).toMatchObject({ usable: false, open: 3 });
+    draft = apply(draft, 'A11', '预算执行率达到90%的得1分，否则得0.5分');
+    draft = apply(draft, 'A13', '确认');
+    expect(isDraftUsable(draft)).toBe(false);
+    // Drafts are plain JSON: a chat keeps them in its store between messages.
+    draft = JSON.parse(JSON.stringify(draft)) as DraftFramework;
+    draft = apply(draft, 'bonus', '不累计，最多5分');
+    expect(describeDraftStatus(draft)).toMatchObject({ usable: true, open: 0, confirmed: 2, problems: [] });
+    const fw = finaliseDraft(draft);
+    const result = scoreEvaluation(fw, {
+      facts: { spending: 80, adjustedBudget: 100, carryoverStart: 0 },
+      judgements: { A12: true, A13: true, A21: true, B11: true },
+      bonus: [{ item: '受到省级嘉奖' }],
+    });
+    expect(result.indicators.find((i) => i.code === 'A11')?.score).toBe(0.5);
+    expect(result.base).toBe(99.5);
+    expect(result.total).toBe(101.5);
+  });
+});
