@@ -5,6 +5,7 @@ export {};
  */
 const PARTS: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   scoring: () => import('./scoring'),
+  local: () => import('./local'),
   report: () => import('./report'),
 };
 

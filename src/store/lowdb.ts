@@ -9,12 +9,13 @@
  * - `events.log`: claimed event ids with their expiry, one JSON line each (appended; compacted on open);
  * - `files/<id>` and `files/<id>.json`: a stored file's bytes and its name, type and date.
  *
- * Every JSON write goes through lowdb's steno writer, which writes `.<name>.tmp` and renames it over the
+ * Evaluation files are compact JSON (one line; `npx prettier` or `jq` show them readably). Every write
+ * goes through lowdb's steno writer, which writes `.<name>.tmp` and renames it over the
  * file, so a crash leaves either the old or the new file, never half of one. Writes resolve after the
  * rename (the data is in the OS, which survives the process being killed; there is no fsync, so a power
  * cut may lose the last writes). Writes to one evaluation are serialised; different evaluations write
- * concurrently. Recently used evaluations are kept in a small in-memory cache that is only updated after
- * the file is written.
+ * concurrently. Recently used evaluations are kept in a small in-memory cache (as the JSON text written)
+ * that is only updated after the file is written.
  *
  * @example const store = await openLowdbStore('./data')
  */
@@ -59,29 +60,39 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       .map((n) => n.slice(0, -'.json'.length))
       .filter(isSafeId),
   );
-  const cache = new Map<string, EvaluationRecord>();
-  const remember = (rec: EvaluationRecord) => {
-    cache.delete(rec.id);
-    cache.set(rec.id, rec);
+  // Recently used records as their JSON text: a read is one parse, a write one stringify.
+  const cache = new Map<string, { text: string; revision: number }>();
+  const remember = (id: string, entry: { text: string; revision: number }) => {
+    cache.delete(id);
+    cache.set(id, entry);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
   };
-  const load = async (id: string): Promise<EvaluationRecord | undefined> => {
+  /** The record's JSON text, from the cache or the file. */
+  const loadText = async (id: string): Promise<string | undefined> => {
     const hit = cache.get(id);
     if (hit) {
-      remember(hit);
-      return hit;
+      remember(id, hit);
+      return hit.text;
     }
     if (!ids.has(id)) return undefined;
-    const rec = await new JSONFile<EvaluationRecord>(evalPath(id)).read();
-    if (!rec) return undefined;
+    const text = await new TextFile(evalPath(id)).read();
+    if (text === null) return undefined;
+    const revision = (JSON.parse(text) as EvaluationRecord).revision;
     // A write may have landed while we read; the cache then already holds the newer record.
     const newer = cache.get(id);
-    if (newer && newer.revision >= rec.revision) return newer;
-    remember(rec);
-    return rec;
+    if (newer && newer.revision >= revision) return newer.text;
+    remember(id, { text, revision });
+    return text;
   };
+  const load = async (id: string): Promise<EvaluationRecord | undefined> => {
+    const text = await loadText(id);
+    return text === undefined ? undefined : (JSON.parse(text) as EvaluationRecord);
+  };
+  /** Writes a record atomically (lowdb's steno: temp file, then rename) and caches its text. */
   const writeRecord = async (rec: EvaluationRecord) => {
-    await new JSONFile<EvaluationRecord>(evalPath(rec.id)).write(rec);
+    const text = JSON.stringify(rec);
+    await new TextFile(evalPath(rec.id)).write(text);
+    remember(rec.id, { text, revision: rec.revision });
   };
 
   // Chat bindings; rebuilt from the evaluation files when the index is missing.
@@ -106,13 +117,11 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       return chatMap.get(chatId);
     },
     async getEvaluation(id) {
-      if (!isSafeId(id)) return undefined;
-      const rec = await load(id);
-      return rec && copyRecord(rec);
+      return isSafeId(id) ? load(id) : undefined;
     },
     async listEvaluations() {
       const recs = await Promise.all([...ids].map((id) => load(id)));
-      return recs.filter((r): r is EvaluationRecord => r !== undefined).map(copyRecord);
+      return recs.filter((r): r is EvaluationRecord => r !== undefined);
     },
     async createEvaluation(rec) {
       assertSafeId(rec.id, 'evaluation id');
@@ -122,30 +131,28 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       // Reserve synchronously so concurrent creations see each other.
       ids.add(rec.id);
       for (const c of rec.chatIds) chatMap.set(c, rec.id);
-      const copy = copyRecord(rec);
       try {
-        await serialise(rec.id, () => writeRecord(copy));
+        await serialise(rec.id, () => writeRecord(rec));
       } catch (err) {
         ids.delete(rec.id);
         for (const c of rec.chatIds) chatMap.delete(c);
         throw err;
       }
-      remember(copy);
       await saveChats();
     },
     updateEvaluation(id, mutate) {
       return serialise(id, async () => {
-        const current = isSafeId(id) ? await load(id) : undefined;
-        if (!current) throw new Error(`evaluation "${id}" not found`);
-        const draft = copyRecord(current);
+        // A fresh parse: the caller may change it freely, and the cache is untouched if anything fails.
+        const draft = isSafeId(id) ? await load(id) : undefined;
+        if (!draft) throw new Error(`evaluation "${id}" not found`);
+        const revision = draft.revision;
         const next = mutate(draft) ?? draft;
         if (next.id !== id) throw new Error(`updateEvaluation may not change the id ("${id}" → "${next.id}")`);
-        next.revision = current.revision + 1;
+        next.revision = revision + 1;
         next.updatedAt = now().toISOString();
-        const stored = next === draft ? draft : copyRecord(next);
-        await writeRecord(stored);
-        remember(stored);
-        return copyRecord(stored);
+        await writeRecord(next);
+        // The store keeps only the text it wrote, so handing back `next` shares nothing with it.
+        return next;
       });
     },
     async bindChat(chatId, evaluationId) {

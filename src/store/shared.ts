@@ -15,9 +15,12 @@ export function assertSafeId(id: string, what = 'id'): void {
   if (!isSafeId(id)) throw new Error(`invalid ${what} "${id}": use letters, digits, "_", "-" or "." (at most 128)`);
 }
 
-/** A deep copy of a JSON-like value, so callers never share objects with the store. */
+/**
+ * A deep copy of a JSON value, so callers never share objects with the store. Goes through JSON (several
+ * times faster than structuredClone on Node for these records) so both stores drop `undefined` alike.
+ */
 export function copyRecord<T>(value: T): T {
-  return structuredClone(value);
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 /**

@@ -1,0 +1,181 @@
+/**
+ * The local channel over real HTTP with the real bot and the lowdb store on a temporary directory:
+ * time per answered question (median, p99) and answers per second with 50 concurrent users, and how the
+ * median grows from 10 to 1 000 stored evaluations (target ratio ≤ 1.5; target p99 < 50 ms).
+ * Client and server share one process and one core, so the figures include the client's own work.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LocalReply, QuestionMeta } from '../src/channels/types';
+import { loadConfig } from '../src/config';
+import { startNodeServer, type RunningServer } from '../src/entries/serve';
+import { createBot } from '../src/server/bot';
+import { openLowdbStore } from '../src/store/lowdb';
+import { createMemoryStore } from '../src/store/memory';
+import { answerFor, findQuestion } from '../test/helpers/answers';
+
+const CREATE = '新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31';
+const QUIET = { info: () => {}, error: () => {} };
+
+interface Bench {
+  server: RunningServer;
+  dir: string;
+  post(chatId: string, userId: string, text: string): Promise<LocalReply[]>;
+  close(): Promise<void>;
+}
+
+async function startBench(): Promise<Bench> {
+  const dir = await mkdtemp(join(tmpdir(), 'jx-bench-local-'));
+  const store = await openLowdbStore(dir);
+  const server = await startNodeServer({
+    config: loadConfig({ PORT: '0', DATA_DIR: dir }),
+    store,
+    bot: createBot({ store }),
+    hostname: '127.0.0.1',
+    logger: QUIET,
+  });
+  const url = `http://127.0.0.1:${server.port}/api/local/messages`;
+  return {
+    server,
+    dir,
+    async post(chatId, userId, text) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ chatId, userId, userName: userId, text }),
+      });
+      if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+      return ((await res.json()) as { replies: LocalReply[] }).replies;
+    },
+    async close() {
+      await server.close(1000);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** An answer the bot accepts for most question types (key tasks need names and points). */
+function answerOf(q: QuestionMeta): string {
+  return q.type === 'list' ? '党建工作 20分\n业务工作 20分' : answerFor(q);
+}
+
+/** One person answering up to `limit` questions; returns the milliseconds of each answer. */
+async function answerQuestions(b: Bench, chatId: string, userId: string, limit: number): Promise<number[]> {
+  const times: number[] = [];
+  let q = findQuestion(await b.post(chatId, userId, '开始'));
+  while (q && times.length < limit) {
+    const t0 = performance.now();
+    const replies = await b.post(chatId, userId, answerOf(q));
+    times.push(performance.now() - t0);
+    const next = findQuestion(replies);
+    q = next && next.key === q.key ? findQuestion(await b.post(chatId, userId, '跳过')) : next;
+  }
+  return times;
+}
+
+/** Stores `n` evaluations (created through the bot, a few answers each). */
+async function seedEvaluations(b: Bench, n: number): Promise<void> {
+  for (let start = 0; start < n; start += 25) {
+    await Promise.all(
+      Array.from({ length: Math.min(25, n - start) }, async (_, k) => {
+        const chat = `seed-${start + k}`;
+        await b.post(chat, 'seed', CREATE);
+        await answerQuestions(b, chat, 'seed', 3);
+      }),
+    );
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+/** Concurrent users, each in a chat of `perChat` people; returns latencies and the rate. */
+async function measureConcurrent(b: Bench, users: number, perChat: number, tag: string) {
+  const chats = Math.ceil(users / perChat);
+  for (let c = 0; c < chats; c++) await b.post(`${tag}-${c}`, `${tag}-org`, CREATE);
+  const t0 = performance.now();
+  const all = await Promise.all(Array.from({ length: users }, (_, u) => answerQuestions(b, `${tag}-${Math.floor(u / perChat)}`, `${tag}-u${u}`, 40)));
+  const seconds = (performance.now() - t0) / 1000;
+  const times = all.flat().sort((a, z) => a - z);
+  return { n: times.length, median: percentile(times, 50), p99: percentile(times, 99), rate: times.length / seconds };
+}
+
+/**
+ * The median time per answer of people answering one after another, with 10 and with 1 000 stored
+ * evaluations. Both servers run at once and take turns, so a change in the machine's load hits both.
+ */
+async function measureStoredRatio(): Promise<{ small: number; large: number; n: number }> {
+  const small = await startBench();
+  const large = await startBench();
+  try {
+    await seedEvaluations(small, 10);
+    await seedEvaluations(large, 1000);
+    await answerQuestions(small, 'warm', 'warm', 20);
+    await answerQuestions(large, 'warm', 'warm', 20);
+    const times = { small: [] as number[], large: [] as number[] };
+    for (let i = 0; i < 8; i++) {
+      for (const [name, b] of [['small', small], ['large', large]] as const) {
+        await b.post(`seq-${i}`, 'org', CREATE);
+        times[name].push(...(await answerQuestions(b, `seq-${i}`, `p${i}`, 40)));
+      }
+    }
+    for (const t of Object.values(times)) t.sort((a, z) => a - z);
+    return { small: percentile(times.small, 50), large: percentile(times.large, 50), n: times.small.length };
+  } finally {
+    await small.close();
+    await large.close();
+  }
+}
+
+/** The bot alone (in-process, memory store), to tell HTTP and storage apart from the dialog's own work. */
+async function measureBotAlone(): Promise<number> {
+  const store = createMemoryStore();
+  const bot = createBot({ store });
+  const say = async (chatId: string, text: string) =>
+    (await bot.handle({ channel: 'local', chatId, chatType: 'group', userId: 'p', text, receivedAt: Date.now() })) as LocalReply[];
+  const times: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    await say(`c${i}`, CREATE);
+    let q = findQuestion(await say(`c${i}`, '开始'));
+    for (let k = 0; k < 40 && q; k++) {
+      const t0 = performance.now();
+      const replies = await say(`c${i}`, answerOf(q));
+      if (i >= 2) times.push(performance.now() - t0);
+      const next = findQuestion(replies);
+      q = next && next.key === q.key ? findQuestion(await say(`c${i}`, '跳过')) : next;
+    }
+  }
+  times.sort((a, z) => a - z);
+  return percentile(times, 50);
+}
+
+export async function run(): Promise<void> {
+  const b = await startBench();
+  try {
+    await seedEvaluations(b, 10);
+    await answerQuestions(b, 'warm', 'warm', 20);
+    const solo = await measureConcurrent(b, 50, 1, 'solo');
+    console.log(
+      `local channel, 50 concurrent users (one chat each): ${solo.n} answers, median ${ms(solo.median)}, p99 ${ms(solo.p99)} ` +
+        `(target < 50 ms: ${solo.p99 < 50 ? 'met' : 'NOT met'}), ${Math.round(solo.rate)} answers/s`,
+    );
+    const groups = await measureConcurrent(b, 50, 5, 'group');
+    console.log(
+      `local channel, 50 concurrent users (5 per group chat, a chat's messages in order): ${groups.n} answers, ` +
+        `median ${ms(groups.median)}, p99 ${ms(groups.p99)}, ${Math.round(groups.rate)} answers/s`,
+    );
+  } finally {
+    await b.close();
+  }
+  const stored = await measureStoredRatio();
+  const ratio = stored.large / stored.small;
+  console.log(
+    `median per answer over HTTP, one person at a time: ${ms(stored.small)} with 10 stored evaluations, ${ms(stored.large)} with 1000 ` +
+      `(ratio ${ratio.toFixed(2)}; target ≤ 1.5: ${ratio <= 1.5 ? 'met' : 'NOT met'}; ${stored.n} answers each)`,
+  );
+  console.log(`the bot alone (in-process, memory store, no HTTP): median ${ms(await measureBotAlone())} per answer`);
+}
