@@ -180,6 +180,36 @@ const PHRASES: Phrase[] = [
   },
   // 14. Discretionary.
   { text: '部门或工作人员违法违纪，酌情扣分', points: 5, expect: { kind: 'discretionary' } },
+  // Other common phrasings.
+  {
+    text: '预算执行率≥90%得满分；每低1个百分点扣0.1分，扣完为止',
+    points: 2,
+    expect: { kind: 'steps', metric: 'budgetExecutionRate', direction: 'higher', full: { gte: 90 }, step: 1, deduct: 0.1 },
+  },
+  {
+    text: '公用经费控制率≤100%得满分，每超1%扣0.5分',
+    points: 3,
+    expect: { kind: 'steps', metric: 'publicExpenseControlRate', direction: 'lower', full: { lte: 100 }, step: 1, deduct: 0.5 },
+  },
+  {
+    text: '好（2分），较好（1分），差（0分）',
+    points: 2,
+    expect: { kind: 'graded', levels: [{ label: '好', score: 2 }, { label: '较好', score: 1 }, { label: '差', score: 0 }] },
+  },
+  {
+    text: '优：5分；良：4分；中：3分；差：0分',
+    points: 5,
+    expect: { kind: 'graded', levels: [{ label: '优', score: 5 }, { label: '良', score: 4 }, { label: '中', score: 3 }, { label: '差', score: 0 }] },
+  },
+  { text: '未按规定公开的，每项扣0.5分，扣完为止', points: 2, expect: { kind: 'per_violation', deduct: 0.5 } },
+  { text: '按时完成得2分，未按时完成不得分', points: 2, expect: J },
+  {
+    text: '全部完成得满分，部分完成按比例得分，未完成不得分',
+    points: 4,
+    name: '重点任务',
+    code: 'C12',
+    expect: { kind: 'proportional', metric: 'rateC12', direction: 'higher' },
+  },
   // Questions, not guesses.
   { text: '年末预算执行率达到财政考核要求的得1分', points: 1, expect: { open: 'vague_standard' } },
   { text: '预算执行率较高的得2分', points: 2, expect: { open: 'vague_standard' } },

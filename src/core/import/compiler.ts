@@ -105,7 +105,7 @@ const N = '(\\d+(?:\\.\\d+)?)';
 const LEAD = '(?:的|者|时|则|，|,)*';
 
 const OUTCOME_PATTERNS: Array<[RegExp, (m: RegExpExecArray) => Outcome]> = [
-  [new RegExp(`每(降低|下降|减少|低于|少|减|降|不足|超过|超出|增加|上升|提高|高出|多|高于|超|增长)${N}(?:%|个百分点|百分点|个点)${LEAD}(?:扣|减|扣除)${N}分$`), (m) => ({
+  [new RegExp(`每(降低|下降|减少|低于|少|减|降|不足|低|超过|超出|增加|上升|提高|高出|多|高于|超|增长|高)${N}(?:%|个百分点|百分点|个点)${LEAD}(?:扣|减|扣除)${N}分$`), (m) => ({
     t: 'step',
     step: Number(m[2]),
     deduct: Number(m[3]),
@@ -116,6 +116,7 @@ const OUTCOME_PATTERNS: Array<[RegExp, (m: RegExpExecArray) => Outcome]> = [
   [new RegExp(`${LEAD}不扣分$`), () => ({ t: 'full' })],
   [new RegExp(`${LEAD}(?:得|计|记|给|可得)${N}分$`), (m) => ({ t: 'score', n: Number(m[1]) })],
   [new RegExp(`[:：]${N}分$`), (m) => ({ t: 'score', n: Number(m[1]) })],
+  [new RegExp(`\\((?:得|计)?${N}分\\)$`), (m) => ({ t: 'score', n: Number(m[1]) })],
   [new RegExp(`^${N}分$`), (m) => ({ t: 'score', n: Number(m[1]) })],
   [new RegExp(`${LEAD}(?:扣|减|扣除)${N}分$`), (m) => ({ t: 'deduct', n: Number(m[1]) })],
   [new RegExp(`${LEAD}(?:酌情)?(?:扣分|减分)$`), () => ({ t: 'deduct' })],
@@ -434,7 +435,9 @@ function compileProportional(text: string, ctx: CompileContext): CompileResult |
 function compilePerViolation(text: string, ctx: CompileContext): CompileResult | undefined {
   const m = new RegExp(`每(?:出现|发现|有|存在|发生)?(?:1)?(例|次|项|处|个|件|起)(.*?)(?:的)?(?:扣|减)${N}分`).exec(text);
   if (!m) return undefined;
-  const counted = (m[2] || T.defaultCounted).replace(/^的/, '').replace(/的$/, '') || T.defaultCounted;
+  // What is counted: between 每例 and 扣 ("每出现一例不符合要求的"), or the condition before 每 ("未按规定公开的，每项扣0.5分").
+  const before = text.slice(0, m.index).replace(/[，,；;：:]+$/, '').replace(/的$/, '');
+  const counted = (m[2] || before || T.defaultCounted).replace(/^的/, '').replace(/的$/, '') || T.defaultCounted;
   return done({ kind: 'per_violation', question: T.perViolationQuestion(counted), deduct: Number(m[3]), counted }, ctx, NO_QUANTITIES);
 }
 

@@ -181,8 +181,9 @@ export function findHeader(sheet: Sheet): { row: number; columns: Partial<Record
   const limit = Math.min(sheet.rows.length, 30);
   for (let r = 0; r < limit; r++) {
     const columns: Partial<Record<Column, number>> = {};
-    sheet.rows[r]!.forEach((cell, c) => {
-      const key = headerKey(cell);
+    sheet.rows[r]!.forEach((_, c) => {
+      // A header cell merged down over two header rows reads the same in both.
+      const key = headerKey(cellText(sheet, r, c));
       for (const [col, re] of HEADER_WORDS) if (re.test(key) && columns[col] === undefined) columns[col] = c;
     });
     if (columns.level1 !== undefined && columns.criteria !== undefined && (columns.level2 !== undefined || columns.level3 !== undefined))
