@@ -9,8 +9,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildAnnexTable, buildReport, buildReportContent, blockText, formatEvidence } from '../src/core/report/index';
 import { FONTS, STYLE } from '../src/core/report/styles';
 import { reportText } from '../src/core/locale/zh-CN';
+import type { Framework } from '../src/core/framework/load';
 import type { ScoreResult } from '../src/core/scoring/types';
-import { attrOf, loadAnswers002, readDocx, reportInput002, styleXml, type DocParagraph, type DocTable, type DocxParts } from './helpers/report';
+import { attrOf, loadAnswers002, readDocx, reportInput002, reportInputFor, styleXml, type DocParagraph, type DocTable, type DocxParts } from './helpers/report';
 
 const paragraphs = (d: DocxParts) => d.body.filter((b): b is DocParagraph => b.type === 'p');
 const tables = (d: DocxParts) => d.body.filter((b): b is DocTable => b.type === 'tbl');
@@ -21,17 +22,75 @@ function annexRows(t: DocTable) {
   let l1 = '';
   let l2 = '';
   return t.rows
-    .filter((r) => !r.header)
+    .filter((r) => !r.header && r.cells.length > 1) // a note row is one cell across the table
     .map((r) => {
       const c = r.cells;
-      if (c.length === 2 || c[0]!.gridSpan > 1) return { l1: c[0]!.text, l2: '', l3: '', points: c.at(-2)!.text, score: c.at(-1)!.text, total: true };
+      if (c[0]!.gridSpan > 1) return { l1: c[0]!.text, l2: '', l3: '', points: c.at(-2)!.text, score: c.at(-1)!.text, total: true };
       if (c[0]!.vMerge !== 'continue') l1 = c[0]!.text;
       if (c[1]!.vMerge !== 'continue') l2 = c[1]!.text;
       return { l1, l2, l3: c[2]!.text, points: c[5]!.text, score: c[6]!.text, total: false };
     });
 }
 
-const sumOf = (xs: string[]) => xs.reduce((a, x) => a + (x === '' ? 0 : Number(x)), 0);
+/**
+ * Every number the text states against the annex table and the result: each level-1 part's points
+ * and score, each level-2 item's points and "本项自评得N分", the base, bonus, penalty, total and grade.
+ */
+function expectNumbersAgree(doc: DocxParts, result: ScoreResult, framework: Framework): void {
+  const texts = paragraphs(doc).map((p) => p.text);
+  const rows = annexRows(tables(doc)[0]!);
+  const adjName = framework.adjustmentsName ?? reportText.adjustmentsName;
+  const body = rows.filter((r) => !r.total && !r.l1.startsWith(adjName));
+  let level1 = 0;
+  for (const t of texts) {
+    const m = /^（[一二三四五六七八九十]+）(.+)（总分([\d.]+)分，自评价得分([\d.]+)分）$/.exec(t);
+    if (!m) continue;
+    level1++;
+    const under = body.filter((r) => r.l1 === `${m[1]}（${m[2]}分）`);
+    expect(under.length, m[1]).toBeGreaterThan(0);
+    expect(round(sumOf(under.map((r) => r.points)))).toBe(num(m[2]!));
+    expect(round(sumOf(under.map((r) => r.score)))).toBe(num(m[3]!));
+  }
+  expect(level1).toBe(result.roots.length);
+  let level2 = 0;
+  texts.forEach((t, i) => {
+    const m = /^\d+\.(.+?)（([\d.]+)分）：/.exec(t);
+    if (!m) return;
+    level2++;
+    const s = /^本项自评得([\d.]+)分。$/.exec(texts[i + 1] ?? '');
+    expect(s, t).not.toBeNull();
+    const under = body.filter((r) => r.l2 === `${m[1]}（${m[2]}分）`);
+    expect(under.length, m[1]).toBeGreaterThan(0);
+    expect(round(sumOf(under.map((r) => r.points)))).toBe(num(m[2]!));
+    expect(round(sumOf(under.map((r) => r.score)))).toBe(num(s![1]!));
+  });
+  expect(level2).toBe(result.indicators.filter((e) => e.level === 2).length);
+  const intro = texts.find((t) => t.startsWith('围绕'))!;
+  const base = num(/自评基础分([\d.]+)分/.exec(intro)![1]!);
+  const total = /自评总分([\d.]+)分/.exec(intro)![1]!;
+  expect(base).toBe(result.base);
+  // The table's rows add up to the base unless it was re-based (then a note row says so).
+  if (!result.rebased) expect(round(sumOf(body.map((r) => r.score)))).toBe(base);
+  else expect(tables(doc)[0]!.rows.some((r) => r.cells.length === 1 && r.cells[0]!.text === result.notes[0])).toBe(true);
+  const totalRow = rows.find((r) => r.total)!;
+  expect(totalRow.score).toBe(total);
+  expect(num(total)).toBe(result.total);
+  expect(totalRow.points).toBe(String(result.basePoints));
+  expect(intro).toContain(`“${result.grade}”`);
+  if (framework.bonus) {
+    const bonusRow = rows.find((r) => r.l2 === framework.bonus!.name)!;
+    expect(num(bonusRow.score)).toBe(result.bonus.score);
+    if (result.bonus.score) expect(intro).toContain(`加${result.bonus.score}分`);
+  }
+  if (framework.penalty) {
+    const penaltyRow = rows.find((r) => r.l2 === framework.penalty!.name)!;
+    expect(num(penaltyRow.score)).toBe(result.penalty.score ? -result.penalty.score : 0);
+    if (result.penalty.score) expect(intro).toContain(`减${result.penalty.score}分`);
+  }
+}
+
+// Cells such as 不适用 count as no points scored.
+const sumOf = (xs: string[]) => xs.reduce((a, x) => a + (/^-?[\d.]+$/.test(x) ? Number(x) : 0), 0);
 const round = (x: number) => Math.round(x * 100) / 100;
 
 describe('report for 002 (南京市数据局 2024)', () => {
@@ -93,44 +152,10 @@ describe('report for 002 (南京市数据局 2024)', () => {
   });
 
   it('states the same numbers in the text as in the annex table', () => {
+    expectNumbersAgree(doc, result, reportInput002().framework);
     const texts = paragraphs(doc).map((p) => p.text);
-    const rows = annexRows(tables(doc)[0]!);
-    const body = rows.filter((r) => !r.total && !r.l1.startsWith(reportText.adjustmentsName));
-    // Level 1: "（一）部门决策（总分15分，自评价得分14分）" against the table's rows under 部门决策.
-    for (const t of texts) {
-      const m = /^（[一二三四五六七八九十]+）(.+)（总分([\d.]+)分，自评价得分([\d.]+)分）$/.exec(t);
-      if (!m) continue;
-      const under = body.filter((r) => r.l1 === `${m[1]}（${m[2]}分）`);
-      expect(under.length, m[1]).toBeGreaterThan(0);
-      expect(round(sumOf(under.map((r) => r.points)))).toBe(num(m[2]!));
-      expect(round(sumOf(under.map((r) => r.score)))).toBe(num(m[3]!));
-    }
-    // Level 2: "N.name（P分）：" … "本项自评得S分。" against the rows under that level-2 cell.
-    texts.forEach((t, i) => {
-      const m = /^\d+\.(.+?)（([\d.]+)分）：/.exec(t);
-      if (!m) return;
-      const s = /^本项自评得([\d.]+)分。$/.exec(texts[i + 1] ?? '');
-      expect(s, t).not.toBeNull();
-      const under = body.filter((r) => r.l2 === `${m[1]}（${m[2]}分）`);
-      expect(under.length, m[1]).toBeGreaterThan(0);
-      expect(round(sumOf(under.map((r) => r.points)))).toBe(num(m[2]!));
-      expect(round(sumOf(under.map((r) => r.score)))).toBe(num(s![1]!));
-    });
-    // The conclusion: base, total and grade against the table and the result.
-    const intro = texts.find((t) => t.startsWith('围绕'))!;
-    const base = /自评基础分([\d.]+)分/.exec(intro)![1]!;
-    const total = /自评总分([\d.]+)分/.exec(intro)![1]!;
-    const bonus = /加([\d.]+)分/.exec(intro)![1]!;
-    expect(num(base)).toBe(round(sumOf(body.map((r) => r.score))));
-    const totalRow = rows.find((r) => r.total)!;
-    expect(totalRow.score).toBe(total);
-    expect(totalRow.points).toBe(String(result.basePoints));
-    const bonusRow = rows.find((r) => r.l2 === '加分项')!;
-    expect(bonusRow.score).toBe(bonus);
-    expect(intro).toContain(`“${result.grade}”`);
-    expect([num(base), num(bonus), num(total)]).toEqual([result.base, result.bonus.score, result.total]);
-    // The adjustments part says the same.
-    expect(texts.find((t) => t.startsWith('（六）'))).toBe(`（六）加减分项（≤5分，自评得分${bonus}分）`);
+    // 002's adjustments part: 加1分.
+    expect(texts.find((t) => t.startsWith('（六）'))).toBe(`（六）加减分项（≤5分，自评得分${result.bonus.score}分）`);
   });
 
   it('carries the reasons, the deductions and the evidence into the level-2 paragraphs', () => {
@@ -368,5 +393,18 @@ describe('the report core', () => {
       const imports = [...src.matchAll(/from '([^']+)'|import\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]!);
       expect(imports.filter((i) => i.startsWith('node:') || ['fs', 'path', 'os', 'child_process', 'buffer', 'stream'].includes(i)), f).toEqual([]);
     }
+  });
+});
+
+describe.each([
+  'templates/examples/nanjing-2021-data-bureau-2024.json',
+  'templates/examples/nanjing-2020-general-office-2020.json',
+  'templates/examples/guangdong-2020-zhanjiang-office-2020.json',
+  'templates/examples/goal-rate-gaoxin-office-2023.json',
+])('report for %s', (file) => {
+  it('states the same numbers in the text as in the annex table', async () => {
+    const input = reportInputFor(file);
+    const doc = await readDocx((await buildReport(input)).bytes);
+    expectNumbersAgree(doc, input.result, input.framework);
   });
 });

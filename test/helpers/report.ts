@@ -32,6 +32,12 @@ export function reportInput002(data: unknown = loadAnswers002()) {
   return { ...scoreAnswers(data), unit: '南京市数据局', year: 2024, date: new Date(2025, 5, 1) };
 }
 
+/** The report input for any example answers file (framework, unit and year from the file). */
+export function reportInputFor(file: string) {
+  const data = JSON.parse(readFileSync(file, 'utf8')) as { framework: string; unit: string; year: number };
+  return { ...scoreAnswers(data, data.framework), unit: data.unit, year: data.year, date: new Date(data.year + 1, 5, 1) };
+}
+
 const decode = (s: string) =>
   s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
 
