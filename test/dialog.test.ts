@@ -302,3 +302,19 @@ describe("002's whole evaluation from 新建自评 to 报告", () => {
     expect(xml).not.toContain('待填写');
   });
 });
+
+describe('key tasks measured against a target (goal-rate style)', () => {
+  it('takes goals with targets and scores each in proportion to what it achieved', async () => {
+    const t = createTranscript();
+    await t.say('张三', '新建自评 某区党政办公室 2023 框架=goal-rate');
+    expect(await t.ask('张三', '重点工作')).toContain('合计66分');
+    expect(await t.ask('张三', '综合事务管理工作完成率 30分 目标90%')).toContain('还差36分');
+    expect(await t.ask('张三', '公文处理完成率 36分 目标值85%')).toContain('已记录「绩效目标完成情况」2项：综合事务管理工作完成率（30分，目标90%）；公文处理完成率（36分，目标85%）');
+    expect(await t.ask('张三', '修改 综合事务管理工作完成率')).toContain('「综合事务管理工作完成率」实际是多少？（目标90%及以上）');
+    expect(await t.ask('张三', '95%')).toContain('「综合事务管理工作完成率」得 30/30 分：综合事务管理工作完成率95%，目标值90%，按比例计分');
+    await t.say('张三', '修改 公文处理完成率');
+    expect(await t.ask('张三', '68%，年底集中发文延误')).toContain('「公文处理完成率」得 28.8/36 分');
+    expect(await t.ask('张三', '修改 公文处理完成率')).toContain('当前：公文处理完成率68%');
+    expect(await t.ask('张三', '-5')).toContain('不能为负数');
+  });
+});

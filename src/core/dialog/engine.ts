@@ -10,11 +10,11 @@ import type { Button, InboundMessage, QuestionMeta, Reply } from '../../channels
 import { formatScore } from '../decimal';
 import type { AuditEntry, EvaluationRecord, SessionState } from '../evaluation';
 import { BUILTIN_FRAMEWORK_IDS, loadBuiltinFramework } from '../framework/builtin';
-import type { Framework } from '../framework/load';
+import type { Framework, Indicator } from '../framework/load';
 import { resolveFramework } from '../framework/resolve';
 import { dialogText as T } from '../locale/zh-CN';
 import type { Answers, BonusAward, KeyTask, Penalty } from '../scoring/answers';
-import { scoreEvaluation } from '../scoring/engine';
+import { instantiate, measureLabel, scoreEvaluation } from '../scoring/engine';
 import type { ScoreResult } from '../scoring/types';
 import { rangeProblem } from '../scoring/validate';
 import { COMMAND_WORDS, ORGANISER_COMMANDS, recogniseCommand, type CommandName } from './commands';
@@ -725,6 +725,15 @@ function applyJudgement(turn: Turn, q: Question, body: string): Applied {
       if (p.value < q.points! && !p.rest) return { ok: false, error: T.reasonNeeded };
       return record({ score: p.value, ...(p.rest ? { reason: p.rest } : {}) }, T.recordedScore(q.label, formatScore(p.value), p.rest || undefined));
     }
+    case 'proportional': {
+      // A key task measured against its target: the achieved value.
+      const measure = turn.framework.byCode.get(q.target)?.measure ?? keyTaskMeasure(turn, q.target);
+      if (!measure) return { ok: false, error: T.notAskable };
+      const p = parseQuantity(body, measure.unit);
+      if (!p.ok) return p;
+      if (p.value < 0) return { ok: false, error: T.negativeMeasure };
+      return record({ actual: p.value, ...(p.rest ? { reason: p.rest } : {}) }, T.recordedQuantity(measureLabel(q.label, measure.label), formatScore(p.value), measure.unit, p.rest || undefined));
+    }
     default:
       return { ok: false, error: T.notAskable };
   }
@@ -741,7 +750,7 @@ function applyKeyTasks(turn: Turn, q: Question, body: string): Applied {
   if (/^完成$/.test(body)) return { ok: false, error: T.keyTasksShort(formatScore(sumPoints(prior)), formatScore(q.points!)) };
   const p = parseKeyTaskLines(body);
   if (!p.ok) return p;
-  const items = [...prior, ...p.value.map((l) => ({ name: l.name, points: l.points }))];
+  const items: KeyTask[] = [...prior, ...p.value.map((l) => ({ name: l.name, points: l.points, ...(l.target !== undefined ? { target: l.target } : {}) }))];
   const total = sumPoints(items);
   const max = turn.framework.byCode.get(q.target)?.keyTasks?.maxItems ?? 50;
   if (items.length > max) return { ok: false, error: T.keyTasksTooMany(max) };
@@ -764,7 +773,23 @@ function applyKeyTasks(turn: Turn, q: Question, body: string): Applied {
   });
   (a.keyTasks ??= {})[q.target] = items;
   audit(turn, `keyTasks.${q.target}`, old.length ? old : undefined, items);
-  return { ok: true, summary: T.keyTasksSaved(slot.name, items.map((t) => `${t.name}（${formatScore(t.points)}分）`)) };
+  return {
+    ok: true,
+    summary: T.keyTasksSaved(slot.name, items.map((t) => `${t.name}（${formatScore(t.points)}分${t.target !== undefined ? `，目标${t.target}%` : ''}）`)),
+  };
+}
+
+/** The measure of a key task (key tasks are not in the framework's index). */
+function keyTaskMeasure(turn: Turn, code: string): Indicator['measure'] {
+  const find = (list: Indicator[]): Indicator | undefined => {
+    for (const i of list) {
+      if (i.code === code) return i;
+      const hit = find(i.children);
+      if (hit) return hit;
+    }
+    return undefined;
+  };
+  return find(instantiate(turn.framework, turn.rec.answers))?.measure;
 }
 
 function sumPoints(items: Array<{ points: number }>): number {

@@ -206,23 +206,27 @@ export function parseDate(text: string, defaultYear: number): Parsed<string> {
   return { ok: true, value: `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`, rest: restAfter(t, m[0].length) };
 }
 
-/** A key task line: "党建工作 4分", "1. 党建工作，4". */
+/** A key task line: "党建工作 4分", "1. 党建工作，4", "公文处理完成率 6分 目标85%". */
 export interface KeyTaskLine {
   name: string;
   points: number;
+  /** A target rate in %, when the line gives one. */
+  target?: number;
 }
 
-/** Parses key-task lines; every line must end in its points. */
+/** Parses key-task lines; every line ends in its points, optionally followed by a target ("目标90%"). */
 export function parseKeyTaskLines(text: string): Parsed<KeyTaskLine[]> {
   const lines = normaliseText(text)
     .split(/\n|[;；]/)
     .map((l) => l.trim())
     .filter(Boolean);
   const out: KeyTaskLine[] = [];
-  for (const line of lines) {
+  for (const full of lines) {
+    const t = /[\s,，;；]*(?:目标值?|≥|>=)\s*[:：]?\s*(\d+(?:\.\d+)?)\s*%?(?:及以上|以上)?$/.exec(full);
+    const line = t ? full.slice(0, t.index) : full;
     const m = /^(?:\d+[.、)）]\s*)?(.+?)[\s,，:：（(]*(\d+(?:\.\d+)?)\s*分?[)）]?$/.exec(line);
-    if (!m || !m[1]!.trim()) return { ok: false, error: T.badKeyTaskLine(quote(line, 30)) };
-    out.push({ name: m[1]!.trim(), points: Number(m[2]) });
+    if (!m || !m[1]!.trim()) return { ok: false, error: T.badKeyTaskLine(quote(full, 30)) };
+    out.push({ name: m[1]!.trim(), points: Number(m[2]), ...(t ? { target: Number(t[1]) } : {}) });
   }
   if (!out.length) return { ok: false, error: T.badKeyTaskLine('') };
   return { ok: true, value: out, rest: '' };

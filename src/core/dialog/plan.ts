@@ -76,7 +76,8 @@ export function optionsFor(rule: Rule): string[] | undefined {
   }
 }
 
-function judgementMeta(key: string, rule: Rule, points: number): QuestionMeta {
+function judgementMeta(key: string, rule: Rule, points: number, ind?: Indicator): QuestionMeta {
+  if (ind?.measure) return { key, type: ind.measure.unit === '%' ? 'percent' : 'number', unit: ind.measure.unit };
   switch (rule.kind) {
     case 'judgement':
       return { key, type: 'boolean', options: [T.yes, T.no] };
@@ -91,7 +92,8 @@ function judgementMeta(key: string, rule: Rule, points: number): QuestionMeta {
   }
 }
 
-function judgementPrompt(rule: Rule, points: number): string {
+function judgementPrompt(rule: Rule, points: number, ind?: Indicator): string {
+  if (ind?.measure) return T.askMeasure(ind.name, ind.measure.label, `${ind.measure.target}${ind.measure.unit}`, ind.measure.unit);
   switch (rule.kind) {
     case 'judgement':
       return T.askJudgement(rule.question);
@@ -213,7 +215,7 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
     }
     if (ind.rule) {
       const rule = ind.rule;
-      const own = optionsFor(rule) !== undefined || rule.kind === 'per_violation' || rule.kind === 'discretionary';
+      const own = optionsFor(rule) !== undefined || rule.kind === 'per_violation' || rule.kind === 'discretionary' || !!ind.measure;
       const key = `judgement:${ind.code}`;
       if (own) {
         add(section, {
@@ -223,8 +225,8 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
           label: ind.name,
           path: pathOf(ind.parent),
           sections: sectionsOf(ind.code),
-          prompt: judgementPrompt(rule, ind.points),
-          meta: judgementMeta(key, rule, ind.points),
+          prompt: judgementPrompt(rule, ind.points, ind),
+          meta: judgementMeta(key, rule, ind.points, ind),
           answered: judged(answers, ind.code),
           rule,
           points: ind.points,

@@ -33,6 +33,8 @@ export interface Indicator {
   note?: string;
   /** True for an item a unit filled into a key-task slot. */
   keyTask?: boolean;
+  /** A key task measured against a target: what is measured, and in which unit (e.g. 完成率, %). */
+  measure?: { label: string; unit: string; target: number };
 }
 
 /** A metric with its formula parsed. */

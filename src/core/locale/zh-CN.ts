@@ -48,6 +48,8 @@ export const scoringText = {
     `${label}直接填报为${direct}，按基础数据计算为${computed}（${formula}），两者不一致，请确认以哪个为准`,
   checkFailed: (label: string, left: string, leftValue: string, right: string, rightValue: string, diff: string) =>
     `${label}核对不符：${left} = ${leftValue}，${right}为${rightValue}，相差${diff}`,
+  defaultMeasure: '完成率',
+  keyTaskTargetCriteria: (measure: string, target: string) => `${measure}达到${target}及以上得满分，未达到的按实际完成比例计分`,
   defaultKeyTask: {
     question: (name: string) => `「${name}」是否按年初目标完成并取得良好质效？`,
     yes: (name: string) => `${name}按年初目标完成并取得良好质效`,
@@ -514,6 +516,9 @@ export const dialogText = {
   askChecklist: (question: string, items: string[]) => `${question}\n${items.map((l, i) => `${i + 1}. ${l}`).join('\n')}\n请回复已满足的序号（如「1,3」），都满足回复「全部」，都不满足回复「无」`,
   askCount: (question: string) => `${question}\n请回复例数（没有请回复「无」），可在后面写上情况说明`,
   askScore: (question: string, points: string) => `${question}\n请回复得分（0–${points}分）和理由，如：${points} 理由`,
+  askMeasure: (name: string, measure: string, target: string, unit: string) =>
+    `「${name}」实际${name.endsWith(measure) ? '' : measure}是多少？（目标${target}${unit === '%' ? '及以上' : ''}）`,
+  negativeMeasure: '实际完成值不能为负数。',
   askDecision: (name: string, situation: string, points: string, criteria: string) =>
     `「${name}」${situation ? `：${situation}。` : ''}评价要点${criteria ? `「${criteria}」` : ''}未规定这种情况的得分，请确定得分（0–${points}分）并说明理由，如：8 满意度略低于目标`,
   askConfirm: (message: string) => `${message}\n1. 以直接填报为准\n2. 以计算结果为准（如填报有误，也可发送「修改 <项目名称>」更正基础数据）`,

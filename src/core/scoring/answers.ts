@@ -36,6 +36,8 @@ export const judgementAnswerSchema = z.union([
       items: z.array(z.string()).optional(),
       count: z.number().optional(),
       score: z.number().optional(),
+      /** The achieved value of a key task measured against a target (e.g. a completion rate in %). */
+      actual: z.number().optional(),
       reason: z.string().optional(),
     })
     .strict(),
@@ -51,6 +53,11 @@ export const keyTaskSchema = z
     description: z.string().optional(),
     criteria: z.string().optional(),
     rule: ruleSchema.optional(),
+    /** A target (e.g. 90 for "完成率达到90%及以上"): the task is then scored in proportion to what it achieved, capped at full marks. */
+    target: z.number().positive().optional(),
+    /** What the target measures (default 完成率) and its unit (default %). */
+    measure: z.string().min(1).optional(),
+    unit: z.string().optional(),
   })
   .strict();
 export type KeyTask = z.infer<typeof keyTaskSchema>;

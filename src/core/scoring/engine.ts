@@ -34,19 +34,39 @@ export function defaultKeyTaskRule(name: string): Rule {
 
 /** The indicators a slot's key tasks become (codes default to the slot code + position, e.g. C11). */
 export function keyTaskIndicators(slot: Indicator, tasks: KeyTask[]): Indicator[] {
-  return tasks.map((t, i) => ({
-    code: t.code ?? `${slot.code}${i + 1}`,
-    name: t.name,
-    level: slot.level + 1,
-    points: t.points,
-    description: t.description ?? '',
-    criteria: t.criteria ?? '',
-    rule: t.rule ?? defaultKeyTaskRule(t.name),
-    children: [],
-    parent: slot.code,
-    required: false,
-    keyTask: true,
-  }));
+  return tasks.map((t, i) => {
+    const code = t.code ?? `${slot.code}${i + 1}`;
+    const measured = !t.rule && t.target !== undefined;
+    return {
+      code,
+      name: t.name,
+      level: slot.level + 1,
+      points: t.points,
+      description: t.description ?? '',
+      criteria: t.criteria ?? (measured ? T.keyTaskTargetCriteria(t.measure ?? T.defaultMeasure, `${t.target}${t.unit ?? '%'}`) : ''),
+      rule: t.rule ?? (measured ? targetRule(code, t.target!) : defaultKeyTaskRule(t.name)),
+      children: [],
+      parent: slot.code,
+      required: false,
+      keyTask: true,
+      ...(measured ? { measure: { label: t.measure ?? T.defaultMeasure, unit: t.unit ?? '%', target: t.target! } } : {}),
+    };
+  });
+}
+
+/** "公文处理" + "完成率" → "公文处理完成率"; a name that already ends in the measure keeps it once. */
+export function measureLabel(name: string, measure: string): string {
+  return name.endsWith(measure) ? name : `${name}${measure}`;
+}
+
+/** The quantity key of a key task's own measured value. */
+export function ownMeasureKey(code: string): string {
+  return `@${code}`;
+}
+
+/** A key task with a target: proportional to what it achieved, full marks once the target is reached. */
+function targetRule(code: string, target: number): Rule {
+  return { kind: 'proportional', metric: ownMeasureKey(code), direction: 'higher', target };
 }
 
 /** The indicator tree of one evaluation: the framework's, with the key tasks filled into their slots. */
@@ -375,11 +395,22 @@ export function scoreEvaluation(framework: Framework, answers: Answers): ScoreRe
       naCount++;
       return [0, 0, 'not_applicable'];
     }
+    const answer = normaliseAnswer(judgements[ind.code]);
+    const measure = ind.measure;
+    const own = ownMeasureKey(ind.code);
     const outcome = scoreRule(ind.rule!, {
       code: ind.code,
       points,
-      quantity,
-      answer: normaliseAnswer(judgements[ind.code]),
+      // A key task measured against a target reads its own achieved value from its answer.
+      quantity: measure
+        ? (key) =>
+            key !== own
+              ? quantity(key)
+              : answer?.actual === undefined
+                ? [{ kind: 'judgement', code: ind.code }]
+                : { value: answer.actual, label: measureLabel(ind.name, measure.label), unit: measure.unit, decimals: 2 }
+        : quantity,
+      answer,
     });
     if (outcome.score === undefined) {
       entry.missing = outcome.missing;

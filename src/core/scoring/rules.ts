@@ -44,6 +44,7 @@ export interface NormalisedAnswer {
   items?: string[];
   count?: number;
   score?: number;
+  actual?: number;
   reason?: string;
 }
 

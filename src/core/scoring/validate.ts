@@ -75,6 +75,10 @@ export function judgementProblems(ind: Indicator, raw: JudgementAnswer): string[
       if (a.score === undefined) out.push(T.wrongAnswer(code, ind.name, '得分及理由'));
       scoreInRange();
       break;
+    case 'proportional':
+      if (!ind.measure) out.push(T.notJudged(code, ind.name));
+      else if (a.actual === undefined || !(a.actual >= 0)) out.push(T.wrongAnswer(code, ind.name, `实际${ind.measure.label}（${ind.measure.unit}）`));
+      break;
     case 'bands':
     case 'not_exceeding': {
       const discretionary = rule.kind === 'bands' ? rule.otherwise === 'discretionary' : rule.over === 'discretionary';
