@@ -214,3 +214,35 @@ describe('refusing bad sheets, with the rows at fault', () => {
     expect(problems.map((p) => p.row).sort()).toEqual([2, 3]);
   });
 });
+
+describe('the seed tables as .xlsx files', () => {
+  it('imports 000 (points in names, codes, no 分值 column) and 002 (分值 and 自评分 columns) with the same outcomes as the sheet model', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { createAnnexSheet, writeSheetsXlsx } = await import('../src/core/import/annex-sheet');
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/import/seed-tables.json', import.meta.url), 'utf8')) as {
+      rows: Array<Parameters<typeof createAnnexSheet>[0][number] & { seed: string }>;
+    };
+    for (const seed of ['000', '002']) {
+      const rows = fixture.rows.filter((r) => r.seed === seed);
+      const sheet = createAnnexSheet(rows, { title: `${seed} 指标得分表`, withPoints: seed === '002', withScore: true, total: 100 }, seed);
+      const bytes = await writeSheetsXlsx([sheet], { numbers: true });
+      const [read] = await readWorkbookSheets(bytes);
+      const fromXlsx = importSheet(read!);
+      const fromModel = importSheet(sheet);
+      expect(fromXlsx.rows.map((r) => [r.code, r.points, r.outcome.status])).toEqual(fromModel.rows.map((r) => [r.code, r.points, r.outcome.status]));
+      expect(fromXlsx.rows).toHaveLength(rows.length);
+    }
+  });
+});
+
+describe('the import core', () => {
+  it('imports no Node-only modules (a Workers build follows)', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = 'src/core/import';
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
+      const src = readFileSync(`${dir}/${f}`, 'utf8');
+      const imports = [...src.matchAll(/from '([^']+)'|import\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]!);
+      expect(imports.filter((i) => i.startsWith('node:') || ['fs', 'path', 'os', 'child_process', 'buffer', 'stream'].includes(i)), f).toEqual([]);
+    }
+  });
+});

@@ -5,7 +5,7 @@
  *
  * @example const sheet = createAnnexSheet(rows, { title: '2024年度指标体系', withPoints: true })
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { createSheet, type MergeRange, type Sheet } from './sheet';
 
 /** One row of an annex table as written: level cells as text ("A1 决策机制（4分）"). */
@@ -85,7 +85,8 @@ export function createAnnexSheet(rows: AnnexSheetRow[], options: AnnexSheetOptio
 
 /** Writes sheet models into an .xlsx workbook (merges included; numeric-looking cells as numbers when asked). */
 export async function writeSheetsXlsx(sheets: Sheet[], options: { numbers?: boolean } = {}): Promise<Uint8Array> {
-  const wb = new ExcelJS.Workbook();
+  const { default: Excel } = await import('exceljs');
+  const wb: ExcelJS.Workbook = new Excel.Workbook();
   for (const sheet of sheets) {
     const ws = wb.addWorksheet(sheet.name, sheet.hidden ? { state: 'hidden' } : {});
     sheet.rows.forEach((row, r) =>

@@ -10,7 +10,7 @@
  *
  * @example const bytes = await exportFramework(loadBuiltinFramework('nanjing-2021')!)
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { formatScore } from '../decimal';
 import type { Framework, Indicator } from '../framework/load';
 import type { FrameworkInput, IndicatorInput } from '../framework/schema';
@@ -83,7 +83,8 @@ export function buildExportTable(framework: Framework): AnnexTable {
 export async function exportFramework(framework: Framework, options: { title?: string } = {}): Promise<Uint8Array> {
   const table = buildExportTable(framework);
   const bytes = await buildScoreTableXlsx(table, { title: options.title ?? framework.name, withScore: false });
-  const wb = new ExcelJS.Workbook();
+  const { default: Excel } = await import('exceljs');
+  const wb: ExcelJS.Workbook = new Excel.Workbook();
   await wb.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   const data = wb.addWorksheet(DATA_SHEET_NAME, { state: 'hidden' });
   const json = JSON.stringify(toFrameworkInput(framework));

@@ -7,7 +7,7 @@
  *
  * @example const [sheet] = await readWorkbookSheets(buffer); cellText(sheet, 3, 0)
  */
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 
 /** A merged range, 0-based and inclusive. */
 export interface MergeRange {
@@ -73,7 +73,9 @@ function cellString(cell: ExcelJS.Cell): string {
  * master keeps the text, the model repeats it through `cellText`).
  */
 export async function readWorkbookSheets(data: ArrayBuffer | Uint8Array): Promise<Sheet[]> {
-  const wb = new ExcelJS.Workbook();
+  // Loaded on first use: exceljs is large, and confirming a draft does not need it.
+  const { default: Excel } = await import('exceljs');
+  const wb = new Excel.Workbook();
   const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   await wb.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
   const sheets: Sheet[] = [];
