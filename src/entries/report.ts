@@ -8,7 +8,7 @@
  * here), 1 bad input (every problem printed).
  */
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { formatScore } from '../core/decimal';
 import type { Framework } from '../core/framework/load';
 import { reportText } from '../core/locale/zh-CN';
@@ -98,7 +98,7 @@ async function runBatch(dir: string, out: string, xlsxDir: string | undefined, o
     .sort()
     .map((f) => join(dir, f));
   if (!files.length) throw new CliError(T.emptyFolder(dir));
-  if (!isDir(out) && extname(out)) throw new CliError(T.outNotFolder(out));
+  for (const folder of [out, xlsxDir]) if (folder && !isDir(folder) && extname(folder)) throw new CliError(T.outNotFolder(folder));
   mkdirSync(out, { recursive: true });
   if (xlsxDir) mkdirSync(xlsxDir, { recursive: true });
   const frameworks = new Map<string, Framework>();
@@ -110,8 +110,8 @@ async function runBatch(dir: string, out: string, xlsxDir: string | undefined, o
     try {
       const b = await buildOne(file, opts, xlsxDir !== undefined, frameworks);
       const name = uniqueName(b.fileName, used);
-      writeFileSync(join(out, name), b.docx);
-      if (xlsxDir && b.xlsx) writeFileSync(join(xlsxDir, uniqueName(b.xlsxName, usedXlsx)), b.xlsx);
+      writeOutput(join(out, name), b.docx);
+      if (xlsxDir && b.xlsx) writeOutput(join(xlsxDir, uniqueName(b.xlsxName, usedXlsx)), b.xlsx);
       const [head, ...rest] = summaryLines(b);
       process.stdout.write(`${T.progress(i + 1, files.length, name, head!)}\n${rest.map((l) => `${l}\n`).join('')}`);
       ok++;
@@ -122,6 +122,16 @@ async function runBatch(dir: string, out: string, xlsxDir: string | undefined, o
   }
   process.stdout.write(`${T.batchDone(ok, files.length, performance.now() - t0)}\n`);
   return ok === files.length ? 0 : 1;
+}
+
+/** Writes a file, creating its folder; a failure is a CliError naming the file. */
+function writeOutput(path: string, bytes: Uint8Array): void {
+  try {
+    mkdirSync(dirname(path) || '.', { recursive: true });
+    writeFileSync(path, bytes);
+  } catch (e) {
+    throw new CliError(T.cannotWrite(path, (e as NodeJS.ErrnoException).code ?? (e as Error).message));
+  }
 }
 
 function parseOptions(flags: Record<string, string | true>): Options {
@@ -154,10 +164,10 @@ await runCli(async () => {
   }
   const b = await buildOne(answers, opts, xlsx !== undefined, new Map());
   const target = out ?? b.fileName;
-  writeFileSync(target, b.docx);
+  writeOutput(target, b.docx);
   process.stdout.write(`${T.written(target)}\n`);
   if (xlsx && b.xlsx) {
-    writeFileSync(xlsx, b.xlsx);
+    writeOutput(xlsx, b.xlsx);
     process.stdout.write(`${T.written(xlsx)}\n`);
   }
   process.stdout.write(`${summaryLines(b).join('\n')}\n`);

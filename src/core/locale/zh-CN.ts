@@ -250,6 +250,7 @@ export const reportText = {
     emptyFolder: (dir: string) => `文件夹 ${dir} 中没有 .json 答案文件`,
     outNotFolder: (path: string) => `--answers 是文件夹时，--out 也应是文件夹：${path}`,
     written: (file: string) => `已生成 ${file}`,
+    cannotWrite: (file: string, why: string) => `无法写入 ${file}：${why}`,
     summary: (total: string, grade: string, missing: number) =>
       missing ? `总分 ${total} 分（${grade}），尚有 ${missing} 项待填写：` : `总分 ${total} 分（${grade}）`,
     pendingTotal: (missing: number) => `尚有 ${missing} 项待填写，总分未定：`,

@@ -47,8 +47,8 @@ export const PAGE = {
   width: mmToTwips(210),
   height: mmToTwips(297),
   margin: { top: mmToTwips(37), bottom: mmToTwips(35), left: mmToTwips(28), right: mmToTwips(26) },
-  /** Footer distance from the page edge: the page number sits 7 mm below the text block. */
-  footer: mmToTwips(28),
+  /** Footer distance from the page edge: the page number's dash sits about 7 mm below the text block. */
+  footer: mmToTwips(25),
   header: mmToTwips(15),
 } as const;
 
