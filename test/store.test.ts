@@ -243,6 +243,22 @@ describe('lowdb store on disk', () => {
     expect(await second.evaluationIdForChat('c2')).toBe('ev1');
   });
 
+  it('keeps the event log from growing with expired claims', async () => {
+    const dir = await makeTempDir();
+    const clock = createClock();
+    const store = await openLowdbStore(dir, { now: clock.now });
+    for (let i = 0; i < 2500; i++) {
+      expect(await store.claimEvent(`old-${i}`, 1000)).toBe(true);
+      clock.advance(10);
+    }
+    expect(await store.claimEvent('old-2499', 1000)).toBe(false);
+    const lines = (await readFile(join(dir, 'events.log'), 'utf8')).split('\n').filter(Boolean);
+    expect(lines.length).toBeLessThan(1500);
+    const reopened = await openLowdbStore(dir, { now: clock.now });
+    expect(await reopened.claimEvent('old-2499', 1000)).toBe(false);
+    expect(await reopened.claimEvent('old-0', 1000)).toBe(true);
+  });
+
   it('never writes outside DATA_DIR for hostile ids', async () => {
     const root = await makeTempDir();
     const dir = join(root, 'data');

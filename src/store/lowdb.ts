@@ -6,7 +6,8 @@
  * - `evaluations/<id>.json`: one evaluation record;
  * - `chats.json`: chat id → evaluation id (rewritten only when a chat is bound);
  * - `drafts.json`: chat drafts (新建自评 in progress) by chat and user;
- * - `events.log`: claimed event ids with their expiry, one JSON line each (appended; compacted on open);
+ * - `events.log`: claimed event ids with their expiry, one JSON line each (appended; rewritten without
+ *   the expired ones on open and whenever it holds many more lines than live claims);
  * - `files/<id>` and `files/<id>.json`: a stored file's bytes and its name, type and date.
  *
  * Evaluation files are compact JSON (one line; `npx prettier` or `jq` show them readably). Every write
@@ -37,6 +38,8 @@ type FileMeta = Omit<StoredFile, 'bytes'>;
 const CHATS_KEY = '\u0000chats';
 const DRAFTS_KEY = '\u0000drafts';
 const EVENTS_KEY = '\u0000events';
+/** Lines the event log may gain beyond twice its live claims before it is rewritten. */
+const EVENT_LOG_SLACK = 1000;
 
 /** Opens (creating when needed) the store under `dataDir`. */
 export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions = {}): Promise<Store> {
@@ -111,6 +114,21 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   const saveDrafts = () => serialise(DRAFTS_KEY, () => draftsFile.write(Object.fromEntries(draftMap)));
 
   const events = await loadEvents(eventsPath, now().getTime());
+  let eventLines = events.size;
+  let compactAt = 2 * events.size + EVENT_LOG_SLACK;
+  /** Appends a claim, or rewrites the log atomically without expired claims once it has grown enough. */
+  const appendClaim = async (key: string, until: number) => {
+    if (eventLines + 1 >= compactAt) {
+      const t = now().getTime();
+      for (const [k, e] of events) if (e <= t) events.delete(k);
+      await new TextFile(eventsPath).write(formatEvents(events));
+      eventLines = events.size;
+      compactAt = 2 * events.size + EVENT_LOG_SLACK;
+      return;
+    }
+    await appendFile(eventsPath, `${JSON.stringify([key, until])}\n`, 'utf8');
+    eventLines++;
+  };
 
   const store: Store = {
     async evaluationIdForChat(chatId) {
@@ -204,9 +222,8 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       if (expiresAt !== undefined && expiresAt > t) return false;
       const until = t + ttlMs;
       events.set(key, until);
-      if (events.size > 10_000) for (const [k, e] of events) if (e <= t) events.delete(k);
       try {
-        await serialise(EVENTS_KEY, () => appendFile(eventsPath, `${JSON.stringify([key, until])}\n`, 'utf8'));
+        await serialise(EVENTS_KEY, () => appendClaim(key, until));
       } catch (err) {
         if (events.get(key) === until) events.delete(key);
         throw err;
@@ -233,9 +250,13 @@ async function loadEvents(path: string, nowMs: number): Promise<Map<string, numb
       // A line cut short by a crash: that claim never resolved, so dropping it is right.
     }
   }
-  if (lines > events.size) {
-    const body = [...events].map((e) => JSON.stringify(e)).join('\n');
-    await new TextFile(path).write(body ? `${body}\n` : '');
-  }
+  if (lines > events.size) await new TextFile(path).write(formatEvents(events));
   return events;
+}
+
+/** The event log's text for a set of claims. */
+function formatEvents(events: Map<string, number>): string {
+  let body = '';
+  for (const e of events) body += `${JSON.stringify(e)}\n`;
+  return body;
 }
