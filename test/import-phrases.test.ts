@@ -210,6 +210,14 @@ const PHRASES: Phrase[] = [
     code: 'C12',
     expect: { kind: 'proportional', metric: 'rateC12', direction: 'higher' },
   },
+  {
+    text: '项目支出占比达到30%以上的得2分，否则不得分',
+    points: 2,
+    code: 'A21',
+    expect: { kind: 'bands', metric: 'rateA21', bands: [{ gte: 30, score: 2 }], otherwise: 0 },
+  },
+  { text: '提高政务服务水平并取得良好质效得4分', points: 4, name: '政务服务好评率', expect: J },
+  { text: '达到财政考核要求的得1分', points: 1, name: '部门预算执行率', expect: { open: 'vague_standard' } },
   // Questions, not guesses.
   { text: '年末预算执行率达到财政考核要求的得1分', points: 1, expect: { open: 'vague_standard' } },
   { text: '预算执行率较高的得2分', points: 2, expect: { open: 'vague_standard' } },

@@ -330,7 +330,8 @@ export function bindQuantity(phrase: string, ctx: CompileContext, unit: string):
       return { key: lib.metric.key, label: lib.metric.label, lowerIsBetter: lib.lowerIsBetter ?? false, quantities: quantitiesOf(lib) };
     }
   }
-  const word = findLocalRateWord(p) ?? (p === '' ? findLocalRateWord(name) : undefined);
+  // A rate word from the list, or any phrase that ends like a quantity ("项目支出占比", "公开及时率").
+  const word = findLocalRateWord(p) ?? (/(?:率|度|占比|比重|比例)$/.test(p) ? p : undefined) ?? (p === '' ? findLocalRateWord(name) : undefined);
   if (!word) return undefined;
   // The label: the indicator's name when it names the rate, else the phrase.
   const label = findLocalRateWord(name) && (p === '' || p.length <= word.length + 2) ? name : p || name;
@@ -616,10 +617,13 @@ function describeGaps(gaps: string[]): string {
 
 /** Shapes 1 and 11: judgements and graded judgements. */
 function compileJudgement(p: Parsed, text: string, ctx: CompileContext): CompileResult {
-  // A quantity named by the prose, or by the indicator itself ("部门预算执行率": 达到要求 needs a number).
-  const rateWord =
-    bindLibraryMetric(text)?.metric.label ?? findLocalRateWord(text) ?? bindLibraryMetric(ctx.name)?.metric.label ?? findLocalRateWord(ctx.name);
   const vague = VAGUE.exec(text);
+  // A quantity named by the prose, or, with a vague standard, by the indicator itself
+  // ("部门预算执行率" + "达到财政考核要求的得1分": the standard needs a number).
+  const rateWord =
+    bindLibraryMetric(text)?.metric.label ??
+    findLocalRateWord(text) ??
+    (vague ? (bindLibraryMetric(ctx.name)?.metric.label ?? findLocalRateWord(ctx.name)) : undefined);
   const bare = new RegExp(`(${rateWord ?? '率'}|度)[^，,；;]*?${N}%`).exec(text);
   if (rateWord && !vague && bare) {
     // "完成率100%得10分": a number without 以上/以下/达到, so the boundary is not known.
@@ -669,8 +673,16 @@ function compileJudgement(p: Parsed, text: string, ctx: CompileContext): Compile
   if (positive.length === 1) {
     const s = positive[0]!;
     const score = scoreOf(s.outcome, ctx.points)!;
-    if (score !== ctx.points) return open('points_mismatch', T.open.pointsMismatch(s.text, fmt(score), fmt(ctx.points)));
     if (!stripDe(s.cond)) return open('no_score', T.open.noCondition);
+    if (score !== ctx.points) {
+      // The organiser may accept the row's own points ("得4分" in a 5-point row is usually a slip).
+      const rule = judgementRule(s.cond, ctx, Math.min(noScore ?? 0, ctx.points));
+      return open('points_mismatch', T.open.pointsMismatch(s.text, fmt(score), fmt(ctx.points)), {
+        rule,
+        text: describeRule(rule, ctx.points, (k) => k),
+        quantities: NO_QUANTITIES,
+      });
+    }
     return done(judgementRule(s.cond, ctx, noScore ?? 0, negativeText), ctx, NO_QUANTITIES);
   }
   // Several conditions with their own scores: a graded judgement (充分：3分；一般：1.5分；没有：0分).
