@@ -277,9 +277,11 @@ function cleanPhrase(p: string): string {
     .replace(/[，,]/g, '')
     .replace(/(?:在|为|达到|达|处于|介于|的|是)+$/, '')
     .replace(/^(?:年度|年末|本年|全年)(?=.*率)/, (s) => s)
-    .replace(/^"|"$/g, '')
+    .replace(QUOTES, '')
     .trim();
 }
+
+const QUOTES = /["“”'‘’「」『』]/g;
 
 // ---------------------------------------------------------------------------------------------
 // Binding quantities.
@@ -319,8 +321,8 @@ const GENERIC_SATISFACTION = /^(?:服务对象|管理对象|、|和|及|与|对�
  * synonyms), else a rate of this indicator alone (its own 完成率, 办理率, 满意度).
  */
 export function bindQuantity(phrase: string, ctx: CompileContext, unit: string): Bound | undefined {
-  const p = phrase.replace(/"/g, '');
-  const name = ctx.name.replace(/"/g, '');
+  const p = phrase.replace(QUOTES, '');
+  const name = ctx.name.replace(QUOTES, '');
   const lib = bindLibraryMetric(p) ?? (p === '' ? bindLibraryMetric(name) : undefined);
   if (lib) {
     const satisfaction = lib.metric.key === 'satisfactionRate';

@@ -63,7 +63,7 @@ export function toHalfWidth(text: string): string {
 /**
  * Normalises a cell's text for parsing (never for storing: stored text stays verbatim):
  * half-width digits and brackets, "2. 5" → "2.5", "90 %" → "90%", no spaces or line breaks between
- * Chinese characters, comparison signs unified (≧ → ≥), curly quotes and brackets unified, and the
+ * Chinese characters, comparison signs unified (≧ → ≥), square brackets unified (quotes are kept), and the
  * Chinese numerals that scoring prose uses turned into digits.
  */
 export function normaliseText(text: string): string {
@@ -73,7 +73,6 @@ export function normaliseText(text: string): string {
     .replace(/[≦]/g, '≤')
     .replace(/>=/g, '≥')
     .replace(/<=/g, '≤')
-    .replace(/[“”„‟"'‘’「」『』]/g, '"')
     .replace(/【/g, '[')
     .replace(/】/g, ']')
     .replace(/〔/g, '[')
