@@ -318,3 +318,32 @@ describe('key tasks measured against a target (goal-rate style)', () => {
     expect(await t.ask('张三', '-5')).toContain('不能为负数');
   });
 });
+
+describe('consistency checks', () => {
+  it('points out a balance that does not hold and asks to confirm or fix it first', async () => {
+    const t = await created();
+    await t.say('张三', '分配 部门管理 @李四');
+    await t.say('李四', '开始');
+    for (const v of ['5763.6', '6091.91', '860.29', '5959.46', '3657.88', '2301.58']) await t.say('李四', v);
+    const reply = await t.ask('李四', '990');
+    expect(reply).toContain('⚠ 年末结转和结余核对不符：调整后部门预算数 + 年初结转和结余 − 本年实际支出数 = 992.74万元，年末结转和结余为990万元，相差2.74万元');
+    expect(reply).toContain('如数据无误，请回复「确认无误」');
+    // Fixing the figure settles it; the check question goes away.
+    await t.say('李四', '修改 年末结转和结余');
+    const fixed = await t.ask('李四', '992.74');
+    expect(fixed).toContain('已记录 年末结转和结余 992.74 万元');
+    expect(fixed).not.toContain('确认无误');
+  });
+
+  it('accepts a confirmation that the figures are right', async () => {
+    const t = await created();
+    for (const [label, v] of [['调整后部门预算数', '6091.91'], ['年初结转和结余', '860.29'], ['本年实际支出数', '5959.46'], ['年末结转和结余', '990']]) {
+      await t.say('张三', `修改 ${label}`);
+      await t.say('张三', v!);
+    }
+    expect(await t.ask('张三', '继续')).toContain('年末结转和结余核对不符');
+    expect(await t.ask('张三', '确认无误')).toContain('已确认年末结转和结余数据无误');
+    const rec = await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!);
+    expect(rec!.answers.confirmedChecks).toEqual(['balance']);
+  });
+});

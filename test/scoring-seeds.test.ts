@@ -171,7 +171,7 @@ describe('figures that disagree (domain.md: "accept both… when both exist and 
     const r = scoreValid(fw, a);
     expect(r.inconsistencies.map((i) => i.kind)).toEqual(['check_failed']);
     expect(r.inconsistencies[0]!.message).toBe(
-      '年末结转和结余核对不符：调整后部门预算数 + 年初结转和结余 − 本年实际支出数 = 992.74，年末结转和结余为900，相差92.74',
+      '年末结转和结余核对不符：调整后部门预算数 + 年初结转和结余 − 本年实际支出数 = 992.74万元，年末结转和结余为900万元，相差92.74万元',
     );
   });
 });

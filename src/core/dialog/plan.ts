@@ -330,14 +330,16 @@ export function findQuestion(framework: Framework, plan: Question[], answers: An
   if (/^(重点工作|关键任务)$/.test(n)) return plan.find((q) => q.kind === 'keyTasks');
   if (/^(加分|加分项)$/.test(n)) return plan.find((q) => q.kind === 'bonus');
   if (/^(减分|减分项|扣分项)$/.test(n)) return plan.find((q) => q.kind === 'penalty');
-  const exact = plan.filter((q) => q.label === n);
+  // Follow-ups (a conflict to settle, a check to confirm) share their figure's name: names mean the figure.
+  const named = plan.filter((q) => q.kind !== 'check' && q.kind !== 'confirm');
+  const exact = named.filter((q) => q.label === n);
   if (exact.length === 1) return exact[0];
   const metric = framework.metrics.find((m) => m.label === n || (m.synonyms ?? []).includes(n));
   if (metric && metric.directAllowed) {
     const existing = plan.find((q) => q.key === `metric:${metric.key}`);
     return existing ?? metricQuestion(framework, metric.key, [], [], answers);
   }
-  const partial = plan.filter((q) => q.label.includes(n) && q.kind !== 'decision');
+  const partial = named.filter((q) => q.label.includes(n) && q.kind !== 'decision');
   if (partial.length === 1) return partial[0];
   if (partial.length > 1) return partial;
   return undefined;

@@ -6,7 +6,7 @@
  * @example const result = scoreEvaluation(loadBuiltinFramework('nanjing-2021'), answers)
  */
 import { Big, dec, formatNumber, formatScore, fromUnits, sum, toNumber, toUnits } from '../decimal';
-import { evaluateFormula, evaluateFormulaNumber, renderFormula, roundDecimal, type FormulaGap, type FormulaNode } from '../framework/formula';
+import { evaluateFormula, evaluateFormulaNumber, formulaRefs, renderFormula, roundDecimal, type FormulaGap, type FormulaNode } from '../framework/formula';
 import type { Framework, Indicator, LoadedMetric } from '../framework/load';
 import type { GradeBand, Rule } from '../framework/schema';
 import { scoringText as T } from '../locale/zh-CN';
@@ -202,6 +202,9 @@ export function resolveMetrics(
     if (failed) {
       const lb = evaluateFormula(c.leftAst, lookupBig) as Big;
       const rb = evaluateFormula(c.rightAst, lookupBig) as Big;
+      // The figures' unit, from the first quantity the check names (万元 for the balance).
+      const first = [...formulaRefs(c.rightAst), ...formulaRefs(c.leftAst)][0];
+      const unit = (first && (framework.factByKey.get(first)?.unit ?? framework.metricByKey.get(first)?.unit)) || '';
       inconsistencies.push({
         kind: 'check_failed',
         key: c.key,
@@ -209,10 +212,10 @@ export function resolveMetrics(
         message: T.checkFailed(
           c.label,
           renderFormula(c.leftAst, labelOf),
-          formatNumber(lb, 2),
+          `${formatNumber(lb, 2)}${unit}`,
           renderFormula(c.rightAst, labelOf),
-          formatNumber(rb, 2),
-          formatNumber(lb.minus(rb).abs(), 2),
+          `${formatNumber(rb, 2)}${unit}`,
+          `${formatNumber(lb.minus(rb).abs(), 2)}${unit}`,
         ),
       });
     }
