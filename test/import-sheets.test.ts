@@ -246,3 +246,18 @@ describe('the import core', () => {
     }
   });
 });
+
+describe('level cells', () => {
+  it('reads codes, names and points in the ways sheets write them', async () => {
+    const { parseName } = await import('../src/core/import/importer');
+    expect(parseName('A 部门决策(15 分)')).toEqual({ code: 'A', name: '部门决策', points: 15 });
+    expect(parseName('A1 决策机 制(6 分)')).toEqual({ code: 'A1', name: '决策机制', points: 6 });
+    expect(parseName('A13 决策执行监督制衡机制\n(2分)')).toEqual({ code: 'A13', name: '决策执行监督制衡机制', points: 2 });
+    expect(parseName('A11决策制度的规范性（2. 5分）')).toEqual({ code: 'A11', name: '决策制度的规范性', points: 2.5 });
+    expect(parseName('F 加减分项 (≤5 分)')).toEqual({ code: 'F', name: '加减分项', points: 5, cap: true });
+    expect(parseName('决策机制（４分）')).toEqual({ name: '决策机制', points: 4 });
+    expect(parseName('“三公”经费控制率')).toEqual({ name: '“三公”经费控制率' });
+    expect(parseName('X光机购置')).toEqual({ name: 'X光机购置' });
+    expect(parseName('OA系统建设（1分）')).toEqual({ name: 'OA系统建设', points: 1 });
+  });
+});

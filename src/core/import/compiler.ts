@@ -81,6 +81,7 @@ export interface Open {
   suggestion?: { rule: Rule; text: string; quantities: RuleQuantities };
 }
 
+/** What the compiler makes of one row: a rule, or a question. */
 export type CompileResult = Compiled | Open;
 
 // ---------------------------------------------------------------------------------------------

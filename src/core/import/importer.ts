@@ -223,7 +223,8 @@ export function parseName(raw: string): NameParts {
     orig = orig.slice(0, pm.index);
   }
   let code: string | undefined;
-  const cm = /^([A-Z](?:\d{1,3})?(?:[.-]\d{1,3})*)(?:[\s.、:]+|(?=[\u3400-\u9fff"“]))/.exec(s);
+  // "A 部门决策", "A1 决策机制", "A11决策制度": a letter alone needs a separator ("X光机购置" is a name).
+  const cm = /^([A-Z](?:\d{1,3}(?:[.-]\d{1,3})*)?)(?:[\s.、:]+|(?<=\d)(?=[\u3400-\u9fff"“]))/.exec(s);
   if (cm && cm[0].length < s.trim().length) {
     code = cm[1];
     orig = orig.slice(cm[0].length);
