@@ -20,6 +20,7 @@ import {
   WidthType,
   type ISectionOptions,
 } from 'docx';
+import { formatScore } from '../decimal';
 import { reportText as T } from '../locale/zh-CN';
 import type { AnnexRow, AnnexTable } from './annex';
 import type { Block } from './sections';
@@ -82,7 +83,7 @@ export function createAnnexTable(table: AnnexTable, withScore = true): Table {
       cells.push(cell(r.description, STYLE.tableText, widths[3]!));
       cells.push(cell(r.criteria, STYLE.tableText, widths[4]!));
     }
-    cells.push(cell(r.points === null ? '' : String(r.points), STYLE.tableTextCentered, widths[5]!));
+    cells.push(cell(r.points === null ? '' : formatScore(r.points), STYLE.tableTextCentered, widths[5]!));
     if (withScore) cells.push(cell(r.scoreText, STYLE.tableTextCentered, widths[6]!));
     return new TableRow({ cantSplit: true, children: cells });
   });
