@@ -124,3 +124,39 @@ describe('overrides and the finished framework', () => {
     expect(result.total).toBe(101.5);
   });
 });
+
+describe("002's own sheet, imported and confirmed, gives 002's published score", () => {
+  it('scores 97.5 + 1 = 98.5 after the organiser answers the six open rows as the 2024 report did', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { createAnnexSheet } = await import('../src/core/import/annex-sheet');
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/import/seed-tables.json', import.meta.url), 'utf8')) as {
+      rows: Array<Parameters<typeof createAnnexSheet>[0][number] & { seed: string }>;
+    };
+    const rows = fixture.rows.filter((r) => r.seed === '002');
+    let draft = importSheet(createAnnexSheet(rows, { title: '2024年度南京市数据局整体预算绩效自评价指标体系得分情况', withPoints: true, withScore: true, total: 100 }), { id: 'data-bureau-2024' });
+    expect(listOpenRows(draft).map((q) => q.code)).toEqual(['B11', 'B12', 'C16', 'C17', 'C18', 'C19']);
+    // The finance bureau's requirement for 预算执行率 is 90%; below it the report gave 0.5.
+    draft = apply(draft, 'B11', '预算执行率达到90%的得1分，否则得0.5分');
+    // No figure for the project budget: a yes/no question, 0.5 when not met.
+    draft = apply(draft, 'B12', { kind: 'judgement', question: '专项资金执行率是否达到财政考核要求？', yes: '专项资金执行率达到财政考核要求', no: '项目预算执行率未达预定目标', noScore: 0.5 });
+    // "得4分" in the 5-point key tasks was a slip: take the row's points.
+    for (const code of ['C16', 'C17', 'C18', 'C19']) draft = apply(draft, code, '确认');
+    // The report gave half a point for 事前评估 not thorough enough: an override with a middle level.
+    draft = apply(draft, 'B62', '各环节均有效开展的得1分，部分环节不充分的得0.5分，未开展的不得分');
+    const fw = finaliseDraft(draft);
+    const codes = [...fw.byCode.values()].filter((i) => i.rule?.kind === 'judgement').map((i) => i.code);
+    const result = scoreEvaluation(fw, {
+      facts: { adjustedBudget: 6091.91, carryoverStart: 860.29, spending: 5959.46, threePublicSpending: 10, threePublicBudget: 12 },
+      metrics: { satisfactionRate: 97.15 },
+      judgements: { ...Object.fromEntries(codes.map((c) => [c, true])), B12: { value: false, reason: '项目预算执行率未达预定目标' }, B62: { level: '部分环节不充分', reason: '事前评估充分性不足' } },
+      bonus: [{ item: '得到市级考核一等奖' }],
+    });
+    expect(result.complete).toBe(true);
+    expect(result.indicators.find((i) => i.code === 'A41')?.score).toBe(1);
+    expect(result.indicators.find((i) => i.code === 'A')?.score).toBe(14);
+    expect(result.indicators.find((i) => i.code === 'B')?.score).toBe(18.5);
+    expect(result.base).toBe(97.5);
+    expect(result.total).toBe(98.5);
+    expect(result.grade).toBe('优秀');
+  });
+});
