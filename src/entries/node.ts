@@ -4,6 +4,7 @@
  * connections and let requests in flight finish (every acknowledged answer is already on disk).
  */
 import { describeChannels, loadConfig, ConfigError } from '../config';
+import { serverText } from '../core/locale/zh-CN';
 import { createConsoleLogger, describeError } from '../server/app';
 import { createBot } from '../server/bot';
 import { openLowdbStore } from '../store/lowdb';
@@ -28,7 +29,8 @@ async function main(): Promise<void> {
   const channels = describeChannels(config);
   logger.info('channels', { local: 'on', feishu: channels.feishu ? 'on' : 'off', dingtalk: channels.dingtalk ? 'on' : 'off' });
   logger.info('started', { port: server.port, dataDir: config.DATA_DIR, adminToken: config.ADMIN_TOKEN ? 'set' : 'not set (loopback only)' });
-  console.log(`绩效自评助手已启动，控制台：${server.url}`);
+  console.log(serverText.started(server.url));
+  if (config.ADMIN_TOKEN) console.log(serverText.signInHint);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -322,6 +322,8 @@ export const serverText = {
     refresh: '刷新',
     help: '常用命令：开始 · 继续 · 跳过 · 上一题 · 修改 <名称> · 进度 · 得分 · 扣分 · 报告 · 帮助 · 取消',
   },
+  started: (url: string) => `绩效自评助手已启动，控制台：${url}`,
+  signInHint: '已设置 ADMIN_TOKEN：首次打开控制台时在地址后加 ?token=<令牌> 登录',
   terminal: {
     welcome: (chatId: string, user: string) => `绩效自评助手（终端）。会话：${chatId}，当前用户：${user}。输入 /help 查看命令。`,
     help: '命令：/user <姓名> 切换用户 · /chat <会话ID> 切换会话 · /1 /2 … 按卡片按钮 · /quit 退出',
