@@ -43,6 +43,7 @@ main{display:grid;grid-template-columns:minmax(0,2fr) minmax(300px,1fr);gap:16px
 .chips{padding:4px 0 0}
 .chips button{font-size:12px;padding:2px 10px;border-radius:12px}
 .hint{font-size:12px;color:#8f959e}
+.mentions{font-size:13px;color:#245bdb}
 .msg.error .bubble{background:#fff0f0;color:#d83931}
 a.file{display:inline-flex;gap:6px;align-items:center;padding:8px 12px;border:1px solid #dee0e3;border-radius:10px;background:#fff;color:#245bdb;text-decoration:none}
 a.file::before{content:"📄"}
@@ -116,6 +117,7 @@ function renderEntry(entry) {
     const r = entry.reply;
     const m = el('div', 'msg bot');
     m.append(el('div', 'who', L.bot));
+    if (r.mentions && r.mentions.length) m.append(el('div', 'mentions', r.mentions.map((p) => '@' + (p.name || p.userId)).join(' ')));
     if (r.kind === 'text') m.append(el('div', 'bubble', r.text));
     else if (r.kind === 'card') {
       const card = el('div', 'card');
