@@ -166,6 +166,7 @@ describe('report for 002 (南京市数据局 2024)', () => {
     expect(all).toContain(formatEvidence({ title: '关于印发《中共南京市数据局党组工作规则》的通知', docNo: '宁数党发〔2024〕1号' }));
     expect(all).toContain('《关于印发〈中共南京市数据局党组工作规则〉的通知》（宁数党发〔2024〕1号）');
     expect(all).toContain('预算执行率为85.72%');
+    expect(all).toContain(result.bonus.reasons[0]!);
     expect(all).toContain('5959.46 ÷ (6091.91 + 860.29)');
   });
 
@@ -337,6 +338,7 @@ describe('changed answers', () => {
     const data = loadAnswers002();
     (data.judgements as Record<string, unknown>).A11 = { value: false, reason: '议事规则未及时修订' };
     (data as { penalties: unknown[] }).penalties = [{ points: 0.5, reason: '工作人员违规' }];
+    (data as { bonus: Array<Record<string, unknown>> }).bonus[0]!.evidence = { title: '关于2024年度市级机关绩效考核结果的通报', docNo: '宁考办〔2025〕1号' };
     const input = reportInput002(data);
     const doc = await readDocx((await buildReport(input)).bytes);
     const texts = paragraphs(doc).map((p) => p.text);
@@ -345,6 +347,8 @@ describe('changed answers', () => {
     expect(texts).toContain('（一）部门决策（总分15分，自评价得分12分）');
     expect(texts.find((t) => t.startsWith('围绕'))).toContain(`自评总分${r.total}分`);
     expect(texts.join('\n')).toContain('议事规则未及时修订');
+    expect(texts.join('\n')).toContain('工作人员违规，扣0.5分');
+    expect(texts.find((t) => t.includes('得到市级考核一等奖'))).toContain('《关于2024年度市级机关绩效考核结果的通报》（宁考办〔2025〕1号）');
     const rows = tables(doc)[0]!.rows;
     expect(rows.at(-1)!.cells.at(-1)!.text).toBe(String(r.total));
     expect(rows.find((row) => row.cells.some((c) => c.text === '减分项'))!.cells.at(-1)!.text).toBe('-0.5');

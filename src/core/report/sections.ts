@@ -108,7 +108,7 @@ function evidenceFor(answers: Answers, key: string): string | undefined {
   const e = answers.evidence?.[key];
   if (e === undefined) return undefined;
   const list = Array.isArray(e) ? e : [e];
-  return list.length ? list.map(formatEvidence).join('、') : undefined;
+  return list.length ? list.map(formatEvidence).join(P.enumeration) : undefined;
 }
 
 /** Words for what an indicator still needs. */
@@ -118,7 +118,7 @@ function describeMissing(framework: Framework, m: MissingInput, rule: Rule | und
     case 'fact':
       return T.missing.fact(label(m.key));
     case 'metric':
-      return m.via.length ? T.missing.metricVia(label(m.key), m.via.map(label).join('、')) : label(m.key);
+      return m.via.length ? T.missing.metricVia(label(m.key), m.via.map(label).join(P.enumeration)) : label(m.key);
     case 'judgement':
       return rule && 'question' in rule ? T.missing.judgementQuestion(rule.question) : T.missing.judgement;
     case 'decision':
@@ -275,6 +275,9 @@ function writeConclusion(w: Writer, input: ReportInput): void {
     w.heading2(roots.length + 1, heading);
     const sentences: string[] = [];
     if (framework.bonus) sentences.push(...(result.bonus.reasons.length ? result.bonus.reasons : [T.noBonus]));
+    // The documents behind the awards (嘉奖文件, 考核通报).
+    const awardEvidence = (input.answers.bonus ?? []).flatMap((a) => (a.evidence ? [formatEvidence(a.evidence)] : []));
+    if (awardEvidence.length && result.bonus.reasons.length) sentences[sentences.length - 1] += T.evidenceSource(awardEvidence.join(P.enumeration));
     if (framework.penalty) sentences.push(...(result.penalty.reasons.length ? result.penalty.reasons : [T.noPenalty]));
     w.paragraph({ text: `${sentences.join(P.semicolon)}${P.period}` });
     w.paragraph({ text: T.adjustmentsScore(formatScore(result.bonus.score), formatScore(result.penalty.score)) });
