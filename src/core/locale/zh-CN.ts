@@ -155,7 +155,7 @@ export const reportText = {
   /** The marker left in the text where an answer is missing. */
   pending: (what: string) => `【待填写：${what}】`,
   /** Joiners between sentences of one paragraph. */
-  punctuation: { comma: '，', semicolon: '；', period: '。' },
+  punctuation: { comma: '，', semicolon: '；', period: '。', enumeration: '、' },
   /** The marker for figures that do not reconcile. */
   toCheck: (what: string) => `【待核对：${what}】`,
   /** A score cell of the table whose score is not known yet. */
