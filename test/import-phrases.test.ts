@@ -218,6 +218,10 @@ const PHRASES: Phrase[] = [
   },
   { text: '提高政务服务水平并取得良好质效得4分', points: 4, name: '政务服务好评率', expect: J },
   { text: '达到财政考核要求的得1分', points: 1, name: '部门预算执行率', expect: { open: 'vague_standard' } },
+  // 004's targets and 003's formulas: no score, so questions (with the all-or-nothing reading suggested).
+  { text: '各项综合事务管理工作完成率达到90%及以上', points: 10, name: '综合事务管理工作', expect: { open: 'no_score' } },
+  { text: '审计计划执行率达到90%及以上；问题整改率达到80%及以上', points: 6, expect: { open: 'no_score' } },
+  { text: '财政拨款收入预决算差异率=（收入决算数-收入预算数）/收入预算数*100%', points: 5, expect: { open: 'no_score' } },
   // Questions, not guesses.
   { text: '年末预算执行率达到财政考核要求的得1分', points: 1, expect: { open: 'vague_standard' } },
   { text: '预算执行率较高的得2分', points: 2, expect: { open: 'vague_standard' } },
@@ -286,6 +290,10 @@ describe('plain-Chinese renderings', () => {
   it('says why a vague standard is open', () => {
     const r = compileCriteria('年末预算执行率达到财政考核要求的得1分', { code: 'B11', name: '部门预算执行率', points: 1 });
     expect(r.ok ? '' : r.reason).toBe('“达到财政考核要求”未给出具体标准，请补充目标值');
+  });
+  it('suggests the all-or-nothing reading of a target without a score', () => {
+    const r = compileCriteria('各项综合事务管理工作完成率达到90%及以上', { code: 'A11', name: '综合事务管理', points: 10 });
+    expect(!r.ok && r.suggestion?.text).toBe('各项综合事务管理工作完成率 ≥ 90% 得 10 分，否则不得分');
   });
   it('says which clause does not fit the points', () => {
     const r = compileCriteria('突出重大项目服务，并取得良好质效得4分', { code: 'C19', name: '重大项目代办', points: 5 });

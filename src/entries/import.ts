@@ -36,7 +36,7 @@ export function renderDraftLines(draft: DraftFramework): string[] {
             : o.status === 'slot'
               ? T.cli.slot(o.text)
               : T.cli.compiled(o.text);
-    const points = r.points !== undefined ? `${formatScore(r.points)}分` : o.status === 'bonus' ? `≤${formatScore(o.section.cap)}分` : '—';
+    const points = r.points !== undefined ? T.cli.points(formatScore(r.points)) : o.status === 'bonus' ? T.cli.cap(formatScore(o.section.cap)) : '—';
     return T.cli.row(r.row, r.code, r.name, points, what);
   });
   const status = describeDraftStatus(draft);
@@ -55,7 +55,7 @@ export async function readSheetFile(path: string): Promise<Sheet[]> {
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new CliError(`无法读取文件 ${path}：${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new CliError(T.cli.cannotRead(path, (e as NodeJS.ErrnoException).code ?? (e as Error).message));
   }
   const ext = extname(path).toLowerCase();
   if (ext === '.csv') return [sheetFromCsv(bytes.toString('utf8'), basename(path))];

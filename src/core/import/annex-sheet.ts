@@ -6,6 +6,7 @@
  * @example const sheet = createAnnexSheet(rows, { title: '2024年度指标体系', withPoints: true })
  */
 import type ExcelJS from 'exceljs';
+import { reportText } from '../locale/zh-CN';
 import { createSheet, type MergeRange, type Sheet } from './sheet';
 
 /** One row of an annex table as written: level cells as text ("A1 决策机制（4分）"). */
@@ -36,16 +37,17 @@ export interface AnnexSheetOptions {
 }
 
 /** The sheet model of an annex table. */
-export function createAnnexSheet(rows: AnnexSheetRow[], options: AnnexSheetOptions = {}, name = '指标体系'): Sheet {
+export function createAnnexSheet(rows: AnnexSheetRow[], options: AnnexSheetOptions = {}, name: string = reportText.sheetName): Sheet {
   const merge = options.merge ?? true;
+  const [l1, l2, l3, description, criteria, points, score] = reportText.columns;
   const header = options.header ?? [
-    '一级指标',
-    '二级指标',
-    '三级指标',
-    '指标说明',
-    '评价要点',
-    ...(options.withPoints ? ['分值'] : []),
-    ...(options.withScore ? ['自评分'] : []),
+    l1!,
+    l2!,
+    l3!,
+    description!,
+    criteria!,
+    ...(options.withPoints ? [points!] : []),
+    ...(options.withScore ? [score!] : []),
   ];
   const out: string[][] = [];
   const merges: MergeRange[] = [];
@@ -76,7 +78,7 @@ export function createAnnexSheet(rows: AnnexSheetRow[], options: AnnexSheetOptio
     }
   }
   if (options.total !== undefined) {
-    const total = ['合计', '', '', '', '', ...(options.withPoints ? [String(options.total)] : []), ...(options.withScore ? [''] : [])];
+    const total = [reportText.totalRow, '', '', '', '', ...(options.withPoints ? [String(options.total)] : []), ...(options.withScore ? [''] : [])];
     out.push(total);
     if (merge) merges.push({ top: out.length - 1, left: 0, bottom: out.length - 1, right: 4 });
   }

@@ -618,6 +618,23 @@ function describeGaps(gaps: string[]): string {
     .join('；');
 }
 
+/**
+ * Prose without any score ("各项工作完成率达到90%及以上", "办公平台全覆盖"): open, with the
+ * all-or-nothing reading as a suggestion (a threshold on the quantity when the prose gives one).
+ */
+function compileNoScore(p: Parsed, ctx: CompileContext): Open {
+  const cond = p.loose.join('，');
+  const comparison = parseComparison(cond);
+  const bound = comparison ? bindQuantity(comparison.phrase, ctx, comparison.unit) : undefined;
+  if (comparison && bound && !comparison.unmarkedRange) {
+    const rule: Rule = { kind: 'bands', metric: bound.key, direction: bound.lowerIsBetter ? 'lower' : 'higher', bands: [{ ...comparison.bounds, score: ctx.points }], otherwise: 0 };
+    const labels = (k: string) => bound.quantities.metrics.find((m) => m.key === k)?.label ?? k;
+    return open('no_score', T.open.noScore, { rule, text: describeRule(rule, ctx.points, labels), quantities: bound.quantities });
+  }
+  const rule: Rule = judgementRule(cond, ctx, 0);
+  return open('no_score', T.open.noScore, { rule, text: describeRule(rule, ctx.points, (k) => k), quantities: NO_QUANTITIES });
+}
+
 /** Shapes 1 and 11: judgements and graded judgements. */
 function compileJudgement(p: Parsed, text: string, ctx: CompileContext): CompileResult {
   const vague = VAGUE.exec(text);
@@ -627,6 +644,7 @@ function compileJudgement(p: Parsed, text: string, ctx: CompileContext): Compile
     bindLibraryMetric(text)?.metric.label ??
     findLocalRateWord(text) ??
     (vague ? (bindLibraryMetric(ctx.name)?.metric.label ?? findLocalRateWord(ctx.name)) : undefined);
+  if (!p.statements.length && !(rateWord && vague)) return compileNoScore(p, ctx);
   const bare = new RegExp(`(${rateWord ?? '率'}|度)[^，,；;]*?${N}%`).exec(text);
   if (rateWord && !vague && bare) {
     // "完成率100%得10分": a number without 以上/以下/达到, so the boundary is not known.
@@ -635,11 +653,6 @@ function compileJudgement(p: Parsed, text: string, ctx: CompileContext): Compile
   if (rateWord && (vague || p.statements.length > 0)) {
     // A quantity is named but no number: the standard is missing.
     return open('vague_standard', vague ? T.open.vague(vague[1]!) : T.open.noStandard(rateWord));
-  }
-  if (!p.statements.length) {
-    const cond = p.loose.join('，');
-    const rule: Rule = judgementRule(cond, ctx, 0);
-    return open('no_score', T.open.noScore, { rule, text: describeRule(rule, ctx.points, (k) => k), quantities: NO_QUANTITIES });
   }
   const positive: Statement[] = [];
   let noScore: number | undefined;

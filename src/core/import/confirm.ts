@@ -332,7 +332,7 @@ export function isDraftUsable(draft: DraftFramework): boolean {
 /** A draft with open rows cannot become a framework. */
 export class DraftNotReadyError extends Error {
   constructor(readonly open: OpenQuestion[]) {
-    super(T.confirm.notReady(open.length, open.map((q) => `${q.code}（第${q.row}行）`).join('、')));
+    super(T.confirm.notReady(open.length, open.map((q) => T.confirm.rowRef(q.code, q.row)).join('、')));
     this.name = 'DraftNotReadyError';
   }
 }

@@ -11,7 +11,6 @@
  * @example const bytes = await exportFramework(loadBuiltinFramework('nanjing-2021')!)
  */
 import type ExcelJS from 'exceljs';
-import { formatScore } from '../decimal';
 import type { Framework, Indicator } from '../framework/load';
 import type { FrameworkInput, IndicatorInput } from '../framework/schema';
 import { importText as T } from '../locale/zh-CN';
@@ -120,9 +119,4 @@ export function readFrameworkData(sheets: Sheet[]): FrameworkInput | undefined {
 /** The sheet to import from a workbook: the first visible one that is not the data sheet. */
 export function pickAnnexSheet(sheets: Sheet[]): Sheet | undefined {
   return sheets.find((s) => s.name !== DATA_SHEET_NAME && !s.hidden) ?? sheets.find((s) => s.name !== DATA_SHEET_NAME);
-}
-
-/** "A1 决策机制（4分）" as the export writes a level cell (used by tests and the seed builder). */
-export function formatLevelCell(code: string | undefined, name: string, points?: number): string {
-  return `${code ? `${code} ` : ''}${name}${points !== undefined ? `（${formatScore(points)}分）` : ''}`;
 }

@@ -149,10 +149,10 @@ export interface ImportOptions {
 
 /** 财预〔2020〕10号's bands with the grade names most reports use. */
 export const DEFAULT_GRADES: GradeBand[] = [
-  { grade: '优秀', gte: 90 },
-  { grade: '良好', gte: 80, lt: 90 },
-  { grade: '一般', gte: 60, lt: 80 },
-  { grade: '较差', gte: 0, lt: 60 },
+  { grade: T.grades[0], gte: 90 },
+  { grade: T.grades[1], gte: 80, lt: 90 },
+  { grade: T.grades[2], gte: 60, lt: 80 },
+  { grade: T.grades[3], gte: 0, lt: 60 },
 ];
 
 // ---------------------------------------------------------------------------------------------

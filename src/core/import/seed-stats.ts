@@ -9,6 +9,7 @@
  * @example const stats = computeSeedStats(fixture.rows); stats.share // 0.89
  */
 import type { Rule } from '../framework/schema';
+import { importText as T } from '../locale/zh-CN';
 import { createAnnexSheet, type AnnexSheetRow } from './annex-sheet';
 import { importSheet, type DraftRow } from './importer';
 
@@ -93,7 +94,7 @@ export function computeSeedStats(rows: SeedRow[]): SeedStats {
   for (const seed of seeds) {
     const mine = rows.filter((r) => r.seed === seed);
     const withPoints = mine.some((r) => r.points !== undefined && r.points !== null && !/分[）)]$/.test(r.level3 || r.level2));
-    const sheet = createAnnexSheet(mine, { title: `${seed} 指标体系`, withPoints, withScore: true, total: 100 }, seed);
+    const sheet = createAnnexSheet(mine, { title: T.seedTitle(seed), withPoints, withScore: true, total: 100 }, seed);
     const draft = importSheet(sheet, { id: `seed-${seed}` });
     const per = { rows: 0, compiled: 0 };
     draft.rows.forEach((row) => {

@@ -417,6 +417,9 @@ export const importText = {
   bonusText: (items: string, cumulative: boolean, cap: number) =>
     `${items}；${cumulative ? '可累计加分' : '同一项工作不累计加分（取最高一项）'}；最多加 ${cap} 分`,
   defaultName: '导入的指标体系',
+  /** Default grade names, with 财预〔2020〕10号's 90/80/60 bands. */
+  grades: ['优秀', '良好', '一般', '较差'] as const,
+  seedTitle: (seed: string) => `样本${seed}指标体系得分情况表`,
   sourceNote: '由指标体系表格导入；等级档次未在表格中列明的，参照财预〔2020〕10号（90/80/60分）。',
   defaultNarratives: [
     { key: 'basicInfo', title: '部门基本情况', question: '请介绍部门基本情况：部门背景、主要职能、机构设置、人员配置及资产情况。' },
@@ -464,6 +467,7 @@ export const importText = {
     penaltyFixed: '减分项由评价人酌情扣分，无需确认',
     slotFixed: '该行由单位填报具体工作，无需确认',
     notReady: (n: number, rows: string) => `还有${n}行评分规则待确认：${rows}`,
+    rowRef: (code: string, row: number) => `${code}（第${row}行）`,
   },
   /** The import and export commands. */
   cli: {
@@ -483,6 +487,9 @@ export const importText = {
     draftWritten: (path: string) => `草稿已写入 ${path}`,
     unknownFramework: (id: string, ids: string) => `没有编码为“${id}”的指标体系（可选：${ids}）`,
     exported: (path: string, rows: number) => `已导出 ${rows} 行到 ${path}`,
+    points: (n: string) => `${n}分`,
+    cap: (n: string) => `≤${n}分`,
+    cannotRead: (path: string, why: string) => `无法读取文件 ${path}：${why}`,
   },
 } as const;
 
