@@ -154,6 +154,8 @@ export const reportText = {
   } as Record<string, string>,
   /** The marker left in the text where an answer is missing. */
   pending: (what: string) => `【待填写：${what}】`,
+  /** The marker of a subtotal that waits on markers elsewhere. */
+  pendingSubtotal: () => '【待填写】',
   /** Joiners between sentences of one paragraph. */
   punctuation: { comma: '，', semicolon: '；', period: '。', enumeration: '、' },
   /** The marker for figures that do not reconcile. */
@@ -191,7 +193,11 @@ export const reportText = {
     grade: string,
   ) =>
     `围绕${unit}整体绩效评价指标体系开展自评价，从${aspects.join('、')}${aspects.length}个方面开展评价，基础分总分${basePoints}分，自评基础分${base}分；${adjustments ? `${adjustments}，` : ''}自评总分${total}分，评价等级为“${grade}”。具体评价情况如下：`,
-  conclusionIncomplete: (n: number) => `尚有${n}项指标未评分，评价结论待全部指标填报后确定`,
+  /** The opening sentence while scores are missing: no base, total or grade is stated; the marker follows it. */
+  conclusionIntroIncomplete: (unit: string, aspects: string[], basePoints: string) =>
+    `围绕${unit}整体绩效评价指标体系开展自评价，从${aspects.join('、')}${aspects.length}个方面开展评价，基础分总分${basePoints}分。`,
+  conclusionIncomplete: (n: number) => `尚有${n}项指标未评分，自评得分和评价等级待全部指标填报后确定`,
+  conclusionFollows: '具体评价情况如下：',
   adjustmentsPhrase: (name: string, bonus: string, penalty: string) => {
     const b = bonus !== '0';
     const p = penalty !== '0';
