@@ -241,8 +241,11 @@ function writeConclusion(w: Writer, input: ReportInput): void {
     });
   } else {
     // Without every score there is no base, total or grade to state: mark them instead of guessing.
-    const marker = w.pending(T.conclusionIncomplete(result.counts.missing), false);
-    w.filled('paragraph', T.conclusionIntro(unit, roots.map((r) => r.name), formatScore(result.basePoints), HOLE, adjustments, HOLE, HOLE), marker);
+    w.paragraph(
+      { text: T.conclusionIntroIncomplete(unit, roots.map((r) => r.name), formatScore(result.basePoints)) },
+      w.pending(T.conclusionIncomplete(result.counts.missing), false),
+      { text: T.conclusionFollows },
+    );
   }
   for (const note of result.notes) w.paragraph({ text: T.rebasedNote(note) });
 
@@ -251,7 +254,7 @@ function writeConclusion(w: Writer, input: ReportInput): void {
     const heading = T.heading2(i + 1, T.level1Heading(l1.name, formatScore(l1.points), s ?? HOLE));
     if (l1.status === 'not_applicable') w.heading2(i + 1, T.level1HeadingNotApplicable(l1.name, formatScore(l1.points)));
     else if (s !== null) w.blocks.push({ kind: 'heading2', spans: [{ text: heading }] });
-    else w.filled('heading2', heading, w.pending(T.missing.indicator(l1.name, T.missing.score), false));
+    else w.filled('heading2', heading, w.pending(l1.name, false, T.pendingSubtotal));
 
     const items = l1.children.length ? l1.children.map((c) => byCode.get(c)!) : [l1];
     items.forEach((l2, j) => {
@@ -264,7 +267,7 @@ function writeConclusion(w: Writer, input: ReportInput): void {
       const s2 = scoreText(l2);
       if (l2.status === 'not_applicable') w.paragraph({ text: T.itemNotApplicable });
       else if (s2 !== null) w.paragraph({ text: T.itemScore(s2) });
-      else w.filled('paragraph', T.itemScore(HOLE), w.pending(T.missing.indicator(l2.name, T.missing.score), false));
+      else w.filled('paragraph', T.itemScore(HOLE), w.pending(l2.name, false, T.pendingSubtotal));
     });
   });
 
