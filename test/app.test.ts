@@ -4,7 +4,7 @@ import { loadConfig } from '../src/config';
 import { loadBuiltinFramework } from '../src/core/framework/builtin';
 import { scoreEvaluation } from '../src/core/scoring/engine';
 import { validateAnswers } from '../src/core/scoring/validate';
-import { createApp, type AppDeps, type Logger } from '../src/server/app';
+import { createApp, MAX_PENDING_PER_CHAT, type AppDeps, type Logger } from '../src/server/app';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
 import { createFakeBot, type FakeBot } from './helpers/fake-bot';
@@ -125,6 +125,33 @@ describe('POST /api/local/messages', () => {
     expect(h.bot.seen).toHaveLength(1);
   });
 
+  it('accepts JSON only, so a cross-site form or text/plain post cannot reach the bot', async () => {
+    const h = createHarness();
+    const body = JSON.stringify({ chatId: 'g1', userId: 'u1', text: 'hi' });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const res = await h.app.request('/api/local/messages', { method: 'POST', headers: { 'Content-Type': type }, body }, LOCAL);
+      expect(res.status).toBe(415);
+      expect(((await res.json()) as { error: string }).error).toMatch(/application\/json/);
+    }
+    const ok = await h.app.request('/api/local/messages', { method: 'POST', headers: { 'Content-Type': 'application/json; charset=utf-8' }, body }, LOCAL);
+    expect(ok.status).toBe(200);
+    expect(h.bot.seen).toHaveLength(1);
+  });
+
+  it('refuses more than MAX_PENDING_PER_CHAT waiting messages in one chat, but not in others', async () => {
+    const h = createHarness();
+    const first = say(h, 'wait', 'flood');
+    const queued = Array.from({ length: MAX_PENDING_PER_CHAT - 1 }, (_, i) => say(h, `m${i}`, 'flood'));
+    const refused = await say(h, 'one too many', 'flood');
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/稍后/);
+    expect((await say(h, 'elsewhere', 'quiet')).status).toBe(200);
+    h.bot.release('flood');
+    expect((await first).status).toBe(200);
+    expect((await Promise.all(queued)).every((r) => r.status === 200)).toBe(true);
+    expect((await say(h, 'later', 'flood')).status).toBe(200);
+  });
+
   it('answers 500 with a generic message when the bot fails, and logs without the user text', async () => {
     const h = createHarness({ ADMIN_TOKEN: 'tok-secret-123' });
     const res = await post(h, { chatId: 'g1', userId: 'u1', text: 'boom' }, LOCAL, { Authorization: 'Bearer tok-secret-123' });
@@ -195,6 +222,17 @@ describe('access to the API and the console', () => {
       expect((await h.app.request(path, { headers: { 'X-Forwarded-For': '1.2.3.4' } }, LOCAL)).status).toBe(403);
     }
     expect((await post(h, { chatId: 'g1', userId: 'u1', text: 'hi' }, fromAddress('192.168.0.9'))).status).toBe(403);
+    expect(h.bot.seen).toHaveLength(0);
+  });
+
+  it('without ADMIN_TOKEN refuses other host names and foreign origins (DNS rebinding, other sites)', async () => {
+    const h = createHarness();
+    expect((await h.app.request('http://127.0.0.1:3000/api/evaluations', {}, LOCAL)).status).toBe(200);
+    expect((await h.app.request('http://[::1]:3000/api/evaluations', {}, LOCAL)).status).toBe(200);
+    expect((await h.app.request('http://evil.example:3000/api/evaluations', {}, LOCAL)).status).toBe(403);
+    expect((await h.app.request('/api/evaluations', { headers: { Origin: 'http://localhost:3000' } }, LOCAL)).status).toBe(200);
+    expect((await h.app.request('/api/evaluations', { headers: { Origin: 'https://evil.example' } }, LOCAL)).status).toBe(403);
+    expect((await post(h, { chatId: 'g1', userId: 'u1', text: 'hi' }, LOCAL, { Origin: 'https://evil.example' })).status).toBe(403);
     expect(h.bot.seen).toHaveLength(0);
   });
 

@@ -26,6 +26,9 @@ import { decodeLocalMessage, encodeLocalReplies } from './local';
 /** Builds the .docx report from the scored state (default: `buildReport` of src/core/report). */
 export type ReportBuilder = (input: ReportInput) => Promise<{ bytes: Uint8Array; missing: string[]; fileName?: string }>;
 
+/** How many local-channel messages one chat may have waiting or in progress. */
+export const MAX_PENDING_PER_CHAT = 100;
+
 /** The MIME type of .docx files. */
 export const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
@@ -76,6 +79,8 @@ export function createApp(deps: AppDeps): Hono {
   const logger = deps.logger ?? createConsoleLogger();
   const resolveRemote = deps.remoteAddress ?? readSocketAddress;
   const runInChat: ChatRunner = createKeyedQueue();
+  // Messages waiting per chat: a flood to one chat is refused rather than queued without bound.
+  const pending = new Map<string, number>();
   const guard = createAdminGuard(config.ADMIN_TOKEN, resolveRemote);
   const makeReport: ReportBuilder = deps.buildReport ?? buildReport;
   const app = new Hono();
@@ -90,19 +95,27 @@ export function createApp(deps: AppDeps): Hono {
 
   // The local channel: guarded like the API, since it can create and change evaluations.
   app.post('/api/local/messages', guard, async (c) => {
+    // JSON only: a cross-site form or text/plain post cannot send it without a CORS preflight.
+    if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type')?.trim() ?? '')) return c.json({ error: T.notJson }, 415);
     const body = await readLimitedBody(c.req.raw);
     if (!body.ok) return c.json({ error: T.tooLarge }, 413);
     const decoded = decodeLocalMessage(body.bytes, now().getTime());
     if (!decoded.ok) return c.json({ error: decoded.error, ...(decoded.field ? { field: decoded.field } : {}) }, 400);
     const msg = decoded.message;
+    const chatKey = `local:${msg.chatId}`;
+    const waiting = pending.get(chatKey) ?? 0;
+    if (waiting >= MAX_PENDING_PER_CHAT) return c.json({ error: T.chatBusy }, 429);
+    pending.set(chatKey, waiting + 1);
     try {
-      const replies = await runInChat(`local:${msg.chatId}`, async () =>
-        encodeLocalReplies(await bot.handle(msg), store, config.PUBLIC_BASE_URL),
-      );
+      const replies = await runInChat(chatKey, async () => encodeLocalReplies(await bot.handle(msg), store, config.PUBLIC_BASE_URL));
       return c.json({ replies });
     } catch (err) {
       logger.error('bot failed', { channel: 'local', chatId: msg.chatId, userId: msg.userId, ...describeError(err) });
       return c.json({ error: T.internalError }, 500);
+    } finally {
+      const left = (pending.get(chatKey) ?? 1) - 1;
+      if (left > 0) pending.set(chatKey, left);
+      else pending.delete(chatKey);
     }
   });
 

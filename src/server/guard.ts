@@ -1,8 +1,9 @@
 /**
  * Who may use the JSON API and the console. With ADMIN_TOKEN: `Authorization: Bearer <token>` or the
  * console cookie (set by opening `/?token=<token>`). Without it: only clients on the loopback address,
- * and not through a proxy (a request carrying forwarding headers is treated as remote, since a reverse
- * proxy on the same host would otherwise make every visitor look local).
+ * not through a proxy (a request carrying forwarding headers is treated as remote, since a reverse proxy
+ * on the same host would otherwise make every visitor look local), addressed to a loopback host name, and
+ * with no foreign Origin.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -33,6 +34,20 @@ export async function deriveConsoleCookie(token: string): Promise<string> {
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** True for localhost, *.localhost and loopback addresses (IPv6 in brackets or not). */
+export function isLoopbackHostName(hostname: string): boolean {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  return h === 'localhost' || h.endsWith('.localhost') || isLoopbackAddress(h);
+}
+
+function isLoopbackOrigin(origin: string): boolean {
+  try {
+    return isLoopbackHostName(new URL(origin).hostname);
+  } catch {
+    return false;
+  }
+}
+
 /** The outcome of checking a request. */
 export type AccessResult = { ok: true } | { ok: false; status: 401 | 403; message: string };
 
@@ -47,7 +62,15 @@ export async function checkAdminAccess(c: Context, adminToken: string | undefine
     return { ok: false, status: 401, message: T.unauthorized };
   }
   const proxied = FORWARDING_HEADERS.some((h) => c.req.header(h) !== undefined);
-  if (!proxied && isLoopbackAddress(resolve(c))) return { ok: true };
+  // The host name and any Origin must be loopback names too: this stops DNS rebinding and other sites
+  // in the operator's browser from reaching the API through the browser.
+  const origin = c.req.header('origin');
+  const local =
+    !proxied &&
+    isLoopbackAddress(resolve(c)) &&
+    isLoopbackHostName(new URL(c.req.url).hostname) &&
+    (origin === undefined || isLoopbackOrigin(origin));
+  if (local) return { ok: true };
   return { ok: false, status: 403, message: T.forbiddenRemote };
 }
 
