@@ -412,3 +412,13 @@ describe.each([
     expectNumbersAgree(doc, input.result, input.framework);
   });
 });
+
+describe('report words', () => {
+  it('writes Chinese ordinals and the cover date as official documents do', () => {
+    expect([1, 9, 10, 11, 19, 20, 23, 99].map(reportText.ordinal)).toEqual(['一', '九', '十', '十一', '十九', '二十', '二十三', '九十九']);
+    expect(reportText.coverDate(new Date(2025, 5, 1))).toBe('二〇二五年六月');
+    expect(reportText.coverDate(new Date(2030, 11, 31))).toBe('二〇三〇年十二月');
+    expect(formatEvidence('《南京市数据局预算管理办法》')).toBe('《南京市数据局预算管理办法》');
+    expect(formatEvidence('南京市数据局预算管理办法')).toBe('《南京市数据局预算管理办法》');
+  });
+});
