@@ -261,3 +261,22 @@ describe('level cells', () => {
     expect(parseName('OA系统建设（1分）')).toEqual({ name: 'OA系统建设', points: 1 });
   });
 });
+
+describe('importFile (what POST /api/frameworks will call)', () => {
+  it('takes CSV bytes with a BOM, and an exported workbook with its data sheet', async () => {
+    const { importFile } = await import('../src/core/import/index');
+    const csv = new TextEncoder().encode(`\uFEFF${MESSY_CSV}`);
+    checkMessy(await importFile({ name: 'messy.csv', bytes: csv }, { id: 'messy' }));
+    const { exportFramework } = await import('../src/core/import/export');
+    const { loadBuiltinFramework } = await import('../src/core/framework/builtin');
+    const bytes = await exportFramework(loadBuiltinFramework('nanjing-2020')!);
+    const draft = await importFile({ name: 'nanjing-2020.xlsx', bytes });
+    expect(draft.id).toBe('nanjing-2020');
+    expect(draft.rows.every((r) => r.outcome.status !== 'open')).toBe(true);
+  });
+
+  it('refuses bytes that are not a workbook, naming the file', async () => {
+    const { importFile } = await import('../src/core/import/index');
+    await expect(importFile({ name: 'report.xlsx', bytes: new TextEncoder().encode('not a zip') })).rejects.toThrow(/report\.xlsx/);
+  });
+});

@@ -11,13 +11,12 @@
  * Exit codes: 0 usable, 1 refused (every problem with its row), 2 imported with rows still open.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFrameworkInput, describeDraftStatus } from '../core/import/confirm';
-import { pickAnnexSheet, readFrameworkData } from '../core/import/export';
-import { importSheet, ImportError, type DraftFramework } from '../core/import/importer';
+import { importFile } from '../core/import/index';
+import { ImportError, type DraftFramework } from '../core/import/importer';
 import { computeSeedStats, type SeedRow } from '../core/import/seed-stats';
-import { readWorkbookSheets, sheetFromCsv, type Sheet } from '../core/import/sheet';
 import { formatScore } from '../core/decimal';
 import { importText as T } from '../core/locale/zh-CN';
 import { CliError, parseArgs, runCli } from './cli-util';
@@ -49,20 +48,12 @@ export function renderDraftLines(draft: DraftFramework): string[] {
   return lines;
 }
 
-/** Reads a sheet file (.xlsx or .csv) into sheet models. */
-export async function readSheetFile(path: string): Promise<Sheet[]> {
-  let bytes: Buffer;
+/** Reads a file's bytes, with a message naming the file on failure. */
+function readBytes(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return new Uint8Array(readFileSync(path));
   } catch (e) {
     throw new CliError(T.cli.cannotRead(path, (e as NodeJS.ErrnoException).code ?? (e as Error).message));
-  }
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv') return [sheetFromCsv(bytes.toString('utf8'), basename(path))];
-  try {
-    return await readWorkbookSheets(new Uint8Array(bytes));
-  } catch {
-    throw new CliError(T.sheet.notReadable(basename(path)));
   }
 }
 
@@ -82,18 +73,15 @@ await runCli(async () => {
   }
   const file = positional[0];
   if (!file) throw new CliError(T.cli.usageImport);
-  const sheets = await readSheetFile(file);
-  const sheet = pickAnnexSheet(sheets);
-  if (!sheet) throw new CliError(T.sheet.notReadable(basename(file)));
-  const data = readFrameworkData(sheets);
   let draft: DraftFramework;
   try {
-    draft = importSheet(sheet, {
-      ...(typeof flags.id === 'string' ? { id: flags.id } : {}),
-      ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
-      document: basename(file),
-      ...(data ? { data } : {}),
-    });
+    draft = await importFile(
+      { name: basename(file), bytes: readBytes(file) },
+      {
+        ...(typeof flags.id === 'string' ? { id: flags.id } : {}),
+        ...(typeof flags.name === 'string' ? { name: flags.name } : {}),
+      },
+    );
   } catch (e) {
     if (e instanceof ImportError) throw new CliError(e.message);
     throw e;
