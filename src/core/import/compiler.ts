@@ -6,7 +6,17 @@
  * row's points, a range whose ends are not marked) comes back open.
  *
  * Boundary words: 以上/以下/以内/不低于/不超过/及以上/达到 include the number; 低于/超过/大于/小于/不满
- * exclude it; "（含）" marks an inclusive end, and a range end without it is exclusive.
+ * exclude it; "（含）" marks an inclusive end, and a range end without it is exclusive (a range with
+ * neither end marked is open: "80%-90%").
+ *
+ * Readings it does make, each shown with the rule so the organiser sees it:
+ * - one tier only ("预算执行率在90%以上，得2分"): the rest scores 0, as shape 1 (all or nothing) reads;
+ * - two tiers that leave exactly one value uncovered ("大于90%得2分，小于90%得1分"): that value does not
+ *   meet the higher tier's condition, so it takes the lower tier's score;
+ * - "每降低5%扣2分": a started step counts (the steps rule's default), shown as "不足5个百分点按5个计";
+ * - "“三公”经费…超支扣分" without an amount: a person decides the deduction (not_exceeding, over
+ *   'discretionary'); a judgement row whose deduction has no amount stays open.
+ * Anything else missing (a standard, a score, a band, the row's points) makes the row open.
  *
  * @example
  * compileCriteria('年度预算执行率大于90%的得2分，小于90%得1分', { code: 'A41', name: '预算编制科学规范', points: 2 })
