@@ -383,3 +383,31 @@ describe('console page', () => {
     expect(html).not.toMatch(/<\/script>[^<]*<\/script>[^<]*<\/script>/);
   });
 });
+
+describe('configuration', () => {
+  it('has the documented defaults and needs no platform credentials', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ PORT: 3000, DATA_DIR: './data', FEISHU_BASE_URL: 'https://open.feishu.cn', DINGTALK_API_BASE: 'https://api.dingtalk.com', DINGTALK_OAPI_BASE: 'https://oapi.dingtalk.com' });
+    expect(config.ADMIN_TOKEN).toBeUndefined();
+    expect(loadConfig({ PORT: '', DATA_DIR: '', ADMIN_TOKEN: '' })).toMatchObject({ PORT: 3000, DATA_DIR: './data', ADMIN_TOKEN: undefined });
+  });
+
+  it('defaults the DingTalk robot code to the app key and trims base URLs', () => {
+    const config = loadConfig({ DINGTALK_APP_KEY: 'ding-key', PUBLIC_BASE_URL: 'https://bot.example.gov.cn/' });
+    expect(config.DINGTALK_ROBOT_CODE).toBe('ding-key');
+    expect(config.PUBLIC_BASE_URL).toBe('https://bot.example.gov.cn');
+  });
+
+  it('names every bad variable without echoing secrets', () => {
+    let message = '';
+    try {
+      loadConfig({ PORT: 'eighty', FEISHU_BASE_URL: 'not a url', DINGTALK_API_BASE: 'ftp://x', ADMIN_TOKEN: 'top-secret' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/PORT/);
+    expect(message).toMatch(/FEISHU_BASE_URL/);
+    expect(message).toMatch(/DINGTALK_API_BASE/);
+    expect(message).not.toMatch(/top-secret|eighty/);
+  });
+});
