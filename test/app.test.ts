@@ -316,6 +316,10 @@ describe('JSON API', () => {
     expect(view.id).toBe('ev-empty');
     expect(view.subtotals).toHaveLength(scoreEvaluation(fw, {}).roots.length);
     expect(view.missing.length).toBeGreaterThan(0);
+    const full = (await (await h.app.request('/api/chats/g-full/evaluation', {}, LOCAL)).json()) as { complete: boolean; deductions: Array<{ lost: number; reasons: string[] }> };
+    const result = scoreEvaluation(fw, example.ok ? example.answers : {});
+    expect(full.complete).toBe(result.complete);
+    expect(full.deductions.map((d) => d.lost)).toEqual(result.deductions.map((d) => d.lost));
     expect((await h.app.request('/api/chats/nobody/evaluation', {}, LOCAL)).status).toBe(404);
   });
 

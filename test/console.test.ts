@@ -70,6 +70,17 @@ describe.skipIf(!hasChromium())('console page in headless Chromium', () => {
     await expect(page.locator('#score-completion').textContent()).resolves.toContain('3 / 29');
     expect(await page.locator('#score-subtotals tr').first().textContent()).toContain('6');
 
+    // No grade until everything is answered, like the chat says.
+    await expect(page.locator('#score-grade').textContent()).resolves.toBe('未填完');
+
+    // 王五 answers 否: the score stays, and the lost points are listed with the indicator.
+    await page.click('#user-list button:has-text("王五")');
+    await sendText(page, '开始');
+    await sendText(page, '否');
+    await page.waitForSelector('#score-deductions li');
+    await expect(page.locator('#score-deductions li').first().textContent()).resolves.toMatch(/扣 2 分/);
+    expect(await total(page)).toBe('6');
+
     // The same numbers as the JSON API.
     const api = (await (await page.request.get(`${server.url}api/chats/console-test/evaluation`)).json()) as { score: { total: number } };
     expect(String(api.score.total)).toBe(await total(page));
@@ -83,7 +94,6 @@ describe.skipIf(!hasChromium())('console page in headless Chromium', () => {
     expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK');
 
     // ...and 报告 in the chat gives a file link.
-    await page.click('#user-list button:has-text("王五")');
     await sendText(page, '报告');
     const link = page.locator('a.file').last();
     await expect(link.textContent()).resolves.toBe('南京市数据局2024年度部门整体绩效自评价报告.docx');

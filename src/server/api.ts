@@ -49,6 +49,8 @@ export interface ChatEvaluationView extends EvaluationSummary {
   subtotals: Array<{ code: string; name: string; points: number; score: number | null }>;
   /** Leaves still waiting for an answer, in framework order. */
   missing: Array<{ code: string; name: string }>;
+  /** Indicators that lost points, with the reasons. */
+  deductions: Array<{ code: string; name: string; lost: number; reasons: string[] }>;
 }
 
 /** Loads an evaluation's framework and scores its answers. Throws when the framework cannot be loaded. */
@@ -96,7 +98,7 @@ export function describeScore(result: ScoreResult): ScoreDetail {
 /** The console's view of a chat's evaluation. */
 export function describeChatEvaluation(rec: EvaluationRecord, result: ScoreResult | undefined): ChatEvaluationView {
   const summary = summariseEvaluation(rec, result);
-  if (!result) return { ...summary, complete: false, subtotals: [], missing: [] };
+  if (!result) return { ...summary, complete: false, subtotals: [], missing: [], deductions: [] };
   const byCode = new Map(result.indicators.map((i) => [i.code, i]));
   return {
     ...summary,
@@ -108,5 +110,6 @@ export function describeChatEvaluation(rec: EvaluationRecord, result: ScoreResul
     missing: result.indicators
       .filter((i) => i.status === 'missing' && i.children.length === 0)
       .map((i) => ({ code: i.code, name: i.name })),
+    deductions: result.deductions.map((d) => ({ code: d.code, name: d.name, lost: d.lost, reasons: d.reasons })),
   };
 }

@@ -58,6 +58,7 @@ a.file::before{content:"📄"}
 .big .grade.good{background:#e1eaff;color:#245bdb}
 .big .grade.fair{background:#fff3e0;color:#de7802}
 .big .grade.poor{background:#fff0f0;color:#d83931}
+.big .grade.pending{background:#f2f3f5;color:#646a73}
 .parts{display:flex;gap:14px;color:#646a73;font-size:13px}
 .bar{height:8px;background:#eef0f3;border-radius:4px;overflow:hidden}
 .bar div{height:100%;background:#3370ff}
@@ -213,8 +214,10 @@ async function refreshScore() {
   if (data.score) {
     const big = el('div', 'big');
     const total = el('span', 'total', fmt(data.score.total)); total.id = 'score-total';
-    const g = data.score.grade || '';
-    const grade = el('span', 'grade' + (/优/.test(g) ? '' : /良/.test(g) ? ' good' : /中|合格/.test(g) ? ' fair' : ' poor'), g); grade.id = 'score-grade';
+    // Like the chat: no grade until every indicator is answered.
+    const g = data.complete ? (data.score.grade || '') : L.gradePending;
+    const tone = !data.complete ? ' pending' : /优/.test(g) ? '' : /良/.test(g) ? ' good' : /中|合格/.test(g) ? ' fair' : ' poor';
+    const grade = el('span', 'grade' + tone, g); grade.id = 'score-grade';
     big.append(el('span', 'muted', L.total), total, grade);
     parts.push(big);
     parts.push(el('div', 'parts', L.base + ' ' + fmt(data.score.base) + '　' + L.bonus + ' ' + fmt(data.score.bonus) + '　' + L.penalty + ' ' + fmt(data.score.penalty)));
@@ -239,6 +242,16 @@ async function refreshScore() {
     const ul = el('ul', 'missing'); ul.id = 'score-missing';
     for (const m of data.missing.slice(0, 12)) ul.append(el('li', '', m.code + ' ' + m.name));
     if (data.missing.length > 12) ul.append(el('li', 'muted', L.missingMore.replace('{n}', String(data.missing.length - 12))));
+    parts.push(ul);
+  }
+  if (data.deductions.length) {
+    parts.push(el('h2', '', L.deductions));
+    const ul = el('ul', 'missing'); ul.id = 'score-deductions';
+    for (const d of data.deductions) {
+      const li = el('li', '', d.code + ' ' + d.name + '：' + L.lost.replace('{n}', fmt(d.lost)));
+      if (d.reasons.length) li.title = d.reasons.join('；');
+      ul.append(li);
+    }
     parts.push(ul);
   }
   const a = el('a', '', L.report); a.id = 'report-link'; a.href = '/api/evaluations/' + encodeURIComponent(data.id) + '/report.docx'; a.setAttribute('download', '');
@@ -283,7 +296,7 @@ export function renderConsolePage(options: ConsolePageOptions): string {
   const C = T.console;
   const head = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(C.title)}</title><style>${CSS}</style></head>`;
   if (options.denied) return `${head}<body><div class="denied"><h1>${escapeHtml(C.title)}</h1><p>${escapeHtml(options.denied)}</p></div></body></html>`;
-  const labels = { ...C, missingMore: C.missingMore(0).replace('0', '{n}') };
+  const labels = { ...C, missingMore: C.missingMore(0).replace('0', '{n}'), lost: C.lost('{n}') };
   const json = JSON.stringify(labels).replace(/</g, '\\u003c');
   return `${head}<body>
 <header><h1>${escapeHtml(C.title)}</h1>

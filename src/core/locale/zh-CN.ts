@@ -326,6 +326,9 @@ export const serverText = {
     missing: '待填写',
     missingMore: (n: number) => `……另有 ${n} 项`,
     nothingMissing: '全部已填写',
+    gradePending: '未填完',
+    deductions: '扣分项',
+    lost: (points: string) => `扣 ${points} 分`,
     report: '下载自评报告（.docx）',
     refresh: '刷新',
     help: '常用命令：开始 · 继续 · 跳过 · 上一题 · 修改 <名称> · 进度 · 得分 · 扣分 · 报告 · 帮助 · 取消',
@@ -498,6 +501,8 @@ export const importText = {
     points: (n: string) => `${n}分`,
     cap: (n: string) => `≤${n}分`,
     cannotRead: (path: string, why: string) => `无法读取文件 ${path}：${why}`,
+    grades: (bands: string, from: string) =>
+      `等级：${bands}（${{ sheet: '取自表格中的说明', data: '沿用导出文件', options: '按参数指定', default: '表格未列明，参照财预〔2020〕10号' }[from] ?? from}）`,
   },
 } as const;
 
