@@ -280,3 +280,30 @@ describe('importFile (what POST /api/frameworks will call)', () => {
     await expect(importFile({ name: 'report.xlsx', bytes: new TextEncoder().encode('not a zip') })).rejects.toThrow(/report\.xlsx/);
   });
 });
+
+describe('grade bands written in the sheet', () => {
+  it('reads the common ways of writing them, and the explicit (含) wins over 以下', async () => {
+    const { parseGradeNote } = await import('../src/core/import/importer');
+    const nanjing = [{ grade: '优秀', gte: 90 }, { grade: '良好', gte: 80, lt: 90 }, { grade: '一般', gte: 60, lt: 80 }, { grade: '较差', lt: 60 }];
+    expect(parseGradeNote('注：90分（含）以上为优秀，80（含）-90分为良好，60（含）-80分为一般，60分以下为较差。')).toEqual(nanjing);
+    expect(parseGradeNote('评价结果分为优秀（90分及以上）、良好（80分（含）-90分）、一般（60分（含）-80分）、较差（60分以下）')).toEqual(nanjing);
+    // 004's bands: 85 and 75 belong to the higher band.
+    expect(parseGradeNote('得分 ≥ 85 分为优秀； 75 ≤ 得分 < 85 分为良好； 60 ≤ 得分 < 75 分为一般；得分 < 60 分为较差。')).toEqual([
+      { grade: '优秀', gte: 85 },
+      { grade: '良好', gte: 75, lt: 85 },
+      { grade: '一般', gte: 60, lt: 75 },
+      { grade: '较差', lt: 60 },
+    ]);
+  });
+
+  it('ignores notes that leave a gap or an unmarked range, and says where the bands came from', async () => {
+    const { parseGradeNote } = await import('../src/core/import/importer');
+    expect(parseGradeNote('90分以上为优秀，80-90分为良好')).toBeUndefined();
+    expect(parseGradeNote('90分（含）以上为优秀，60分以下为较差')).toBeUndefined();
+    const withNote = `${MESSY_CSV}\r\n注：85分（含）以上为优秀，75（含）-85分为良好，60（含）-75分为一般，60分以下为较差。,,,,,`;
+    const draft = importSheet(sheetFromCsv(withNote));
+    expect(draft.gradesFrom).toBe('sheet');
+    expect(draft.grades[0]).toEqual({ grade: '优秀', gte: 85 });
+    expect(importSheet(sheetFromCsv(MESSY_CSV)).gradesFrom).toBe('default');
+  });
+});

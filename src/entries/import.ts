@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFrameworkInput, describeDraftStatus } from '../core/import/confirm';
-import { importFile } from '../core/import/index';
+import { describeGrades, importFile } from '../core/import/index';
 import { ImportError, type DraftFramework } from '../core/import/importer';
 import { computeSeedStats, type SeedRow } from '../core/import/seed-stats';
 import { formatScore } from '../core/decimal';
@@ -43,6 +43,7 @@ export function renderDraftLines(draft: DraftFramework): string[] {
   const compiled = scored.filter((r) => r.outcome.status !== 'open' && r.outcome.status !== 'kept' && r.outcome.status !== 'confirmed').length;
   const compilable = scored.filter((r) => r.outcome.status !== 'kept' && r.outcome.status !== 'confirmed').length;
   lines.push('', T.cli.counts(draft.rows.length, compiled, status.kept, status.open));
+  lines.push(T.cli.grades(describeGrades(draft.grades), draft.gradesFrom));
   if (compilable) lines.push(T.cli.share(compiled, compilable, ((compiled / compilable) * 100).toFixed(1)));
   for (const p of status.problems) lines.push(`! ${p}`);
   return lines;

@@ -32,7 +32,8 @@ import type {
   Rule,
 } from '../framework/schema';
 import { importText as T } from '../locale/zh-CN';
-import { compileCriteria, parseBonusTable, type OpenKind, type RuleQuantities } from './compiler';
+import { coverageProblems } from '../framework/load';
+import { compileCriteria, parseBonusTable, parseComparison, type OpenKind, type RuleQuantities } from './compiler';
 import { describeRule } from './describe';
 import { normaliseText, parseNumber, toHalfWidth } from './numerals';
 import { cellText, continuesMergeAbove, rowNumber, type Sheet } from './sheet';
@@ -105,6 +106,8 @@ export interface DraftFramework {
   tree: DraftNode[];
   rows: DraftRow[];
   grades: GradeBand[];
+  /** Where the grade bands came from: the caller, an exported workbook, a note in the sheet, or 财预〔2020〕10号's default. */
+  gradesFrom: 'options' | 'data' | 'sheet' | 'default';
   narratives?: Narrative[];
   adjustmentsName?: string;
   checks?: FrameworkInput['checks'];
@@ -291,6 +294,7 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
   let prev: { l1?: Building; l2?: Building; l1Text: string; l2Text: string } = { l1Text: '', l2Text: '' };
   const leaves: RawLeaf[] = [];
 
+  let tableEnd = sheet.rows.length;
   for (let r = header.row + 1; r < sheet.rows.length; r++) {
     const n = rowNumber(r);
     const cells = sheet.rows[r]!.map((_, c) => cellText(sheet, r, c).trim());
@@ -301,9 +305,13 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
       const p = col.points !== undefined ? parseNumber(get(r, col.points)) : undefined;
       totalPoints = p ?? parseName(l1Raw || first).points;
       totalRow = n;
+      tableEnd = r + 1;
       break;
     }
-    if (NOTE.test(toHalfWidth(first))) break;
+    if (NOTE.test(toHalfWidth(first))) {
+      tableEnd = r;
+      break;
+    }
     // A repeated header (a table split over pages).
     if (headerKey(l1Raw) === '一级指标') continue;
 
@@ -585,6 +593,9 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
   }
 
   rows.sort((a, b) => a.row - b.row);
+  // Grade bands written in a note below the table or in the title rows ("90分（含）以上为优秀…").
+  const notes = [...sheet.rows.slice(tableEnd), ...sheet.rows.slice(0, header.row)].map((r) => r.filter(Boolean).join(' ')).join('\n');
+  const sheetGrades = parseGradeNote(notes);
   const id = options.id ?? data?.id ?? 'imported';
   const draft: DraftFramework = {
     version: 1,
@@ -599,7 +610,8 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
     basePoints,
     tree,
     rows,
-    grades: options.grades ?? data?.grades ?? DEFAULT_GRADES,
+    grades: options.grades ?? data?.grades ?? sheetGrades ?? DEFAULT_GRADES,
+    gradesFrom: options.grades ? 'options' : data?.grades ? 'data' : sheetGrades ? 'sheet' : 'default',
     narratives: data?.narratives ?? T.defaultNarratives.map((n) => ({ ...n })),
     ...(adjustmentsName ?? data?.adjustmentsName ? { adjustmentsName: adjustmentsName ?? data?.adjustmentsName } : {}),
     ...(data?.checks ? { checks: data.checks } : {}),
@@ -608,6 +620,63 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
     sheetName: sheet.name,
   };
   return draft;
+}
+
+const GRADE_WORDS = ['优秀', '良好', '合格', '一般', '较差', '不合格', '优', '良', '中', '差'];
+
+/**
+ * Grade bands from a note such as "90分（含）以上为优秀，80（含）-90分为良好，60（含）-80分为一般，
+ * 60分以下为较差" or 004's "得分≥85分为优秀；75≤得分<85分为良好…". Returns bands only when they
+ * cover every score from 0 without gaps or overlaps; otherwise undefined (the caller keeps its default).
+ */
+export function parseGradeNote(text: string): GradeBand[] | undefined {
+  const t = normaliseText(text);
+  const bands: GradeBand[] = [];
+  const seen = new Set<string>();
+  const grade = GRADE_WORDS.join('|');
+  // "<condition>为<grade>" and "<grade>(<condition>)".
+  const forms = [
+    new RegExp(`([^，,；;。:：\n]*?)(?:的)?(?:为|评为|属于)(${grade})(?:等级|等次|档)?(?=$|[，,；;。、\n])`, 'g'),
+    new RegExp(`(${grade})\\(((?:[^()]|\\(含\\))+)\\)`, 'g'),
+  ];
+  // "60分以下" next to "60（含）-80分": the explicit (含) wins over the boundary word's default.
+  const soft: Array<{ band: GradeBand; at: number; side: 'lo' | 'hi' }> = [];
+  for (const [i, re] of forms.entries()) {
+    for (const m of t.matchAll(re)) {
+      const [cond, name] = i === 0 ? [m[1]!, m[2]!] : [m[2]!, m[1]!];
+      const c = cond
+        .replace(/综合得分|评价得分|得分|总分|分数/g, 'S')
+        .replace(/分/g, '')
+        .replace(/^在/, '');
+      const cmp = parseComparison(c);
+      if (!cmp || cmp.bounds.eq !== undefined || cmp.unmarkedRange) continue;
+      if (seen.has(name)) return undefined;
+      seen.add(name);
+      const { eq: _eq, ...bounds } = cmp.bounds;
+      const band: GradeBand = { grade: name, ...bounds };
+      bands.push(band);
+      if (!/含|及|或/.test(c) && /以上|以下/.test(c)) {
+        if (band.gte !== undefined) soft.push({ band, at: band.gte, side: 'lo' });
+        if (band.lte !== undefined) soft.push({ band, at: band.lte, side: 'hi' });
+      }
+    }
+    if (bands.length) break;
+  }
+  if (bands.length < 2) return undefined;
+  for (const { band, at, side } of soft) {
+    const claimed = bands.some((b) => b !== band && (side === 'hi' ? b.gte === at : b.lte === at));
+    if (!claimed) continue;
+    if (side === 'hi') {
+      delete band.lte;
+      band.lt = at;
+    } else {
+      delete band.gte;
+      band.gt = at;
+    }
+  }
+  const cov = coverageProblems(bands.map(({ grade: _g, ...b }) => b), 0);
+  if (cov.gaps.length || cov.overlaps.length) return undefined;
+  return bands;
 }
 
 function leafPoints(b: Building): number {

@@ -83,7 +83,7 @@ export function normaliseText(text: string): string {
   // Spaces and line breaks next to Chinese characters or around numbers and units carry no meaning.
   s = s.replace(new RegExp(`\\s+(?=[${CJK}%(),.;:，。；：、)（）])`, 'g'), '');
   s = s.replace(new RegExp(`(?<=[${CJK}%(,;:，。；：、（）])\\s+`, 'g'), '');
-  s = s.replace(/(\d)\s+%/g, '$1%');
+  s = s.replace(/(\d)\s+%/g, '$1%').replace(/\s*([≥≤<>=])\s*/g, '$1');
   s = s.replace(/(\d)\s+(?=[分个])/g, '$1');
   s = convertChineseNumerals(s);
   return s.trim();
