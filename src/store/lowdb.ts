@@ -38,6 +38,8 @@ type FileMeta = Omit<StoredFile, 'bytes'>;
 const CHATS_KEY = '\u0000chats';
 const DRAFTS_KEY = '\u0000drafts';
 const EVENTS_KEY = '\u0000events';
+/** How many evaluation files listEvaluations reads at once. */
+const LIST_BATCH = 32;
 /** Lines the event log may gain beyond twice its live claims before it is rewritten. */
 const EVENT_LOG_SLACK = 1000;
 
@@ -138,8 +140,14 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       return isSafeId(id) ? load(id) : undefined;
     },
     async listEvaluations() {
-      const recs = await Promise.all([...ids].map((id) => load(id)));
-      return recs.filter((r): r is EvaluationRecord => r !== undefined);
+      // A few files at a time, so thousands of evaluations do not exhaust file descriptors.
+      const all = [...ids];
+      const recs: EvaluationRecord[] = [];
+      for (let i = 0; i < all.length; i += LIST_BATCH) {
+        const batch = await Promise.all(all.slice(i, i + LIST_BATCH).map((id) => load(id)));
+        for (const r of batch) if (r) recs.push(r);
+      }
+      return recs;
     },
     async createEvaluation(rec) {
       assertSafeId(rec.id, 'evaluation id');
