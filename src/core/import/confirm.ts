@@ -257,12 +257,10 @@ export function buildFrameworkInput(draft: DraftFramework): FrameworkInput {
       if ('rule' in o) out.rule = o.rule;
       if (row.note) out.note = row.note;
       if (row.required) out.required = true;
+      // Facts and metrics are asked in the section of the first row that reads them.
+      for (const q of [...row.quantities.facts, ...row.quantities.metrics]) if (parent && !sectionOf.has(q.key)) sectionOf.set(q.key, parent.code);
       for (const f of row.quantities.facts) if (!facts.has(f.key)) facts.set(f.key, f);
-      for (const m of row.quantities.metrics) {
-        if (!metrics.has(m.key)) metrics.set(m.key, m);
-        if (parent && !sectionOf.has(m.key)) sectionOf.set(m.key, parent.code);
-        for (const f of row.quantities.facts) if (parent && !sectionOf.has(f.key)) sectionOf.set(f.key, parent.code);
-      }
+      for (const m of row.quantities.metrics) if (!metrics.has(m.key)) metrics.set(m.key, m);
     }
     return out;
   };
