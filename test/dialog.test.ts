@@ -347,3 +347,24 @@ describe('consistency checks', () => {
     expect(rec!.answers.confirmedChecks).toEqual(['balance']);
   });
 });
+
+describe('not applicable', () => {
+  it('re-bases to 100 and stops asking for figures only that indicator needed', async () => {
+    const t = createTranscript();
+    await t.say('张三', '新建自评 某市政府办公室 2020 框架=guangdong-2020');
+    expect(await t.ask('李四', '不适用 D12 三公经费由机关事务管理局统一反映')).toContain('只有组织者');
+    expect(await t.ask('张三', '不适用 D12')).toContain('请写明');
+    expect(await t.ask('张三', '不适用 D12 三公经费由机关事务管理局统一反映')).toContain('已将「“三公”经费控制」标记为不适用');
+    let replies = await t.say('张三', '开始');
+    const asked: string[] = [];
+    for (let i = 0; i < 80; i++) {
+      const q = replies.find((r) => r.kind !== 'file' && r.question)?.question as { key: string } | undefined;
+      if (!q || q.key.startsWith('narrative:')) break;
+      asked.push(q.key);
+      replies = await t.say('张三', '跳过');
+    }
+    expect(asked.length).toBeGreaterThan(10);
+    expect(asked.filter((k) => k.startsWith('fact:threeCosts'))).toEqual([]);
+    expect(asked).not.toContain('judgement:D12');
+  });
+});

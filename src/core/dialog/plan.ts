@@ -10,6 +10,7 @@ import type { Framework, Indicator } from '../framework/load';
 import type { Rule } from '../framework/schema';
 import { dialogText as T, scoringText } from '../locale/zh-CN';
 import type { Answers } from '../scoring/answers';
+import { isFactOnlyForNotApplicable } from '../framework/usage';
 import { instantiate } from '../scoring/engine';
 import type { ScoreResult } from '../scoring/types';
 
@@ -175,7 +176,9 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
 
   for (const f of framework.facts) {
     const section = ancestors(byCode, f.section)[0]?.code ?? firstRoot;
-    if (f.section && isNA(f.section)) continue;
+    // Not asked when only indicators that do not apply would use it (unless it was given anyway).
+    const given = answers.facts?.[f.key] !== undefined;
+    if (!given && ((f.section && isNA(f.section)) || isFactOnlyForNotApplicable(framework, f.key, isNA))) continue;
     add(section, {
       key: `fact:${f.key}`,
       kind: 'fact',

@@ -6,6 +6,7 @@
  * Layout (Nanjing, as in the 2024 南京市数据局 report): 一、部门概况 (基本情况, 收支情况, 绩效目标),
  * 二、评价结论, 三、部门履职成效, 四、存在问题及原因分析, 五、有关建议, 六、评价工作开展情况, annex.
  */
+import { isFactOnlyForNotApplicable } from '../framework/usage';
 import { formatNumber, formatScore } from '../decimal';
 import type { Framework } from '../framework/load';
 import type { Rule } from '../framework/schema';
@@ -173,7 +174,13 @@ function writeOverview(w: Writer, input: ReportInput): void {
 
   w.heading2(2, T.sections.finances);
   // The money figures, in the framework's order, then the metrics computed from them.
-  const moneyFacts = framework.facts.filter((f) => f.unit.includes('元'));
+  // A figure only indicators that do not apply would use is left out when it was not given.
+  const status = new Map(result.indicators.map((e) => [e.code, e.status]));
+  const moneyFacts = framework.facts.filter(
+    (f) =>
+      f.unit.includes('元') &&
+      !(answers.facts?.[f.key] === undefined && isFactOnlyForNotApplicable(framework, f.key, (code) => status.get(code) === 'not_applicable')),
+  );
   if (moneyFacts.length) {
     const spans: Span[] = [{ text: T.financesLead(unit, year) }];
     moneyFacts.forEach((f, i) => {
@@ -197,7 +204,7 @@ function writeOverview(w: Writer, input: ReportInput): void {
     w.paragraph(...spans);
   }
   // Figures that do not reconcile (预算 + 年初结转 − 支出 ≠ 年末结转) are flagged, not printed as if they did.
-  const failed = result.inconsistencies.filter((i) => i.kind === 'check_failed');
+  const failed = result.inconsistencies.filter((i) => i.kind === 'check_failed' && !i.resolved);
   if (failed.length) w.paragraph(...failed.map((i) => w.pending(i.message, true, T.toCheck)));
   const finances = narratives.finances?.trim();
   if (finances) w.narrative(finances, narrativeTitle(framework, 'finances'));

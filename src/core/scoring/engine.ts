@@ -208,7 +208,8 @@ export function resolveMetrics(
       inconsistencies.push({
         kind: 'check_failed',
         key: c.key,
-        resolved: false,
+        // A person may confirm that the figures are right as they stand.
+        resolved: (answers.confirmedChecks ?? []).includes(c.key),
         message: T.checkFailed(
           c.label,
           renderFormula(c.leftAst, labelOf),

@@ -62,7 +62,7 @@ export interface Inconsistency {
   kind: 'metric_conflict' | 'check_failed';
   key: string;
   message: string;
-  /** A metric conflict the answers have settled with `metricChoice`. */
+  /** Settled by the answers: a metric conflict by `metricChoice`, a failed check by `confirmedChecks`. */
   resolved: boolean;
 }
 
