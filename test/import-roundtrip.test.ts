@@ -123,3 +123,21 @@ describe('export, then import again', () => {
     expect(essentials(scoreEvaluation(imported, answers))).toEqual(essentials(scoreEvaluation(builtin, answers)));
   });
 });
+
+describe('an imported framework, exported again', () => {
+  it('comes back with the same rules, local metrics included', async () => {
+    const { sheetFromCsv } = await import('../src/core/import/sheet');
+    const csv = [
+      '一级指标,二级指标,三级指标,指标说明,评价要点,分值',
+      '部门履职（100分）,重点工作（100分）,文件办理率,,办理比率在99%以上得60分，每降低5%扣20分，低于60%不得分,60',
+      ',,会议保障,,会议保障到位的得40分，否则得20分,40',
+    ].join('\n');
+    const fw = finaliseDraft(importSheet(sheetFromCsv(csv), { id: 'unit-2025' }));
+    const { draft } = await roundTrip(fw);
+    const again = finaliseDraft(draft);
+    expect(again.metricByKey.get('rateA11')?.label).toBe('文件办理率');
+    const answers: Answers = { metrics: { rateA11: 92 }, judgements: { A12: false } };
+    expect(essentials(scoreEvaluation(again, answers))).toEqual(essentials(scoreEvaluation(fw, answers)));
+    expect(scoreEvaluation(again, answers).base).toBe(40);
+  });
+});
