@@ -179,6 +179,7 @@ async function measureBotAlone(): Promise<number> {
   return percentile(times, 50);
 }
 
+/** Runs the local-channel bench and prints its figures. */
 export async function run(): Promise<void> {
   const load = loadavg().map((x) => x.toFixed(1)).join(' ');
   console.log(`machine: ${availableParallelism()} cores, load average ${load} (figures below scale with the load)`);

@@ -25,7 +25,7 @@ import { join } from 'node:path';
 import { JSONFile, TextFile } from 'lowdb/node';
 import type { StoreOptions } from './memory';
 import type { ChatDraft, EvaluationRecord, Store, StoredFile } from './port';
-import { assertSafeId, copyRecord, createFileId, createKeyedQueue, draftKey, isSafeId } from './shared';
+import { assertSafeId, copyRecord, createFileId, createKeyedQueue, toDraftKey, isSafeId } from './shared';
 
 /** Options of the lowdb store. */
 export interface LowdbStoreOptions extends StoreOptions {
@@ -197,11 +197,11 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       });
     },
     async getChatDraft(chatId, userId) {
-      const d = draftMap.get(draftKey(chatId, userId));
+      const d = draftMap.get(toDraftKey(chatId, userId));
       return d && copyRecord(d);
     },
     async setChatDraft(draft) {
-      const key = draftKey(draft.chatId, draft.userId);
+      const key = toDraftKey(draft.chatId, draft.userId);
       if (draft.draft === undefined) {
         if (!draftMap.delete(key)) return;
       } else draftMap.set(key, copyRecord(draft as ChatDraft));

@@ -5,7 +5,7 @@
  * @example const store = createMemoryStore(); await store.createEvaluation(rec)
  */
 import type { ChatDraft, EvaluationRecord, Store, StoredFile } from './port';
-import { assertSafeId, copyRecord, createFileId, createKeyedQueue, draftKey, isSafeId } from './shared';
+import { assertSafeId, copyRecord, createFileId, createKeyedQueue, toDraftKey, isSafeId } from './shared';
 
 /** Options of both stores. */
 export interface StoreOptions {
@@ -70,11 +70,11 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
       });
     },
     async getChatDraft(chatId, userId) {
-      const d = drafts.get(draftKey(chatId, userId));
+      const d = drafts.get(toDraftKey(chatId, userId));
       return d && copyRecord(d);
     },
     async setChatDraft(draft) {
-      const key = draftKey(draft.chatId, draft.userId);
+      const key = toDraftKey(draft.chatId, draft.userId);
       if (draft.draft === undefined) drafts.delete(key);
       else drafts.set(key, copyRecord(draft as ChatDraft));
     },

@@ -47,7 +47,7 @@ export function createKeyedQueue(): <T>(key: string, task: () => Promise<T>) => 
 }
 
 /** The key of a chat draft: one per (chat, user). */
-export function draftKey(chatId: string, userId: string): string {
+export function toDraftKey(chatId: string, userId: string): string {
   return `${chatId}\u0000${userId}`;
 }
 
