@@ -307,3 +307,22 @@ describe('grade bands written in the sheet', () => {
     expect(importSheet(sheetFromCsv(MESSY_CSV)).gradesFrom).toBe('default');
   });
 });
+
+describe('a 分值 column after each level', () => {
+  it('takes level points from their own columns and checks them against the children', () => {
+    const csv = [
+      '一级指标,权重,二级指标,权重,三级指标,权重,指标说明,评分标准',
+      '预算编制,30%,合理性,20%,预算编制合理性,20%,,预算编制合理的得20分，否则不得分',
+      ',,目标设置,10%,目标完整性,10%,,目标完整的得10分，否则不得分',
+      '预算执行,70%,支出管理,70%,支出完成率,70%,,支出完成率在95%以上得70分，每降低5%扣10分',
+    ].join('\n');
+    const draft = importSheet(sheetFromCsv(csv));
+    expect(draft.tree.map((n) => [n.name, n.points, n.children.map((c) => [c.name, c.points])])).toEqual([
+      ['预算编制', 30, [['合理性', 20], ['目标设置', 10]]],
+      ['预算执行', 70, [['支出管理', 70]]],
+    ]);
+    expect(draft.rows.find((r) => r.code === 'B11')!.outcome).toMatchObject({ status: 'compiled', rule: { kind: 'steps', metric: 'spendingCompletionRate' } });
+    const bad = csv.replace('预算编制,30%', '预算编制,35%');
+    expect(problemsOf(() => importSheet(sheetFromCsv(bad)))[0]!.message).toContain('与35分不符');
+  });
+});

@@ -161,7 +161,7 @@ export const DEFAULT_GRADES: GradeBand[] = [
 // ---------------------------------------------------------------------------------------------
 // Header.
 
-type Column = 'level1' | 'level2' | 'level3' | 'description' | 'criteria' | 'points' | 'score';
+type Column = 'level1' | 'level2' | 'level3' | 'description' | 'criteria' | 'points' | 'score' | 'points1' | 'points2';
 
 const HEADER_WORDS: Array<[Column, RegExp]> = [
   ['level1', /^一级(指标)?$/],
@@ -184,13 +184,27 @@ export function findHeader(sheet: Sheet): { row: number; columns: Partial<Record
   const limit = Math.min(sheet.rows.length, 30);
   for (let r = 0; r < limit; r++) {
     const columns: Partial<Record<Column, number>> = {};
+    const pointsColumns: number[] = [];
     sheet.rows[r]!.forEach((_, c) => {
       // A header cell merged down over two header rows reads the same in both.
       const key = headerKey(cellText(sheet, r, c));
-      for (const [col, re] of HEADER_WORDS) if (re.test(key) && columns[col] === undefined) columns[col] = c;
+      for (const [col, re] of HEADER_WORDS) {
+        if (!re.test(key)) continue;
+        if (col === 'points') pointsColumns.push(c);
+        else if (columns[col] === undefined) columns[col] = c;
+      }
     });
-    if (columns.level1 !== undefined && columns.criteria !== undefined && (columns.level2 !== undefined || columns.level3 !== undefined))
+    if (columns.level1 !== undefined && columns.criteria !== undefined && (columns.level2 !== undefined || columns.level3 !== undefined)) {
+      // 分值 columns: one after each level ("一级指标 | 分值 | 二级指标 | 分值 | …"), the leaf's after the deepest.
+      const levels = (['level1', 'level2', 'level3'] as const).filter((l) => columns[l] !== undefined);
+      const deepest = levels[levels.length - 1]!;
+      for (const c of pointsColumns) {
+        const left = levels.filter((l) => columns[l]! < c).pop();
+        const key: Column = !left || left === deepest ? 'points' : left === 'level1' ? 'points1' : 'points2';
+        if (columns[key] === undefined) columns[key] = c;
+      }
       return { row: r, columns };
+    }
   }
   return undefined;
 }
@@ -282,6 +296,20 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
   const col = header.columns;
   const get = (r: number, c: number | undefined) => (c === undefined ? '' : cellText(sheet, r, c).trim());
   const continues = (r: number, c: number | undefined) => c !== undefined && continuesMergeAbove(sheet, r, c);
+  // A level's own 分值 column: its points unless the name carries them, which must then agree.
+  const withColumnPoints = (parts: NameParts, text: string, n: number): NameParts => {
+    if (!text) return parts;
+    const p = parseNumber(text);
+    if (p === undefined) {
+      fail(n, T.sheet.badPoints(text));
+      return parts;
+    }
+    if (parts.points !== undefined && !parts.cap && parts.points !== p) {
+      fail(n, T.sheet.pointsDisagree(parts.name, parts.points, p));
+      return parts;
+    }
+    return parts.points !== undefined ? parts : { ...parts, points: p };
+  };
 
   // Title: the first non-empty text above the header.
   let title = '';
@@ -327,7 +355,7 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
       }
       l1 = prev.l1;
     } else {
-      const parts = parseName(l1Raw);
+      const parts = withColumnPoints(parseName(l1Raw), get(r, col.points1), n);
       if (!parts.name) {
         fail(n, T.sheet.noLevel1);
         continue;
@@ -346,7 +374,7 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
     const l2SameAsAbove = l1Continues && prev.l2 && (continues(r, col.level2) || (!l2Raw && col.level2 !== undefined && !!l3Raw) || l2Raw === prev.l2Text);
     if (l2SameAsAbove) l2 = prev.l2;
     else if (l2Raw) {
-      const parts = parseName(l2Raw);
+      const parts = withColumnPoints(parseName(l2Raw), get(r, col.points2), n);
       const dup = l1.children.find((b) => b.parts.name === parts.name);
       if (dup) {
         fail(n, T.sheet.duplicateName(parts.name, dup.row));

@@ -116,9 +116,10 @@ export function convertChineseNumerals(text: string): string {
   return s;
 }
 
-/** Parses a number written with digits after normalisation ("2.5", "2. 5", "２．５"); undefined otherwise. */
+/** Parses a number written with digits after normalisation ("2.5", "2. 5", "２．５", "15%"); undefined otherwise. */
 export function parseNumber(text: string): number | undefined {
-  const s = normaliseText(text).replace(/分$/, '').replace(/,/g, '');
+  // "2分", "2. 5", "１５", and weights written as "15%" (points out of 100).
+  const s = normaliseText(text).replace(/[分%]$/, '').replace(/,/g, '');
   if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s);
   return parseChineseNumber(s);
 }
