@@ -259,6 +259,17 @@ describe('lowdb store on disk', () => {
     expect(await reopened.claimEvent('old-0', 1000)).toBe(true);
   });
 
+  it('treats a chat bound to a deleted evaluation file as unbound', async () => {
+    const dir = await makeTempDir();
+    const first = await openLowdbStore(dir);
+    await first.createEvaluation(makeEvaluation('ev1', ['c1']));
+    await unlink(join(dir, 'evaluations/ev1.json'));
+    const second = await openLowdbStore(dir);
+    expect(await second.evaluationIdForChat('c1')).toBeUndefined();
+    await second.createEvaluation(makeEvaluation('ev2', ['c1']));
+    expect(await second.evaluationIdForChat('c1')).toBe('ev2');
+  });
+
   it('never writes outside DATA_DIR for hostile ids', async () => {
     const root = await makeTempDir();
     const dir = join(root, 'data');

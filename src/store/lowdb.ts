@@ -134,7 +134,9 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
 
   const store: Store = {
     async evaluationIdForChat(chatId) {
-      return chatMap.get(chatId);
+      // A binding to an evaluation whose file is gone (deleted by hand) counts as no binding.
+      const id = chatMap.get(chatId);
+      return id !== undefined && ids.has(id) ? id : undefined;
     },
     async getEvaluation(id) {
       return isSafeId(id) ? load(id) : undefined;
@@ -152,7 +154,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     async createEvaluation(rec) {
       assertSafeId(rec.id, 'evaluation id');
       if (ids.has(rec.id)) throw new Error(`evaluation "${rec.id}" already exists`);
-      const bound = rec.chatIds.find((c) => chatMap.has(c));
+      const bound = rec.chatIds.find((c) => ids.has(chatMap.get(c) ?? '\u0000'));
       if (bound !== undefined) throw new Error(`chat "${bound}" already has an evaluation`);
       // Reserve synchronously so concurrent creations see each other.
       ids.add(rec.id);
