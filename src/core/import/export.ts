@@ -12,7 +12,7 @@
  */
 import type ExcelJS from 'exceljs';
 import type { Framework, Indicator } from '../framework/load';
-import type { FrameworkInput, IndicatorInput } from '../framework/schema';
+import { checkSchema, frameworkSchema, metricSchema, type FrameworkInput, type IndicatorInput } from '../framework/schema';
 import { importText as T } from '../locale/zh-CN';
 import { buildAnnexTable, type AnnexTable } from '../report/annex';
 import { buildScoreTableXlsx } from '../report/xlsx';
@@ -37,21 +37,21 @@ export function toFrameworkInput(framework: Framework): FrameworkInput {
     ...(ind.required ? { required: true } : {}),
     ...(ind.note ? { note: ind.note } : {}),
   });
-  const {
-    indicators,
-    metrics,
-    checks,
-    byCode: _b,
-    factByKey: _f,
-    metricByKey: _m,
-    metricOrder: _o,
-    ...rest
-  } = framework;
+  // Only the file format's own fields: whatever loading adds (parsed formulas, lookups) stays out.
+  const pick = <T extends object>(o: T, keys: string[]) => Object.fromEntries(Object.entries(o).filter(([k, v]) => keys.includes(k) && v !== undefined));
+  const top = pick(framework, Object.keys(frameworkSchema.shape)) as Partial<FrameworkInput>;
+  const metricKeys = Object.keys(metricSchema.shape);
+  const checkKeys = Object.keys(checkSchema.shape);
   return {
-    ...rest,
-    metrics: metrics.map(({ ast: _a, directAllowed: _d, decimals, ...m }) => ({ ...m, ...(m.formula || decimals !== 2 ? { decimals } : {}) })),
-    ...(checks.length ? { checks: checks.map(({ leftAst: _l, rightAst: _r, ...c }) => c) } : {}),
-    indicators: indicators.map(toInput),
+    ...(top as FrameworkInput),
+    metrics: framework.metrics.map((m) => {
+      const out = pick(m, metricKeys) as FrameworkInput['metrics'][number];
+      // The loader fills in decimals (default 2); keep it only when it says something.
+      if (m.decimals === 2 && !framework.metrics.find((x) => x.key === m.key)?.formula) delete out.decimals;
+      return out;
+    }),
+    ...(framework.checks.length ? { checks: framework.checks.map((c) => pick(c, checkKeys) as NonNullable<FrameworkInput['checks']>[number]) } : {}),
+    indicators: framework.indicators.map(toInput),
   };
 }
 
