@@ -204,16 +204,13 @@ function confirmBonus(draft: DraftFramework, index: number, row: DraftRow, answe
     if (parseBonusTable(phrase)) {
       outcome = compileBonus(row.name, row.description, answer, cap);
     } else {
+      // "不累计" / "最多5分": complete the table the row's prose gives.
       const table = parseBonusTable(row.criteria);
-      const base = current ?? (table && table.cumulative !== undefined && cap !== undefined
-        ? { name: row.name, cap, cumulative: table.cumulative, items: table.items }
-        : undefined);
       const items = current?.items ?? table?.items;
       const cum = cumulative ?? current?.cumulative ?? table?.cumulative;
       if (!items) return { ok: false, error: T.open.bonusNoItems };
       if (cum === undefined) return { ok: false, error: T.open.bonusCumulative };
       if (cap === undefined) return { ok: false, error: T.open.bonusCap };
-      void base;
       const section: BonusSection = {
         name: row.name,
         ...(row.description ? { description: row.description } : {}),
