@@ -1,8 +1,9 @@
-import { mkdtemp, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openLowdbStore } from '../src/store/lowdb';
+import { DataDirLockedError, openLowdbStore } from '../src/store/lowdb';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
 import { makeEvaluation } from './helpers/records';
@@ -270,6 +271,17 @@ describe('lowdb store on disk', () => {
     expect(await second.evaluationIdForChat('c1')).toBe('ev2');
   });
 
+  it('refuses a data directory another live process has open, and takes over from a dead one', async () => {
+    const dir = await makeTempDir();
+    await openLowdbStore(dir);
+    await writeFile(join(dir, 'store.lock'), String(process.ppid));
+    await expect(openLowdbStore(dir)).rejects.toBeInstanceOf(DataDirLockedError);
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    await writeFile(join(dir, 'store.lock'), gone.stdout);
+    await expect(openLowdbStore(dir)).resolves.toBeDefined();
+    expect(await readFile(join(dir, 'store.lock'), 'utf8')).toBe(String(process.pid));
+  });
+
   it('never writes outside DATA_DIR for hostile ids', async () => {
     const root = await makeTempDir();
     const dir = join(root, 'data');
@@ -278,5 +290,6 @@ describe('lowdb store on disk', () => {
     await expect(store.updateEvaluation('../chats', () => {})).rejects.toThrow(/not found/);
     expect(await store.getFile('../chats.json')).toBeUndefined();
     expect((await readdir(root)).sort()).toEqual(['data']);
+    expect((await readdir(dir)).sort()).toEqual(['evaluations', 'files', 'store.lock']);
   });
 });

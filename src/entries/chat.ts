@@ -13,7 +13,7 @@ import type { Button, InboundMessage, Reply } from '../channels/types';
 import { loadConfig, ConfigError } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { createBot } from '../server/bot';
-import { openLowdbStore } from '../store/lowdb';
+import { DataDirLockedError, openLowdbStore } from '../store/lowdb';
 
 const T = serverText.terminal;
 
@@ -44,7 +44,11 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const store = await openLowdbStore(config.DATA_DIR);
+  const store = await openLowdbStore(config.DATA_DIR).catch((err: unknown) => {
+    if (!(err instanceof DataDirLockedError)) throw err;
+    console.error(serverText.dataDirBusy(err.dataDir, err.pid));
+    process.exit(3);
+  });
   const bot = createBot({ store });
   const argv = process.argv.slice(2);
   let chatId = readOption(argv, 'chat') ?? 'terminal';

@@ -7,7 +7,7 @@ import { describeChannels, loadConfig, ConfigError } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { createConsoleLogger, describeError } from '../server/app';
 import { createBot } from '../server/bot';
-import { openLowdbStore } from '../store/lowdb';
+import { DataDirLockedError, openLowdbStore } from '../store/lowdb';
 import { startNodeServer } from './serve';
 
 async function main(): Promise<void> {
@@ -22,7 +22,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createConsoleLogger();
-  const store = await openLowdbStore(config.DATA_DIR);
+  const store = await openLowdbStore(config.DATA_DIR).catch((err: unknown) => {
+    if (!(err instanceof DataDirLockedError)) throw err;
+    console.error(serverText.dataDirBusy(err.dataDir, err.pid));
+    process.exit(3);
+  });
   const bot = createBot({ store });
   const server = await startNodeServer({ config, store, bot, logger });
 

@@ -8,7 +8,8 @@
  * - `drafts.json`: chat drafts (新建自评 in progress) by chat and user;
  * - `events.log`: claimed event ids with their expiry, one JSON line each (appended; rewritten without
  *   the expired ones on open and whenever it holds many more lines than live claims);
- * - `files/<id>` and `files/<id>.json`: a stored file's bytes and its name, type and date.
+ * - `files/<id>` and `files/<id>.json`: a stored file's bytes and its name, type and date;
+ * - `store.lock`: the id of the process that has the directory open (one writer at a time).
  *
  * Evaluation files are compact JSON (one line; `npx prettier` or `jq` show them readably). Every write
  * goes through lowdb's steno writer, which writes `.<name>.tmp` and renames it over the
@@ -20,7 +21,7 @@
  *
  * @example const store = await openLowdbStore('./data')
  */
-import { appendFile, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { JSONFile, TextFile } from 'lowdb/node';
 import type { StoreOptions } from './memory';
@@ -43,7 +44,48 @@ const LIST_BATCH = 32;
 /** Lines the event log may gain beyond twice its live claims before it is rewritten. */
 const EVENT_LOG_SLACK = 1000;
 
-/** Opens (creating when needed) the store under `dataDir`. */
+/** Thrown when another live process has the data directory open. */
+export class DataDirLockedError extends Error {
+  override name = 'DataDirLockedError';
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`${dataDir} is in use by process ${pid}; two processes must not write the same data directory`);
+  }
+}
+
+/**
+ * Takes `DATA_DIR/store.lock` for this process: refuses when another live process holds it, takes it
+ * over from a process that is gone (e.g. killed). The same process may open the directory again.
+ */
+async function lockDataDir(dataDir: string): Promise<void> {
+  const path = join(dataDir, 'store.lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(path, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (holder === process.pid) return;
+    if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) throw new DataDirLockedError(dataDir, holder);
+    await unlink(path).catch(() => {});
+  }
+  throw new Error(`could not lock ${dataDir}`);
+}
+
+function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Opens (creating when needed) the store under `dataDir`; throws DataDirLockedError if another process has it. */
 export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions = {}): Promise<Store> {
   const now = options.now ?? (() => new Date());
   const cacheSize = Math.max(1, options.cacheSize ?? 200);
@@ -51,6 +93,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   const fileDir = join(dataDir, 'files');
   await mkdir(evalDir, { recursive: true });
   await mkdir(fileDir, { recursive: true });
+  await lockDataDir(dataDir);
 
   const evalPath = (id: string) => join(evalDir, `${id}.json`);
   const chatsFile = new JSONFile<Record<string, string>>(join(dataDir, 'chats.json'));

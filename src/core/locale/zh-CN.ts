@@ -335,6 +335,7 @@ export const serverText = {
   },
   started: (url: string) => `绩效自评助手已启动，控制台：${url}`,
   signInHint: '已设置 ADMIN_TOKEN：首次打开控制台时在地址后加 ?token=<令牌> 登录',
+  dataDirBusy: (dir: string, pid: number) => `数据目录 ${dir} 正被进程 ${pid} 使用（例如正在运行的 npm start）。请先停止它，或用 DATA_DIR 指定另一个目录。`,
   terminal: {
     welcome: (chatId: string, user: string) => `绩效自评助手（终端）。会话：${chatId}，当前用户：${user}。输入 /help 查看命令。`,
     help: '命令：/user <姓名> 切换用户 · /chat <会话ID> 切换会话 · /1 /2 … 按卡片按钮 · /quit 退出',
