@@ -107,4 +107,44 @@ describe.skipIf(!hasChromium())('console page in headless Chromium', () => {
     await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '6');
     expect(await page.locator('.msg.user').count()).toBe(users);
   });
+
+  it('signs in with ADMIN_TOKEN and switches chats from the list of evaluations', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jx-console-token-'));
+    const store = await openLowdbStore(dir);
+    const guarded = await startNodeServer({
+      config: loadConfig({ PORT: '0', DATA_DIR: dir, ADMIN_TOKEN: 'console-secret' }),
+      store,
+      bot: createBot({ store }),
+      hostname: '127.0.0.1',
+      logger: { info: () => {}, error: () => {} },
+    });
+    try {
+      const page = await browser.newPage();
+      const denied = await page.goto(`${guarded.url}?token=wrong`);
+      expect(denied?.status()).toBe(401);
+      await expect(page.locator('body').textContent()).resolves.toContain('需要管理令牌');
+      const ok = await page.goto(`${guarded.url}?token=console-secret`);
+      expect(ok?.status()).toBe(200);
+      expect(page.url()).toBe(guarded.url);
+
+      await page.fill('#chat-id', 'tok-a');
+      await page.dispatchEvent('#chat-id', 'change');
+      await sendText(page, '新建自评 南京市数据局 2024 框架=nanjing-2021');
+      await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '0');
+
+      await page.fill('#chat-id', 'tok-b');
+      await page.dispatchEvent('#chat-id', 'change');
+      await page.waitForSelector('#score-body >> text=还没有自评');
+      expect(await page.locator('.msg').count()).toBe(0);
+
+      await page.waitForSelector('#evaluations option[value="tok-a"]', { state: 'attached' });
+      await page.selectOption('#evaluations', 'tok-a');
+      await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '0');
+      expect(await page.inputValue('#chat-id')).toBe('tok-a');
+      expect(await page.locator('.msg.user').count()).toBe(1);
+    } finally {
+      await guarded.close(1000);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

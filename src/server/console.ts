@@ -191,6 +191,7 @@ function send(input) {
       $('status').textContent = '';
     }
     await refreshScore();
+    await refreshEvaluations();
   });
   return state.busy;
 }
@@ -260,6 +261,30 @@ async function refreshScore() {
   $('score').dataset.revision = String(Date.now());
 }
 
+async function refreshEvaluations() {
+  try {
+    const res = await fetch('/api/evaluations');
+    if (!res.ok) return;
+    const list = await res.json();
+    const sel = $('evaluations');
+    const first = sel.options[0];
+    sel.replaceChildren(first);
+    for (const e of list) {
+      if (!e.chatIds.length) continue;
+      const o = el('option', '', e.unit + ' ' + e.year + '（' + e.completion.answered + '/' + e.completion.total + '）· ' + e.chatIds[0]);
+      o.value = e.chatIds[0];
+      sel.append(o);
+    }
+    sel.value = '';
+  } catch {}
+}
+$('evaluations').onchange = () => {
+  const chat = $('evaluations').value;
+  if (!chat) return;
+  $('chat-id').value = chat;
+  $('chat-id').onchange();
+  $('evaluations').value = '';
+};
 $('chat-id').value = state.chatId;
 $('chat-type').value = state.chatType;
 $('chat-id').onchange = () => { state.chatId = $('chat-id').value.trim() || 'demo-group'; save(); renderLog(); refreshScore(); };
@@ -284,6 +309,7 @@ $('composer').onsubmit = (e) => {
 renderUsers();
 renderLog();
 refreshScore();
+refreshEvaluations();
 `;
 
 /** Escapes text for HTML. */
@@ -301,6 +327,7 @@ export function renderConsolePage(options: ConsolePageOptions): string {
   return `${head}<body>
 <header><h1>${escapeHtml(C.title)}</h1>
 <div class="fields">
+<label>${escapeHtml(C.evaluations)} <select id="evaluations"><option value="">${escapeHtml(C.pickEvaluation)}</option></select></label>
 <label>${escapeHtml(C.chatId)} <input type="text" id="chat-id" size="18"></label>
 <label>${escapeHtml(C.chatType)} <select id="chat-type"><option value="group">${escapeHtml(C.group)}</option><option value="p2p">${escapeHtml(C.p2p)}</option></select></label>
 </div></header>

@@ -298,6 +298,8 @@ export const serverText = {
     title: '绩效自评助手 · 控制台',
     chatId: '会话 ID',
     chatType: '会话类型',
+    evaluations: '已有自评',
+    pickEvaluation: '— 选择后切换到其会话 —',
     group: '群聊',
     p2p: '私聊',
     users: '当前发言人',
