@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config';
 import { openLowdbStore } from '../src/store/lowdb';
 
+/** Process- and browser-driven tests are slow on a busy machine: generous limits, no timing assertions. */
+const SLOW = { timeout: 180_000 };
+
 const dirs: string[] = [];
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
@@ -27,7 +30,7 @@ function runChat(dataDir: string, lines: string[]): Promise<{ code: number | nul
   });
 }
 
-describe('npm run chat (terminal)', () => {
+describe('npm run chat (terminal)', SLOW, () => {
   it('runs the conversation with user switching, numbered buttons and a saved report', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'jx-term-'));
     dirs.push(dataDir);

@@ -9,7 +9,10 @@ import { openLowdbStore } from '../src/store/lowdb';
 import { hasChromium, launchBrowser } from './helpers/browser';
 import { createBot } from '../src/server/bot';
 
-describe.skipIf(!hasChromium())('console page in headless Chromium', () => {
+/** Process- and browser-driven tests are slow on a busy machine: generous limits, no timing assertions. */
+const SLOW = { timeout: 180_000 };
+
+describe.skipIf(!hasChromium())('console page in headless Chromium', SLOW, () => {
   let dataDir: string;
   let server: RunningServer;
   let browser: BrowserContext;
@@ -20,6 +23,7 @@ describe.skipIf(!hasChromium())('console page in headless Chromium', () => {
     const logger = { info: () => {}, error: () => {} };
     server = await startNodeServer({ config: loadConfig({ PORT: '0', DATA_DIR: dataDir }), store, bot: createBot({ store }), hostname: '127.0.0.1', logger });
     browser = await launchBrowser();
+    browser.setDefaultTimeout(120_000);
   });
   afterAll(async () => {
     await browser?.close();

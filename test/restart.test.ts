@@ -7,6 +7,9 @@ import type { LocalReply } from '../src/channels/types';
 import { answerFor, findQuestion } from './helpers/answers';
 import { killProcess, spawnServer, type ServerProcess } from './helpers/process';
 
+/** Process- and browser-driven tests are slow on a busy machine: generous limits, no timing assertions. */
+const SLOW = { timeout: 180_000 };
+
 const ENTRY = 'test/helpers/fake-server.ts';
 const running: ServerProcess[] = [];
 const dirs: string[] = [];
@@ -25,7 +28,7 @@ async function say(server: ServerProcess, userId: string, text: string): Promise
   return { status: res.status, replies: body.replies };
 }
 
-describe('a server with the fake bot killed mid-questionnaire', () => {
+describe('a server with the fake bot killed mid-questionnaire', SLOW, () => {
   it('keeps every acknowledged answer and every user’s place after SIGKILL and restart', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'jx-restart-'));
     dirs.push(dataDir);
@@ -96,7 +99,7 @@ function findAnswer(rec: { answers: Record<string, unknown> }, key: string): unk
   return table ? (rec.answers[table] as Record<string, unknown> | undefined)?.[name] : undefined;
 }
 
-describe('npm start killed mid-questionnaire', () => {
+describe('npm start killed mid-questionnaire', SLOW, () => {
   it('keeps every answered question and every user’s place after SIGKILL and restart', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'jx-restart-real-'));
     dirs.push(dataDir);
