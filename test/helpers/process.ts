@@ -9,7 +9,7 @@ export interface ServerProcess {
 }
 
 /** Spawns `npx tsx <entry>` with `env` and resolves when it prints its http://localhost:<port>/ URL. */
-export function spawnServer(entry: string, env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+export function spawnServer(entry: string, env: Record<string, string>, timeoutMs = 90_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
