@@ -4,7 +4,9 @@
  * compile to (scoring fields only) or the reason it must stay open.
  */
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ruleProblems } from '../src/core/framework/load';
 import { compileCriteria, parseBonusTable, parseComparison } from '../src/core/import/compiler';
 import { describeRule } from '../src/core/import/describe';
 import { convertChineseNumerals, normaliseText, parseChineseNumber, parseNumber } from '../src/core/import/numerals';
@@ -229,6 +231,10 @@ const PHRASES: Phrase[] = [
   { text: '', points: 1, expect: { open: 'empty' } },
   { text: '预算执行率90%以上得2分，满意度90%以上得1分', points: 2, expect: { open: 'mixed_metrics' } },
   { text: '受到国务院嘉奖加3分', points: 3, expect: { open: 'unrecognised' } },
+  { text: '预算执行率不低于60%，酌情扣分', points: 2, expect: { open: 'unspecified_deduction' } },
+  { text: '执行率90%左右的得2分', points: 2, expect: { open: 'no_boundary' } },
+  { text: '得1分；60%', points: 1, expect: { open: 'no_score' } },
+  { text: '工作完成情况良好，扣1分得2分', points: 2, expect: { open: 'unrecognised' } },
 ];
 
 function check(p: Phrase) {
@@ -237,6 +243,11 @@ function check(p: Phrase) {
     expect(r.ok ? `compiled: ${r.text}` : r.kind).toBe(p.expect.open);
   } else if ('kind' in p.expect) {
     expect(r.ok ? scoringShape(r.rule) : `open: ${r.reason}`).toEqual(scoringShape(p.expect));
+  }
+  // A compiled rule always passes the loader's rule checks with the quantities it brings.
+  if (r.ok) {
+    const names = new Map<string, string>([...r.quantities.facts.map((f) => [f.key, 'fact'] as const), ...r.quantities.metrics.map((m) => [m.key, 'metric'] as const)]);
+    expect(ruleProblems(r.rule, p.points, names)).toEqual([]);
   }
 }
 
@@ -354,5 +365,31 @@ describe('numerals and boundaries', () => {
     expect(parseComparison('0-10%(含)')?.bounds).toEqual({ gt: 0, lte: 10 });
     expect(parseComparison('80%≤执行率<90%')?.bounds).toEqual({ gte: 80, lt: 90 });
     expect(parseComparison('执行率=0')?.bounds).toEqual({ eq: 0 });
+  });
+});
+
+describe('properties', () => {
+  it('never throws, and whatever compiles passes the loader checks', async () => {
+    const pieces = ['预算执行率', '满意度', '完成率', '在', '以上', '以下', '低于', '超过', '不低于', '（含）', '-', '90%', '80%', '60%', '得', '扣', '2分', '1分', '0.5分', '，', '；', '否则', '不得分', '每降低', '5%', '扣完为止', '“三公”经费', '不超支', '酌情', '①', '②', '：', '一般', '充分'];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 14 }), fc.integer({ min: 1, max: 10 }), (parts, points) => {
+        const r = compileCriteria(parts.join(''), { code: 'X1', name: '测试指标', points });
+        if (!r.ok) return typeof r.reason === 'string' && r.reason.length > 0;
+        const names = new Map<string, string>([...r.quantities.facts.map((f) => [f.key, 'fact'] as const), ...r.quantities.metrics.map((m) => [m.key, 'metric'] as const)]);
+        return ruleProblems(r.rule, points, names).length === 0;
+      }),
+      { numRuns: 2000, seed: 20250601 },
+    );
+  });
+
+  it('reads two tiers exactly as written, for any threshold and scores', async () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 99 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 0, max: 9 }), (n, points, lower) => {
+        fc.pre(lower < points);
+        const r = compileCriteria(`预算执行率不低于${n}%的得${points}分，低于${n}%的得${lower}分`, { code: 'X1', name: '测试', points });
+        return r.ok && JSON.stringify(scoringShape(r.rule)) === JSON.stringify(scoringShape({ kind: 'bands', metric: 'budgetExecutionRate', bands: [{ gte: n, score: points }, { lt: n, score: lower }] }));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
   });
 });

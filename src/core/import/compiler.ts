@@ -457,7 +457,9 @@ function compilePerViolation(text: string, ctx: CompileContext): CompileResult |
 
 /** Shape 14: 酌情扣分 / 酌情打分. */
 function compileDiscretionary(text: string, ctx: CompileContext): CompileResult | undefined {
-  if (!/酌情/.test(text) || /\d+(?:\.\d+)?分/.test(text)) return undefined;
+  // Only when the decision is the whole rule: "…，酌情扣分" with no scores, numbers or other outcomes.
+  if (!/酌情(?:扣分|打分|评分|计分|给分|扣减|减分|确定得分)[。.]?$/.test(text) || /\d/.test(text)) return undefined;
+  if (/得满分|不得分|扣完|每/.test(text)) return undefined;
   return done({ kind: 'discretionary', question: T.discretionaryQuestion(ctx.name) }, ctx, NO_QUANTITIES);
 }
 
@@ -670,7 +672,11 @@ function compileJudgement(p: Parsed, text: string, ctx: CompileContext): Compile
   for (const s of p.statements) {
     if (s.outcome.t === 'add' || s.outcome.t === 'step') return open('unrecognised', T.open.unrecognised);
     const c = s.cond.replace(/^[，,]/, '');
+    if (!c) return open('no_score', T.open.noCondition);
     const isOtherwise = OTHERWISE.test(c) || (positive.length > 0 && NEGATIVE_PREFIX.test(c) && isNegationOf(c, positive[0]!.cond));
+    // A condition with a percentage or a score in it is a comparison the grammar did not read; one
+    // without words is not a condition.
+    if (!isOtherwise && (/\d+(?:\.\d+)?[%分]/.test(c) || !/[\u3400-\u9fff]/.test(c))) return open('unrecognised', T.open.unrecognised);
     const score = scoreOf(s.outcome, ctx.points);
     if (score === undefined) return open('unspecified_deduction', T.open.unspecifiedDeduction(s.text));
     if (score > ctx.points) return open('points_mismatch', T.open.pointsMismatch(s.text, fmt(score), fmt(ctx.points)));
@@ -699,7 +705,7 @@ function compileJudgement(p: Parsed, text: string, ctx: CompileContext): Compile
   if (positive.length === 1) {
     const s = positive[0]!;
     const score = scoreOf(s.outcome, ctx.points)!;
-    if (!stripDe(s.cond)) return open('no_score', T.open.noCondition);
+    if ((stripDe(s.cond).match(/[\u3400-\u9fff]/g) ?? []).length < 2) return open('no_score', T.open.noCondition);
     if (score !== ctx.points) {
       // The organiser may accept the row's own points ("得4分" in a 5-point row is usually a slip).
       const rule = judgementRule(s.cond, ctx, Math.min(noScore ?? 0, ctx.points));
