@@ -160,3 +160,23 @@ describe("002's own sheet, imported and confirmed, gives 002's published score",
     expect(result.grade).toBe('优秀');
   });
 });
+
+describe('draft details the sheet does not give', () => {
+  it('sets id, name and grade bands, refusing bad ones', async () => {
+    const { updateDraftMeta } = await import('../src/core/import/confirm');
+    const r = updateDraftMeta(fresh(), { id: 'data-bureau-2025', name: '某局2025年度指标体系', grades: [{ grade: '优', gte: 90 }, { grade: '良', gte: 80, lt: 90 }, { grade: '中', gte: 60, lt: 80 }, { grade: '差', lt: 60 }] });
+    expect(r.ok && [r.draft.id, r.draft.name, r.draft.gradesFrom, r.draft.grades[0]!.grade]).toEqual(['data-bureau-2025', '某局2025年度指标体系', 'options', '优']);
+    expect(updateDraftMeta(fresh(), { id: 'Not An Id' }).ok).toBe(false);
+    const gap = updateDraftMeta(fresh(), { grades: [{ grade: '优', gte: 90 }, { grade: '差', lt: 60 }] });
+    expect(!gap.ok && gap.error).toBe('等级档次未覆盖全部分数或有重叠：60至90之间');
+  });
+
+  it('summarises a draft in lines, with the share compiled without confirmation', async () => {
+    const { summariseDraft } = await import('../src/core/import/summary');
+    const s = summariseDraft(fresh());
+    expect(s.lines[0]).toMatch(/^\s+2\s+A11\s+部门预算执行率（1分）\s+？ 待确认：/);
+    expect([s.compiled, s.compilable]).toEqual([4, 7]);
+    const after = summariseDraft(apply(fresh(), 'A11', '预算执行率达到90%的得1分，否则得0.5分'));
+    expect([after.compiled, after.compilable]).toEqual([4, 7]);
+  });
+});

@@ -14,40 +14,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildFrameworkInput, describeDraftStatus } from '../core/import/confirm';
-import { describeGrades, importFile } from '../core/import/index';
+import { importFile, summariseDraft } from '../core/import/index';
 import { ImportError, type DraftFramework } from '../core/import/importer';
 import { computeSeedStats, type SeedRow } from '../core/import/seed-stats';
-import { formatScore } from '../core/decimal';
 import { importText as T } from '../core/locale/zh-CN';
 import { CliError, parseArgs, runCli } from './cli-util';
-
-/** The lines the CLI prints for a draft: one per row, then the counts and the share. */
-export function renderDraftLines(draft: DraftFramework): string[] {
-  const lines = draft.rows.map((r) => {
-    const o = r.outcome;
-    const what =
-      o.status === 'open'
-        ? T.cli.open(o.reason)
-        : o.status === 'kept'
-          ? T.cli.kept(o.text)
-          : o.status === 'confirmed'
-            ? T.cli.confirmed(o.text)
-            : o.status === 'slot'
-              ? T.cli.slot(o.text)
-              : T.cli.compiled(o.text);
-    const points = r.points !== undefined ? T.cli.points(formatScore(r.points)) : o.status === 'bonus' ? T.cli.cap(formatScore(o.section.cap)) : '—';
-    return T.cli.row(r.row, r.code, r.name, points, what);
-  });
-  const status = describeDraftStatus(draft);
-  const scored = draft.rows.filter((r) => r.outcome.status !== 'slot');
-  const compiled = scored.filter((r) => r.outcome.status !== 'open' && r.outcome.status !== 'kept' && r.outcome.status !== 'confirmed').length;
-  const compilable = scored.filter((r) => r.outcome.status !== 'kept' && r.outcome.status !== 'confirmed').length;
-  lines.push('', T.cli.counts(draft.rows.length, compiled, status.kept, status.open));
-  lines.push(T.cli.grades(describeGrades(draft.grades), draft.gradesFrom));
-  if (compilable) lines.push(T.cli.share(compiled, compilable, ((compiled / compilable) * 100).toFixed(1)));
-  for (const p of status.problems) lines.push(`! ${p}`);
-  return lines;
-}
 
 /** Reads a file's bytes, with a message naming the file on failure. */
 function readBytes(path: string): Uint8Array {
@@ -88,7 +59,7 @@ await runCli(async () => {
     throw e;
   }
   process.stdout.write(`${draft.name}（${draft.id}）\n`);
-  for (const line of renderDraftLines(draft)) process.stdout.write(`${line}\n`);
+  for (const line of summariseDraft(draft).lines) process.stdout.write(`${line}\n`);
   const status = describeDraftStatus(draft);
   const out = typeof flags.out === 'string' ? flags.out : undefined;
   if (status.usable) {

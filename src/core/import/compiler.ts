@@ -26,7 +26,7 @@ import { dec, sum } from '../decimal';
 import { coverageProblems } from '../framework/load';
 import type { Band, Bounds, Fact, Metric, Rule } from '../framework/schema';
 import { importText as T } from '../locale/zh-CN';
-import { describeRule } from './describe';
+import { describeGaps, describeRule } from './describe';
 import {
   bindLibraryMetric,
   findLibraryFact,
@@ -612,22 +612,6 @@ function compileQuantitative(p: Parsed, ctx: CompileContext): CompileResult | un
     ...(otherwise !== undefined ? { otherwise } : {}),
   };
   return done(rule, ctx, bound.quantities, assumptions);
-}
-
-function describeGaps(gaps: string[]): string {
-  return gaps
-    .map((g) => {
-      let m = /gap between (-?[\d.]+) and (-?[\d.]+)/.exec(g);
-      if (m) return T.gapBetween(m[1]!, m[2]!);
-      m = /nothing covers exactly (-?[\d.]+)/.exec(g);
-      if (m) return T.gapAt(m[1]!);
-      m = /nothing covers values below (-?[\d.]+)/.exec(g);
-      if (m) return T.gapBelow(m[1]!);
-      m = /nothing covers values above (-?[\d.]+)/.exec(g);
-      if (m) return T.gapAbove(m[1]!);
-      return g;
-    })
-    .join('；');
 }
 
 /**

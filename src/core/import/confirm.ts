@@ -7,18 +7,19 @@
  *    compiled by the same compiler ("达到90%得2分，否则得1分"; "确认" accepts the suggestion). Returns a
  *    new draft, or a reason to ask again; never throws on a bad answer.
  * 3. `describeDraftStatus(draft)`: whether it is usable (nothing open and the loader accepts it).
- * 4. `finaliseDraft(draft)`: the Framework, through `loadFramework`, the same checks as built-ins.
+ * 4. `updateDraftMeta(draft, { id, name, grades })`: what the sheet does not say;
+ * 5. `finaliseDraft(draft)`: the Framework, through `loadFramework`, the same checks as built-ins.
  *
  * @example
  * for (const q of listOpenRows(draft)) ask(q.question)
  * const r = applyConfirmation(draft, 'B11', '预算执行率达到90%得1分，否则得0.5分')
  * if (r.ok) draft = r.draft; else reask(r.error)
  */
-import { FrameworkError, loadFramework, ruleProblems, type Framework } from '../framework/load';
-import { bonusSectionSchema, ruleSchema, type BonusSection, type Fact, type FrameworkInput, type IndicatorInput, type Metric, type Rule } from '../framework/schema';
+import { coverageProblems, FrameworkError, loadFramework, ruleProblems, type Framework } from '../framework/load';
+import { bonusSectionSchema, frameworkSchema, ruleSchema, type BonusSection, type Fact, type FrameworkInput, type GradeBand, type IndicatorInput, type Metric, type Rule } from '../framework/schema';
 import { importText as T } from '../locale/zh-CN';
 import { compileCriteria, parseBonusTable, type RuleQuantities } from './compiler';
-import { describeRule } from './describe';
+import { describeGaps, describeRule } from './describe';
 import { compileBonus, describeBonus, type DraftFramework, type DraftNode, type DraftRow } from './importer';
 import { findLibraryFact, LIBRARY_METRICS } from './metric-library';
 import { normaliseText } from './numerals';
@@ -229,6 +230,33 @@ function confirmBonus(draft: DraftFramework, index: number, row: DraftRow, answe
   if (outcome.status === 'open') return { ok: false, error: outcome.reason };
   const next: DraftRow = { ...row, outcome };
   return { ok: true, draft: replaceRow(draft, index, next), row: next };
+}
+
+/** What an organiser may set on a draft besides its rules. */
+export interface DraftMeta {
+  id?: string;
+  name?: string;
+  description?: string;
+  grades?: GradeBand[];
+}
+
+/**
+ * Sets the draft's id, name, description or grade bands (checked as a framework file checks them).
+ * Returns the new draft, or the reason the value was not taken.
+ */
+export function updateDraftMeta(draft: DraftFramework, meta: DraftMeta): { ok: true; draft: DraftFramework } | { ok: false; error: string } {
+  const shape = frameworkSchema.pick({ id: true, name: true, description: true, grades: true }).partial();
+  const parsed = shape.safeParse(meta);
+  if (!parsed.success) return { ok: false, error: T.confirm.badMeta(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('；')) };
+  if (parsed.data.grades) {
+    const cov = coverageProblems(parsed.data.grades, 0);
+    if (cov.gaps.length || cov.overlaps.length) return { ok: false, error: T.confirm.badGrades(describeGaps([...cov.gaps, ...cov.overlaps])) };
+  }
+  const { grades, ...rest } = parsed.data;
+  return {
+    ok: true,
+    draft: { ...draft, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)), ...(grades ? { grades, gradesFrom: 'options' as const } : {}) },
+  };
 }
 
 /** The framework file a finished draft becomes (JSON-ready; open rows are left without a rule). */

@@ -100,3 +100,22 @@ export function describeRule(
   }
   return assumptions.length ? `${text}（${assumptions.join('；')}）` : text;
 }
+
+/** The loader's coverage problems ("gap between 20 and 30", "bands overlap at 90") in Chinese. */
+export function describeGaps(problems: string[]): string {
+  return problems
+    .map((g) => {
+      let m = /gap between (-?[\d.]+) and (-?[\d.]+)/.exec(g);
+      if (m) return T.gapBetween(m[1]!, m[2]!);
+      m = /nothing covers exactly (-?[\d.]+)/.exec(g);
+      if (m) return T.gapAt(m[1]!);
+      m = /nothing covers values below (-?[\d.]+)/.exec(g);
+      if (m) return T.gapBelow(m[1]!);
+      m = /nothing covers values above (-?[\d.]+)/.exec(g);
+      if (m) return T.gapAbove(m[1]!);
+      m = /overlap at (-?[\d.]+)/.exec(g);
+      if (m) return T.overlapAt(m[1]!);
+      return g;
+    })
+    .join('；');
+}

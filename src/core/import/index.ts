@@ -15,8 +15,6 @@
  * const draft = await importFile({ name: '指标体系.xlsx', bytes }, { id: 'data-bureau-2025' })
  * for (const q of listOpenRows(draft)) await ask(q.question)
  */
-import type { GradeBand } from '../framework/schema';
-import { describeBoundsWith } from './describe';
 import { pickAnnexSheet, readFrameworkData } from './export';
 import { ImportError, importSheet, type DraftFramework, type ImportOptions } from './importer';
 import { importText as T } from '../locale/zh-CN';
@@ -31,19 +29,17 @@ export {
   finaliseDraft,
   isDraftUsable,
   listOpenRows,
+  updateDraftMeta,
   type ConfirmationAnswer,
+  type DraftMeta,
   type ConfirmationResult,
   type DraftStatus,
   type OpenQuestion,
 } from './confirm';
 export { describeRule } from './describe';
+export { describeDraftRow, describeGrades, summariseDraft, type DraftSummary } from './summary';
 export { exportFramework, readFrameworkData, toFrameworkInput } from './export';
 export { DEFAULT_GRADES, ImportError, importSheet, parseGradeNote, type DraftFramework, type DraftRow, type ImportOptions, type RowOutcome } from './importer';
-
-/** Grade bands in one line: "优秀 ≥ 90；80 ≤ 良好 < 90；…". */
-export function describeGrades(grades: GradeBand[]): string {
-  return grades.map(({ grade, ...b }) => describeBoundsWith(grade, b, '')).join('；');
-}
 
 /** An uploaded file: its name (the extension decides CSV or .xlsx) and its bytes. */
 export interface UploadedFile {

@@ -368,6 +368,7 @@ export const importText = {
   gapAt: (a: string) => `恰好${a}`,
   gapBelow: (a: string) => `低于${a}`,
   gapAbove: (a: string) => `高于${a}`,
+  overlapAt: (a: string) => `${a}处重叠`,
   /** Readings the prose did not spell out, shown with the compiled rule. */
   assume: {
     target100: '目标值按100%计',
@@ -482,6 +483,8 @@ export const importText = {
     slotFixed: '该行由单位填报具体工作，无需确认',
     notReady: (n: number, rows: string) => `还有${n}行评分规则待确认：${rows}`,
     rowRef: (code: string, row: number) => `${code}（第${row}行）`,
+    badMeta: (problems: string) => `指标体系信息有误：${problems}`,
+    badGrades: (where: string) => `等级档次未覆盖全部分数或有重叠：${where}`,
   },
   /** The import and export commands. */
   cli: {
