@@ -14,6 +14,8 @@ export interface ClientJob {
   tag: string;
   limit: number;
   create: string;
+  /** When set, each person sends at most one answer per this many milliseconds (an open, paced load). */
+  paceMs?: number;
 }
 
 /** What the worker reports: the milliseconds of each answer and the wall time of the whole run. */
@@ -21,6 +23,8 @@ export interface ClientResult {
   times: number[];
   seconds: number;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function post(url: string, chatId: string, userId: string, text: string): Promise<LocalReply[]> {
   const res = await fetch(url, {
@@ -47,12 +51,15 @@ async function runJob(job: ClientJob): Promise<ClientResult> {
       const user = `${job.tag}-u${u}`;
       const times: number[] = [];
       let q = findQuestion(await post(job.url, chat, user, '开始'));
+      // Paced people start at random offsets, so the answers do not arrive in bursts.
+      if (job.paceMs) await sleep(Math.random() * job.paceMs);
       while (q && times.length < job.limit) {
         const t = performance.now();
         const replies = await post(job.url, chat, user, answerOf(q));
         times.push(performance.now() - t);
         const next = findQuestion(replies);
         q = next && next.key === q.key ? findQuestion(await post(job.url, chat, user, '跳过')) : next;
+        if (job.paceMs) await sleep(Math.max(0, job.paceMs - (performance.now() - t)));
       }
       return times;
     }),
