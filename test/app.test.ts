@@ -386,6 +386,16 @@ describe('console page', () => {
     expect(html).toContain('当前得分');
     expect(html).not.toMatch(/<\/script>[^<]*<\/script>[^<]*<\/script>/);
   });
+
+  it('allows only its own inline script, by a fresh nonce, and cannot be framed', async () => {
+    const h = createHarness();
+    const [a, b] = await Promise.all([h.app.request('/', {}, LOCAL), h.app.request('/', {}, LOCAL)]);
+    const policy = a.headers.get('content-security-policy')!;
+    const nonce = /'nonce-([^']+)'/.exec(policy)![1]!;
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(await a.text()).toContain(`<script nonce="${nonce}">`);
+    expect(b.headers.get('content-security-policy')).not.toContain(nonce);
+  });
 });
 
 describe('configuration', () => {

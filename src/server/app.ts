@@ -18,7 +18,7 @@ import type { Store } from '../store/port';
 import { createKeyedQueue } from '../store/shared';
 import { describeChatEvaluation, describeScore, scoreRecord, summariseEvaluation } from './api';
 import type { Bot } from './bot';
-import { renderConsolePage } from './console';
+import { createNonce, formatConsolePolicy, renderConsolePage } from './console';
 import { CONSOLE_COOKIE, checkAdminAccess, createAdminGuard, deriveConsoleCookie, readSocketAddress, type RemoteAddressResolver } from './guard';
 import { compareSecrets, formatContentDisposition, readLimitedBody } from './http';
 import { decodeLocalMessage, encodeLocalReplies } from './local';
@@ -207,9 +207,14 @@ export function createApp(deps: AppDeps): Hono {
         return c.redirect('/', 303);
       }
     }
+    const nonce = createNonce();
+    c.header('Content-Security-Policy', formatConsolePolicy(nonce));
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Cache-Control', 'no-store');
     const access = await checkAdminAccess(c, config.ADMIN_TOKEN, resolveRemote);
     if (!access.ok) return c.html(renderConsolePage({ denied: access.message }), access.status);
-    return c.html(renderConsolePage({}));
+    return c.html(renderConsolePage({ nonce }));
   });
 
   return app;

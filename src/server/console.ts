@@ -9,6 +9,28 @@ import { serverText as T } from '../core/locale/zh-CN';
 /** Options of the page: `denied` renders an access message instead of the console. */
 export interface ConsolePageOptions {
   denied?: string;
+  /** The script nonce the page's Content-Security-Policy allows. */
+  nonce?: string;
+}
+
+/** A fresh nonce for one page. */
+export function createNonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes));
+}
+
+/** The page's Content-Security-Policy: its own inline script (by nonce) and styles, the same origin, no framing. */
+export function formatConsolePolicy(nonce: string): string {
+  return [
+    "default-src 'self'",
+    `script-src 'nonce-${nonce}'`,
+    "style-src 'unsafe-inline'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join('; ');
 }
 
 const CSS = `
@@ -343,6 +365,6 @@ export function renderConsolePage(options: ConsolePageOptions): string {
 <aside class="panel" id="score"><div style="display:flex;justify-content:space-between;align-items:center"><h2>${escapeHtml(C.scoreTitle)}</h2><button id="refresh" type="button">${escapeHtml(C.refresh)}</button></div><div id="score-body" style="display:flex;flex-direction:column;gap:10px"></div></aside>
 </main>
 <script type="application/json" id="labels">${json}</script>
-<script>${SCRIPT}</script>
+<script${options.nonce ? ` nonce="${escapeHtml(options.nonce)}"` : ''}>${SCRIPT}</script>
 </body></html>`;
 }
