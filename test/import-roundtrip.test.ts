@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyConfirmation, finaliseDraft, listOpenRows } from '../src/core/import/confirm';
-import { DATA_SHEET_NAME, exportFramework, pickAnnexSheet, readFrameworkData } from '../src/core/import/export';
+import { DATA_SHEET_NAME, exportFramework, pickAnnexSheet, readFrameworkData, toFrameworkInput } from '../src/core/import/export';
 import { importSheet, type DraftFramework } from '../src/core/import/importer';
 import { scoringShape } from '../src/core/import/seed-stats';
 import { cellText, readWorkbookSheets, type Sheet } from '../src/core/import/sheet';
@@ -52,6 +52,8 @@ describe('export, then import again', () => {
       const imported = finaliseDraft(draft);
       expect(imported.id).toBe(id);
       expect([...imported.byCode.keys()]).toEqual([...builtin.byCode.keys()]);
+      // The whole framework file comes back: rules, texts, facts, metrics, grades, bonus and penalty.
+      expect(toFrameworkInput(imported)).toEqual(toFrameworkInput(builtin));
       const mine = examples.filter((e) => e.answers.framework === id);
       // Every built-in has its example answers (nanjing-2021: 002's figures).
       expect(mine.length).toBeGreaterThan(0);

@@ -277,6 +277,8 @@ export function buildFrameworkInput(draft: DraftFramework): FrameworkInput {
     if (n.criteria) out.criteria = n.criteria;
     if (n.children.length) out.children = n.children.map((c) => toInput(c, n));
     if (n.keyTasks) out.keyTasks = n.keyTasks;
+    if (n.note) out.note = n.note;
+    if (n.required) out.required = true;
     if (row && row.kind === 'indicator' && !n.children.length) {
       const o = row.outcome;
       if ('rule' in o) out.rule = o.rule;

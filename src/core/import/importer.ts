@@ -93,6 +93,9 @@ export interface DraftNode {
   criteria?: string;
   children: DraftNode[];
   keyTasks?: KeyTaskSlot;
+  /** A parent's note and "required" flag, carried from an exported workbook (the annex has no cell for them). */
+  note?: string;
+  required?: boolean;
 }
 
 /** A framework being imported: the tree, the rows with their outcomes, and the framework's other parts. */
@@ -530,6 +533,14 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
     const code = (b as Building & { code: string }).code;
     const points = b.leaf?.points ?? b.parts.points ?? Number(sum(b.children.map((c) => leafPoints(c))).toString());
     const node: DraftNode = { code, name: b.parts.name, points, level: b.level, row: b.row, children: [] };
+    const same = dataByCode.get(code);
+    if (!b.leaf && same && same.name === b.parts.name && same.points === points) {
+      // A parent unchanged from the exported workbook keeps what the annex cannot show.
+      if (same.description) node.description = same.description;
+      if (same.criteria) node.criteria = same.criteria;
+      if (same.note) node.note = same.note;
+      if (same.required) node.required = true;
+    }
     if (b.leaf) {
       const leaf = b.leaf;
       node.description = leaf.description;
@@ -539,6 +550,8 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
       const base = { row: leaf.row, code, name: b.parts.name, level: b.level, points, path, description: leaf.description, criteria: leaf.criteria };
       if (leaf.slot || (unchanged && known?.keyTasks)) {
         node.keyTasks = known?.keyTasks ?? { question: T.slotQuestion(b.parts.name, String(points)) };
+        if (unchanged && known?.note) node.note = known.note;
+        if (unchanged && known?.required) node.required = true;
         rows.push({ ...base, kind: 'slot', outcome: { status: 'slot', text: T.slotText }, quantities: { metrics: [], facts: [] } });
       } else if (unchanged && known?.rule) {
         rows.push({
@@ -585,12 +598,16 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
       }
       const known = data?.penalty;
       const itemCap = it.parts.points ?? leaf.points ?? cap;
-      const section: PenaltySection = {
-        name: PENALTY.test(group) ? group : it.parts.name,
-        ...(leaf.description ? { description: leaf.description } : {}),
-        ...(leaf.criteria ? { criteria: leaf.criteria } : {}),
-        ...(known?.cap !== undefined && sameText(known.criteria, leaf.criteria) ? { cap: known.cap } : itemCap !== undefined ? { cap: itemCap } : {}),
-      };
+      // Unchanged from an exported workbook: the section as it was (the block's cap may be the bonus's).
+      const section: PenaltySection =
+        known && sameText(known.criteria, leaf.criteria)
+          ? known
+          : {
+              name: PENALTY.test(group) ? group : it.parts.name,
+              ...(leaf.description ? { description: leaf.description } : {}),
+              ...(leaf.criteria ? { criteria: leaf.criteria } : {}),
+              ...(itemCap !== undefined ? { cap: itemCap } : {}),
+            };
       rows.push({
         row: leaf.row, level: it.level, path: [a.parts.name], description: leaf.description, criteria: leaf.criteria,
         quantities: { metrics: [], facts: [] }, kind: 'penalty', code: 'penalty', name: section.name,
