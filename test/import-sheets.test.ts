@@ -326,3 +326,27 @@ describe('a 分值 column after each level', () => {
     expect(problemsOf(() => importSheet(sheetFromCsv(bad)))[0]!.message).toContain('与35分不符');
   });
 });
+
+describe('workbooks as they come', () => {
+  it('skips a cover sheet, and reads formula results without binary-float noise', async () => {
+    const wb = new ExcelJS.Workbook();
+    wb.addWorksheet('封面').getCell(1, 1).value = '某局2025年度部门整体绩效自评价指标体系';
+    const ws = wb.addWorksheet('指标体系');
+    ws.addRow(['一级指标', '二级指标', '三级指标', '指标说明', '评价要点', '分值']);
+    ws.addRow(['部门管理（100分）', '制度建设（1分）', '制度健全', '', '制度健全的得0.3分，否则不得分', { formula: '0.1+0.2', result: 0.1 + 0.2 }]);
+    ws.addRow(['', '', '制度执行', '', '制度有效执行的得0.7分，否则不得分', 0.7]);
+    ws.addRow(['', '履职（99分）', '重点工作', '', '重点工作完成的得99分，否则不得分', 99]);
+    ws.mergeCells(2, 1, 4, 1);
+    ws.mergeCells(2, 2, 3, 2);
+    const sheets = await readWorkbookSheets(new Uint8Array((await wb.xlsx.writeBuffer()) as ArrayBuffer));
+    const { pickAnnexSheet } = await import('../src/core/import/export');
+    const sheet = pickAnnexSheet(sheets)!;
+    expect(sheet.name).toBe('指标体系');
+    const draft = importSheet(sheet);
+    expect(draft.rows.map((r) => [r.code, r.points, r.outcome.status])).toEqual([
+      ['A11', 0.3, 'compiled'],
+      ['A12', 0.7, 'compiled'],
+      ['A21', 99, 'compiled'],
+    ]);
+  });
+});

@@ -16,6 +16,7 @@ import { checkSchema, frameworkSchema, metricSchema, type FrameworkInput, type I
 import { importText as T } from '../locale/zh-CN';
 import { buildAnnexTable, type AnnexTable } from '../report/annex';
 import { buildScoreTableXlsx } from '../report/xlsx';
+import { findHeader } from './importer';
 import type { Sheet } from './sheet';
 
 /** Name of the hidden sheet that carries the framework file. */
@@ -116,7 +117,12 @@ export function readFrameworkData(sheets: Sheet[]): FrameworkInput | undefined {
   }
 }
 
-/** The sheet to import from a workbook: the first visible one that is not the data sheet. */
+/**
+ * The sheet to import from a workbook: the first visible one with the annex header (a cover or notes
+ * sheet before it is skipped), else the first visible one, so the error names what was read.
+ */
 export function pickAnnexSheet(sheets: Sheet[]): Sheet | undefined {
-  return sheets.find((s) => s.name !== DATA_SHEET_NAME && !s.hidden) ?? sheets.find((s) => s.name !== DATA_SHEET_NAME);
+  const candidates = sheets.filter((s) => s.name !== DATA_SHEET_NAME);
+  const visible = candidates.filter((s) => !s.hidden);
+  return visible.find((s) => findHeader(s) !== undefined) ?? visible[0] ?? candidates[0];
 }

@@ -60,10 +60,15 @@ function parseRange(ref: string): MergeRange | undefined {
 function cellString(cell: ExcelJS.Cell): string {
   const v = cell.value;
   if (v === null || v === undefined) return '';
-  if (typeof v === 'number') return String(v);
+  // Excel's binary floats (a =SUM giving 0.30000000000000004) read as the decimals a person typed.
+  if (typeof v === 'number') return String(Number(v.toPrecision(12)));
   if (typeof v === 'string') return v;
   if (typeof v === 'object' && 'richText' in v) return v.richText.map((t) => t.text).join('');
-  if (typeof v === 'object' && 'result' in v) return v.result === undefined || v.result === null ? '' : String(v.result);
+  if (typeof v === 'object' && 'result' in v) {
+    const r = v.result;
+    if (r === undefined || r === null) return '';
+    return typeof r === 'number' ? String(Number(r.toPrecision(12))) : String(r);
+  }
   if (typeof v === 'object' && 'text' in v) return String((v as { text: unknown }).text);
   return cell.text ?? '';
 }
