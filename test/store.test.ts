@@ -282,6 +282,19 @@ describe('lowdb store on disk', () => {
     expect(await readFile(join(dir, 'store.lock'), 'utf8')).toBe(String(process.pid));
   });
 
+  it('opens read-only beside a live writer, sees its data and refuses to write', async () => {
+    const dir = await makeTempDir();
+    const writer = await openLowdbStore(dir);
+    await writer.createEvaluation(makeEvaluation('ev1', ['c1']));
+    await writeFile(join(dir, 'store.lock'), String(process.ppid));
+    const reader = await openLowdbStore(dir, { readOnly: true });
+    expect(await reader.evaluationIdForChat('c1')).toBe('ev1');
+    expect((await reader.listEvaluations()).map((r) => r.id)).toEqual(['ev1']);
+    await expect(reader.updateEvaluation('ev1', () => {})).rejects.toThrow(/read-only/);
+    await expect(reader.claimEvent('e', 1000)).rejects.toThrow(/read-only/);
+    expect(await readFile(join(dir, 'store.lock'), 'utf8')).toBe(String(process.ppid));
+  });
+
   it('never writes outside DATA_DIR for hostile ids', async () => {
     const root = await makeTempDir();
     const dir = join(root, 'data');

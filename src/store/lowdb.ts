@@ -30,8 +30,13 @@ import { assertSafeId, copyRecord, createFileId, createKeyedQueue, toDraftKey, i
 
 /** Options of the lowdb store. */
 export interface LowdbStoreOptions extends StoreOptions {
-  /** How many evaluations to keep parsed in memory (default 200). */
+  /** How many evaluations to keep in memory (default 200). */
   cacheSize?: number;
+  /**
+   * Open without taking the directory's lock, for tools that only read (an export while the server
+   * runs); every write then throws.
+   */
+  readOnly?: boolean;
 }
 
 type FileMeta = Omit<StoredFile, 'bytes'>;
@@ -91,9 +96,15 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   const cacheSize = Math.max(1, options.cacheSize ?? 200);
   const evalDir = join(dataDir, 'evaluations');
   const fileDir = join(dataDir, 'files');
-  await mkdir(evalDir, { recursive: true });
-  await mkdir(fileDir, { recursive: true });
-  await lockDataDir(dataDir);
+  const readOnly = options.readOnly ?? false;
+  if (!readOnly) {
+    await mkdir(evalDir, { recursive: true });
+    await mkdir(fileDir, { recursive: true });
+    await lockDataDir(dataDir);
+  }
+  const assertWritable = () => {
+    if (readOnly) throw new Error(`the store on ${dataDir} was opened read-only`);
+  };
 
   const evalPath = (id: string) => join(evalDir, `${id}.json`);
   const chatsFile = new JSONFile<Record<string, string>>(join(dataDir, 'chats.json'));
@@ -103,7 +114,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
 
   // Evaluation ids known on disk (names only; records are read on demand).
   const ids = new Set(
-    (await readdir(evalDir))
+    (await readdir(evalDir).catch(() => [] as string[]))
       .filter((n) => n.endsWith('.json') && !n.startsWith('.'))
       .map((n) => n.slice(0, -'.json'.length))
       .filter(isSafeId),
@@ -158,7 +169,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   const draftMap = new Map(Object.entries((await draftsFile.read()) ?? {}));
   const saveDrafts = () => serialise(DRAFTS_KEY, () => draftsFile.write(Object.fromEntries(draftMap)));
 
-  const events = await loadEvents(eventsPath, now().getTime());
+  const events = await loadEvents(eventsPath, now().getTime(), !readOnly);
   let eventLines = events.size;
   let compactAt = 2 * events.size + EVENT_LOG_SLACK;
   /** Appends a claim, or rewrites the log atomically without expired claims once it has grown enough. */
@@ -195,6 +206,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       return recs;
     },
     async createEvaluation(rec) {
+      assertWritable();
       assertSafeId(rec.id, 'evaluation id');
       if (ids.has(rec.id)) throw new Error(`evaluation "${rec.id}" already exists`);
       const bound = rec.chatIds.find((c) => ids.has(chatMap.get(c) ?? '\u0000'));
@@ -213,6 +225,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     },
     updateEvaluation(id, mutate) {
       return serialise(id, async () => {
+        assertWritable();
         // A fresh parse: the caller may change it freely, and the cache is untouched if anything fails.
         const draft = isSafeId(id) ? await load(id) : undefined;
         if (!draft) throw new Error(`evaluation "${id}" not found`);
@@ -227,6 +240,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       });
     },
     async bindChat(chatId, evaluationId) {
+      assertWritable();
       if (!isSafeId(evaluationId) || !ids.has(evaluationId)) throw new Error(`evaluation "${evaluationId}" not found`);
       const previous = chatMap.get(chatId);
       if (previous === evaluationId) return;
@@ -246,6 +260,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       return d && copyRecord(d);
     },
     async setChatDraft(draft) {
+      assertWritable();
       const key = toDraftKey(draft.chatId, draft.userId);
       if (draft.draft === undefined) {
         if (!draftMap.delete(key)) return;
@@ -253,6 +268,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       await saveDrafts();
     },
     async putFile(file) {
+      assertWritable();
       const meta: FileMeta = { id: createFileId(), name: file.name, mime: file.mime, createdAt: now().toISOString() };
       const bytesPath = join(fileDir, meta.id);
       await writeFile(`${bytesPath}.tmp`, file.bytes);
@@ -270,6 +286,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       return { ...meta, bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
     },
     async claimEvent(key, ttlMs) {
+      assertWritable();
       const t = now().getTime();
       const expiresAt = events.get(key);
       if (expiresAt !== undefined && expiresAt > t) return false;
@@ -287,8 +304,8 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   return store;
 }
 
-/** Reads the claimed events still valid at `nowMs`, and rewrites the log without the expired ones. */
-async function loadEvents(path: string, nowMs: number): Promise<Map<string, number>> {
+/** Reads the claimed events still valid at `nowMs`, and (when `compact`) rewrites the log without the expired ones. */
+async function loadEvents(path: string, nowMs: number, compact: boolean): Promise<Map<string, number>> {
   const events = new Map<string, number>();
   const text = await new TextFile(path).read();
   if (!text) return events;
@@ -303,7 +320,7 @@ async function loadEvents(path: string, nowMs: number): Promise<Map<string, numb
       // A line cut short by a crash: that claim never resolved, so dropping it is right.
     }
   }
-  if (lines > events.size) await new TextFile(path).write(formatEvents(events));
+  if (compact && lines > events.size) await new TextFile(path).write(formatEvents(events));
   return events;
 }
 
