@@ -34,7 +34,7 @@ export interface LowdbStoreOptions extends StoreOptions {
   cacheSize?: number;
   /**
    * Open without taking the directory's lock, for tools that only read (an export while the server
-   * runs); every write then throws.
+   * runs); every write then throws. The chat index and cached records are read once: a snapshot.
    */
   readOnly?: boolean;
 }
