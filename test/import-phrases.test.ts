@@ -180,6 +180,12 @@ const PHRASES: Phrase[] = [
     points: 2,
     expect: { kind: 'not_exceeding', actual: 'threePublicSpending', limit: 'threePublicBudget', over: 0 },
   },
+  { text: '“三公”经费不超支且按规定公开的得2分，否则不得分', points: 2, expect: J },
+  {
+    text: '“三公”经费支出未超预算的得1分，超预算的扣0.5分',
+    points: 1,
+    expect: { kind: 'not_exceeding', actual: 'threePublicSpending', limit: 'threePublicBudget', over: 0.5 },
+  },
   // 14. Discretionary.
   { text: '部门或工作人员违法违纪，酌情扣分', points: 5, expect: { kind: 'discretionary' } },
   // Other common phrasings.

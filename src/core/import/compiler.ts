@@ -466,38 +466,32 @@ function compileDiscretionary(text: string, ctx: CompileContext): CompileResult 
 /** Shape 12: “三公”经费不超支得2分，超支扣分. */
 function compileNotExceeding(p: Parsed, text: string, ctx: CompileContext): CompileResult | undefined {
   if (!namesThreePublic(text) || !/超支|超预算|超出预算|超标/.test(text)) return undefined;
+  // Each condition must be about the spending itself; "不超支且按规定公开" says more than this rule can hold.
+  const onlySpending = (cond: string) =>
+    (cond.replace(/["“”'‘’]|三公|经费|使用|支出|实际|预算|控制|在|内|以内|若|如|则|的|情况|不|未|无|没有|超支|超出|超|，|,/g, '').match(/[\u3400-\u9fff]/g) ?? []).length === 0;
   let over: number | 'discretionary' | undefined;
   let fullSeen = false;
   for (const s of p.statements) {
-    const neg = /不超支|未超支|无超支|没有超支|不超预算|未超预算|不超出/.test(s.cond) || /不超支|未超支/.test(s.text);
+    if (!onlySpending(s.cond)) return undefined;
+    const within = /不超支|未超支|无超支|没有超支|不超预算|未超预算|不超出/.test(s.cond);
     const score = scoreOf(s.outcome, ctx.points);
-    if (neg || (s.outcome.t === 'full' && !/超支/.test(s.cond.replace(/不超支|未超支/, '')))) {
+    if (within || (s.outcome.t === 'full' && !/超/.test(s.cond))) {
       if (score === undefined) return undefined;
       if (score !== ctx.points) return open('points_mismatch', T.open.pointsMismatch(s.text, fmt(score), fmt(ctx.points)));
       fullSeen = true;
-    } else if (/超支|超预算|超出/.test(s.cond) || /超支/.test(s.text)) {
-      if (s.outcome.t === 'deduct' && s.outcome.n === undefined) over = 'discretionary';
-      else {
-        const sc = scoreOf(s.outcome, ctx.points);
-        if (sc === undefined) return undefined;
-        over = sc;
-      }
-    }
+    } else if (/超/.test(s.cond)) {
+      // "超支扣分" without an amount: a person decides how much, with a reason.
+      over = s.outcome.t === 'deduct' && s.outcome.n === undefined ? 'discretionary' : scoreOf(s.outcome, ctx.points);
+      if (over === undefined) return undefined;
+    } else return undefined;
   }
   if (!fullSeen && over === undefined) return undefined;
-  if (!fullSeen) {
-    // "超支扣分" alone: not exceeding keeps the points.
-    fullSeen = true;
-  }
-  const assumptions: string[] = [];
-  if (over === undefined) {
-    over = 0;
-  }
   const q: RuleQuantities = {
     metrics: [],
     facts: [{ ...findLibraryFact(THREE_PUBLIC.actual)! }, { ...findLibraryFact(THREE_PUBLIC.limit)! }],
   };
-  return done({ kind: 'not_exceeding', actual: THREE_PUBLIC.actual, limit: THREE_PUBLIC.limit, over }, ctx, q, assumptions);
+  // Not exceeding keeps the points; exceeding without a stated score earns nothing (all or nothing).
+  return done({ kind: 'not_exceeding', actual: THREE_PUBLIC.actual, limit: THREE_PUBLIC.limit, over: over ?? 0 }, ctx, q);
 }
 
 /** Shapes 2–7: bands and steps over a quantity. */
