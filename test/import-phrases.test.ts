@@ -181,6 +181,13 @@ const PHRASES: Phrase[] = [
     expect: { kind: 'not_exceeding', actual: 'threePublicSpending', limit: 'threePublicBudget', over: 0 },
   },
   { text: '“三公”经费不超支且按规定公开的得2分，否则不得分', points: 2, expect: J },
+  { text: '项目按期完成且预算执行率大于90%的得2分，否则不得分', points: 2, expect: { open: 'unknown_metric' } },
+  {
+    text: '项目资金预算执行率大于90%的得2分，否则不得分',
+    points: 2,
+    code: 'B12',
+    expect: { kind: 'bands', metric: 'rateB12', bands: [{ gt: 90, score: 2 }], otherwise: 0 },
+  },
   {
     text: '“三公”经费支出未超预算的得1分，超预算的扣0.5分',
     points: 1,

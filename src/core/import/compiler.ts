@@ -334,7 +334,9 @@ const GENERIC_SATISFACTION = /^(?:服务对象|管理对象|、|和|及|与|对�
 export function bindQuantity(phrase: string, ctx: CompileContext, unit: string): Bound | undefined {
   const p = phrase.replace(QUOTES, '');
   const name = ctx.name.replace(QUOTES, '');
-  const lib = bindLibraryMetric(p) ?? (p === '' ? bindLibraryMetric(name) : undefined);
+  // "项目按期完成且预算执行率": two conditions in one, which one rule cannot hold.
+  if (/且|同时|并/.test(p)) return undefined;
+  const lib = bindLibraryMetric(p, { whole: true }) ?? (p === '' ? bindLibraryMetric(name, { whole: true }) : undefined);
   if (lib) {
     const satisfaction = lib.metric.key === 'satisfactionRate';
     // 满意度 is the unit's own only when nothing narrows it ("会议保障工作满意度" is a different figure).

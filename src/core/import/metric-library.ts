@@ -226,19 +226,24 @@ const strip = (s: string) => s.replace(/["“”'‘’\s]/g, '');
 /**
  * Binds a phrase (the words before a comparison: "年度预算执行率", "满意度比率") to a library metric.
  * Returns the entry whose synonym the phrase contains, preferring the longest synonym; undefined when
- * none matches.
+ * none matches (or, with `whole`, when the phrase says more than the synonym and its qualifiers).
  */
-export function bindLibraryMetric(phrase: string): LibraryMetric | undefined {
+export function bindLibraryMetric(phrase: string, options: { whole?: boolean } = {}): LibraryMetric | undefined {
   const p = strip(phrase);
-  let best: { entry: LibraryMetric; len: number } | undefined;
+  let best: { entry: LibraryMetric; len: number; rest: string } | undefined;
   for (const entry of LIBRARY_METRICS) {
     for (const syn of entry.synonyms) {
       const s = strip(syn);
-      if (p.includes(s) && (!best || s.length > best.len)) best = { entry, len: s.length };
+      if (p.includes(s) && (!best || s.length > best.len)) best = { entry, len: s.length, rest: p.replace(s, '') };
     }
   }
+  // With `whole`, the phrase may add only qualifiers ("年度", "部门"): "项目资金预算执行率" is another figure.
+  if (best && options.whole && !QUALIFIERS.test(best.rest)) return undefined;
   return best?.entry;
 }
+
+/** Words that qualify a library quantity without changing it. */
+const QUALIFIERS = /^(?:年度|年末|本年度|本年|全年|当年|部门|单位|本单位|本部门|整体|的|、|和|及|与|服务对象|管理对象|对部门工作|群众|社会|公众)*$/;
 
 /** Whether the phrase names “三公”经费 spending itself (not its 变动率). */
 export function namesThreePublic(phrase: string): boolean {
