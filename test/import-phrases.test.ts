@@ -38,6 +38,7 @@ const PHRASES: Phrase[] = [
   { text: '内部预算编制是否与重点工作相匹配，得2.5分。', points: 2.5, expect: J },
   { text: '在高水平全面建设小康社会，推动高质量发展，优化营商环境中发挥了应有的作用得满分', points: 10, expect: J },
   { text: '未按规定公开预决算信息的扣1分', points: 1, expect: J },
+  { text: '未公开预决算的扣1分，公开不及时的扣0.5分', points: 1, expect: { open: 'unrecognised' } },
   // 2. Two tiers, and the boundary words.
   {
     text: '年度预算执行率大于90%的得2分，小于90%得1分',
@@ -182,6 +183,12 @@ const PHRASES: Phrase[] = [
   },
   { text: '“三公”经费不超支且按规定公开的得2分，否则不得分', points: 2, expect: J },
   { text: '项目按期完成且预算执行率大于90%的得2分，否则不得分', points: 2, expect: { open: 'unknown_metric' } },
+  { text: '预算执行率大于90%的得2分，未按时报送的得1分', points: 2, expect: { open: 'unrecognised' } },
+  {
+    text: '预算执行率大于90%的得2分，未达到的得1分',
+    points: 2,
+    expect: { kind: 'bands', metric: 'budgetExecutionRate', bands: [{ gt: 90, score: 2 }], otherwise: 1 },
+  },
   {
     text: '项目资金预算执行率大于90%的得2分，否则不得分',
     points: 2,

@@ -562,7 +562,7 @@ function compileQuantitative(p: Parsed, ctx: CompileContext): CompileResult | un
     }
     if (score > ctx.points) return open('points_mismatch', T.open.pointsMismatch(s.text, fmt(score), fmt(ctx.points)));
     if (c) bands.push({ ...c.bounds, score });
-    else if (OTHERWISE.test(s.cond.replace(/^[，,]/, '')) || NEGATIVE_PREFIX.test(s.cond)) {
+    else if (OTHERWISE.test(s.cond.replace(/^[，,]/, ''))) {
       if (otherwise !== undefined) return open('unrecognised', T.open.unrecognised);
       otherwise = score;
     } else return open('unrecognised', T.open.unrecognised);
@@ -665,6 +665,8 @@ function compileJudgement(p: Parsed, text: string, ctx: CompileContext): Compile
       noScore = score;
       negativeText = c;
     } else if (s.outcome.t === 'deduct' && positive.length === 0) {
+      // Several failures with their own deductions ("未公开的扣1分，公开不及时的扣0.5分") are not one judgement.
+      if (noScore !== undefined) return open('unrecognised', T.open.unrecognised);
       // "未按规定…的扣1分" alone: a failure costs the stated points.
       noScore = score;
       negativeText = c;
