@@ -358,7 +358,7 @@ describe('not applicable', () => {
     let replies = await t.say('张三', '开始');
     const asked: string[] = [];
     for (let i = 0; i < 80; i++) {
-      const q = replies.find((r) => r.kind !== 'file' && r.question)?.question as { key: string } | undefined;
+      const q = questionOf(replies);
       if (!q || q.key.startsWith('narrative:')) break;
       asked.push(q.key);
       replies = await t.say('张三', '跳过');
