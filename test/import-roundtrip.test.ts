@@ -143,3 +143,32 @@ describe('an imported framework, exported again', () => {
     expect(scoreEvaluation(again, answers).base).toBe(40);
   });
 });
+
+describe('an exported sheet edited in Excel', () => {
+  it('takes a row inserted without a code between coded rows, and keeps the others', async () => {
+    const builtin = loadBuiltinFramework('nanjing-2021')!;
+    const { sheets } = await roundTrip(builtin);
+    const sheet = pickAnnexSheet(sheets)!;
+    // Split A11 (2 points) into itself (1 point) and a new row without a code.
+    const r = sheet.rows.findIndex((row) => row[2] === 'A11 决策制度的规范性');
+    sheet.rows[r]![4] = '部门决策机制合理清晰的得1分，否则不得分';
+    sheet.rows[r]![5] = '1';
+    sheet.rows.splice(r + 1, 0, ['', '', '议事规则', '', '议事规则健全的得1分，否则不得分', '1']);
+    // Merges below the inserted row move down one.
+    sheet.merges = sheet.merges.map((m) => ({
+      ...m,
+      top: m.top > r ? m.top + 1 : m.top,
+      bottom: m.bottom >= r ? m.bottom + 1 : m.bottom,
+    }));
+    const draft = importSheet(sheet, { data: readFrameworkData(sheets)! });
+    const a1 = draft.tree[0]!.children[0]!;
+    expect(a1.children.map((c) => [c.code, c.name, c.points])).toEqual([
+      ['A11', '决策制度的规范性', 1],
+      ['A13', '议事规则', 1],
+      ['A12', '决策流程的科学性', 2],
+    ]);
+    expect(draft.rows.find((x) => x.code === 'A13')!.outcome.status).toBe('compiled');
+    expect(draft.rows.find((x) => x.code === 'A12')!.outcome.status).toBe('kept');
+    expect(draft.rows.find((x) => x.code === 'A11')!.outcome.status).toBe('compiled');
+  });
+});

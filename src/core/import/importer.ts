@@ -491,18 +491,26 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
 
   // Codes: written ones are checked, missing ones assigned.
   const codes = new Map<string, number>();
+  // Written codes are reserved first, so a row added without a code never takes one written further down.
+  const written = new Set<string>();
+  const reserve = (b: Building) => {
+    if (b.parts.code) written.add(b.parts.code);
+    b.children.forEach(reserve);
+  };
+  roots.forEach(reserve);
+  const taken = (c: string) => codes.has(c) || written.has(c);
   const assign = (b: Building, parentCode: string | undefined, index: number, siblings: number): string => {
     let code = b.parts.code;
     if (code) {
       if (parentCode && !code.startsWith(parentCode)) fail(b.row, T.sheet.codeParent(code, parentCode));
     } else if (!parentCode) {
       code = String.fromCharCode(65 + index);
-      while (codes.has(code) || base.concat(adjustments).some((x) => x.parts.code === code)) code = String.fromCharCode(code.charCodeAt(0) + 1);
+      while (taken(code)) code = String.fromCharCode(code.charCodeAt(0) + 1);
     } else {
       const sep = siblings >= 10 ? '.' : '';
-      code = `${parentCode}${sep}${index + 1}`;
       let k = index + 1;
-      while (codes.has(code)) code = `${parentCode}${sep}${++k}`;
+      code = `${parentCode}${sep}${k}`;
+      while (taken(code)) code = `${parentCode}${sep}${++k}`;
     }
     if (codes.has(code)) fail(b.row, T.sheet.duplicateCode(code, codes.get(code)!));
     codes.set(code, b.row);
