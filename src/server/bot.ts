@@ -66,13 +66,15 @@ export function createBot(deps: BotDeps): Bot {
       const rec = evaluationId ? await store.getEvaluation(evaluationId) : undefined;
       if (!evaluationId || !rec) return (await withoutEvaluation(msg, at)).replies;
 
-      let out = handleMessage(msg, { evaluation: rec }, { now: at, newId });
+      // The store hands out copies, so the engine may change this one in place.
+      const revision = rec.revision;
+      let out = handleMessage(msg, { evaluation: rec }, { now: at, newId, inPlace: true });
       let saved: EvaluationRecord = rec;
       if (out.evaluation) {
         saved = await store.updateEvaluation(evaluationId, (current) => {
-          if (current.revision === rec.revision) return out.evaluation!;
+          if (current.revision === revision) return out.evaluation!;
           // Someone else's message landed first: apply this one to the newer record instead.
-          out = handleMessage(msg, { evaluation: current }, { now: at, newId });
+          out = handleMessage(msg, { evaluation: current }, { now: at, newId, inPlace: true });
           return out.evaluation ?? current;
         });
       }

@@ -45,6 +45,11 @@ const HOLD_MS = 30 * 60 * 1000;
 export interface DialogDeps {
   now: Date;
   newId: () => string;
+  /**
+   * The state is the caller's own copy (the store hands out copies): change it in place instead of
+   * cloning it first. Without this the engine never changes the objects it is given.
+   */
+  inPlace?: boolean;
 }
 
 /** The state a message is handled against. The engine changes copies, never these objects. */
@@ -91,7 +96,7 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
   const action = msg.action;
   if (!state.evaluation) return handleWithoutEvaluation(msg, body, state.chatDraft, deps);
 
-  const rec = structuredClone(state.evaluation);
+  const rec = deps.inPlace ? state.evaluation : structuredClone(state.evaluation);
   const framework = resolveFramework(rec.frameworkId, rec.framework);
   const turn = openTurn(msg, deps, rec, framework);
 

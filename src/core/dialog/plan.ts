@@ -53,7 +53,7 @@ export interface Question {
   points?: number;
 }
 
-function ancestors(byCode: Map<string, Indicator>, code: string | undefined): Indicator[] {
+function ancestorsOf(byCode: Map<string, Indicator>, code: string | undefined): Indicator[] {
   const out: Indicator[] = [];
   let c = code ? byCode.get(code) : undefined;
   while (c) {
@@ -127,6 +127,14 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
     i.children.forEach(index);
   };
   tree.forEach(index);
+  // Every question looks up its ancestors several times: once per code is enough.
+  const chains = new Map<string, Indicator[]>();
+  const ancestors = (_: Map<string, Indicator>, code: string | undefined): Indicator[] => {
+    if (!code) return [];
+    let chain = chains.get(code);
+    if (!chain) chains.set(code, (chain = ancestorsOf(byCode, code)));
+    return chain;
+  };
   const scoreByCode = new Map(result.indicators.map((i) => [i.code, i]));
   const na = answers.notApplicable ?? {};
   const isNA = (code: string) => ancestors(byCode, code).some((a) => na[a.code] !== undefined);
