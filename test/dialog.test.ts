@@ -368,3 +368,21 @@ describe('not applicable', () => {
     expect(asked).not.toContain('judgement:D12');
   });
 });
+
+describe('creating with an imported framework', () => {
+  it('offers frameworks the bot was given and carries the chosen one into the evaluation', async () => {
+    const { handleMessage } = await import('../src/core/dialog/engine');
+    const input = JSON.parse(readFileSync('templates/frameworks/nanjing-2020.json', 'utf8'));
+    input.id = 'import-unit-2025';
+    input.name = '某区部门整体绩效评价指标体系';
+    const msg = (text: string) => ({ channel: 'local' as const, chatId: 'g9', chatType: 'group' as const, userId: 'u1', userName: '张三', text, receivedAt: 0 });
+    const deps = { now: new Date('2025-01-02T00:00:00Z'), newId: () => 'ev-import' };
+    const frameworks = [{ id: input.id, name: input.name, input }];
+    const asked = handleMessage(msg('新建自评 某区财政局 2025'), { frameworks }, deps);
+    expect(asked.replies.map(replyText).join('\n')).toContain('import-unit-2025：某区部门整体绩效评价指标体系');
+    const out = handleMessage(msg('新建自评 某区财政局 2025 框架=import-unit-2025'), { frameworks }, deps);
+    expect(out.created).toMatchObject({ frameworkId: 'import-unit-2025', framework: { id: 'import-unit-2025' } });
+    const unknown = handleMessage(msg('新建自评 某区财政局 2025 框架=import-unit-2025'), {}, deps);
+    expect(unknown.replies.map(replyText).join('\n')).toContain('没有「import-unit-2025」这个指标体系');
+  });
+});

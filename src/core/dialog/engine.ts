@@ -11,6 +11,7 @@ import { formatScore } from '../decimal';
 import type { AuditEntry, EvaluationRecord, SessionState } from '../evaluation';
 import { BUILTIN_FRAMEWORK_IDS, loadBuiltinFramework } from '../framework/builtin';
 import type { Framework, Indicator } from '../framework/load';
+import type { FrameworkInput } from '../framework/schema';
 import { resolveFramework } from '../framework/resolve';
 import { dialogText as T } from '../locale/zh-CN';
 import type { Answers, BonusAward, KeyTask, Penalty } from '../scoring/answers';
@@ -57,6 +58,15 @@ export interface DialogState {
   evaluation?: EvaluationRecord;
   /** The sender's 新建自评 draft in this chat, when creating step by step. */
   chatDraft?: Record<string, unknown>;
+  /** Frameworks 新建自评 may use besides the built-in ones (imported and confirmed). */
+  frameworks?: FrameworkChoice[];
+}
+
+/** A framework one can create an evaluation with; imported ones travel with their evaluation. */
+export interface FrameworkChoice {
+  id: string;
+  name: string;
+  input: FrameworkInput;
 }
 
 export interface DialogOutcome {
@@ -94,7 +104,7 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
   if ([...raw].length > MAX_TEXT_CHARS) return { replies: [text(T.tooLong(MAX_TEXT_CHARS))] };
   const body = normaliseText(raw);
   const action = msg.action;
-  if (!state.evaluation) return handleWithoutEvaluation(msg, body, state.chatDraft, deps);
+  if (!state.evaluation) return handleWithoutEvaluation(msg, body, state.chatDraft, deps, state.frameworks ?? []);
 
   const rec = deps.inPlace ? state.evaluation : structuredClone(state.evaluation);
   const framework = resolveFramework(rec.frameworkId, rec.framework);
@@ -977,16 +987,22 @@ export function evaluationTitle(rec: Pick<EvaluationRecord, 'unit' | 'year'>): s
 
 type CreateDraft = { kind: 'create'; unit?: string; year?: number; framework?: string; deadline?: string | null; step?: string; stepwise?: boolean };
 
-function handleWithoutEvaluation(msg: InboundMessage, body: string, draftIn: Record<string, unknown> | undefined, deps: DialogDeps): DialogOutcome {
+function handleWithoutEvaluation(
+  msg: InboundMessage,
+  body: string,
+  draftIn: Record<string, unknown> | undefined,
+  deps: DialogDeps,
+  extra: FrameworkChoice[],
+): DialogOutcome {
   const cmd = body ? recogniseCommand(body) : undefined;
   const actionCommand = msg.action?.type === 'command' && typeof msg.action.command === 'string' ? recogniseCommand(msg.action.command) : undefined;
   const c = cmd ?? actionCommand;
   const draft = draftIn?.kind === 'create' ? (draftIn as CreateDraft) : undefined;
-  if (c?.name === 'create') return createStep(msg, { kind: 'create', ...parseCreateArgs(c.arg) }, deps, true);
+  if (c?.name === 'create') return createStep(msg, { kind: 'create', ...parseCreateArgs(c.arg) }, deps, extra, true);
   if (draft) {
     if (c?.name === 'cancel') return { replies: [text(T.createCancelled)], chatDraft: null };
     const value = msg.action?.type === 'answer' && typeof msg.action.value === 'string' ? msg.action.value : body;
-    return createStep(msg, draft, deps, false, value);
+    return createStep(msg, draft, deps, extra, false, value);
   }
   if (c?.name === 'help') return { replies: [noEvaluationCard()] };
   return { replies: [noEvaluationCard()] };
@@ -1013,11 +1029,34 @@ function parseCreateArgs(arg: string): Omit<CreateDraft, 'kind'> {
   return out;
 }
 
-function frameworkOptions(): Array<{ id: string; label: string }> {
-  return BUILTIN_FRAMEWORK_IDS.map((id) => ({ id, label: `${id}：${loadBuiltinFramework(id)!.name}` }));
+function frameworkOptions(extra: FrameworkChoice[]): Array<{ id: string; label: string }> {
+  return [
+    ...BUILTIN_FRAMEWORK_IDS.map((id) => ({ id, label: `${id}：${loadBuiltinFramework(id)!.name}` })),
+    ...extra.filter((f) => !BUILTIN_FRAMEWORK_IDS.includes(f.id)).map((f) => ({ id: f.id, label: `${f.id}：${f.name}` })),
+  ];
 }
 
-function createStep(msg: InboundMessage, draft: CreateDraft, deps: DialogDeps, fresh: boolean, value?: string): DialogOutcome {
+/** The chosen framework, loaded; an imported one also gives the copy the evaluation carries. */
+function chosenFramework(id: string, extra: FrameworkChoice[]): { framework: Framework; carried?: FrameworkInput } | undefined {
+  const builtin = loadBuiltinFramework(id);
+  if (builtin) return { framework: builtin };
+  const choice = extra.find((f) => f.id === id);
+  if (!choice) return undefined;
+  try {
+    return { framework: resolveFramework(id, choice.input), carried: choice.input };
+  } catch {
+    return undefined;
+  }
+}
+
+function createStep(
+  msg: InboundMessage,
+  draft: CreateDraft,
+  deps: DialogDeps,
+  extra: FrameworkChoice[],
+  fresh: boolean,
+  value?: string,
+): DialogOutcome {
   const d: CreateDraft = { ...draft };
   const errors: string[] = [];
   // An answer to the step being asked.
@@ -1031,7 +1070,7 @@ function createStep(msg: InboundMessage, draft: CreateDraft, deps: DialogDeps, f
       if (!m) errors.push(T.badYear(quote(v)));
       else d.year = Number(m[1]);
     } else if (d.step === 'framework') {
-      const opts = frameworkOptions();
+      const opts = frameworkOptions(extra);
       const p = parseChoice(v, opts.map((o) => o.label));
       const byId = opts.find((o) => o.id === v);
       if (byId) d.framework = byId.id;
@@ -1047,8 +1086,8 @@ function createStep(msg: InboundMessage, draft: CreateDraft, deps: DialogDeps, f
     }
   }
   // Values given in one line still need checking.
-  if (d.framework && !loadBuiltinFramework(d.framework)) {
-    errors.push(T.unknownFramework(quote(d.framework), BUILTIN_FRAMEWORK_IDS.join('、')));
+  if (d.framework && !chosenFramework(d.framework, extra)) {
+    errors.push(T.unknownFramework(quote(d.framework), frameworkOptions(extra).map((o) => o.id).join('、')));
     delete d.framework;
   }
   if (typeof d.deadline === 'string' && !/^\d{4}-\d{2}-\d{2}$/.test(d.deadline)) {
@@ -1063,19 +1102,20 @@ function createStep(msg: InboundMessage, draft: CreateDraft, deps: DialogDeps, f
   if (!d.unit) return askCreate(d, 'unit', `${prefix}${T.askUnit}`);
   if (d.year === undefined) return askCreate(d, 'year', `${prefix}${T.askYear}`, { key: 'create:year', type: 'number' });
   if (!d.framework) {
-    const opts = frameworkOptions();
+    const opts = frameworkOptions(extra);
     return askCreate(d, 'framework', `${prefix}${T.askFramework}`, { key: 'create:framework', type: 'choice', options: opts.map((o) => o.label) });
   }
   // Asked step by step: the deadline is asked too (in one line it is optional: 截止 sets it later).
   if (d.deadline === undefined && d.stepwise) return askCreate(d, 'deadline', `${prefix}${T.askDeadline}`, { key: 'create:deadline', type: 'date' });
 
-  const framework = loadBuiltinFramework(d.framework)!;
+  const { framework, carried } = chosenFramework(d.framework, extra)!;
   const now = deps.now.toISOString();
   const rec: EvaluationRecord = {
     id: deps.newId(),
     unit: d.unit,
     year: d.year,
     frameworkId: d.framework,
+    ...(carried ? { framework: carried } : {}),
     chatIds: [msg.chatId],
     organisers: [msg.userId],
     assignments: {},
