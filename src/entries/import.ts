@@ -38,7 +38,7 @@ await runCli(async () => {
     const stats = computeSeedStats(fixture.rows);
     for (const [seed, s] of Object.entries(stats.perSeed)) process.stdout.write(`${seed}: ${T.cli.share(s.compiled, s.rows, ((s.compiled / s.rows) * 100).toFixed(1))}\n`);
     process.stdout.write(`${T.cli.share(stats.compiled, stats.rows, (stats.share * 100).toFixed(1))}\n`);
-    process.stdout.write(`compiled wrongly: ${stats.wrong.length}; open where a rule was expected: ${stats.missed.length}\n`);
+    process.stdout.write(`${T.cli.seedCheck(stats.wrong.length, stats.missed.length)}\n`);
     for (const w of stats.wrong) process.stdout.write(`  WRONG ${w.seed} ${w.code} ${w.criteria}\n    got ${w.got}\n    expected ${w.expected}\n`);
     for (const m of stats.missed) process.stdout.write(`  MISSED ${m.seed} ${m.code} ${m.criteria}: ${m.reason}\n`);
     return stats.wrong.length ? 1 : 0;

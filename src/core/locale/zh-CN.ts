@@ -490,6 +490,7 @@ export const importText = {
   cli: {
     usageImport: '用法：npm run import -- <表格.xlsx|表格.csv> [--out 指标体系.json] [--id 编码] [--name 名称]\n      npm run import -- --seed-stats',
     usageExport: '用法：npm run export -- --framework <编码|指标体系.json> --out <表格.xlsx>',
+    seedCheck: (wrong: number, missed: number) => `与人工核对结果比较：识别错误 ${wrong} 条；本可识别却待确认 ${missed} 条`,
     row: (row: number, code: string, name: string, points: string, what: string) => `${String(row).padStart(3)}  ${code.padEnd(6)} ${name}（${points}）  ${what}`,
     compiled: (text: string) => `✓ ${text}`,
     kept: (text: string) => `= ${text}`,
