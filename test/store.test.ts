@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DataDirLockedError, openLowdbStore } from '../src/store/lowdb';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
+import { makeFrameworkRecord } from './helpers/framework-sheets';
 import { makeEvaluation } from './helpers/records';
 
 /** A clock the test moves by hand. */
@@ -172,6 +173,39 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     const both = await Promise.all([store.claimEvent('x', 1000), store.claimEvent('x', 1000)]);
     expect(both.sort()).toEqual([false, true]);
   });
+
+  it('stores imported frameworks, replaces one by id and lists them oldest first', async () => {
+    const store = await open(createClock().now);
+    expect(await store.listFrameworks()).toEqual([]);
+    expect(await store.getFramework('import-none')).toBeUndefined();
+    await store.putFramework(makeFrameworkRecord('import-bbb', { createdAt: '2025-02-01T00:00:00.000Z' }));
+    await store.putFramework(makeFrameworkRecord('import-aaa', { createdAt: '2025-03-01T00:00:00.000Z' }));
+    const got = (await store.getFramework('import-bbb'))!;
+    expect(got.name).toBe('测试指标体系');
+    expect(got.draft.rows.map((r) => r.code)).toEqual(['A11', 'B11']);
+    expect((await store.listFrameworks()).map((r) => r.id)).toEqual(['import-bbb', 'import-aaa']);
+    await store.putFramework({ ...got, status: 'ready', name: '改名后', updatedAt: '2025-04-01T00:00:00.000Z' });
+    expect(await store.getFramework('import-bbb')).toMatchObject({ status: 'ready', name: '改名后', updatedAt: '2025-04-01T00:00:00.000Z' });
+    expect((await store.listFrameworks()).map((r) => r.id)).toEqual(['import-bbb', 'import-aaa']);
+  });
+
+  it('hands out framework copies and refuses unsafe and built-in framework ids', async () => {
+    const store = await open(createClock().now);
+    const rec = makeFrameworkRecord('import-ccc');
+    await store.putFramework(rec);
+    rec.name = 'changed after put';
+    const got = (await store.getFramework('import-ccc'))!;
+    expect(got.name).toBe('测试指标体系');
+    got.draft.rows.length = 0;
+    (await store.listFrameworks())[0]!.draft.rows.length = 0;
+    expect((await store.getFramework('import-ccc'))!.draft.rows).toHaveLength(2);
+    for (const bad of ['../evil', 'a/b', '.hidden', '', 'Upper', 'x'.repeat(80), '..']) {
+      await expect(store.putFramework(makeFrameworkRecord(bad))).rejects.toThrow(/invalid framework id/);
+      expect(await store.getFramework(bad)).toBeUndefined();
+    }
+    await expect(store.putFramework(makeFrameworkRecord('nanjing-2021'))).rejects.toThrow(/built-in/);
+    expect((await store.listFrameworks()).map((r) => r.id)).toEqual(['import-ccc']);
+  });
 });
 
 describe('lowdb store on disk', () => {
@@ -303,6 +337,31 @@ describe('lowdb store on disk', () => {
     await expect(store.updateEvaluation('../chats', () => {})).rejects.toThrow(/not found/);
     expect(await store.getFile('../chats.json')).toBeUndefined();
     expect((await readdir(root)).sort()).toEqual(['data']);
-    expect((await readdir(dir)).sort()).toEqual(['evaluations', 'files', 'store.lock']);
+    expect((await readdir(dir)).sort()).toEqual(['evaluations', 'files', 'frameworks', 'store.lock']);
+    await expect(store.putFramework(makeFrameworkRecord('../../escape'))).rejects.toThrow(/invalid/);
+    expect(await store.getFramework('../chats')).toBeUndefined();
+    expect(await readdir(join(dir, 'frameworks'))).toEqual([]);
+  });
+
+  it('writes one file per imported framework, kept across a reopen and seen by a read-only opening', async () => {
+    const dir = await makeTempDir();
+    const writer = await openLowdbStore(dir);
+    await writer.putFramework(makeFrameworkRecord('import-one'));
+    await writer.putFramework(makeFrameworkRecord('import-two', { status: 'ready' }));
+    expect((await readdir(join(dir, 'frameworks'))).sort()).toEqual(['import-one.json', 'import-two.json']);
+    const onDisk = JSON.parse(await readFile(join(dir, 'frameworks', 'import-two.json'), 'utf8')) as { id: string; status: string; draft: { id: string } };
+    expect(onDisk).toMatchObject({ id: 'import-two', status: 'ready', draft: { id: 'import-two' } });
+
+    await writeFile(join(dir, 'store.lock'), String(process.ppid));
+    const reader = await openLowdbStore(dir, { readOnly: true });
+    expect((await reader.listFrameworks()).map((r) => r.id)).toEqual(['import-one', 'import-two']);
+    await expect(reader.putFramework(makeFrameworkRecord('import-three'))).rejects.toThrow(/read-only/);
+    await unlink(join(dir, 'store.lock'));
+
+    const reopened = await openLowdbStore(dir);
+    expect((await reopened.getFramework('import-two'))?.status).toBe('ready');
+    // A file edited into garbage by hand counts as absent rather than breaking the list.
+    await writeFile(join(dir, 'frameworks', 'import-one.json'), '{"id":');
+    expect((await reopened.listFrameworks()).map((r) => r.id)).toEqual(['import-two']);
   });
 });

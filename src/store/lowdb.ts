@@ -9,6 +9,8 @@
  * - `events.log`: claimed event ids with their expiry, one JSON line each (appended; rewritten without
  *   the expired ones on open and whenever it holds many more lines than live claims);
  * - `files/<id>` and `files/<id>.json`: a stored file's bytes and its name, type and date;
+ * - `frameworks/<id>.json`: one imported framework (draft and status), written like evaluations and
+ *   read from disk on each request (there are few, and a read-only opening then sees new ones);
  * - `store.lock`: the id of the process that has the directory open (one writer at a time).
  *
  * Evaluation files are compact JSON (one line; `npx prettier` or `jq` show them readably). Every write
@@ -25,8 +27,9 @@ import { appendFile, mkdir, readFile, readdir, rename, unlink, writeFile } from 
 import { join } from 'node:path';
 import { JSONFile, TextFile } from 'lowdb/node';
 import type { StoreOptions } from './memory';
-import type { ChatDraft, EvaluationRecord, Store, StoredFile } from './port';
-import { assertSafeId, copyRecord, createFileId, createKeyedQueue, toDraftKey, isSafeId } from './shared';
+import { isImportedFrameworkId } from '../core/framework-record';
+import type { ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
+import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, toDraftKey, isSafeId } from './shared';
 
 /** Options of the lowdb store. */
 export interface LowdbStoreOptions extends StoreOptions {
@@ -96,10 +99,12 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   const cacheSize = Math.max(1, options.cacheSize ?? 200);
   const evalDir = join(dataDir, 'evaluations');
   const fileDir = join(dataDir, 'files');
+  const frameworkDir = join(dataDir, 'frameworks');
   const readOnly = options.readOnly ?? false;
   if (!readOnly) {
     await mkdir(evalDir, { recursive: true });
     await mkdir(fileDir, { recursive: true });
+    await mkdir(frameworkDir, { recursive: true });
     await lockDataDir(dataDir);
   }
   const assertWritable = () => {
@@ -107,6 +112,18 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   };
 
   const evalPath = (id: string) => join(evalDir, `${id}.json`);
+  const frameworkPath = (id: string) => join(frameworkDir, `${id}.json`);
+  const readFramework = async (id: string): Promise<FrameworkRecord | undefined> => {
+    if (!isImportedFrameworkId(id) || !isSafeId(id)) return undefined;
+    const text = await new TextFile(frameworkPath(id)).read().catch(() => null);
+    if (text === null) return undefined;
+    try {
+      return JSON.parse(text) as FrameworkRecord;
+    } catch {
+      // Files are replaced by rename, so a torn file is one edited by hand: treat it as absent.
+      return undefined;
+    }
+  };
   const chatsFile = new JSONFile<Record<string, string>>(join(dataDir, 'chats.json'));
   const draftsFile = new JSONFile<Record<string, ChatDraft>>(join(dataDir, 'drafts.json'));
   const eventsPath = join(dataDir, 'events.log');
@@ -299,6 +316,25 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
         throw err;
       }
       return true;
+    },
+    async putFramework(rec) {
+      assertWritable();
+      assertFrameworkId(rec.id);
+      const text = JSON.stringify(rec);
+      await serialise(`\u0000framework:${rec.id}`, () => new TextFile(frameworkPath(rec.id)).write(text));
+    },
+    async getFramework(id) {
+      return readFramework(id);
+    },
+    async listFrameworks() {
+      const names = await readdir(frameworkDir).catch(() => [] as string[]);
+      const recs: FrameworkRecord[] = [];
+      for (const n of names) {
+        if (!n.endsWith('.json') || n.startsWith('.')) continue;
+        const rec = await readFramework(n.slice(0, -'.json'.length));
+        if (rec) recs.push(rec);
+      }
+      return recs.sort(compareByCreation);
     },
   };
   return store;

@@ -4,8 +4,8 @@
  *
  * @example const store = createMemoryStore(); await store.createEvaluation(rec)
  */
-import type { ChatDraft, EvaluationRecord, Store, StoredFile } from './port';
-import { assertSafeId, copyRecord, createFileId, createKeyedQueue, toDraftKey, isSafeId } from './shared';
+import type { ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
+import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, toDraftKey, isSafeId } from './shared';
 
 /** Options of both stores. */
 export interface StoreOptions {
@@ -21,6 +21,7 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
   const drafts = new Map<string, ChatDraft>();
   const files = new Map<string, StoredFile>();
   const events = new Map<string, number>();
+  const frameworks = new Map<string, FrameworkRecord>();
   const serialise = createKeyedQueue();
 
   const store: Store = {
@@ -101,6 +102,17 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
       events.set(key, t + ttlMs);
       if (events.size > 10_000) for (const [k, e] of events) if (e <= t) events.delete(k);
       return true;
+    },
+    async putFramework(rec) {
+      assertFrameworkId(rec.id);
+      frameworks.set(rec.id, copyRecord(rec));
+    },
+    async getFramework(id) {
+      const rec = frameworks.get(id);
+      return rec && copyRecord(rec);
+    },
+    async listFrameworks() {
+      return [...frameworks.values()].map(copyRecord).sort(compareByCreation);
     },
   };
   return store;

@@ -4,7 +4,9 @@
  */
 
 export type { AuditEntry, ChatDraft, EvaluationRecord, SessionState } from '../core/evaluation';
+export type { FrameworkRecord, FrameworkStatus } from '../core/framework-record';
 import type { ChatDraft, EvaluationRecord } from '../core/evaluation';
+import type { FrameworkRecord } from '../core/framework-record';
 
 /** A stored file (a generated report) served at /files/:id. */
 export interface StoredFile {
@@ -35,4 +37,13 @@ export interface Store {
   getFile(id: string): Promise<StoredFile | undefined>;
   /** Claims an event id once (platform dedupe); false when already claimed within ttlMs. */
   claimEvent(key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Stores an imported framework, replacing one with the same id (durably written before the promise
+   * resolves). Throws on an id that is unsafe or a built-in framework's id.
+   */
+  putFramework(rec: FrameworkRecord): Promise<void>;
+  /** An imported framework by id (a copy); undefined when there is none. */
+  getFramework(id: string): Promise<FrameworkRecord | undefined>;
+  /** Every imported framework (copies), oldest first. */
+  listFrameworks(): Promise<FrameworkRecord[]>;
 }

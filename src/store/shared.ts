@@ -1,6 +1,7 @@
 /**
  * Small pieces both stores share, so they behave the same: id checks, per-key serialisation, copying.
  */
+import { isBuiltinFrameworkId, isImportedFrameworkId } from '../core/framework-record';
 
 /** Ids that may become file names: letters, digits, `_`, `-`, `.`, not starting with a dot, at most 128 characters. */
 const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
@@ -54,4 +55,20 @@ export function toDraftKey(chatId: string, userId: string): string {
 /** A random id for stored files. */
 export function createFileId(): string {
   return globalThis.crypto.randomUUID().replace(/-/g, '');
+}
+
+/**
+ * Throws unless `id` may name an imported framework: lower-case letters, digits and "-" (so also a
+ * safe file name), and not a built-in framework's id.
+ *
+ * @example assertFrameworkId('import-1a2b3c')
+ */
+export function assertFrameworkId(id: string): void {
+  if (isBuiltinFrameworkId(id)) throw new Error(`framework id "${id}" is a built-in framework's id`);
+  if (!isImportedFrameworkId(id) || !isSafeId(id)) throw new Error(`invalid framework id "${id}": use lower-case letters, digits and "-" (at most 64)`);
+}
+
+/** Sorts framework records oldest first (then by id), as both stores list them. */
+export function compareByCreation(a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number {
+  return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
 }
