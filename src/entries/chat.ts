@@ -10,10 +10,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Button, InboundMessage, Reply } from '../channels/types';
-import { loadConfig, ConfigError } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { createBot } from '../server/bot';
-import { DataDirLockedError, openLowdbStore } from '../store/lowdb';
+import { openConfiguredStore } from './serve';
 
 const T = serverText.terminal;
 
@@ -34,21 +33,7 @@ function toSafeFileName(name: string): string {
 }
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
-  const store = await openLowdbStore(config.DATA_DIR).catch((err: unknown) => {
-    if (!(err instanceof DataDirLockedError)) throw err;
-    console.error(serverText.dataDirBusy(err.dataDir, err.pid));
-    process.exit(3);
-  });
+  const { config, store } = await openConfiguredStore();
   const bot = createBot({ store });
   const argv = process.argv.slice(2);
   let chatId = readOption(argv, 'chat') ?? 'terminal';

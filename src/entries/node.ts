@@ -3,30 +3,15 @@
  * creates the bot, serves the app on PORT and prints the console's URL. SIGTERM/SIGINT stop accepting
  * connections and let requests in flight finish (every acknowledged answer is already on disk).
  */
-import { describeChannels, loadConfig, ConfigError } from '../config';
+import { describeChannels } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { createConsoleLogger, describeError } from '../server/app';
 import { createBot } from '../server/bot';
-import { DataDirLockedError, openLowdbStore } from '../store/lowdb';
-import { startNodeServer } from './serve';
+import { openConfiguredStore, startNodeServer } from './serve';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const { config, store } = await openConfiguredStore();
   const logger = createConsoleLogger();
-  const store = await openLowdbStore(config.DATA_DIR).catch((err: unknown) => {
-    if (!(err instanceof DataDirLockedError)) throw err;
-    console.error(serverText.dataDirBusy(err.dataDir, err.pid));
-    process.exit(3);
-  });
   const bot = createBot({ store });
   const server = await startNodeServer({ config, store, bot, logger });
 

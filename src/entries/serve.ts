@@ -7,7 +7,9 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Config } from '../config';
+import { ConfigError, loadConfig, type Config } from '../config';
+import { serverText } from '../core/locale/zh-CN';
+import { DataDirLockedError, openLowdbStore } from '../store/lowdb';
 import { createApp, type AppDeps } from '../server/app';
 import type { Bot } from '../server/bot';
 import type { Store } from '../store/port';
@@ -74,4 +76,27 @@ function closeServer(server: ServerType, timeoutMs: number): Promise<void> {
     });
     if ('closeIdleConnections' in server) server.closeIdleConnections();
   });
+}
+
+/**
+ * The configuration from the environment and the lowdb store on its DATA_DIR, for the Node entries.
+ * Exits with a readable message: 2 for a bad environment, 3 when another process has the directory.
+ */
+export async function openConfiguredStore(): Promise<{ config: Config; store: Store }> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const store = await openLowdbStore(config.DATA_DIR).catch((err: unknown) => {
+    if (!(err instanceof DataDirLockedError)) throw err;
+    console.error(serverText.dataDirBusy(err.dataDir, err.pid));
+    process.exit(3);
+  });
+  return { config, store };
 }
