@@ -19,6 +19,7 @@ import { createKeyedQueue } from '../store/shared';
 import { describeChatEvaluation, describeScore, scoreRecord, summariseEvaluation } from './api';
 import type { Bot } from './bot';
 import { createNonce, formatConsolePolicy, renderConsolePage } from './console';
+import { createFrameworksApi } from './frameworks-api';
 import { CONSOLE_COOKIE, checkAdminAccess, createAdminGuard, deriveConsoleCookie, readSocketAddress, type RemoteAddressResolver } from './guard';
 import { compareSecrets, formatContentDisposition, readLimitedBody } from './http';
 import { decodeLocalMessage, encodeLocalReplies } from './local';
@@ -135,6 +136,9 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/api/evaluations', guard);
   app.use('/api/evaluations/*', guard);
   app.use('/api/chats/*', guard);
+  app.use('/api/frameworks', guard);
+  app.use('/api/frameworks/*', guard);
+  app.route('/api/frameworks', createFrameworksApi({ store, now }));
 
   app.get('/api/evaluations', async (c) => {
     const recs = await store.listEvaluations();

@@ -1,0 +1,312 @@
+/**
+ * Imported frameworks on the server side: importing an upload into a stored record, answering its open
+ * rows, the views the API and the console show, and the framework a new evaluation may use.
+ *
+ * A record's status is 'ready' only when `describeDraftStatus` says the draft is usable (nothing open,
+ * the loader accepts it), so nothing half-imported or half-confirmed can be used or exported.
+ *
+ * @example
+ * const framework = await loadReadyFramework(store, 'import-1a2b3c') // FrameworkInput | undefined
+ * if (framework) rec.framework = framework // the evaluation carries its copy
+ */
+import { BUILTIN_FRAMEWORK_IDS, loadBuiltinFramework } from '../core/framework/builtin';
+import type { Framework, Indicator } from '../core/framework/load';
+import type { FrameworkInput } from '../core/framework/schema';
+import { deriveFrameworkId, isBuiltinFrameworkId, isImportedFrameworkId, type FrameworkRecord, type FrameworkStatus } from '../core/framework-record';
+import {
+  applyConfirmation,
+  buildFrameworkInput,
+  describeDraftStatus,
+  finaliseDraft,
+  listOpenRows,
+  updateDraftMeta,
+  type ConfirmationAnswer,
+  type OpenQuestion,
+} from '../core/import/confirm';
+import { describeRule } from '../core/import/describe';
+import { importFile } from '../core/import/index';
+import { ImportError, type DraftFramework, type DraftRow } from '../core/import/importer';
+import { frameworksText as T } from '../core/locale/zh-CN';
+import type { Store } from '../store/port';
+
+/** Row counts of a draft. */
+export interface FrameworkCounts {
+  /** Every scored row of the sheet (leaves, key-task slots, bonus and penalty rows). */
+  rows: number;
+  /** Rules the compiler read from the prose. */
+  compiled: number;
+  /** Rules kept from an exported workbook's data sheet. */
+  kept: number;
+  /** Rules an organiser gave or overrode. */
+  confirmed: number;
+  /** Rows still waiting for an answer. */
+  open: number;
+}
+
+/** One framework in `GET /api/frameworks`. */
+export interface FrameworkSummary {
+  id: string;
+  name: string;
+  status: FrameworkStatus;
+  builtin: boolean;
+  counts?: FrameworkCounts;
+  createdAt?: string;
+  updatedAt?: string;
+  sourceName?: string;
+}
+
+/** One row of a framework's detail: the rule in plain Chinese, or why it is open. */
+export interface FrameworkRowView {
+  /** Sheet row (1-based); absent for built-in frameworks. */
+  row?: number;
+  code: string;
+  name: string;
+  path: string[];
+  kind: DraftRow['kind'];
+  points?: number;
+  criteria: string;
+  /** The outcome's status ('compiled', 'kept', 'confirmed', 'open', 'slot', 'bonus', 'penalty'), 'builtin' for built-ins. */
+  status: DraftRow['outcome']['status'] | 'builtin';
+  /** The rule in plain Chinese (absent while open). */
+  rule?: string;
+  /** Why the row is open. */
+  reason?: string;
+  /** A rule to accept with "确认". */
+  suggestion?: string;
+}
+
+/** `GET /api/frameworks/:id` (also the answer to an upload and to a confirmation). */
+export interface FrameworkDetail extends FrameworkSummary {
+  rows: FrameworkRowView[];
+  open: OpenQuestion[];
+  /** Why a draft with nothing open is still not usable (the loader's problems). */
+  problems?: string[];
+}
+
+/** The status and counts of a draft. */
+export function describeDraft(draft: DraftFramework): { status: FrameworkStatus; counts: FrameworkCounts; problems: string[] } {
+  const s = describeDraftStatus(draft);
+  return {
+    status: s.usable ? 'ready' : 'open',
+    counts: { rows: draft.rows.length, compiled: s.compiled, kept: s.kept, confirmed: s.confirmed, open: s.open },
+    problems: s.problems,
+  };
+}
+
+/** The list entry of a stored framework. */
+export function summariseFrameworkRecord(rec: FrameworkRecord): FrameworkSummary {
+  const { status, counts } = describeDraft(rec.draft);
+  return {
+    id: rec.id,
+    name: rec.name,
+    status,
+    builtin: false,
+    counts,
+    createdAt: rec.createdAt,
+    updatedAt: rec.updatedAt,
+    ...(rec.sourceName ? { sourceName: rec.sourceName } : {}),
+  };
+}
+
+/** The detail of a stored framework: every row with its rule or open reason, and the open questions. */
+export function describeFrameworkRecord(rec: FrameworkRecord): FrameworkDetail {
+  const { problems } = describeDraft(rec.draft);
+  const rows: FrameworkRowView[] = rec.draft.rows.map((r) => {
+    const o = r.outcome;
+    return {
+      row: r.row,
+      code: r.code,
+      name: r.name,
+      path: r.path,
+      kind: r.kind,
+      ...(r.points !== undefined ? { points: r.points } : {}),
+      criteria: r.criteria,
+      status: o.status,
+      ...(o.status === 'open' ? { reason: o.reason, ...(o.suggestion ? { suggestion: o.suggestion.text } : {}) } : { rule: o.text }),
+    };
+  });
+  return { ...summariseFrameworkRecord(rec), rows, open: listOpenRows(rec.draft), ...(problems.length ? { problems } : {}) };
+}
+
+/** The list entry of a built-in framework. */
+export function summariseBuiltinFramework(framework: Framework): FrameworkSummary {
+  return { id: framework.id, name: framework.name, status: 'ready', builtin: true };
+}
+
+/** The detail of a built-in framework: its leaves with their rules. */
+export function describeBuiltinFramework(framework: Framework): FrameworkDetail {
+  const label = (k: string) => framework.metricByKey.get(k)?.label ?? framework.factByKey.get(k)?.label ?? k;
+  const unit = (k: string) => framework.metricByKey.get(k)?.unit ?? framework.factByKey.get(k)?.unit ?? '%';
+  const rows: FrameworkRowView[] = [];
+  const walk = (ind: Indicator, path: string[]) => {
+    if (ind.children.length) {
+      for (const c of ind.children) walk(c, [...path, ind.name]);
+      return;
+    }
+    rows.push({
+      code: ind.code,
+      name: ind.name,
+      path,
+      kind: ind.keyTasks ? 'slot' : 'indicator',
+      points: ind.points,
+      criteria: ind.criteria,
+      status: 'builtin',
+      ...(ind.rule ? { rule: describeRule(ind.rule, ind.points, label, [], unit) } : {}),
+    });
+  };
+  for (const ind of framework.indicators) walk(ind, []);
+  return { ...summariseBuiltinFramework(framework), rows, open: [] };
+}
+
+/** Built-in frameworks, then imported ones (oldest first). */
+export async function listAllFrameworks(store: Store): Promise<FrameworkSummary[]> {
+  const builtins = BUILTIN_FRAMEWORK_IDS.map((id) => summariseBuiltinFramework(loadBuiltinFramework(id)!));
+  return [...builtins, ...(await store.listFrameworks()).map(summariseFrameworkRecord)];
+}
+
+/** An uploaded file to import. */
+export interface FrameworkUpload {
+  /** The file's name; its extension (.xlsx / .csv) decides how it is read. */
+  fileName: string;
+  bytes: Uint8Array;
+  /** The framework's name; default the sheet's title row. */
+  name?: string;
+  /** The framework's id; default derived from the name ("import-1a2b3c"). */
+  id?: string;
+  uploadedBy?: string;
+}
+
+/** The outcome of an import: the stored record, or why nothing was stored (with the rows at fault). */
+export type ImportOutcome =
+  | { ok: true; record: FrameworkRecord }
+  | { ok: false; status: 400 | 409; error: string; problems?: Array<{ row: number; message: string }> };
+
+/**
+ * CSV saved by Excel on a Chinese Windows is GB18030, not UTF-8: such bytes are re-encoded as UTF-8
+ * so the importer (which reads UTF-8) sees the characters the organiser sees.
+ */
+export function normaliseCsvBytes(bytes: Uint8Array): Uint8Array {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return bytes;
+  } catch {
+    try {
+      return new TextEncoder().encode(new TextDecoder('gb18030').decode(bytes));
+    } catch {
+      return bytes;
+    }
+  }
+}
+
+/**
+ * Imports an uploaded sheet (the annex sheet of a workbook, or a CSV) and stores it as a framework
+ * record: status 'ready' when nothing is open, otherwise 'open' with its questions. A sheet that is
+ * not a framework stores nothing and says which rows are at fault.
+ */
+export async function importFrameworkUpload(store: Store, upload: FrameworkUpload, now: Date): Promise<ImportOutcome> {
+  if (upload.id !== undefined && !isImportedFrameworkId(upload.id)) return { ok: false, status: 400, error: T.badId(upload.id) };
+  if (upload.name !== undefined && (!upload.name.trim() || [...upload.name].length > 100)) return { ok: false, status: 400, error: T.badName };
+  if (!upload.bytes.byteLength) return { ok: false, status: 400, error: T.emptyFile };
+  const bytes = /\.csv$/i.test(upload.fileName) ? normaliseCsvBytes(upload.bytes) : upload.bytes;
+  let draft: DraftFramework;
+  try {
+    draft = await importFile({ name: upload.fileName, bytes }, upload.name ? { name: upload.name.trim() } : {});
+  } catch (e) {
+    if (e instanceof ImportError) return { ok: false, status: 400, error: e.message, problems: e.problems };
+    throw e;
+  }
+  const existing = new Set((await store.listFrameworks()).map((r) => r.id));
+  if (upload.id !== undefined && existing.has(upload.id)) return { ok: false, status: 409, error: T.idTaken(upload.id) };
+  const id = upload.id ?? deriveFrameworkId(draft.name, (x) => existing.has(x));
+  const meta = updateDraftMeta(draft, { id });
+  if (!meta.ok) return { ok: false, status: 400, error: meta.error };
+  draft = meta.draft;
+  const at = now.toISOString();
+  const record: FrameworkRecord = {
+    id,
+    name: draft.name,
+    draft,
+    status: describeDraft(draft).status,
+    createdAt: at,
+    updatedAt: at,
+    ...(upload.uploadedBy ? { uploadedBy: upload.uploadedBy } : {}),
+    sourceName: upload.fileName,
+  };
+  await store.putFramework(record);
+  return { ok: true, record };
+}
+
+/** The outcome of a confirmation: the updated record, or why the answer was not taken (the row stays open). */
+export type ConfirmOutcome =
+  | { ok: true; record: FrameworkRecord; row: DraftRow }
+  | { ok: false; status: 404 | 409 | 422; error: string; record?: FrameworkRecord };
+
+/**
+ * Applies an organiser's answer to one row of a stored framework (an open row, or an override of a
+ * compiled one) and stores the result with its new status. Callers serialise calls per framework id.
+ */
+export async function confirmFrameworkRow(store: Store, id: string, code: string, answer: ConfirmationAnswer, now: Date): Promise<ConfirmOutcome> {
+  if (isBuiltinFrameworkId(id)) return { ok: false, status: 409, error: T.builtinFixed(id) };
+  const rec = await store.getFramework(id);
+  if (!rec) return { ok: false, status: 404, error: T.notFound(id) };
+  const result = applyConfirmation(rec.draft, code, answer);
+  if (!result.ok) return { ok: false, status: 422, error: result.error, record: rec };
+  const next: FrameworkRecord = { ...rec, draft: result.draft, status: describeDraft(result.draft).status, updatedAt: now.toISOString() };
+  await store.putFramework(next);
+  return { ok: true, record: next, row: result.row };
+}
+
+/**
+ * The loaded framework behind an id, for export: a built-in one, or a stored one that is ready.
+ * 'missing' when there is none, 'not-ready' (with the open count and problems) while it cannot be used.
+ */
+export async function loadFrameworkForExport(
+  store: Store,
+  id: string,
+): Promise<{ ok: true; framework: Framework } | { ok: false; reason: 'missing' } | { ok: false; reason: 'not-ready'; open: number; problems: string[] }> {
+  const builtin = loadBuiltinFramework(id);
+  if (builtin) return { ok: true, framework: builtin };
+  const rec = await store.getFramework(id);
+  if (!rec) return { ok: false, reason: 'missing' };
+  const status = describeDraftStatus(rec.draft);
+  if (!status.usable) return { ok: false, reason: 'not-ready', open: status.open, problems: status.problems };
+  return { ok: true, framework: finaliseDraft(rec.draft) };
+}
+
+/**
+ * The framework file of a ready imported framework, for a new evaluation to carry in its `framework`
+ * field; undefined when there is no such record or it is not usable (rows open, or the loader refuses
+ * it). Built-in ids give undefined: they need no copy.
+ *
+ * @example
+ * const input = await loadReadyFramework(store, 'import-1a2b3c')
+ * if (input) { rec.frameworkId = input.id; rec.framework = input }
+ */
+export async function loadReadyFramework(store: Store, id: string): Promise<FrameworkInput | undefined> {
+  if (!isImportedFrameworkId(id)) return undefined;
+  const rec = await store.getFramework(id);
+  return rec ? readyInput(rec) : undefined;
+}
+
+/**
+ * Every ready imported framework's file by id (for 新建自评's list of choices and its `框架=<id>`),
+ * in upload order. The engine is synchronous, so the bot loads these before calling it.
+ */
+export async function loadReadyFrameworks(store: Store): Promise<Map<string, FrameworkInput>> {
+  const out = new Map<string, FrameworkInput>();
+  for (const rec of await store.listFrameworks()) {
+    const input = readyInput(rec);
+    if (input) out.set(rec.id, input);
+  }
+  return out;
+}
+
+function readyInput(rec: FrameworkRecord): FrameworkInput | undefined {
+  try {
+    // finaliseDraft runs the loader's checks; buildFrameworkInput is the file it accepted.
+    finaliseDraft(rec.draft);
+  } catch {
+    return undefined;
+  }
+  return buildFrameworkInput(rec.draft);
+}
