@@ -4,7 +4,6 @@
  * Exit codes: 0 complete, 1 bad input, 2 valid but incomplete (the table says so).
  */
 import { formatScore } from '../core/decimal';
-import type { Framework } from '../core/framework/load';
 import { scoreCliText as T } from '../core/locale/zh-CN';
 import { scoreEvaluation } from '../core/scoring/engine';
 import type { ScoreResult } from '../core/scoring/types';
@@ -12,7 +11,7 @@ import { validateAnswers } from '../core/scoring/validate';
 import { CliError, fitWidth, loadFrameworkArg, parseArgs, readJsonFile, runCli } from './cli-util';
 
 /** Renders the score table as text lines. */
-export function renderScoreTable(framework: Framework, result: ScoreResult, title?: string): string[] {
+export function renderScoreTable(result: ScoreResult, title?: string): string[] {
   const lines: string[] = [];
   if (title) lines.push(title, '');
   const [hCode, hName, hPoints, hScore, hWhy] = T.header;
@@ -51,7 +50,6 @@ export function renderScoreTable(framework: Framework, result: ScoreResult, titl
     T.counts(result.counts.answered, result.counts.total - result.counts.notApplicable, result.counts.notApplicable),
   );
   if (!result.complete) lines.push(T.incomplete(result.counts.missing));
-  void framework;
   return lines;
 }
 
@@ -71,7 +69,7 @@ await runCli(async () => {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {
     const title = [framework.name, v.answers.unit, v.answers.year ? `${v.answers.year}年度` : ''].filter(Boolean).join(' · ');
-    process.stdout.write(`${renderScoreTable(framework, result, title).join('\n')}\n`);
+    process.stdout.write(`${renderScoreTable(result, title).join('\n')}\n`);
   }
   return result.complete ? 0 : 2;
 });

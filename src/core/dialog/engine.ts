@@ -671,7 +671,7 @@ function apply(turn: Turn, q: Question, body: string): Applied {
     case 'keyTasks':
       return applyKeyTasks(turn, q, body);
     case 'bonus':
-      return applyBonus(turn, q, body);
+      return applyBonus(turn, body);
     case 'penalty':
       return applyPenalty(turn, body);
     case 'narrative':
@@ -811,7 +811,7 @@ function sumPoints(items: Array<{ points: number }>): number {
   return Math.round(items.reduce((s, t) => s + t.points * 10000, 0)) / 10000;
 }
 
-function applyBonus(turn: Turn, q: Question, body: string): Applied {
+function applyBonus(turn: Turn, body: string): Applied {
   const section = turn.framework.bonus!;
   const a = turn.rec.answers;
   let awards: BonusAward[];
@@ -829,7 +829,6 @@ function applyBonus(turn: Turn, q: Question, body: string): Applied {
   a.bonus = awards;
   const score = scoreEvaluation(turn.framework, a).bonus;
   return { ok: true, summary: awards.length ? T.bonusRecorded(score.reasons, formatScore(score.score)) : T.bonusNone };
-  void q;
 }
 
 function applyPenalty(turn: Turn, body: string): Applied {

@@ -259,7 +259,7 @@ export function loadFramework(data: unknown, file = '(framework)'): Framework {
     } else if (!ind.rule) {
       err(`${field}.rule`, `leaf "${ind.code} ${ind.name}" needs a rule`);
     } else {
-      for (const p of ruleProblems(ind.rule, ind.points, names, metricByKey)) err(`${field}.rule${p.field}`, p.message);
+      for (const p of ruleProblems(ind.rule, ind.points, names)) err(`${field}.rule${p.field}`, p.message);
     }
     return node;
   };
@@ -325,18 +325,12 @@ export function loadFramework(data: unknown, file = '(framework)'): Framework {
  * leave gaps without `otherwise`, scores above the points, checklists that do not add up.
  * Used for framework indicators and for key tasks alike.
  */
-export function ruleProblems(
-  rule: Rule,
-  points: number,
-  names: Map<string, string>,
-  metricByKey?: Map<string, LoadedMetric>,
-): Array<{ field: string; message: string }> {
+export function ruleProblems(rule: Rule, points: number, names: Map<string, string>): Array<{ field: string; message: string }> {
   const out: Array<{ field: string; message: string }> = [];
   const add = (field: string, message: string) => out.push({ field, message });
   const quantity = (field: string, key: string) => {
     if (!isIdentifier(key) || !names.has(key)) add(field, `unknown fact or metric "${key}"`);
   };
-  void metricByKey;
   switch (rule.kind) {
     case 'judgement':
       if (rule.noScore !== undefined && rule.noScore > points) add('.noScore', `${rule.noScore} is above the points ${points}`);
