@@ -72,7 +72,7 @@ describe('import and export CLIs', () => {
     const r = await cli('import', ['--seed-stats']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('评价要点自动识别率：65/73 = 89.0%');
-    expect(r.stdout).toContain('compiled wrongly: 0');
+    expect(r.stdout).toContain('识别错误 0 条');
   });
 
   it('refuses an unknown framework id on export', async () => {
