@@ -3,8 +3,15 @@
  * a live score panel, as one server-rendered HTML page with inline CSS and JS (no front-end build).
  * It talks to the same endpoints as every other client: POST /api/local/messages and
  * GET /api/chats/:chatId/evaluation.
+ *
+ * A second tab, 指标体系 (also opened by `/#frameworks`), imports a framework sheet through
+ * /api/frameworks: upload, the rows with their compiled rules, one input per open row posting to
+ * /confirm (errors shown beside the row), and once nothing is open, the id to use in 新建自评 and the
+ * export link.
  */
-import { serverText as T } from '../core/locale/zh-CN';
+import { frameworksText as F, importText, serverText as T } from '../core/locale/zh-CN';
+
+const importRowPrefix = importText.sheet.rowPrefix;
 
 /** Options of the page: `denied` renders an access message instead of the console. */
 export interface ConsolePageOptions {
@@ -90,6 +97,32 @@ td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 ul.missing{margin:0;padding-left:18px;font-size:13px;color:#646a73}
 .muted{color:#8f959e}
 .denied{max-width:640px;margin:80px auto;background:#fff;border:1px solid #e4e7ec;border-radius:10px;padding:24px}
+[hidden]{display:none!important}
+nav.tabs{display:flex;gap:4px}
+nav.tabs button{border:none;background:none;padding:6px 12px;border-radius:6px;color:#646a73}
+nav.tabs button.active{background:#e1eaff;color:#245bdb;font-weight:600}
+#frameworks-view{display:grid;grid-template-columns:minmax(280px,1fr) minmax(0,2fr);gap:16px;padding:16px 20px;min-height:calc(100vh - 56px)}
+@media (max-width:900px){#frameworks-view{grid-template-columns:1fr}}
+#frameworks-view .panel{padding:14px 16px;gap:10px}
+#frameworks-view h2{font-size:15px;margin:4px 0 0}
+#fw-upload{display:flex;flex-direction:column;gap:8px}
+#fw-list{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:4px}
+#fw-list button{width:100%;text-align:left;display:flex;justify-content:space-between;gap:8px}
+#fw-list button.active{border-color:#3370ff;background:#f0f4ff}
+.badge{font-size:12px;padding:1px 8px;border-radius:10px;background:#f2f3f5;color:#646a73;white-space:nowrap}
+.badge.ready{background:#e8f8ef;color:#2ea121}
+.badge.open{background:#fff3e0;color:#de7802}
+.error{color:#d83931;white-space:pre-wrap}
+ul.error{margin:0;padding-left:18px}
+.fw-q{border:1px solid #ffd8a8;background:#fffaf2;border-radius:8px;padding:10px 12px;display:flex;flex-direction:column;gap:6px}
+.fw-q .text{white-space:pre-wrap;word-break:break-word}
+.fw-q form,.fw-override{display:flex;gap:6px}
+.fw-q input,.fw-override input{flex:1}
+#fw-ready{background:#e8f8ef;border-radius:8px;padding:10px 12px;display:flex;flex-direction:column;gap:4px}
+code{font-family:ui-monospace,Menlo,Consolas,monospace;background:#f2f3f5;padding:0 4px;border-radius:4px}
+#fw-rows td{vertical-align:top}
+#fw-rows td.rule{white-space:pre-wrap}
+#fw-rows tr.open td{color:#de7802}
 `;
 
 /** The page's script; reads its labels from the JSON in #labels. */
@@ -332,7 +365,217 @@ renderUsers();
 renderLog();
 refreshScore();
 refreshEvaluations();
+
+// ---- 指标体系: import a sheet, answer its open rows, use or export it.
+const FW = L.fw;
+const fw = { selected: localStorage.getItem('jx.fw') || '' };
+function showTab(name) {
+  const frameworks = name === 'frameworks';
+  $('chat-view').hidden = frameworks;
+  $('chat-fields').hidden = frameworks;
+  $('frameworks-view').hidden = !frameworks;
+  $('tab-chat').classList.toggle('active', !frameworks);
+  $('tab-frameworks').classList.toggle('active', frameworks);
+  history.replaceState(null, '', frameworks ? '#frameworks' : location.pathname);
+  if (frameworks) { refreshFrameworks(); if (fw.selected) loadFramework(fw.selected); }
+}
+$('tab-chat').onclick = () => showTab('chat');
+$('tab-frameworks').onclick = () => showTab('frameworks');
+
+function statusBadge(f) {
+  if (f.status === 'ready') return el('span', 'badge ready', FW.ready);
+  if (f.counts && f.counts.open) return el('span', 'badge open', FW.open.replace('{n}', String(f.counts.open)));
+  return el('span', 'badge open', FW.notUsable);
+}
+
+async function refreshFrameworks() {
+  try {
+    const res = await fetch('/api/frameworks');
+    if (!res.ok) return;
+    const list = await res.json();
+    const ul = $('fw-list');
+    ul.replaceChildren();
+    for (const f of list) {
+      const li = el('li');
+      const b = el('button', f.id === fw.selected ? 'active' : '');
+      b.type = 'button';
+      b.dataset.id = f.id;
+      const label = el('span', '', f.name);
+      if (f.builtin) label.append(el('span', 'muted', '（' + FW.builtin + '）'));
+      b.append(label, statusBadge(f));
+      b.onclick = () => loadFramework(f.id);
+      li.append(b);
+      ul.append(li);
+    }
+  } catch {}
+}
+
+async function loadFramework(id) {
+  fw.selected = id;
+  localStorage.setItem('jx.fw', id);
+  for (const b of document.querySelectorAll('#fw-list button')) b.classList.toggle('active', b.dataset.id === id);
+  try {
+    const res = await fetch('/api/frameworks/' + encodeURIComponent(id));
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(data.error || res.status);
+    renderFramework(data);
+  } catch (err) {
+    $('fw-detail').replaceChildren(el('p', 'error', FW.failed + err.message));
+  }
+}
+
+function answerForm(code, placeholder, label, onDone) {
+  const form = el('form');
+  const input = el('input');
+  input.type = 'text';
+  input.className = 'fw-answer';
+  input.placeholder = placeholder;
+  const btn = el('button', 'primary', label);
+  btn.type = 'submit';
+  const error = el('div', 'error fw-error');
+  form.append(input, btn);
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    const answer = input.value.trim();
+    if (!answer) { input.focus(); return; }
+    btn.disabled = true;
+    error.textContent = '';
+    try {
+      const res = await fetch('/api/frameworks/' + encodeURIComponent(fw.selected) + '/confirm', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code, answer }),
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(data.error || res.status);
+      renderFramework(data);
+      refreshFrameworks();
+      if (onDone) onDone();
+    } catch (err) {
+      error.textContent = err.message;
+      input.focus();
+    } finally {
+      btn.disabled = false;
+    }
+  };
+  return { form, error };
+}
+
+function renderFramework(data) {
+  const box = $('fw-detail');
+  box.dataset.id = data.id;
+  box.dataset.status = data.status;
+  const parts = [];
+  const title = el('div', '', '');
+  title.style.cssText = 'display:flex;gap:10px;align-items:center;flex-wrap:wrap';
+  const h = el('h2', '', data.name); h.id = 'fw-name-title';
+  const status = statusBadge(data); status.id = 'fw-status';
+  const idLine = el('span', 'muted', FW.idLabel + '：');
+  const code = el('code', '', data.id); code.id = 'fw-id';
+  idLine.append(code);
+  title.append(h, status, idLine);
+  parts.push(title);
+  if (data.status === 'ready') {
+    const ready = el('div'); ready.id = 'fw-ready';
+    ready.append(el('div', '', FW.readyNote.replace('{id}', data.id)));
+    const a = el('a', '', FW.export); a.id = 'fw-export';
+    a.href = '/api/frameworks/' + encodeURIComponent(data.id) + '/export.xlsx';
+    a.setAttribute('download', '');
+    ready.append(a);
+    parts.push(ready);
+  }
+  if (data.problems && data.problems.length) {
+    parts.push(el('h2', '', FW.problems));
+    const ul = el('ul', 'error'); ul.id = 'fw-problems';
+    for (const p of data.problems) ul.append(el('li', '', p));
+    parts.push(ul);
+  }
+  if (data.open && data.open.length) {
+    parts.push(el('h2', '', FW.openTitle + '（' + data.open.length + '）'));
+    const list = el('div'); list.id = 'fw-open';
+    list.style.cssText = 'display:flex;flex-direction:column;gap:8px';
+    for (const q of data.open) {
+      const item = el('div', 'fw-q');
+      item.dataset.code = q.code;
+      item.append(el('div', 'text', q.question));
+      const { form, error } = answerForm(q.code, FW.answerPlaceholder, FW.confirm);
+      item.append(form, error);
+      list.append(item);
+    }
+    parts.push(list);
+  }
+  parts.push(el('h2', '', FW.rowsTitle));
+  const t = el('table'); t.id = 'fw-rows';
+  const head = el('tr');
+  for (const k of ['row', 'code', 'name', 'points', 'rule']) head.append(el('td', 'muted', FW.columns[k]));
+  t.append(head);
+  for (const r of data.rows) {
+    const tr = el('tr', r.status === 'open' ? 'open' : '');
+    tr.dataset.code = r.code;
+    const rule = el('td', 'rule', r.rule || r.reason || '');
+    tr.append(el('td', 'num', r.row === undefined ? '' : String(r.row)), el('td', '', r.code), el('td', '', r.name), el('td', 'num', r.points === undefined ? '' : fmt(r.points)), rule);
+    if (!data.builtin && r.status !== 'open' && (r.kind === 'indicator' || r.kind === 'bonus')) {
+      const edit = el('button', '', FW.override);
+      edit.type = 'button';
+      edit.className = 'fw-edit';
+      edit.style.cssText = 'margin-left:8px;font-size:12px;padding:0 8px';
+      edit.onclick = () => {
+        if (rule.querySelector('form')) return;
+        const { form, error } = answerForm(r.code, FW.overridePlaceholder, FW.confirm);
+        form.className = 'fw-override';
+        rule.append(form, error);
+        form.querySelector('input').focus();
+      };
+      rule.append(edit);
+    }
+    t.append(tr);
+  }
+  parts.push(t);
+  box.replaceChildren(...parts);
+}
+
+$('fw-upload').onsubmit = async (e) => {
+  e.preventDefault();
+  const file = $('fw-file').files[0];
+  const status = $('fw-upload-status');
+  if (!file) { $('fw-file').focus(); return; }
+  const form = new FormData();
+  form.set('file', file, file.name);
+  const name = $('fw-name').value.trim();
+  if (name) form.set('name', name);
+  status.className = 'muted';
+  status.replaceChildren(el('span', '', FW.uploading));
+  $('fw-upload-btn').disabled = true;
+  try {
+    const res = await fetch('/api/frameworks', { method: 'POST', body: form });
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      status.className = 'error';
+      const lines = [el('div', '', FW.failed + (data.error ? data.error.split('\\n')[0] : res.status))];
+      if (data.problems && data.problems.length) {
+        const ul = el('ul', 'error');
+        for (const p of data.problems) ul.append(el('li', '', (p.row ? L.rowPrefix.replace('{n}', String(p.row)) : '') + p.message));
+        lines.push(ul);
+      }
+      status.replaceChildren(...lines);
+      return;
+    }
+    status.replaceChildren();
+    $('fw-file').value = '';
+    $('fw-name').value = '';
+    fw.selected = data.id;
+    localStorage.setItem('jx.fw', data.id);
+    renderFramework(data);
+    await refreshFrameworks();
+  } catch (err) {
+    status.className = 'error';
+    status.replaceChildren(el('div', '', FW.failed + err.message));
+  } finally {
+    $('fw-upload-btn').disabled = false;
+  }
+};
+if (location.hash === '#frameworks') showTab('frameworks');
 `;
+
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** Escapes text for HTML. */
 function escapeHtml(s: string): string {
@@ -344,16 +587,19 @@ export function renderConsolePage(options: ConsolePageOptions): string {
   const C = T.console;
   const head = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(C.title)}</title><style>${CSS}</style></head>`;
   if (options.denied) return `${head}<body><div class="denied"><h1>${escapeHtml(C.title)}</h1><p>${escapeHtml(options.denied)}</p></div></body></html>`;
-  const labels = { ...C, missingMore: C.missingMore(0).replace('0', '{n}'), lost: C.lost('{n}') };
+  const FC = F.console;
+  const fw = { ...FC, open: FC.open(0).replace('0', '{n}'), readyNote: FC.readyNote('{id}') };
+  const labels = { ...C, missingMore: C.missingMore(0).replace('0', '{n}'), lost: C.lost('{n}'), rowPrefix: importRowPrefix(0).replace('0', '{n}'), fw };
   const json = JSON.stringify(labels).replace(/</g, '\\u003c');
   return `${head}<body>
 <header><h1>${escapeHtml(C.title)}</h1>
-<div class="fields">
+<nav class="tabs"><button type="button" id="tab-chat" class="active">${escapeHtml(FC.tabChat)}</button><button type="button" id="tab-frameworks">${escapeHtml(FC.tabFrameworks)}</button></nav>
+<div class="fields" id="chat-fields">
 <label>${escapeHtml(C.evaluations)} <select id="evaluations"><option value="">${escapeHtml(C.pickEvaluation)}</option></select></label>
 <label>${escapeHtml(C.chatId)} <input type="text" id="chat-id" size="18"></label>
 <label>${escapeHtml(C.chatType)} <select id="chat-type"><option value="group">${escapeHtml(C.group)}</option><option value="p2p">${escapeHtml(C.p2p)}</option></select></label>
 </div></header>
-<main>
+<main id="chat-view">
 <section class="panel">
 <div class="users"><label>${escapeHtml(C.users)}</label><span id="user-list" style="display:flex;gap:6px;flex-wrap:wrap"></span>
 <input type="text" id="new-user" size="8" placeholder="${escapeHtml(C.addUserPlaceholder)}"><button id="add-user" type="button">${escapeHtml(C.addUser)}</button>
@@ -364,6 +610,21 @@ export function renderConsolePage(options: ConsolePageOptions): string {
 </section>
 <aside class="panel" id="score"><div style="display:flex;justify-content:space-between;align-items:center"><h2>${escapeHtml(C.scoreTitle)}</h2><button id="refresh" type="button">${escapeHtml(C.refresh)}</button></div><div id="score-body" style="display:flex;flex-direction:column;gap:10px"></div></aside>
 </main>
+<div id="frameworks-view" hidden>
+<section class="panel">
+<h2>${escapeHtml(FC.uploadTitle)}</h2>
+<p class="muted" style="margin:0">${escapeHtml(FC.uploadHint)}</p>
+<form id="fw-upload">
+<label>${escapeHtml(FC.file)} <input type="file" id="fw-file" accept=".xlsx,.csv,${XLSX_TYPE},text/csv"></label>
+<label>${escapeHtml(FC.name)} <input type="text" id="fw-name" placeholder="${escapeHtml(FC.namePlaceholder)}"></label>
+<div><button class="primary" id="fw-upload-btn" type="submit">${escapeHtml(FC.upload)}</button></div>
+</form>
+<div id="fw-upload-status"></div>
+<h2>${escapeHtml(FC.listTitle)}</h2>
+<ul id="fw-list"></ul>
+</section>
+<section class="panel" id="fw-detail"><p class="muted">${escapeHtml(FC.pick)}</p></section>
+</div>
 <script type="application/json" id="labels">${json}</script>
 <script${options.nonce ? ` nonce="${escapeHtml(options.nonce)}"` : ''}>${SCRIPT}</script>
 </body></html>`;
