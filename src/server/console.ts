@@ -109,7 +109,7 @@ nav.tabs button.active{background:#e1eaff;color:#245bdb;font-weight:600}
 #fw-list{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:4px}
 #fw-list button{width:100%;text-align:left;display:flex;justify-content:space-between;gap:8px}
 #fw-list button.active{border-color:#3370ff;background:#f0f4ff}
-.badge{font-size:12px;padding:1px 8px;border-radius:10px;background:#f2f3f5;color:#646a73;white-space:nowrap}
+.badge{align-self:flex-start;font-size:12px;padding:1px 8px;border-radius:10px;background:#f2f3f5;color:#646a73;white-space:nowrap}
 .badge.ready{background:#e8f8ef;color:#2ea121}
 .badge.open{background:#fff3e0;color:#de7802}
 .error{color:#d83931;white-space:pre-wrap}
