@@ -13,7 +13,8 @@ import { resolveFramework } from '../src/core/framework/resolve';
 import { scoreEvaluation } from '../src/core/scoring/engine';
 import { createApp } from '../src/server/app';
 import { XLSX_MIME } from '../src/server/frameworks-api';
-import { loadReadyFramework, loadReadyFrameworks, normaliseCsvBytes } from '../src/server/frameworks';
+import { handleMessage } from '../src/core/dialog/engine';
+import { loadFrameworkChoices, loadReadyFramework, normaliseCsvBytes } from '../src/server/frameworks';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
 import { createFakeBot } from './helpers/fake-bot';
@@ -315,11 +316,11 @@ describe('using an imported framework', () => {
     const h = createHarness();
     const { id } = await json(await h.uploadCsv(ONE_OPEN_CSV));
     expect(await loadReadyFramework(h.store, id)).toBeUndefined();
-    expect((await loadReadyFrameworks(h.store)).size).toBe(0);
+    expect(await loadFrameworkChoices(h.store)).toEqual([]);
     await h.confirm(id, 'B11', B11_ANSWER);
     const input = (await loadReadyFramework(h.store, id))!;
     expect(input).toMatchObject({ id, name: '测试指标体系' });
-    expect([...(await loadReadyFrameworks(h.store)).keys()]).toEqual([id]);
+    expect((await loadFrameworkChoices(h.store)).map((f) => [f.id, f.name, f.input.id])).toEqual([[id, '测试指标体系', id]]);
     expect(await loadReadyFramework(h.store, 'nanjing-2021')).toBeUndefined();
     expect(await loadReadyFramework(h.store, '../x')).toBeUndefined();
 
@@ -332,5 +333,23 @@ describe('using an imported framework', () => {
       judgements: { A11: { value: true } },
     } as never);
     expect(result.indicators.find((i) => i.code === 'A11')?.score).toBe(20);
+  });
+
+  it('lets 新建自评 pick a ready imported framework, which the evaluation carries', async () => {
+    const h = createHarness();
+    const { id } = await json(await h.uploadCsv(ONE_OPEN_CSV));
+    const msg = (text: string) => ({ channel: 'local' as const, chatId: 'g1', chatType: 'group' as const, userId: 'u1', userName: '张三', text, receivedAt: 0 });
+    const deps = { now: new Date('2025-03-01T08:00:00Z'), newId: () => 'ev-imported' };
+    const create = `新建自评 某某局 2025 框架=${id}`;
+    // While a row is open the framework is not offered.
+    const early = handleMessage(msg(create), { frameworks: await loadFrameworkChoices(h.store) }, deps);
+    expect(early.created).toBeUndefined();
+    await h.confirm(id, 'B11', B11_ANSWER);
+    const out = handleMessage(msg(create), { frameworks: await loadFrameworkChoices(h.store) }, deps);
+    expect(out.created).toMatchObject({ frameworkId: id, framework: { id, name: '测试指标体系' } });
+    await h.store.createEvaluation(out.created!);
+    // The API scores it from the carried copy, like any evaluation.
+    const score = (await (await h.request('/api/evaluations/ev-imported/score')).json()) as { indicators: Array<{ code: string }> };
+    expect(score.indicators.map((i) => i.code)).toEqual(expect.arrayContaining(['A11', 'B11']));
   });
 });

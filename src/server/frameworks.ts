@@ -9,6 +9,7 @@
  * const framework = await loadReadyFramework(store, 'import-1a2b3c') // FrameworkInput | undefined
  * if (framework) rec.framework = framework // the evaluation carries its copy
  */
+import type { FrameworkChoice } from '../core/dialog/engine';
 import { BUILTIN_FRAMEWORK_IDS, loadBuiltinFramework } from '../core/framework/builtin';
 import type { Framework, Indicator } from '../core/framework/load';
 import type { FrameworkInput } from '../core/framework/schema';
@@ -289,14 +290,17 @@ export async function loadReadyFramework(store: Store, id: string): Promise<Fram
 }
 
 /**
- * Every ready imported framework's file by id (for 新建自评's list of choices and its `框架=<id>`),
- * in upload order. The engine is synchronous, so the bot loads these before calling it.
+ * The ready imported frameworks as 新建自评's choices (`DialogState.frameworks`), in upload order: the
+ * bot passes them to `handleMessage` for a chat without an evaluation, and the evaluation created
+ * carries the chosen one's copy.
+ *
+ * @example handleMessage(msg, { chatDraft, frameworks: await loadFrameworkChoices(store) }, deps)
  */
-export async function loadReadyFrameworks(store: Store): Promise<Map<string, FrameworkInput>> {
-  const out = new Map<string, FrameworkInput>();
+export async function loadFrameworkChoices(store: Store): Promise<FrameworkChoice[]> {
+  const out: FrameworkChoice[] = [];
   for (const rec of await store.listFrameworks()) {
     const input = readyInput(rec);
-    if (input) out.set(rec.id, input);
+    if (input) out.push({ id: rec.id, name: rec.name, input });
   }
   return out;
 }
