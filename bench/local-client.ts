@@ -18,21 +18,27 @@ export interface ClientJob {
   paceMs?: number;
 }
 
-/** What the worker reports: the milliseconds of each answer and the wall time of the whole run. */
+/** What the worker reports: the milliseconds of each answer (as the client saw it, and as the server's Server-Timing says) and the wall time of the whole run. */
 export interface ClientResult {
   times: number[];
+  serverTimes: number[];
   seconds: number;
 }
 
+/** Server-side durations of the answers posted so far (from the Server-Timing header). */
+const serverTimes: number[] = [];
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function post(url: string, chatId: string, userId: string, text: string): Promise<LocalReply[]> {
+async function post(url: string, chatId: string, userId: string, text: string, isAnswer = false): Promise<LocalReply[]> {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ chatId, userId, userName: userId, text }),
   });
   if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
+  const timing = /app;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
+  if (isAnswer && timing) serverTimes.push(Number(timing[1]));
   return ((await res.json()) as { replies: LocalReply[] }).replies;
 }
 
@@ -55,7 +61,7 @@ async function runJob(job: ClientJob): Promise<ClientResult> {
       if (job.paceMs) await sleep(Math.random() * job.paceMs);
       while (q && times.length < job.limit) {
         const t = performance.now();
-        const replies = await post(job.url, chat, user, answerOf(q));
+        const replies = await post(job.url, chat, user, answerOf(q), true);
         times.push(performance.now() - t);
         const next = findQuestion(replies);
         q = next && next.key === q.key ? findQuestion(await post(job.url, chat, user, '跳过')) : next;
@@ -64,7 +70,7 @@ async function runJob(job: ClientJob): Promise<ClientResult> {
       return times;
     }),
   );
-  return { times: all.flat(), seconds: (performance.now() - t0) / 1000 };
+  return { times: all.flat(), serverTimes, seconds: (performance.now() - t0) / 1000 };
 }
 
 if (parentPort && workerData) {

@@ -96,6 +96,7 @@ export function createApp(deps: AppDeps): Hono {
 
   // The local channel: guarded like the API, since it can create and change evaluations.
   app.post('/api/local/messages', guard, async (c) => {
+    const started = performance.now();
     // JSON only: a cross-site form or text/plain post cannot send it without a CORS preflight.
     if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type')?.trim() ?? '')) return c.json({ error: T.notJson }, 415);
     const body = await readLimitedBody(c.req.raw);
@@ -109,6 +110,9 @@ export function createApp(deps: AppDeps): Hono {
     pending.set(chatKey, waiting + 1);
     try {
       const replies = await runInChat(chatKey, async () => encodeLocalReplies(await bot.handle(msg), store, config.PUBLIC_BASE_URL));
+      // The server's own time for this message (waiting for the chat's turn and the durable write
+      // included), so a client can tell it apart from the network and its own load.
+      c.header('Server-Timing', `app;dur=${(performance.now() - started).toFixed(2)}`);
       return c.json({ replies });
     } catch (err) {
       logger.error('bot failed', { channel: 'local', chatId: msg.chatId, userId: msg.userId, ...describeError(err) });
