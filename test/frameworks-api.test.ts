@@ -14,7 +14,7 @@ import { scoreEvaluation } from '../src/core/scoring/engine';
 import { createApp } from '../src/server/app';
 import { XLSX_MIME } from '../src/server/frameworks-api';
 import { handleMessage } from '../src/core/dialog/engine';
-import { loadFrameworkChoices, loadReadyFramework, normaliseCsvBytes } from '../src/server/frameworks';
+import { declaredUnpackedSize, loadFrameworkChoices, loadReadyFramework, normaliseCsvBytes } from '../src/server/frameworks';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
 import { createFakeBot } from './helpers/fake-bot';
@@ -141,6 +141,25 @@ describe('POST /api/frameworks', () => {
     const bigForm = new FormData();
     bigForm.set('file', new Blob([big]), 'big.csv');
     expect((await h.request('/api/frameworks', { method: 'POST', body: bigForm })).status).toBe(413);
+    expect(await h.store.listFrameworks()).toEqual([]);
+  });
+
+  it('refuses a workbook that says it unpacks to more than 50 MB, before inflating it', async () => {
+    const h = createHarness();
+    const bytes = await buildOneOpenXlsx();
+    const real = declaredUnpackedSize(bytes)!;
+    expect(real).toBeGreaterThan(1000);
+    expect(real).toBeLessThan(1024 * 1024);
+    expect(declaredUnpackedSize(new TextEncoder().encode(ONE_OPEN_CSV))).toBeUndefined();
+    // Declare one entry of the central directory as 2 GB.
+    const bomb = new Uint8Array(bytes);
+    const view = new DataView(bomb.buffer);
+    const central = bomb.findIndex((_, i) => i + 4 <= bomb.length && view.getUint32(i, true) === 0x02014b50);
+    view.setUint32(central + 24, 0x7fffffff, true);
+    expect(declaredUnpackedSize(bomb)).toBeGreaterThan(50 * 1024 * 1024);
+    const res = await h.request('/api/frameworks', { method: 'POST', headers: { 'Content-Type': XLSX_MIME }, body: bomb });
+    expect(res.status).toBe(413);
+    expect((await json(res)).error).toContain('解压后超过 50 MB');
     expect(await h.store.listFrameworks()).toEqual([]);
   });
 

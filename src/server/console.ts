@@ -401,7 +401,7 @@ async function refreshFrameworks() {
       b.type = 'button';
       b.dataset.id = f.id;
       const label = el('span', '', f.name);
-      if (f.builtin) label.append(el('span', 'muted', '（' + FW.builtin + '）'));
+      label.append(el('span', 'muted', f.builtin ? '（' + FW.builtin + '）' : ' · ' + f.id));
       b.append(label, statusBadge(f));
       b.onclick = () => loadFramework(f.id);
       li.append(b);
@@ -424,7 +424,7 @@ async function loadFramework(id) {
   }
 }
 
-function answerForm(code, placeholder, label, onDone) {
+function answerForm(code, placeholder, label) {
   const form = el('form');
   const input = el('input');
   input.type = 'text';
@@ -448,7 +448,9 @@ function answerForm(code, placeholder, label, onDone) {
       if (!res.ok) throw new Error(data.error || res.status);
       renderFramework(data);
       refreshFrameworks();
-      if (onDone) onDone();
+      // On to the next open row, if any.
+      const next = document.querySelector('#fw-open .fw-answer');
+      if (next) next.focus();
     } catch (err) {
       error.textContent = err.message;
       input.focus();

@@ -180,7 +180,42 @@ export interface FrameworkUpload {
 /** The outcome of an import: the stored record, or why nothing was stored (with the rows at fault). */
 export type ImportOutcome =
   | { ok: true; record: FrameworkRecord }
-  | { ok: false; status: 400 | 409; error: string; problems?: Array<{ row: number; message: string }> };
+  | { ok: false; status: 400 | 409 | 413; error: string; problems?: Array<{ row: number; message: string }> };
+
+/** The most an uploaded workbook may say it unpacks to (a sheet of a few hundred rows is well under 1 MB). */
+export const MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024;
+
+/**
+ * The total size a ZIP (an .xlsx) says its entries unpack to, read from its central directory before
+ * anything is inflated, so a small upload cannot expand into gigabytes. Infinity for ZIP64 or a
+ * damaged directory; undefined when the bytes are not a ZIP at all (the importer then says so).
+ */
+export function declaredUnpackedSize(bytes: Uint8Array): number | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const EOCD = 0x06054b50;
+  const CENTRAL = 0x02014b50;
+  let eocd = -1;
+  for (let p = bytes.byteLength - 22; p >= 0 && p >= bytes.byteLength - 22 - 0xffff; p--) {
+    if (view.getUint32(p, true) === EOCD) {
+      eocd = p;
+      break;
+    }
+  }
+  if (eocd < 0) return undefined;
+  const entries = view.getUint16(eocd + 10, true);
+  const offset = view.getUint32(eocd + 16, true);
+  if (entries === 0xffff || offset === 0xffffffff) return Infinity;
+  let total = 0;
+  let p = offset;
+  for (let i = 0; i < entries; i++) {
+    if (p + 46 > bytes.byteLength || view.getUint32(p, true) !== CENTRAL) return Infinity;
+    const size = view.getUint32(p + 24, true);
+    if (size === 0xffffffff) return Infinity;
+    total += size;
+    p += 46 + view.getUint16(p + 28, true) + view.getUint16(p + 30, true) + view.getUint16(p + 32, true);
+  }
+  return total;
+}
 
 /**
  * CSV saved by Excel on a Chinese Windows is GB18030, not UTF-8: such bytes are re-encoded as UTF-8
@@ -208,7 +243,11 @@ export async function importFrameworkUpload(store: Store, upload: FrameworkUploa
   if (upload.id !== undefined && !isImportedFrameworkId(upload.id)) return { ok: false, status: 400, error: T.badId(upload.id) };
   if (upload.name !== undefined && (!upload.name.trim() || [...upload.name].length > 100)) return { ok: false, status: 400, error: T.badName };
   if (!upload.bytes.byteLength) return { ok: false, status: 400, error: T.emptyFile };
-  const bytes = /\.csv$/i.test(upload.fileName) ? normaliseCsvBytes(upload.bytes) : upload.bytes;
+  const csv = /\.csv$/i.test(upload.fileName);
+  if (!csv && (declaredUnpackedSize(upload.bytes) ?? 0) > MAX_XLSX_UNPACKED_BYTES) {
+    return { ok: false, status: 413, error: T.unpackedTooLarge(MAX_XLSX_UNPACKED_BYTES / 1024 / 1024) };
+  }
+  const bytes = csv ? normaliseCsvBytes(upload.bytes) : upload.bytes;
   let draft: DraftFramework;
   try {
     draft = await importFile({ name: upload.fileName, bytes }, upload.name ? { name: upload.name.trim() } : {});

@@ -692,6 +692,7 @@ export const frameworksText = {
   unsupportedType: (what: string) => `不支持的文件类型「${what}」：请上传 .xlsx 或 .csv 表格（.xls 请先在 Excel 中另存为 .xlsx）`,
   tooLarge: (mb: number) => `文件超过 ${mb} MB`,
   emptyFile: '上传的文件是空的',
+  unpackedTooLarge: (mb: number) => `表格解压后超过 ${mb} MB，请删去多余的工作表或图片后再上传`,
   badId: (id: string) => `编码「${id}」无效：只能用小写字母、数字和“-”，且不能与内置指标体系重名`,
   idTaken: (id: string) => `已有编码为「${id}」的指标体系`,
   badName: '名称不能为空，也不要超过100字',
