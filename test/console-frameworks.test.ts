@@ -17,7 +17,7 @@ import { createBot } from '../src/server/bot';
 import { openLowdbStore } from '../src/store/lowdb';
 import type { Store } from '../src/store/port';
 import { hasChromium, launchBrowser } from './helpers/browser';
-import { B11_ANSWER, BAD_POINTS_CSV, ONE_OPEN_CSV } from './helpers/framework-sheets';
+import { B11_ANSWER, BAD_POINTS_CSV, ONE_OPEN_CSV, SUGGESTION_CSV } from './helpers/framework-sheets';
 
 /** Process- and browser-driven tests are slow on a busy machine: generous limits, no timing assertions. */
 const SLOW = { timeout: 180_000 };
@@ -42,6 +42,7 @@ describe.skipIf(!hasChromium())('console 指标体系 tab in headless Chromium',
     browser.setDefaultTimeout(120_000);
     await writeFile(join(dataDir, '指标体系.csv'), ONE_OPEN_CSV);
     await writeFile(join(dataDir, '分值不符.csv'), BAD_POINTS_CSV);
+    await writeFile(join(dataDir, '有建议.csv'), SUGGESTION_CSV);
   });
   afterAll(async () => {
     await browser?.close();
@@ -121,10 +122,23 @@ describe.skipIf(!hasChromium())('console 指标体系 tab in headless Chromium',
     expect(pageErrors).toEqual([]);
   });
 
+  it('accepts a suggested rule with one button', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.url}#frameworks`);
+    await page.setInputFiles('#fw-file', join(dataDir, '有建议.csv'));
+    await page.click('#fw-upload-btn');
+    await page.waitForSelector('.fw-q[data-code="B11"] .fw-accept');
+    const id = (await page.locator('#fw-id').textContent())!;
+    await page.click('.fw-q[data-code="B11"] .fw-accept');
+    await page.waitForSelector('#fw-ready');
+    await expect(page.locator('#fw-rows tr[data-code="B11"] td.rule').textContent()).resolves.toContain('办公流程和业务开展网上综合办公平台全覆盖得 80 分，否则不得分');
+    expect((await store.getFramework(id))?.status).toBe('ready');
+  });
+
   it('overrides a compiled row from its 修改 button', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.url}#frameworks`);
-    const id = (await store.listFrameworks())[0]!.id;
+    const id = (await store.listFrameworks()).find((f) => f.name === '测试局指标体系')!.id;
     await page.click(`#fw-list button[data-id="${id}"]`);
     await page.waitForSelector('#fw-rows tr[data-code="A11"] .fw-edit');
     await page.click('#fw-rows tr[data-code="A11"] .fw-edit');

@@ -434,6 +434,7 @@ function answerForm(code, placeholder, label) {
   btn.type = 'submit';
   const error = el('div', 'error fw-error');
   form.append(input, btn);
+  form.input = input;
   form.onsubmit = async (e) => {
     e.preventDefault();
     const answer = input.value.trim();
@@ -499,6 +500,13 @@ function renderFramework(data) {
       item.dataset.code = q.code;
       item.append(el('div', 'text', q.question));
       const { form, error } = answerForm(q.code, FW.answerPlaceholder, FW.confirm);
+      if (q.suggestion) {
+        const accept = el('button', 'fw-accept', FW.acceptSuggestion);
+        accept.type = 'button';
+        accept.title = q.suggestion;
+        accept.onclick = () => { form.input.value = '确认'; form.requestSubmit(); };
+        form.append(accept);
+      }
       item.append(form, error);
       list.append(item);
     }

@@ -345,11 +345,13 @@ export async function loadFrameworkChoices(store: Store): Promise<FrameworkChoic
 }
 
 function readyInput(rec: FrameworkRecord): FrameworkInput | undefined {
+  // The evaluation's frameworkId is the record's id, so its copy must carry the same id.
+  const draft = rec.draft.id === rec.id ? rec.draft : { ...rec.draft, id: rec.id };
   try {
     // finaliseDraft runs the loader's checks; buildFrameworkInput is the file it accepted.
-    finaliseDraft(rec.draft);
+    finaliseDraft(draft);
   } catch {
     return undefined;
   }
-  return buildFrameworkInput(rec.draft);
+  return buildFrameworkInput(draft);
 }

@@ -12,6 +12,13 @@ export const ONE_OPEN_CSV = [
   '部门管理（80分）,预算执行（80分）,部门预算执行率,部门预算执行百分比,年末预算执行率达到财政考核要求的得80分,80',
 ].join('\n');
 
+/** One open row (B11, no score written) that comes with a suggestion to accept with "确认". */
+export const SUGGESTION_CSV = [
+  '一级指标,二级指标,三级指标,指标说明,评价要点,分值',
+  '部门决策（20分）,决策机制（20分）,决策制度,是否建立决策制度,建立决策制度的得20分，否则不得分,20',
+  '部门管理（80分）,网上办公（80分）,网上办公,,办公流程和业务开展网上综合办公平台全覆盖,80',
+].join('\n');
+
 /** An answer B11 takes. */
 export const B11_ANSWER = '预算执行率达到90%的得80分，否则得40分';
 

@@ -720,6 +720,7 @@ export const frameworksText = {
     openTitle: '待确认',
     answerPlaceholder: '写出评分规则，如“达到90%得2分，否则不得分”；有建议时可回复“确认”',
     confirm: '确认',
+    acceptSuggestion: '采用建议',
     override: '修改',
     overridePlaceholder: '新的评分规则',
     readyNote: (id: string) => `可以在对话中使用：新建自评 <单位> <年度> 框架=${id}`,
