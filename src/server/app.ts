@@ -1,6 +1,7 @@
 /**
  * The HTTP application, used by production and tests alike: health, the local channel, stored files,
- * the JSON API, the console page and the webhook slots of the platform channels.
+ * the JSON API (evaluations here, imported frameworks in `frameworks-api.ts`), the console page and
+ * the webhook slots of the platform channels.
  *
  * Messages of one chat are handled one at a time, in arrival order, so replies keep their order;
  * different chats run concurrently. Webhook handlers get the same per-chat queue (`runInChat`), so a
