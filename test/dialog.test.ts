@@ -386,3 +386,25 @@ describe('creating with an imported framework', () => {
     expect(unknown.replies.map(replyText).join('\n')).toContain('没有「import-unit-2025」这个指标体系');
   });
 });
+
+describe('an imported framework through the bot', () => {
+  it('creates an evaluation with a ready imported framework from the store, which it then carries', async () => {
+    const { exportFramework } = await import('../src/core/import/export');
+    const { importFile } = await import('../src/core/import');
+    const { updateDraftMeta, isDraftUsable } = await import('../src/core/import/confirm');
+    const bytes = await exportFramework(loadBuiltinFramework('nanjing-2020')!);
+    const imported = await importFile({ name: '某区指标体系.xlsx', bytes });
+    const meta = updateDraftMeta(imported, { id: 'import-a1b2c3', name: '某区部门整体绩效评价指标体系' });
+    if (!meta.ok) throw new Error(meta.error);
+    expect(isDraftUsable(meta.draft)).toBe(true);
+    const t = createTranscript();
+    const at = '2025-01-02T00:00:00Z';
+    await t.store.putFramework({ id: 'import-a1b2c3', name: '某区部门整体绩效评价指标体系', draft: meta.draft, status: 'ready', createdAt: at, updatedAt: at });
+    expect(await t.ask('张三', '新建自评 某区办公室 2024 框架=import-a1b2c3')).toContain('已创建「某区办公室2024年度部门整体绩效自评价」（某区部门整体绩效评价指标体系）');
+    const rec = await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!);
+    expect(rec!.frameworkId).toBe('import-a1b2c3');
+    expect(rec!.framework?.id).toBe('import-a1b2c3');
+    // The evaluation is scored with its own copy from then on.
+    expect(await t.ask('张三', '开始')).toContain('决策制度');
+  });
+});

@@ -10,6 +10,7 @@ import { dialogText } from '../core/locale/zh-CN';
 import { buildReport } from '../core/report';
 import { scoreEvaluation } from '../core/scoring/engine';
 import type { Store } from '../store/port';
+import { loadFrameworkChoices } from './frameworks';
 
 /** What channels call with each inbound message. */
 export interface Bot {
@@ -51,7 +52,9 @@ export function createBot(deps: BotDeps): Bot {
 
   async function withoutEvaluation(msg: InboundMessage, at: Date): Promise<DialogOutcome> {
     const draft = await store.getChatDraft(msg.chatId, msg.userId);
-    const out = handleMessage(msg, draft ? { chatDraft: draft.draft } : {}, { now: at, newId });
+    // Imported frameworks that are ready may be chosen in 新建自评 (the evaluation carries its copy).
+    const frameworks = await loadFrameworkChoices(store);
+    const out = handleMessage(msg, { ...(draft ? { chatDraft: draft.draft } : {}), frameworks }, { now: at, newId });
     if (out.created) await store.createEvaluation(out.created);
     if (out.chatDraft === null && draft) await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: undefined });
     else if (out.chatDraft)
