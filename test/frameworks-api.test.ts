@@ -256,6 +256,42 @@ describe('POST /api/frameworks/:id/confirm', () => {
   });
 });
 
+describe('PATCH /api/frameworks/:id', () => {
+  const patch = (h: ReturnType<typeof createHarness>, id: string, body: unknown) =>
+    h.request(`/api/frameworks/${id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('renames a framework and sets its grade bands, keeping its id', async () => {
+    const h = createHarness();
+    const { id } = await json(await h.uploadCsv(ONE_OPEN_CSV));
+    const grades = [
+      { grade: '优', gte: 85 },
+      { grade: '良', gte: 70, lt: 85 },
+      { grade: '差', gte: 0, lt: 70 },
+    ];
+    const res = await patch(h, id, { name: '某某局指标体系（修订）', grades });
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ id, name: '某某局指标体系（修订）', status: 'open' });
+    const stored = (await h.store.getFramework(id))!;
+    expect(stored).toMatchObject({ name: '某某局指标体系（修订）', draft: { id, name: '某某局指标体系（修订）', grades } });
+    await h.confirm(id, 'B11', B11_ANSWER);
+    expect((await loadReadyFramework(h.store, id))).toMatchObject({ name: '某某局指标体系（修订）', grades });
+  });
+
+  it('refuses grade bands with a gap, other fields, built-in and unknown ids', async () => {
+    const h = createHarness();
+    const { id } = await json(await h.uploadCsv(ONE_OPEN_CSV));
+    const gap = await patch(h, id, { grades: [{ grade: '优', gte: 90 }, { grade: '差', gte: 0, lt: 80 }] });
+    expect(gap.status).toBe(422);
+    expect((await json(gap)).error).toContain('80');
+    expect((await patch(h, id, { id: 'other-id' })).status).toBe(400);
+    expect((await patch(h, id, {})).status).toBe(400);
+    expect((await patch(h, id, { name: '' })).status).toBe(400);
+    expect((await patch(h, 'nanjing-2021', { name: 'x' })).status).toBe(409);
+    expect((await patch(h, 'import-nope', { name: 'x' })).status).toBe(404);
+    expect((await h.store.getFramework(id))!.name).toBe('测试指标体系');
+  });
+});
+
 describe('GET /api/frameworks/:id/export.xlsx', () => {
   it('refuses a framework with open rows, then exports it once ready, and the workbook imports again', async () => {
     const h = createHarness();
@@ -309,6 +345,7 @@ describe('frameworks API guard', () => {
       [`/api/frameworks/${id}`, {}],
       [`/api/frameworks/${id}/export.xlsx`, {}],
       ['/api/frameworks', { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: ONE_OPEN_CSV }],
+      [`/api/frameworks/${id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'x' }) }],
       [`/api/frameworks/${id}/confirm`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: 'B11', answer: B11_ANSWER }) }],
     ] as Array<[string, RequestInit]>) {
       expect((await h.request(path, init, remote)).status, path).toBe(403);

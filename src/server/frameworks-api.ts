@@ -6,6 +6,7 @@
  *   `?filename=`). At most 5 MB (413). 201 with the framework's detail; 400 naming the rows at fault.
  * - `GET /` — built-in frameworks (ready) and imported ones with their status and counts.
  * - `GET /:id` — the status, every row with its rule in plain Chinese or why it is open, the open questions.
+ * - `PATCH /:id` — JSON `{ name?, description?, grades? }`: what the sheet does not say (the id stays).
  * - `POST /:id/confirm` — JSON `{ code, answer }` (a phrase, "确认", or a rule object) for an open row or
  *   an override: 200 with the new detail, or 422 with the reason (the row stays as it was).
  * - `GET /:id/export.xlsx` — the annex-layout workbook of a ready framework (built-in ones too).
@@ -27,6 +28,8 @@ import {
   importFrameworkUpload,
   listAllFrameworks,
   loadFrameworkForExport,
+  updateFrameworkMeta,
+  type FrameworkMetaChange,
   type FrameworkUpload,
 } from './frameworks';
 import { formatContentDisposition, readLimitedBody } from './http';
@@ -122,18 +125,39 @@ export function createFrameworksApi(deps: FrameworksApiDeps): Hono {
     return c.json(describeFrameworkRecord(rec));
   });
 
+  /** A small JSON body, or the response refusing it. */
+  async function readJson(req: Request, error: string): Promise<{ ok: true; value: unknown } | { ok: false; status: 400 | 413 | 415; error: string }> {
+    // JSON only: a cross-site form cannot send it without a CORS preflight.
+    if (!/^application\/json\s*(;|$)/i.test(req.headers.get('content-type')?.trim() ?? '')) return { ok: false, status: 415, error };
+    const body = await readLimitedBody(req, MAX_CONFIRM_BYTES);
+    if (!body.ok) return { ok: false, status: 413, error };
+    try {
+      return { ok: true, value: JSON.parse(new TextDecoder().decode(body.bytes)) as unknown };
+    } catch {
+      return { ok: false, status: 400, error };
+    }
+  }
+
+  api.patch('/:id', async (c) => {
+    const id = c.req.param('id');
+    const read = await readJson(c.req.raw, T.badMeta);
+    if (!read.ok) return c.json({ error: read.error }, read.status);
+    const v = read.value;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return c.json({ error: T.badMeta }, 400);
+    const { name, description, grades, ...rest } = v as Record<string, unknown>;
+    if (Object.keys(rest).length || (name === undefined && description === undefined && grades === undefined)) return c.json({ error: T.badMeta }, 400);
+    if (name !== undefined && (typeof name !== 'string' || !name.trim() || [...name].length > 100)) return c.json({ error: T.badName }, 400);
+    const change = { ...(typeof name === 'string' ? { name: name.trim() } : {}), ...(description !== undefined ? { description } : {}), ...(grades !== undefined ? { grades } : {}) } as FrameworkMetaChange;
+    const outcome = await serialise(id, () => updateFrameworkMeta(store, id, change, now()));
+    if (!outcome.ok) return c.json({ error: outcome.error }, outcome.status);
+    return c.json(describeFrameworkRecord(outcome.record));
+  });
+
   api.post('/:id/confirm', async (c) => {
     const id = c.req.param('id');
-    // JSON only: a cross-site form cannot send it without a CORS preflight.
-    if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type')?.trim() ?? '')) return c.json({ error: T.badConfirm }, 415);
-    const body = await readLimitedBody(c.req.raw, MAX_CONFIRM_BYTES);
-    if (!body.ok) return c.json({ error: T.badConfirm }, 413);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(new TextDecoder().decode(body.bytes));
-    } catch {
-      return c.json({ error: T.badConfirm }, 400);
-    }
+    const read = await readJson(c.req.raw, T.badConfirm);
+    if (!read.ok) return c.json({ error: read.error }, read.status);
+    const parsed = read.value;
     const { code, answer } = (parsed ?? {}) as { code?: unknown; answer?: unknown };
     const answerOk = (typeof answer === 'string' && answer.trim() !== '') || (typeof answer === 'object' && answer !== null && !Array.isArray(answer));
     if (typeof code !== 'string' || !code.trim() || !answerOk) return c.json({ error: T.badConfirm }, 400);

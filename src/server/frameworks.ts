@@ -12,7 +12,7 @@
 import type { FrameworkChoice } from '../core/dialog/engine';
 import { BUILTIN_FRAMEWORK_IDS, loadBuiltinFramework } from '../core/framework/builtin';
 import type { Framework, Indicator } from '../core/framework/load';
-import type { FrameworkInput } from '../core/framework/schema';
+import type { FrameworkInput, GradeBand } from '../core/framework/schema';
 import { deriveFrameworkId, isBuiltinFrameworkId, isImportedFrameworkId, type FrameworkRecord, type FrameworkStatus } from '../core/framework-record';
 import {
   applyConfirmation,
@@ -295,6 +295,31 @@ export async function confirmFrameworkRow(store: Store, id: string, code: string
   await store.putFramework(next);
   return { ok: true, record: next, row: result.row };
 }
+
+/** What `PATCH /api/frameworks/:id` may change: what the sheet does not say. */
+export interface FrameworkMetaChange {
+  name?: string;
+  description?: string;
+  grades?: GradeBand[];
+}
+
+/**
+ * Renames a stored framework or sets its description or grade bands (checked like a framework
+ * file's), keeping its id; the status is recomputed. Callers serialise calls per framework id.
+ */
+export async function updateFrameworkMeta(store: Store, id: string, change: FrameworkMetaChange, now: Date): Promise<MetaOutcome> {
+  if (isBuiltinFrameworkId(id)) return { ok: false, status: 409, error: T.builtinFixed(id) };
+  const rec = await store.getFramework(id);
+  if (!rec) return { ok: false, status: 404, error: T.notFound(id) };
+  const meta = updateDraftMeta(rec.draft, change);
+  if (!meta.ok) return { ok: false, status: 422, error: meta.error };
+  const next: FrameworkRecord = { ...rec, name: meta.draft.name, draft: meta.draft, status: describeDraft(meta.draft).status, updatedAt: now.toISOString() };
+  await store.putFramework(next);
+  return { ok: true, record: next };
+}
+
+/** The outcome of a change of name, description or grades. */
+export type MetaOutcome = { ok: true; record: FrameworkRecord } | { ok: false; status: 404 | 409 | 422; error: string };
 
 /**
  * The loaded framework behind an id, for export: a built-in one, or a stored one that is ready.

@@ -701,6 +701,7 @@ export const frameworksText = {
   notReady: (open: number) => `该指标体系还有 ${open} 行评分规则待确认，确认后才能使用和导出`,
   notUsable: (problems: string) => `该指标体系尚不可用：${problems}`,
   badConfirm: '请求体应为 JSON：{ "code": "指标编码", "answer": "评分规则或“确认”" }',
+  badMeta: '请求体应为 JSON，只可包含 name、description、grades（编码不能修改）',
   console: {
     tabChat: '对话',
     tabFrameworks: '指标体系',
