@@ -408,3 +408,37 @@ describe('an imported framework through the bot', () => {
     expect(await t.ask('张三', '开始')).toContain('决策制度');
   });
 });
+
+describe('confirming an imported framework in the chat', () => {
+  const CSV = `一级指标,二级指标,三级指标,指标说明,评价要点,分值
+部门决策（10分）,决策机制（10分）,决策制度的规范性,是否建立决策制度,决策制度建立完整，得5分。,5
+,,部门预算执行率,部门预算执行百分比,年末预算执行率达到财政考核要求的得5分,5
+部门管理（90分）,资产管理（90分）,资产管理制度健全性,资产管理制度健全情况,制定资产管理制度，得90分。,90
+`;
+
+  it('asks one question per open row with its prose, re-asks on a rule it cannot take, and makes the framework usable', async () => {
+    const { importFile } = await import('../src/core/import');
+    const { updateDraftMeta } = await import('../src/core/import/confirm');
+    const draft = await importFile({ name: '某区指标表.csv', bytes: new TextEncoder().encode(CSV) });
+    const meta = updateDraftMeta(draft, { id: 'import-c0ffee', name: '某区指标表' });
+    if (!meta.ok) throw new Error(meta.error);
+    const t = createTranscript();
+    const at = '2025-01-02T00:00:00Z';
+    await t.store.putFramework({ id: 'import-c0ffee', name: '某区指标表', draft: meta.draft, status: 'open', createdAt: at, updatedAt: at });
+
+    expect(await t.ask('张三', '新建自评 某区办公室 2024 框架=import-c0ffee')).toContain('没有「import-c0ffee」这个指标体系');
+    const first = await t.ask('张三', '确认指标体系');
+    expect(first).toContain('已自动识别 2 行评分规则，还有 1 行需要您确认');
+    expect(first).toContain('评价要点：年末预算执行率达到财政考核要求的得5分');
+    expect(first).toContain('“达到财政考核要求”未给出具体标准');
+    expect(await t.ask('张三', '确认')).toContain('没有采用');
+    const done = await t.ask('张三', '预算执行率达到90%得5分，否则不得分');
+    expect(done).toContain('已确认 A12 部门预算执行率');
+    expect(done).toContain('可以使用了：发送「新建自评 单位名称 年度 框架=import-c0ffee」');
+    expect((await t.store.getFramework('import-c0ffee'))!.status).toBe('ready');
+
+    expect(await t.ask('张三', '新建自评 某区办公室 2024 框架=import-c0ffee')).toContain('已创建「某区办公室2024年度部门整体绩效自评价」');
+    await t.say('张三', '修改 预算执行率');
+    expect(await t.ask('张三', '88%')).toContain('「部门预算执行率」得 0/5 分：预算执行率88%，低于90%');
+  });
+});

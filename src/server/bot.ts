@@ -3,14 +3,15 @@
  * changed (durably, before replying) and returns the replies. Shared by every channel.
  */
 import type { InboundMessage, Reply } from '../channels/types';
+import { continueConfirmation, isConfirmState, parseConfirmCommand, startConfirmation, type ConfirmState } from '../core/dialog/confirm-framework';
 import { handleMessage, type DialogOutcome } from '../core/dialog/engine';
 import type { EvaluationRecord } from '../core/evaluation';
 import { resolveFramework } from '../core/framework/resolve';
-import { dialogText } from '../core/locale/zh-CN';
+import { confirmChatText, dialogText } from '../core/locale/zh-CN';
 import { buildReport } from '../core/report';
 import { scoreEvaluation } from '../core/scoring/engine';
 import type { Store } from '../store/port';
-import { loadFrameworkChoices } from './frameworks';
+import { describeDraft, loadFrameworkChoices } from './frameworks';
 
 /** What channels call with each inbound message. */
 export interface Bot {
@@ -62,9 +63,47 @@ export function createBot(deps: BotDeps): Bot {
     return out;
   }
 
+  /**
+   * 确认指标体系 <id>, and the answers that follow it: handled before the evaluation's dialog while the
+   * sender's chat draft says a confirmation is in progress. Undefined when the message is not about it.
+   */
+  async function confirmFramework(msg: InboundMessage, at: Date): Promise<Reply[] | undefined> {
+    const text = msg.action?.type === 'answer' && typeof msg.action.value === 'string' ? msg.action.value : (msg.text ?? '');
+    const command = parseConfirmCommand(text);
+    const chatDraft = command ? undefined : await store.getChatDraft(msg.chatId, msg.userId);
+    const state = chatDraft && isConfirmState(chatDraft.draft) ? chatDraft.draft : undefined;
+    if (!command && !state) return undefined;
+    const keep = async (next: ConfirmState | null) => {
+      if (next) await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: { ...next }, updatedAt: at.toISOString() });
+      else await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: undefined });
+    };
+    let id = command?.id ?? state!.id;
+    if (command && !id) {
+      const open = (await store.listFrameworks()).filter((f) => f.status !== 'ready');
+      if (open.length !== 1) {
+        return [{ kind: 'text', text: open.length ? confirmChatText.which(open.map((f) => `${f.id}（${f.name}）`).join('、')) : confirmChatText.none }];
+      }
+      id = open[0]!.id;
+    }
+    const rec = await store.getFramework(id);
+    if (!rec) {
+      if (state) await keep(null);
+      return [{ kind: 'text', text: confirmChatText.unknown(id) }];
+    }
+    const out = command ? startConfirmation(rec) : continueConfirmation(rec, state!, text);
+    if (out.draft) {
+      const { status } = describeDraft(out.draft);
+      await store.putFramework({ ...rec, draft: out.draft, status, updatedAt: at.toISOString() });
+    }
+    await keep(out.state);
+    return out.replies;
+  }
+
   return {
     async handle(msg) {
       const at = now();
+      const confirming = await confirmFramework(msg, at);
+      if (confirming) return confirming;
       const evaluationId = await store.evaluationIdForChat(msg.chatId);
       const rec = evaluationId ? await store.getEvaluation(evaluationId) : undefined;
       if (!evaluationId || !rec) return (await withoutEvaluation(msg, at)).replies;

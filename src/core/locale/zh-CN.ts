@@ -733,3 +733,21 @@ export const frameworksText = {
     pick: '选择一个指标体系查看评分规则',
   },
 } as const;
+
+/** Confirming an imported framework in the chat (确认指标体系 <id>). */
+export const confirmChatText = {
+  title: (left: number) => `确认评分规则（还有 ${left} 行）`,
+  intro: (name: string, done: number, open: number) =>
+    `「${name}」已自动识别 ${done} 行评分规则，还有 ${open} 行需要您确认。我会逐行询问：请用一句话写出评分规则，有建议时回复「确认」采用；「跳过」先答下一行，「取消」稍后再来。`,
+  acceptButton: '采用建议',
+  skipButton: '跳过',
+  cancelButton: '取消',
+  taken: (code: string, name: string, rule: string) => `已确认 ${code} ${name}：${rule}`,
+  notTaken: (reason: string) => `没有采用：${reason}`,
+  cancelled: (id: string) => `已暂停确认，已确认的内容都已保存。发送「确认指标体系 ${id}」可继续。`,
+  ready: (name: string, id: string) => `「${name}」的评分规则已全部确认，可以使用了：发送「新建自评 单位名称 年度 框架=${id}」创建自评。`,
+  notUsable: (name: string, problems: string) => `「${name}」已没有待确认的行，但还不能使用：${problems}。请在控制台的「指标体系」页修改。`,
+  unknown: (id: string) => `没有找到编号为「${id}」的导入指标体系。在控制台的「指标体系」页上传表格后会得到编号。`,
+  which: (list: string) => `请告诉我要确认哪个指标体系：${list}，如：确认指标体系 import-1a2b3c`,
+  none: '还没有导入的指标体系。请在控制台的「指标体系」页上传单位的指标表（.xlsx 或 .csv）。',
+} as const;
