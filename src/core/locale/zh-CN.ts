@@ -660,6 +660,7 @@ export const dialogText = {
     `${w('deadline')} <日期>：设置截止日期，如「截止 2025-05-31」`,
     `${w('keyTasks')}：填写本单位的重点工作及分值`,
     `${w('notApplicable')} <编码> <理由>：标记不适用的指标`,
+    '确认指标体系 <编号>：逐行确认导入的指标表中待确认的评分规则',
   ],
   continueButton: '继续',
   skipButton: '跳过',
