@@ -18,7 +18,7 @@ import { declaredUnpackedSize, loadFrameworkChoices, loadReadyFramework, normali
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
 import { createFakeBot } from './helpers/fake-bot';
-import { B11_ANSWER, BAD_POINTS_CSV, buildOneOpenXlsx, ONE_OPEN_CSV } from './helpers/framework-sheets';
+import { B11_ANSWER, BAD_POINTS_CSV, buildOneOpenXlsx, ONE_OPEN_CSV, THREE_OPEN_CSV } from './helpers/framework-sheets';
 
 const fromAddress = (remoteAddress: string) => ({ incoming: { socket: { remoteAddress } } });
 const LOCAL = fromAddress('127.0.0.1');
@@ -240,6 +240,17 @@ describe('POST /api/frameworks/:id/confirm', () => {
     const badOverride = await h.confirm(id, 'A11', { kind: 'judgement', question: '?', yes: 'y', no: 'n', noScore: 30 });
     expect(badOverride.status).toBe(422);
     expect((await json(badOverride)).status).toBe('ready');
+  });
+
+  it('keeps every one of several answers sent at once, the bonus table included', async () => {
+    const h = createHarness();
+    const up = await json(await h.uploadCsv(THREE_OPEN_CSV));
+    expect(up.open.map((q) => q.code)).toEqual(['A11', 'A13', 'bonus']);
+    const answers = await Promise.all([h.confirm(up.id, 'A11', '预算执行率达到90%的得1分，否则得0.5分'), h.confirm(up.id, 'A13', '确认'), h.confirm(up.id, 'bonus', '不累计')]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    const after = await json(await h.request(`/api/frameworks/${up.id}`));
+    expect(after).toMatchObject({ status: 'ready', open: [] });
+    expect(after.rows.find((r) => r.code === 'bonus')?.rule).toContain('不累计');
   });
 
   it('refuses built-in and unknown frameworks and malformed bodies', async () => {

@@ -189,6 +189,28 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     expect((await store.listFrameworks()).map((r) => r.id)).toEqual(['import-bbb', 'import-aaa']);
   });
 
+  it('updates a framework in place or by replacement, serialised, and survives a refused change', async () => {
+    const clock = createClock();
+    const store = await open(clock.now);
+    await store.putFramework(makeFrameworkRecord('import-upd'));
+    clock.advance(1000);
+    const changed = await store.updateFramework('import-upd', (r) => {
+      r.status = 'ready';
+    });
+    expect(changed).toMatchObject({ status: 'ready', updatedAt: clock.now().toISOString() });
+    await store.updateFramework('import-upd', (r) => ({ ...r, name: '替换' }));
+    expect(await store.getFramework('import-upd')).toMatchObject({ name: '替换', status: 'ready' });
+    // Concurrent read-modify-writes: none is lost.
+    await Promise.all(Array.from({ length: 12 }, (_, i) => store.updateFramework('import-upd', (r) => void (r.name += String(i % 10)))));
+    expect((await store.getFramework('import-upd'))!.name).toHaveLength('替换'.length + 12);
+    await expect(store.updateFramework('import-upd', () => { throw new Error('refused'); })).rejects.toThrow('refused');
+    await expect(store.updateFramework('import-upd', (r) => ({ ...r, id: 'import-other' }))).rejects.toThrow(/id/);
+    await expect(store.updateFramework('import-none', () => {})).rejects.toThrow(/not found/);
+    await expect(store.updateFramework('../x', () => {})).rejects.toThrow(/not found/);
+    expect((await store.getFramework('import-upd'))!.name).toHaveLength('替换'.length + 12);
+    expect((await store.listFrameworks()).map((r) => r.id)).toEqual(['import-upd']);
+  });
+
   it('hands out framework copies and refuses unsafe and built-in framework ids', async () => {
     const store = await open(createClock().now);
     const rec = makeFrameworkRecord('import-ccc');
@@ -356,6 +378,7 @@ describe('lowdb store on disk', () => {
     const reader = await openLowdbStore(dir, { readOnly: true });
     expect((await reader.listFrameworks()).map((r) => r.id)).toEqual(['import-one', 'import-two']);
     await expect(reader.putFramework(makeFrameworkRecord('import-three'))).rejects.toThrow(/read-only/);
+    await expect(reader.updateFramework('import-one', () => {})).rejects.toThrow(/read-only/);
     await unlink(join(dir, 'store.lock'));
 
     const reopened = await openLowdbStore(dir);

@@ -71,7 +71,7 @@ function withExtension(fileName: string, kind: 'xlsx' | 'csv'): string {
 export function createFrameworksApi(deps: FrameworksApiDeps): Hono {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
-  // One change at a time per framework (and one upload at a time, so derived ids cannot collide).
+  // One upload at a time, so ids derived from names cannot collide (changes are serialised by the store).
   const serialise = createKeyedQueue();
   const api = new Hono();
 
@@ -148,7 +148,7 @@ export function createFrameworksApi(deps: FrameworksApiDeps): Hono {
     if (Object.keys(rest).length || (name === undefined && description === undefined && grades === undefined)) return c.json({ error: T.badMeta }, 400);
     if (name !== undefined && (typeof name !== 'string' || !name.trim() || [...name].length > 100)) return c.json({ error: T.badName }, 400);
     const change = { ...(typeof name === 'string' ? { name: name.trim() } : {}), ...(description !== undefined ? { description } : {}), ...(grades !== undefined ? { grades } : {}) } as FrameworkMetaChange;
-    const outcome = await serialise(id, () => updateFrameworkMeta(store, id, change, now()));
+    const outcome = await updateFrameworkMeta(store, id, change);
     if (!outcome.ok) return c.json({ error: outcome.error }, outcome.status);
     return c.json(describeFrameworkRecord(outcome.record));
   });
@@ -162,7 +162,7 @@ export function createFrameworksApi(deps: FrameworksApiDeps): Hono {
     const answerOk = (typeof answer === 'string' && answer.trim() !== '') || (typeof answer === 'object' && answer !== null && !Array.isArray(answer));
     if (typeof code !== 'string' || !code.trim() || !answerOk) return c.json({ error: T.badConfirm }, 400);
     if (isBuiltinFrameworkId(id)) return c.json({ error: T.builtinFixed(id) }, 409);
-    const outcome = await serialise(id, () => confirmFrameworkRow(store, id, code.trim(), answer as ConfirmationAnswer, now()));
+    const outcome = await confirmFrameworkRow(store, id, code.trim(), answer as ConfirmationAnswer);
     if (!outcome.ok) {
       const detail = outcome.record ? describeFrameworkRecord(outcome.record) : undefined;
       return c.json({ error: outcome.error, code: code.trim(), ...(detail ? { status: detail.status, open: detail.open } : {}) }, outcome.status);

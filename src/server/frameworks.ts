@@ -281,19 +281,54 @@ export type ConfirmOutcome =
   | { ok: true; record: FrameworkRecord; row: DraftRow }
   | { ok: false; status: 404 | 409 | 422; error: string; record?: FrameworkRecord };
 
+/** Thrown inside a store update to leave the record as it was and say why. */
+class ChangeRefused extends Error {
+  constructor(
+    readonly reason: string,
+    readonly record: FrameworkRecord,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * Applies a change to a stored framework's draft inside the store's serialised update, so answers from
+ * the console and the chat never overwrite each other; the status is recomputed. `change` returns the
+ * new draft or the reason it was refused (the record is then left unchanged).
+ */
+async function changeDraft<X>(
+  store: Store,
+  id: string,
+  change: (rec: FrameworkRecord) => { ok: true; draft: DraftFramework; extra: X } | { ok: false; error: string },
+): Promise<{ ok: true; record: FrameworkRecord; extra: X } | { ok: false; status: 404 | 409 | 422; error: string; record?: FrameworkRecord }> {
+  if (isBuiltinFrameworkId(id)) return { ok: false, status: 409, error: T.builtinFixed(id) };
+  if (!(await store.getFramework(id))) return { ok: false, status: 404, error: T.notFound(id) };
+  let extra: X | undefined;
+  try {
+    const record = await store.updateFramework(id, (rec) => {
+      const result = change(rec);
+      if (!result.ok) throw new ChangeRefused(result.error, rec);
+      extra = result.extra;
+      return { ...rec, name: result.draft.name, draft: result.draft, status: describeDraft(result.draft).status };
+    });
+    return { ok: true, record, extra: extra as X };
+  } catch (e) {
+    if (e instanceof ChangeRefused) return { ok: false, status: 422, error: e.reason, record: e.record };
+    throw e;
+  }
+}
+
 /**
  * Applies an organiser's answer to one row of a stored framework (an open row, or an override of a
- * compiled one) and stores the result with its new status. Callers serialise calls per framework id.
+ * compiled one) and stores the result with its new status; a refused answer changes nothing (422).
+ * The chat's confirmation can call this too: writes are serialised per framework by the store.
  */
-export async function confirmFrameworkRow(store: Store, id: string, code: string, answer: ConfirmationAnswer, now: Date): Promise<ConfirmOutcome> {
-  if (isBuiltinFrameworkId(id)) return { ok: false, status: 409, error: T.builtinFixed(id) };
-  const rec = await store.getFramework(id);
-  if (!rec) return { ok: false, status: 404, error: T.notFound(id) };
-  const result = applyConfirmation(rec.draft, code, answer);
-  if (!result.ok) return { ok: false, status: 422, error: result.error, record: rec };
-  const next: FrameworkRecord = { ...rec, draft: result.draft, status: describeDraft(result.draft).status, updatedAt: now.toISOString() };
-  await store.putFramework(next);
-  return { ok: true, record: next, row: result.row };
+export async function confirmFrameworkRow(store: Store, id: string, code: string, answer: ConfirmationAnswer): Promise<ConfirmOutcome> {
+  const out = await changeDraft(store, id, (rec) => {
+    const r = applyConfirmation(rec.draft, code, answer);
+    return r.ok ? { ok: true, draft: r.draft, extra: r.row } : r;
+  });
+  return out.ok ? { ok: true, record: out.record, row: out.extra } : out;
 }
 
 /** What `PATCH /api/frameworks/:id` may change: what the sheet does not say. */
@@ -305,17 +340,15 @@ export interface FrameworkMetaChange {
 
 /**
  * Renames a stored framework or sets its description or grade bands (checked like a framework
- * file's), keeping its id; the status is recomputed. Callers serialise calls per framework id.
+ * file's), keeping its id; the status is recomputed.
  */
-export async function updateFrameworkMeta(store: Store, id: string, change: FrameworkMetaChange, now: Date): Promise<MetaOutcome> {
-  if (isBuiltinFrameworkId(id)) return { ok: false, status: 409, error: T.builtinFixed(id) };
-  const rec = await store.getFramework(id);
-  if (!rec) return { ok: false, status: 404, error: T.notFound(id) };
-  const meta = updateDraftMeta(rec.draft, change);
-  if (!meta.ok) return { ok: false, status: 422, error: meta.error };
-  const next: FrameworkRecord = { ...rec, name: meta.draft.name, draft: meta.draft, status: describeDraft(meta.draft).status, updatedAt: now.toISOString() };
-  await store.putFramework(next);
-  return { ok: true, record: next };
+export async function updateFrameworkMeta(store: Store, id: string, change: FrameworkMetaChange): Promise<MetaOutcome> {
+  const out = await changeDraft(store, id, (rec) => {
+    const r = updateDraftMeta(rec.draft, change);
+    return r.ok ? { ok: true, draft: r.draft, extra: undefined } : r;
+  });
+  if (out.ok) return { ok: true, record: out.record };
+  return { ok: false, status: out.status, error: out.error };
 }
 
 /** The outcome of a change of name, description or grades. */

@@ -31,7 +31,7 @@ import { JSONFile, TextFile } from 'lowdb/node';
 import type { StoreOptions } from './memory';
 import { isImportedFrameworkId } from '../core/framework-record';
 import type { ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
-import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, toDraftKey, isSafeId } from './shared';
+import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
 
 /** Options of the lowdb store. */
 export interface LowdbStoreOptions extends StoreOptions {
@@ -331,7 +331,19 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       assertWritable();
       assertFrameworkId(rec.id);
       const text = JSON.stringify(rec);
-      await serialise(`\u0000framework:${rec.id}`, () => new TextFile(frameworkPath(rec.id)).write(text));
+      await serialise(frameworkKey(rec.id), () => new TextFile(frameworkPath(rec.id)).write(text));
+    },
+    updateFramework(id, mutate) {
+      return serialise(frameworkKey(id), async () => {
+        assertWritable();
+        const draft = await readFramework(id);
+        if (!draft) throw new Error(`framework "${id}" not found`);
+        const next = mutate(draft) ?? draft;
+        if (next.id !== id) throw new Error(`updateFramework may not change the id ("${id}" → "${next.id}")`);
+        next.updatedAt = now().toISOString();
+        await new TextFile(frameworkPath(id)).write(JSON.stringify(next));
+        return next;
+      });
     },
     async getFramework(id) {
       return readFramework(id);

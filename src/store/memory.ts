@@ -5,7 +5,7 @@
  * @example const store = createMemoryStore(); await store.createEvaluation(rec)
  */
 import type { ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
-import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, toDraftKey, isSafeId } from './shared';
+import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
 
 /** Options of both stores. */
 export interface StoreOptions {
@@ -105,7 +105,20 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
     },
     async putFramework(rec) {
       assertFrameworkId(rec.id);
-      frameworks.set(rec.id, copyRecord(rec));
+      const copy = copyRecord(rec);
+      await serialise(frameworkKey(rec.id), async () => void frameworks.set(rec.id, copy));
+    },
+    updateFramework(id, mutate) {
+      return serialise(frameworkKey(id), async () => {
+        const current = frameworks.get(id);
+        if (!current) throw new Error(`framework "${id}" not found`);
+        const draft = copyRecord(current);
+        const next = mutate(draft) ?? draft;
+        if (next.id !== id) throw new Error(`updateFramework may not change the id ("${id}" → "${next.id}")`);
+        next.updatedAt = now().toISOString();
+        frameworks.set(id, copyRecord(next));
+        return next;
+      });
     },
     async getFramework(id) {
       const rec = frameworks.get(id);

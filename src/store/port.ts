@@ -42,6 +42,12 @@ export interface Store {
    * resolves). Throws on an id that is unsafe or a built-in framework's id.
    */
   putFramework(rec: FrameworkRecord): Promise<void>;
+  /**
+   * Read-modify-write of one imported framework, serialised per id with `putFramework` (so answers
+   * from the console and the chat never overwrite each other). `mutate` changes the record in place or
+   * returns a replacement, or throws to leave it unchanged; `updatedAt` is set by the store.
+   */
+  updateFramework(id: string, mutate: (rec: FrameworkRecord) => FrameworkRecord | void): Promise<FrameworkRecord>;
   /** An imported framework by id (a copy); undefined when there is none. */
   getFramework(id: string): Promise<FrameworkRecord | undefined>;
   /** Every imported framework (copies), oldest first. */

@@ -68,6 +68,11 @@ export function assertFrameworkId(id: string): void {
   if (!isImportedFrameworkId(id) || !isSafeId(id)) throw new Error(`invalid framework id "${id}": use lower-case letters, digits and "-" (at most 64)`);
 }
 
+/** The serialisation key of an imported framework (apart from evaluation ids, which share the queue). */
+export function frameworkKey(id: string): string {
+  return `\u0000framework:${id}`;
+}
+
 /** Sorts framework records oldest first (then by id), as both stores list them. */
 export function compareByCreation(a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number {
   return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
