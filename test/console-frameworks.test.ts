@@ -114,11 +114,16 @@ describe.skipIf(!hasChromium())('console 指标体系 tab in headless Chromium',
     await page.reload();
     await page.waitForSelector('#fw-ready');
     await expect(page.locator('#fw-id').textContent()).resolves.toBe(id);
+    // The chat tab creates an evaluation with it, as the ready note says.
     await page.click('#tab-chat');
     await expect(page.locator('#frameworks-view').isHidden()).resolves.toBe(true);
-    await page.fill('#input', '帮助');
+    await page.fill('#chat-id', 'fw-chat');
+    await page.dispatchEvent('#chat-id', 'change');
+    await page.fill('#input', `新建自评 测试局 2025 框架=${id}`);
     await page.press('#input', 'Enter');
-    await page.waitForSelector('.msg.bot');
+    await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '0');
+    expect(await page.locator('#score-subtotals tr').count()).toBe(2);
+    await expect(page.locator('#score-body').textContent()).resolves.toContain(id);
     expect(pageErrors).toEqual([]);
   });
 

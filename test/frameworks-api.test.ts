@@ -12,6 +12,7 @@ import { readWorkbookSheets } from '../src/core/import/sheet';
 import { resolveFramework } from '../src/core/framework/resolve';
 import { scoreEvaluation } from '../src/core/scoring/engine';
 import { createApp } from '../src/server/app';
+import { createBot } from '../src/server/bot';
 import { XLSX_MIME } from '../src/server/frameworks-api';
 import { handleMessage } from '../src/core/dialog/engine';
 import { declaredUnpackedSize, loadFrameworkChoices, loadReadyFramework, normaliseCsvBytes } from '../src/server/frameworks';
@@ -418,5 +419,27 @@ describe('using an imported framework', () => {
     // The API scores it from the carried copy, like any evaluation.
     const score = (await (await h.request('/api/evaluations/ev-imported/score')).json()) as { indicators: Array<{ code: string }> };
     expect(score.indicators.map((i) => i.code)).toEqual(expect.arrayContaining(['A11', 'B11']));
+  });
+
+  it('creates an evaluation with it through the local channel and the real bot, once ready', async () => {
+    const store = createMemoryStore();
+    const app = createApp({ store, bot: createBot({ store }), config: loadConfig({}), logger: { info: () => {}, error: () => {} } });
+    const request = (path: string, init: RequestInit = {}) => app.request(path, init, LOCAL);
+    const { id } = (await (await request('/api/frameworks?name=测试指标体系', { method: 'POST', headers: { 'Content-Type': 'text/csv' }, body: ONE_OPEN_CSV })).json()) as { id: string };
+    const say = async (text: string) => {
+      const res = await request('/api/local/messages', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ chatId: 'g-import', userId: 'u1', userName: '张三', text }) });
+      return JSON.stringify(await res.json());
+    };
+    expect(await say(`新建自评 某某局 2025 框架=${id}`)).toContain(`没有「${id}」这个指标体系`);
+    await say('取消');
+    await request(`/api/frameworks/${id}/confirm`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: 'B11', answer: B11_ANSWER }) });
+    expect(await say(`新建自评 某某局 2025 框架=${id}`)).toContain('已创建');
+    const [rec] = await store.listEvaluations();
+    expect(rec).toMatchObject({ frameworkId: id, framework: { id, name: '测试指标体系' }, chatIds: ['g-import'] });
+    // The conversation asks the imported framework's own questions, and scores them.
+    expect(await say('开始')).toContain('建立决策制度');
+    await say('是');
+    const score = (await (await request(`/api/evaluations/${rec!.id}/score`)).json()) as { indicators: Array<{ code: string; score: number | null }> };
+    expect(score.indicators.find((i) => i.code === 'A11')?.score).toBe(20);
   });
 });
