@@ -430,6 +430,7 @@ function answerForm(code, placeholder, label) {
   input.type = 'text';
   input.className = 'fw-answer';
   input.placeholder = placeholder;
+  input.setAttribute('aria-label', placeholder);
   const btn = el('button', 'primary', label);
   btn.type = 'submit';
   const error = el('div', 'error fw-error');
