@@ -3,7 +3,14 @@
  * changed (durably, before replying) and returns the replies. Shared by every channel.
  */
 import type { InboundMessage, Reply } from '../channels/types';
-import { continueConfirmation, isConfirmState, parseConfirmCommand, startConfirmation, type ConfirmState } from '../core/dialog/confirm-framework';
+import {
+  continueConfirmation,
+  isConfirmState,
+  parseConfirmCommand,
+  startConfirmation,
+  type ConfirmOutcome,
+  type ConfirmState,
+} from '../core/dialog/confirm-framework';
 import { handleMessage, type DialogOutcome } from '../core/dialog/engine';
 import type { EvaluationRecord } from '../core/evaluation';
 import { resolveFramework } from '../core/framework/resolve';
@@ -85,16 +92,17 @@ export function createBot(deps: BotDeps): Bot {
       }
       id = open[0]!.id;
     }
-    const rec = await store.getFramework(id);
-    if (!rec) {
+    if (!(await store.getFramework(id))) {
       if (state) await keep(null);
       return [{ kind: 'text', text: confirmChatText.unknown(id) }];
     }
-    const out = command ? startConfirmation(rec) : continueConfirmation(rec, state!, text);
-    if (out.draft) {
-      const { status } = describeDraft(out.draft);
-      await store.putFramework({ ...rec, draft: out.draft, status, updatedAt: at.toISOString() });
-    }
+    // Inside the store's serialised update: an answer given meanwhile in the console is not overwritten.
+    let out!: ConfirmOutcome;
+    await store.updateFramework(id, (current) => {
+      out = command ? startConfirmation(current) : continueConfirmation(current, state!, text);
+      if (out.draft) return { ...current, draft: out.draft, status: describeDraft(out.draft).status, updatedAt: at.toISOString() };
+      return undefined;
+    });
     await keep(out.state);
     return out.replies;
   }
