@@ -2,6 +2,7 @@
  * The load generator of the local-channel bench, run in a worker thread so the server under test keeps
  * its own event loop: people answering questions over HTTP as fast as replies come back.
  */
+import { Agent, request } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { LocalReply, QuestionMeta } from '../src/channels/types';
 import { answerFor, findQuestion } from '../test/helpers/answers';
@@ -30,16 +31,26 @@ const serverTimes: number[] = [];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// node:http with kept-alive sockets: about half the client CPU of fetch per request, so on a 2-core
+// machine the load generator takes less of the time it measures.
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
 async function post(url: string, chatId: string, userId: string, text: string, isAnswer = false): Promise<LocalReply[]> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ chatId, userId, userName: userId, text }),
+  const body = JSON.stringify({ chatId, userId, userName: userId, text });
+  const { status, headers, text: reply } = await new Promise<{ status: number; headers: Record<string, unknown>; text: string }>((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
   });
-  if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-  const timing = /app;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
+  if (status !== 200) throw new Error(`HTTP ${status}: ${reply}`);
+  const timing = /app;dur=([\d.]+)/.exec(String(headers['server-timing'] ?? ''));
   if (isAnswer && timing) serverTimes.push(Number(timing[1]));
-  return ((await res.json()) as { replies: LocalReply[] }).replies;
+  return (JSON.parse(reply) as { replies: LocalReply[] }).replies;
 }
 
 /** An answer the bot accepts for most question types (key tasks need names and points). */

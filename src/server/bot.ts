@@ -11,7 +11,7 @@ import {
   type ConfirmOutcome,
   type ConfirmState,
 } from '../core/dialog/confirm-framework';
-import { handleMessage, type DialogOutcome } from '../core/dialog/engine';
+import { handleMessage, type DialogOutcome, type Scored } from '../core/dialog/engine';
 import type { EvaluationRecord } from '../core/evaluation';
 import { resolveFramework } from '../core/framework/resolve';
 import { confirmChatText, dialogText } from '../core/locale/zh-CN';
@@ -30,6 +30,9 @@ export interface BotDeps {
   now?: () => Date;
   newId?: () => string;
 }
+
+/** How many evaluations' scores the bot keeps between messages. */
+const SCORED_CACHE_SIZE = 200;
 
 const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
@@ -56,6 +59,14 @@ function reportMissingText(missing: string[]): string {
 export function createBot(deps: BotDeps): Bot {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
+  // Scores and plans of recently active evaluations, by the revision they belong to (most recent last).
+  const scoredCache = new Map<string, Scored>();
+  const remember = (id: string, revision: number, scored: DialogOutcome['scored']) => {
+    if (!scored) return;
+    scoredCache.delete(id);
+    scoredCache.set(id, { revision, ...scored });
+    if (scoredCache.size > SCORED_CACHE_SIZE) scoredCache.delete(scoredCache.keys().next().value!);
+  };
   const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
 
   async function withoutEvaluation(msg: InboundMessage, at: Date): Promise<DialogOutcome> {
@@ -118,7 +129,8 @@ export function createBot(deps: BotDeps): Bot {
 
       // The store hands out copies, so the engine may change this one in place.
       const revision = rec.revision;
-      let out = handleMessage(msg, { evaluation: rec }, { now: at, newId, inPlace: true });
+      const cached = scoredCache.get(evaluationId);
+      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}) }, { now: at, newId, inPlace: true });
       let saved: EvaluationRecord = rec;
       if (out.evaluation) {
         saved = await store.updateEvaluation(evaluationId, (current) => {
@@ -128,6 +140,7 @@ export function createBot(deps: BotDeps): Bot {
           return out.evaluation ?? current;
         });
       }
+      remember(evaluationId, saved.revision, out.scored);
       const replies = [...out.replies];
       if (out.report) replies.push(...(await buildReportReplies(saved, at)));
       return replies;

@@ -60,6 +60,15 @@ export interface DialogState {
   chatDraft?: Record<string, unknown>;
   /** Frameworks 新建自评 may use besides the built-in ones (imported and confirmed). */
   frameworks?: FrameworkChoice[];
+  /** The evaluation's scores and plan from the last message, reused when its revision has not changed. */
+  scored?: Scored;
+}
+
+/** Scores and question plan of an evaluation at one revision. */
+export interface Scored {
+  revision: number;
+  result: ScoreResult;
+  plan: Question[];
 }
 
 /** A framework one can create an evaluation with; imported ones travel with their evaluation. */
@@ -79,6 +88,8 @@ export interface DialogOutcome {
   chatDraft?: Record<string, unknown> | null;
   /** Build the report and send it after these replies. */
   report?: boolean;
+  /** The scores and plan of the evaluation as it now stands (for `DialogState.scored` next time). */
+  scored?: Omit<Scored, 'revision'>;
 }
 
 /** Everything one message's handling works with. */
@@ -108,7 +119,7 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
 
   const rec = deps.inPlace ? state.evaluation : structuredClone(state.evaluation);
   const framework = resolveFramework(rec.frameworkId, rec.framework);
-  const turn = openTurn(msg, deps, rec, framework);
+  const turn = openTurn(msg, deps, rec, framework, state.scored);
 
   if (action && typeof action === 'object') {
     if (action.type === 'answer' && typeof action.key === 'string') {
@@ -131,7 +142,7 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
   return closeTurn(turn);
 }
 
-function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, framework: Framework): Turn {
+function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, framework: Framework, scored?: Scored): Turn {
   let changed = false;
   const name = msg.userName?.trim();
   const member = rec.members[msg.userId];
@@ -153,13 +164,15 @@ function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, 
     rec.sessions[msg.userId] = session;
     changed = true;
   }
-  const result = scoreEvaluation(framework, rec.answers);
-  const plan = buildPlan(framework, rec.answers, result);
+  // Every change to the answers rescores, so scores kept at this revision are still the answers' scores.
+  const fresh = scored && scored.revision === rec.revision;
+  const result = fresh ? scored.result : scoreEvaluation(framework, rec.answers);
+  const plan = fresh ? scored.plan : buildPlan(framework, rec.answers, result);
   return { msg, deps, rec, framework, session, result, plan, replies: [], changed, report: false };
 }
 
 function closeTurn(turn: Turn): DialogOutcome {
-  const out: DialogOutcome = { replies: turn.replies };
+  const out: DialogOutcome = { replies: turn.replies, scored: { result: turn.result, plan: turn.plan } };
   if (turn.changed) {
     turn.session.updatedAt = turn.deps.now.toISOString();
     turn.rec.updatedAt = turn.deps.now.toISOString();
