@@ -187,7 +187,7 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(describeChatEvaluation(rec, tryScore(rec.id, () => scoreRecord(rec).result)));
   });
 
-  // Platform webhooks: off (404) without credentials, 503 when configured but not implemented here.
+  // Platform webhooks: off (404) without credentials; 503 with a clear message while no handler is mounted.
   const channels = describeChannels(config);
   const vars = { feishu: 'FEISHU_APP_ID / FEISHU_APP_SECRET', dingtalk: 'DINGTALK_APP_KEY / DINGTALK_APP_SECRET' };
   for (const name of ['feishu', 'dingtalk'] as const) {
