@@ -6,10 +6,9 @@
  * Commands are handled before the current question; a bad answer gets a reason and the same
  * question again; every recorded answer is scored at once and the affected scores are shown.
  */
-import type { Button, InboundMessage, QuestionMeta, Reply } from '../../channels/types';
+import type { Button, InboundMessage, Reply } from '../../channels/types';
 import { formatScore } from '../decimal';
 import type { AuditEntry, EvaluationRecord, SessionState } from '../evaluation';
-import { BUILTIN_FRAMEWORK_IDS, loadBuiltinFramework } from '../framework/builtin';
 import type { Framework, Indicator } from '../framework/load';
 import type { FrameworkInput } from '../framework/schema';
 import { resolveFramework } from '../framework/resolve';
@@ -31,6 +30,8 @@ import {
   parseYesNo,
   quote,
 } from './parse';
+import { handleWithoutEvaluation } from './create';
+import { commandButton, evaluationTitle, text } from './replies';
 import { buildPlan, findQuestion, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
 
 /** Bumped when SessionState changes shape; older sessions are dropped (answers are kept, only places reset). */
@@ -106,8 +107,7 @@ interface Turn {
   report: boolean;
 }
 
-const text = (t: string): Reply => ({ kind: 'text', text: t });
-const commandButton = (label: string, command: string): Button => ({ label, action: { type: 'command', command } });
+
 
 /** Handles one inbound message. Pure: the same message and state give the same outcome. */
 export function handleMessage(msg: InboundMessage, state: DialogState, deps: DialogDeps): DialogOutcome {
@@ -989,180 +989,3 @@ function helpCard(organiser: boolean): Reply {
   return { kind: 'card', title: T.helpTitle, text: lines.join('\n'), buttons: [commandButton(T.continueButton, '继续')] };
 }
 
-/** "南京市数据局2024年度部门整体绩效自评价" */
-export function evaluationTitle(rec: Pick<EvaluationRecord, 'unit' | 'year'>): string {
-  return T.evaluationTitle(rec.unit, rec.year);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Before an evaluation exists: 新建自评, in one line or step by step
-
-type CreateDraft = { kind: 'create'; unit?: string; year?: number; framework?: string; deadline?: string | null; step?: string; stepwise?: boolean };
-
-function handleWithoutEvaluation(
-  msg: InboundMessage,
-  body: string,
-  draftIn: Record<string, unknown> | undefined,
-  deps: DialogDeps,
-  extra: FrameworkChoice[],
-): DialogOutcome {
-  const cmd = body ? recogniseCommand(body) : undefined;
-  const actionCommand = msg.action?.type === 'command' && typeof msg.action.command === 'string' ? recogniseCommand(msg.action.command) : undefined;
-  const c = cmd ?? actionCommand;
-  const draft = draftIn?.kind === 'create' ? (draftIn as CreateDraft) : undefined;
-  if (c?.name === 'create') return createStep(msg, { kind: 'create', ...parseCreateArgs(c.arg) }, deps, extra, true);
-  if (draft) {
-    if (c?.name === 'cancel') return { replies: [text(T.createCancelled)], chatDraft: null };
-    const value = msg.action?.type === 'answer' && typeof msg.action.value === 'string' ? msg.action.value : body;
-    return createStep(msg, draft, deps, extra, false, value);
-  }
-  if (c?.name === 'help') return { replies: [noEvaluationCard()] };
-  return { replies: [noEvaluationCard()] };
-}
-
-function noEvaluationCard(): Reply {
-  return { kind: 'card', title: T.noEvaluationTitle, text: T.noEvaluation, buttons: [commandButton(T.createButton, '新建自评')] };
-}
-
-/** 新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31 */
-function parseCreateArgs(arg: string): Omit<CreateDraft, 'kind'> {
-  const out: Omit<CreateDraft, 'kind'> = {};
-  const unitParts: string[] = [];
-  for (const tok of normaliseText(arg).split(/\s+/).filter(Boolean)) {
-    const kv = /^(框架|指标体系|framework|截止|截止日期|deadline)[=:：](.+)$/i.exec(tok);
-    const year = /^((?:19|20)\d{2})(年度|年)?$/.exec(tok);
-    if (kv) {
-      if (/^(框架|指标体系|framework)$/i.test(kv[1]!)) out.framework = kv[2]!;
-      else out.deadline = kv[2]!;
-    } else if (year && out.year === undefined) out.year = Number(year[1]);
-    else unitParts.push(tok);
-  }
-  if (unitParts.length) out.unit = unitParts.join(' ');
-  return out;
-}
-
-function frameworkOptions(extra: FrameworkChoice[]): Array<{ id: string; label: string }> {
-  return [
-    ...BUILTIN_FRAMEWORK_IDS.map((id) => ({ id, label: `${id}：${loadBuiltinFramework(id)!.name}` })),
-    ...extra.filter((f) => !BUILTIN_FRAMEWORK_IDS.includes(f.id)).map((f) => ({ id: f.id, label: `${f.id}：${f.name}` })),
-  ];
-}
-
-/** The chosen framework, loaded; an imported one also gives the copy the evaluation carries. */
-function chosenFramework(id: string, extra: FrameworkChoice[]): { framework: Framework; carried?: FrameworkInput } | undefined {
-  const builtin = loadBuiltinFramework(id);
-  if (builtin) return { framework: builtin };
-  const choice = extra.find((f) => f.id === id);
-  if (!choice) return undefined;
-  try {
-    return { framework: resolveFramework(id, choice.input), carried: choice.input };
-  } catch {
-    return undefined;
-  }
-}
-
-function createStep(
-  msg: InboundMessage,
-  draft: CreateDraft,
-  deps: DialogDeps,
-  extra: FrameworkChoice[],
-  fresh: boolean,
-  value?: string,
-): DialogOutcome {
-  const d: CreateDraft = { ...draft };
-  const errors: string[] = [];
-  // An answer to the step being asked.
-  if (!fresh && d.step && value !== undefined) {
-    const v = normaliseText(value);
-    if (d.step === 'unit') {
-      if (!v || [...v].length > 60) errors.push(T.badUnit);
-      else d.unit = v;
-    } else if (d.step === 'year') {
-      const m = /^((?:19|20)\d{2})(年度|年)?$/.exec(v);
-      if (!m) errors.push(T.badYear(quote(v)));
-      else d.year = Number(m[1]);
-    } else if (d.step === 'framework') {
-      const opts = frameworkOptions(extra);
-      const p = parseChoice(v, opts.map((o) => o.label));
-      const byId = opts.find((o) => o.id === v);
-      if (byId) d.framework = byId.id;
-      else if (p.ok) d.framework = opts.find((o) => o.label === p.value)!.id;
-      else errors.push(p.error);
-    } else if (d.step === 'deadline') {
-      if (/^(跳过|暂不设置|无)$/.test(v)) d.deadline = null;
-      else {
-        const p = parseDate(v, (d.year ?? deps.now.getUTCFullYear()) + 1);
-        if (p.ok) d.deadline = p.value;
-        else errors.push(p.error);
-      }
-    }
-  }
-  // Values given in one line still need checking.
-  if (d.framework && !chosenFramework(d.framework, extra)) {
-    errors.push(T.unknownFramework(quote(d.framework), frameworkOptions(extra).map((o) => o.id).join('、')));
-    delete d.framework;
-  }
-  if (typeof d.deadline === 'string' && !/^\d{4}-\d{2}-\d{2}$/.test(d.deadline)) {
-    const p = parseDate(d.deadline, (d.year ?? deps.now.getUTCFullYear()) + 1);
-    if (p.ok) d.deadline = p.value;
-    else {
-      errors.push(p.error);
-      delete d.deadline;
-    }
-  }
-  const prefix = errors.length ? `${errors.join('\n')}\n` : '';
-  if (!d.unit) return askCreate(d, 'unit', `${prefix}${T.askUnit}`);
-  if (d.year === undefined) return askCreate(d, 'year', `${prefix}${T.askYear}`, { key: 'create:year', type: 'number' });
-  if (!d.framework) {
-    const opts = frameworkOptions(extra);
-    return askCreate(d, 'framework', `${prefix}${T.askFramework}`, { key: 'create:framework', type: 'choice', options: opts.map((o) => o.label) });
-  }
-  // Asked step by step: the deadline is asked too (in one line it is optional: 截止 sets it later).
-  if (d.deadline === undefined && d.stepwise) return askCreate(d, 'deadline', `${prefix}${T.askDeadline}`, { key: 'create:deadline', type: 'date' });
-
-  const { framework, carried } = chosenFramework(d.framework, extra)!;
-  const now = deps.now.toISOString();
-  const rec: EvaluationRecord = {
-    id: deps.newId(),
-    unit: d.unit,
-    year: d.year,
-    frameworkId: d.framework,
-    ...(carried ? { framework: carried } : {}),
-    chatIds: [msg.chatId],
-    organisers: [msg.userId],
-    assignments: {},
-    members: { [msg.userId]: msg.userName ? { name: msg.userName } : {} },
-    ...(d.deadline ? { deadline: d.deadline } : {}),
-    answers: { framework: d.framework, unit: d.unit, year: d.year },
-    sessions: {},
-    audit: [{ at: now, userId: msg.userId, ...(msg.userName ? { userName: msg.userName } : {}), path: 'evaluation', new: { unit: d.unit, year: d.year, framework: d.framework } }],
-    createdAt: now,
-    updatedAt: now,
-    revision: 0,
-  };
-  const result = scoreEvaluation(framework, rec.answers);
-  const plan = buildPlan(framework, rec.answers, result);
-  return {
-    replies: [
-      {
-        kind: 'card',
-        title: T.createdTitle,
-        text: `${prefix}${T.created(evaluationTitle(rec), framework.name, result.counts.total, plan.length, rec.deadline)}`,
-        buttons: [commandButton(T.startButton, '开始'), commandButton(T.helpButton, '帮助')],
-      },
-    ],
-    created: rec,
-    chatDraft: null,
-  };
-}
-
-function askCreate(d: CreateDraft, step: string, prompt: string, meta?: QuestionMeta): DialogOutcome {
-  const draft: CreateDraft = { ...d, step, stepwise: true };
-  const question = meta ?? { key: `create:${step}`, type: 'text' as const };
-  const buttons: Button[] = (question.options ?? []).map((o) => ({ label: o, action: { type: 'answer', key: question.key, value: o } }));
-  if (step === 'deadline') buttons.push({ label: T.skipButton, action: { type: 'answer', key: question.key, value: '跳过' } });
-  const reply: Reply = buttons.length
-    ? { kind: 'card', title: T.createTitle, text: prompt, buttons, question }
-    : { kind: 'text', text: prompt, question };
-  return { replies: [reply], chatDraft: draft as unknown as Record<string, unknown> };
-}
