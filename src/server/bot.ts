@@ -71,8 +71,10 @@ export function createBot(deps: BotDeps): Bot {
 
   async function withoutEvaluation(msg: InboundMessage, at: Date): Promise<DialogOutcome> {
     const draft = await store.getChatDraft(msg.chatId, msg.userId);
-    // Imported frameworks that are ready may be chosen in 新建自评 (the evaluation carries its copy).
-    const frameworks = await loadFrameworkChoices(store);
+    // Imported frameworks that are ready may be chosen in 新建自评 (the evaluation carries its copy);
+    // read only when creating, not for every message in a chat without an evaluation.
+    const creating = !!draft || /新建|创建/.test(msg.text ?? '') || /新建|创建/.test(String(msg.action?.command ?? ''));
+    const frameworks = creating ? await loadFrameworkChoices(store) : [];
     const out = handleMessage(msg, { ...(draft ? { chatDraft: draft.draft } : {}), frameworks }, { now: at, newId });
     if (out.created) await store.createEvaluation(out.created);
     if (out.chatDraft === null && draft) await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: undefined });
