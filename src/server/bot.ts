@@ -47,8 +47,7 @@ export async function buildReportReplies(rec: EvaluationRecord, now: Date): Prom
 }
 
 function reportMissingText(missing: string[]): string {
-  const shown = missing.slice(0, 10).join('、');
-  return `${dialogText.reportMissing(missing.length, shown)}`;
+  return dialogText.reportMissing(missing.length, missing.slice(0, 10).join('、'));
 }
 
 /**
