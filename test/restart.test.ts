@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openLowdbStore } from '../src/store/lowdb';
+import { openLowdbStore, lastRecordLine } from '../src/store/lowdb';
 import type { LocalReply } from '../src/channels/types';
 import { answerFor, findQuestion } from './helpers/answers';
 import { killProcess, spawnServer, type ServerProcess } from './helpers/process';
@@ -59,11 +59,11 @@ describe('a server with the fake bot killed mid-questionnaire', SLOW, () => {
     expect((await say(second, 'li', 'fact after 1')).replies[0]?.text).toBe('已记录 after');
     await killProcess(second.child, 'SIGKILL');
 
-    // Every evaluation file is whole JSON (atomic writes), and no temporary file is left as the record.
+    // Every evaluation file ends in a whole record (a journal of whole lines), and no temporary file is left as the record.
     for (const name of await readdir(join(dataDir, 'evaluations'))) {
       if (name.startsWith('.')) continue;
       const text = await readFile(join(dataDir, 'evaluations', name), 'utf8');
-      expect(() => JSON.parse(text)).not.toThrow();
+      expect(() => JSON.parse(lastRecordLine(text)!)).not.toThrow();
     }
     const store = await openLowdbStore(dataDir);
     const id = (await store.evaluationIdForChat('restart-group'))!;

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DataDirLockedError, openLowdbStore } from '../src/store/lowdb';
+import { DataDirLockedError, openLowdbStore, lastRecordLine } from '../src/store/lowdb';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
 import { makeFrameworkRecord } from './helpers/framework-sheets';
@@ -271,7 +271,7 @@ describe('lowdb store on disk', () => {
     });
     const after = await Promise.all(['evaluations/ev0.json', 'evaluations/ev4.json', 'chats.json'].map((p) => stat(join(dir, p))));
     expect(after.map((s) => s.mtimeMs)).toEqual(before.map((s) => s.mtimeMs));
-    const onDisk = JSON.parse(await readFile(join(dir, 'evaluations/ev2.json'), 'utf8'));
+    const onDisk = JSON.parse(lastRecordLine(await readFile(join(dir, 'evaluations/ev2.json'), 'utf8'))!);
     expect(onDisk.answers.facts).toEqual({ budget: 1 });
     expect(onDisk.revision).toBe(1);
     // Atomic writes leave no temporary files behind.
@@ -286,9 +286,34 @@ describe('lowdb store on disk', () => {
     await store.updateEvaluation('ev1', (r) => {
       r.deadline = '2025-05-31';
     });
-    expect(JSON.parse(await readFile(join(dir, 'evaluations/ev1.json'), 'utf8')).deadline).toBe('2025-05-31');
+    expect(JSON.parse(lastRecordLine(await readFile(join(dir, 'evaluations/ev1.json'), 'utf8'))!).deadline).toBe('2025-05-31');
     expect((await store.getEvaluation('ev2'))!.id).toBe('ev2');
     expect((await store.getEvaluation('ev1'))!.deadline).toBe('2025-05-31');
+  });
+
+  it('journals writes as whole lines, rewrites the file now and then, and skips a line torn by a crash', async () => {
+    const dir = await makeTempDir();
+    const store = await openLowdbStore(dir);
+    await store.createEvaluation(makeEvaluation('ev1'));
+    for (let i = 1; i <= 40; i++) {
+      await store.updateEvaluation('ev1', (r) => {
+        r.answers.facts!['n'] = i;
+      });
+    }
+    const path = join(dir, 'evaluations/ev1.json');
+    const lines = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
+    expect(lines.length).toBeLessThanOrEqual(17);
+    expect(JSON.parse(lines.at(-1)!).answers.facts.n).toBe(40);
+    // A crash mid-append leaves half a line: the record before it stands, and the next write starts clean.
+    await appendFile(path, '{"id":"ev1","answers":{"facts":{"n":41');
+    const reopened = await openLowdbStore(dir);
+    expect((await reopened.getEvaluation('ev1'))!.answers.facts).toEqual({ n: 40 });
+    await reopened.updateEvaluation('ev1', (r) => {
+      r.answers.facts!['n'] = 42;
+    });
+    const after = await readFile(path, 'utf8');
+    expect(after.split('\n').filter(Boolean)).toHaveLength(1);
+    expect((await (await openLowdbStore(dir)).getEvaluation('ev1'))!.answers.facts).toEqual({ n: 42 });
   });
 
   it('rebuilds the chat index from the evaluations when it is missing', async () => {
