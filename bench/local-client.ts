@@ -17,6 +17,8 @@ export interface ClientJob {
   create: string;
   /** When set, each person sends at most one answer per this many milliseconds (an open, paced load). */
   paceMs?: number;
+  /** Instead of answering, each person sends `limit` GET /healthz (the floor of this client and machine). */
+  floor?: boolean;
 }
 
 /** What the worker reports: the milliseconds of each answer (as the client saw it, and as the server's Server-Timing says) and the wall time of the whole run. */
@@ -58,7 +60,38 @@ export function answerOf(q: QuestionMeta): string {
   return q.type === 'list' ? '党建工作 20分\n业务工作 20分' : answerFor(q);
 }
 
+/** GET a URL and read the body, on the same sockets as the answers. */
+function get(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent }, (res) => {
+      res.on('data', () => {});
+      res.on('end', () => resolve());
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function runFloor(job: ClientJob): Promise<ClientResult> {
+  const url = job.url.replace(/\/api\/local\/messages$/, '/healthz');
+  const t0 = performance.now();
+  const all = await Promise.all(
+    Array.from({ length: job.users }, async () => {
+      const times: number[] = [];
+      for (let i = 0; i < job.limit; i++) {
+        const t = performance.now();
+        await get(url);
+        times.push(performance.now() - t);
+      }
+      return times;
+    }),
+  );
+  return { times: all.flat(), serverTimes: [], seconds: (performance.now() - t0) / 1000 };
+}
+
 async function runJob(job: ClientJob): Promise<ClientResult> {
+  if (job.floor) return runFloor(job);
   const chats = Math.ceil(job.users / job.perChat);
   for (let c = 0; c < chats; c++) await post(job.url, `${job.tag}-${c}`, `${job.tag}-org`, job.create);
   const t0 = performance.now();

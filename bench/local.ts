@@ -95,8 +95,17 @@ function percentile(sorted: number[], p: number): number {
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 /** Concurrent users, each in a chat of `perChat` people, driven from a worker thread; latencies and rate. */
-async function measureConcurrent(b: Bench, users: number, perChat: number, tag: string, paceMs?: number) {
-  const job: ClientJob = { url: `http://127.0.0.1:${b.server.port}/api/local/messages`, users, perChat, tag, limit: paceMs ? 20 : 40, create: CREATE, paceMs };
+async function measureConcurrent(b: Bench, users: number, perChat: number, tag: string, paceMs?: number, floor?: boolean) {
+  const job: ClientJob = {
+    url: `http://127.0.0.1:${b.server.port}/api/local/messages`,
+    users,
+    perChat,
+    tag,
+    limit: paceMs ? 20 : 40,
+    create: CREATE,
+    ...(paceMs ? { paceMs } : {}),
+    ...(floor ? { floor } : {}),
+  };
   const result = await new Promise<ClientResult>((resolve, reject) => {
     // Workers do not inherit tsx's loader: the bootstrap loads the TypeScript client through tsx's API.
     const client = new URL('./local-client.ts', import.meta.url).href;
@@ -199,6 +208,11 @@ export async function run(): Promise<void> {
     await answerQuestions(b, 'warm', 'warm', 20);
     const floor = await measureHttpFloor(b);
     console.log(`plain HTTP round trip (GET /healthz), 50 concurrent clients in-process: median ${ms(floor.median)}, p99 ${ms(floor.p99)}, ${Math.round(floor.rate)} requests/s`);
+    const workerFloor = await measureConcurrent(b, 50, 1, 'floor', undefined, true);
+    console.log(
+      `the same client and load with GET /healthz instead of answers (what this machine and client cost by themselves): ` +
+        `median ${ms(workerFloor.median)}, p99 ${ms(workerFloor.p99)}, ${Math.round(workerFloor.rate)} requests/s`,
+    );
     const solo = await measureConcurrent(b, 50, 1, 'solo');
     console.log(
       `local channel, 50 concurrent users answering as fast as replies come (one chat each; load from a worker thread): ${solo.n} answers, median ${ms(solo.median)}, p99 ${ms(solo.p99)} ` +
