@@ -44,16 +44,25 @@ const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadlin
 /** Commands only an organiser may use. */
 export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable']);
 
+/** The command words in lower case, by command. */
+const COMMAND_ENTRIES = (Object.entries(COMMAND_WORDS) as Array<[CommandName, string[]]>).map(
+  ([name, words]) => [name, words.map((w) => w.toLowerCase())] as const,
+);
+/** No command with its argument (a name, a section and @people, a date) is longer than this. */
+const LONGEST_COMMAND_WITH_ARGUMENT = 200;
+
 /** Matches a whole message against the commands; longer words win ("上一题" before "上"). */
 export function recogniseCommand(text: string): { name: CommandName; arg: string } | undefined {
   const t = text.trim().replace(/^[/／]/, '');
+  // Commands are short: a long message is an answer (and is not compared word by word).
+  if (t.length > LONGEST_COMMAND_WITH_ARGUMENT) return undefined;
+  const lower = t.toLowerCase();
   let best: { name: CommandName; arg: string; len: number } | undefined;
-  for (const [name, words] of Object.entries(COMMAND_WORDS) as Array<[CommandName, string[]]>) {
+  for (const [name, words] of COMMAND_ENTRIES) {
     for (const w of words) {
-      const lower = t.toLowerCase();
-      if (lower === w.toLowerCase()) {
+      if (lower === w) {
         if (!best || w.length > best.len) best = { name, arg: '', len: w.length };
-      } else if (WITH_ARGUMENT.has(name) && lower.startsWith(w.toLowerCase())) {
+      } else if (WITH_ARGUMENT.has(name) && lower.startsWith(w)) {
         const arg = t.slice(w.length);
         // "修改A11", "修改 A11", "分配 部门管理 @李四"; but not "改进…" as 改 + 进
         if (w.length === 1 && !/^[\s:：]/.test(arg) && !/^[A-Za-z]/.test(arg)) continue;
