@@ -176,37 +176,28 @@ export function buildAnnexTable(framework: Framework, options: AnnexOptions = {}
     const start = rows.length;
     const name = framework.adjustmentsName ?? T.adjustmentsName;
     const cap = bonus?.cap ?? penalty?.cap;
-    if (bonus) {
-      const s = result ? result.bonus.score : null;
+    // One row each for the bonus and the penalty section; a penalty shows as a negative score.
+    const adjustment = (kind: 'bonus' | 'penalty', section: { name: string; description?: string; criteria?: string }, s: number | null, scoreText: string) =>
       rows.push({
-        kind: 'bonus',
+        kind,
         level1: null,
-        level2: { code: '', name: bonus.name, text: bonus.name, rowSpan: 1 },
+        level2: { code: '', name: section.name, text: section.name, rowSpan: 1 },
         code: '',
         level3: '',
         level: 0,
-        description: bonus.description ?? '',
-        criteria: bonus.criteria ?? '',
+        description: section.description ?? '',
+        criteria: section.criteria ?? '',
         points: null,
         score: s,
-        scoreText: s === null ? '' : formatScore(s),
+        scoreText,
       });
+    if (bonus) {
+      const s = result ? result.bonus.score : null;
+      adjustment('bonus', bonus, s, s === null ? '' : formatScore(s));
     }
     if (penalty) {
       const s = result ? result.penalty.score : null;
-      rows.push({
-        kind: 'penalty',
-        level1: null,
-        level2: { code: '', name: penalty.name, text: penalty.name, rowSpan: 1 },
-        code: '',
-        level3: '',
-        level: 0,
-        description: penalty.description ?? '',
-        criteria: penalty.criteria ?? '',
-        points: null,
-        score: s,
-        scoreText: s === null ? '' : s === 0 ? '0' : `-${formatScore(s)}`,
-      });
+      adjustment('penalty', penalty, s, s === null ? '' : s === 0 ? '0' : `-${formatScore(s)}`);
     }
     rows[start]!.level1 = {
       code: '',
