@@ -1,13 +1,12 @@
 /**
- * The load generator of the local-channel bench, run in a worker thread so the server under test keeps
- * its own event loop: people answering questions over HTTP as fast as replies come back.
+ * The load generator of the local-channel bench, run as its own process (like real clients): people
+ * answering questions over HTTP as fast as replies come back.
  */
 import { Agent, request } from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
 import type { LocalReply, QuestionMeta } from '../src/channels/types';
 import { answerFor, findQuestion } from '../test/helpers/answers';
 
-/** What the bench asks the worker to do. */
+/** What the bench asks the client process to do. */
 export interface ClientJob {
   url: string;
   users: number;
@@ -21,7 +20,7 @@ export interface ClientJob {
   floor?: boolean;
 }
 
-/** What the worker reports: the milliseconds of each answer (as the client saw it, and as the server's Server-Timing says) and the wall time of the whole run. */
+/** What the client reports: the milliseconds of each answer (as the client saw it, and as the server's Server-Timing says) and the wall time of the whole run. */
 export interface ClientResult {
   times: number[];
   serverTimes: number[];
@@ -117,10 +116,17 @@ async function runJob(job: ClientJob): Promise<ClientResult> {
   return { times: all.flat(), serverTimes, seconds: (performance.now() - t0) / 1000 };
 }
 
-if (parentPort && workerData) {
-  const port = parentPort;
-  runJob(workerData as ClientJob).then(
-    (result) => port.postMessage({ ok: true, result }),
-    (err: unknown) => port.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+// Run as a separate process by the bench: the job comes in BENCH_JOB, the result goes out as one JSON line.
+const jobText = process.env.BENCH_JOB;
+if (jobText) {
+  runJob(JSON.parse(jobText) as ClientJob).then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify({ ok: true, result })}\n`);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      process.stdout.write(`${JSON.stringify({ ok: false, error: err instanceof Error ? err.message : String(err) })}\n`);
+      process.exit(1);
+    },
   );
 }

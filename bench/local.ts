@@ -4,13 +4,14 @@
  * median grows from 10 to 1 000 stored evaluations (target ratio ≤ 1.5; target p99 < 50 ms).
  * Two readings of "50 concurrent users": a closed loop (each sends the next answer the moment the reply
  * arrives, the worst case) and a paced load (each answers at most every 0.5 s, still far faster than
- * people type). The concurrent load comes from a worker thread (its own event loop); the sequential figures share the
+ * people type). The concurrent load comes from a separate client process; the sequential figures share the
  * server's event loop with the client, so they include the client's own work.
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
 import type { LocalReply } from '../src/channels/types';
 import { loadConfig } from '../src/config';
 import { startNodeServer, type RunningServer } from '../src/entries/serve';
@@ -94,7 +95,11 @@ function percentile(sorted: number[], p: number): number {
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
-/** Concurrent users, each in a chat of `perChat` people, driven from a worker thread; latencies and rate. */
+/**
+ * Concurrent users, each in a chat of `perChat` people, driven from a separate client process (as real
+ * clients are: a worker thread in the server's own process shares its memory and scheduling); latencies
+ * and rate.
+ */
 async function measureConcurrent(b: Bench, users: number, perChat: number, tag: string, paceMs?: number, floor?: boolean) {
   const job: ClientJob = {
     url: `http://127.0.0.1:${b.server.port}/api/local/messages`,
@@ -107,16 +112,21 @@ async function measureConcurrent(b: Bench, users: number, perChat: number, tag: 
     ...(floor ? { floor } : {}),
   };
   const result = await new Promise<ClientResult>((resolve, reject) => {
-    // Workers do not inherit tsx's loader: the bootstrap loads the TypeScript client through tsx's API.
-    const client = new URL('./local-client.ts', import.meta.url).href;
-    const bootstrap = `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(client)}, ${JSON.stringify(client)}))`;
-    const worker = new Worker(bootstrap, { eval: true, workerData: job });
-    worker.once('message', (m: { ok: true; result: ClientResult } | { ok: false; error: string }) => {
-      void worker.terminate();
-      if (m.ok) resolve(m.result);
-      else reject(new Error(m.error));
+    const client = fileURLToPath(new URL('./local-client.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', client], { env: { ...process.env, BENCH_JOB: JSON.stringify(job) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      try {
+        const m = JSON.parse(last) as { ok: true; result: ClientResult } | { ok: false; error: string };
+        if (m.ok) resolve(m.result);
+        else reject(new Error(m.error));
+      } catch {
+        reject(new Error(`bench client exited with ${code}: ${out.slice(-500)}`));
+      }
     });
-    worker.once('error', reject);
   });
   const times = result.times.sort((a, z) => a - z);
   const server = result.serverTimes.sort((a, z) => a - z);
@@ -208,14 +218,14 @@ export async function run(): Promise<void> {
     await answerQuestions(b, 'warm', 'warm', 20);
     const floor = await measureHttpFloor(b);
     console.log(`plain HTTP round trip (GET /healthz), 50 concurrent clients in-process: median ${ms(floor.median)}, p99 ${ms(floor.p99)}, ${Math.round(floor.rate)} requests/s`);
-    const workerFloor = await measureConcurrent(b, 50, 1, 'floor', undefined, true);
+    const clientFloor = await measureConcurrent(b, 50, 1, 'floor', undefined, true);
     console.log(
       `the same client and load with GET /healthz instead of answers (what this machine and client cost by themselves): ` +
-        `median ${ms(workerFloor.median)}, p99 ${ms(workerFloor.p99)}, ${Math.round(workerFloor.rate)} requests/s`,
+        `median ${ms(clientFloor.median)}, p99 ${ms(clientFloor.p99)}, ${Math.round(clientFloor.rate)} requests/s`,
     );
     const solo = await measureConcurrent(b, 50, 1, 'solo');
     console.log(
-      `local channel, 50 concurrent users answering as fast as replies come (one chat each; load from a worker thread): ${solo.n} answers, median ${ms(solo.median)}, p99 ${ms(solo.p99)} ` +
+      `local channel, 50 concurrent users answering as fast as replies come (one chat each; load from a separate client process): ${solo.n} answers, median ${ms(solo.median)}, p99 ${ms(solo.p99)} ` +
         `(target < 50 ms: ${solo.p99 < 50 ? 'met' : 'NOT met'}), ${Math.round(solo.rate)} answers/s`,
     );
     console.log(
