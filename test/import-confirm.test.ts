@@ -7,17 +7,10 @@ import { applyConfirmation, describeDraftStatus, finaliseDraft, isDraftUsable, l
 import { importSheet, type DraftFramework } from '../src/core/import/importer';
 import { sheetFromCsv } from '../src/core/import/sheet';
 import { scoreEvaluation } from '../src/core/scoring/engine';
+import { THREE_OPEN_CSV } from './helpers/framework-sheets';
 
-const CSV = [
-  '一级指标,二级指标,三级指标,指标说明,评价要点,分值',
-  '部门管理（20分）,预算执行（4分）,部门预算执行率,部门预算执行百分比,年末预算执行率达到财政考核要求的得1分,1',
-  ',,预决算信息公开情况,预决算是否公开,预决算公开的时效和质量符合市财政要求的得1分,1',
-  ',,网上办公,,办公流程和业务开展网上综合办公平台全覆盖,2',
-  ',内部控制（16分）,内部控制建设情况,,有内部控制制度落实在手册等文本上的得16分,16',
-  '部门履职（80分）,重点工作（80分）,党建工作,,党建工作取得良好质效得80分,80',
-  '加减分项（≤5分）,加分项,,,受到国务院嘉奖加3分，受到省级嘉奖加2分,',
-  ',减分项,,,酌情扣分,',
-].join('\n');
+// The shared fixture: three open rows, a compiled row, a key-task row and the bonus/penalty block.
+const CSV = THREE_OPEN_CSV;
 
 const fresh = (): DraftFramework => importSheet(sheetFromCsv(CSV, 'test.csv'), { id: 'test-unit' });
 
