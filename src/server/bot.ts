@@ -17,7 +17,7 @@ import { resolveFramework } from '../core/framework/resolve';
 import { confirmChatText, dialogText } from '../core/locale/zh-CN';
 import { buildReport } from '../core/report';
 import { scoreEvaluation } from '../core/scoring/engine';
-import type { Store } from '../store/port';
+import type { ChatDraft, Store } from '../store/port';
 import { describeDraft, loadFrameworkChoices } from './frameworks';
 
 /** What channels call with each inbound message. */
@@ -68,8 +68,7 @@ export function createBot(deps: BotDeps): Bot {
   };
   const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
 
-  async function withoutEvaluation(msg: InboundMessage, at: Date): Promise<DialogOutcome> {
-    const draft = await store.getChatDraft(msg.chatId, msg.userId);
+  async function withoutEvaluation(msg: InboundMessage, at: Date, draft: ChatDraft | undefined): Promise<DialogOutcome> {
     // Imported frameworks that are ready may be chosen in 新建自评 (the evaluation carries its copy);
     // read only when creating, not for every message in a chat without an evaluation.
     const creating = !!draft || /新建|创建/.test(msg.text ?? '') || /新建|创建/.test(String(msg.action?.command ?? ''));
@@ -86,11 +85,10 @@ export function createBot(deps: BotDeps): Bot {
    * 确认指标体系 <id>, and the answers that follow it: handled before the evaluation's dialog while the
    * sender's chat draft says a confirmation is in progress. Undefined when the message is not about it.
    */
-  async function confirmFramework(msg: InboundMessage, at: Date): Promise<Reply[] | undefined> {
+  async function confirmFramework(msg: InboundMessage, at: Date, chatDraft: ChatDraft | undefined): Promise<Reply[] | undefined> {
     const text = msg.action?.type === 'answer' && typeof msg.action.value === 'string' ? msg.action.value : (msg.text ?? '');
     const command = parseConfirmCommand(text);
-    const chatDraft = command ? undefined : await store.getChatDraft(msg.chatId, msg.userId);
-    const state = chatDraft && isConfirmState(chatDraft.draft) ? chatDraft.draft : undefined;
+    const state = !command && chatDraft && isConfirmState(chatDraft.draft) ? chatDraft.draft : undefined;
     if (!command && !state) return undefined;
     const keep = async (next: ConfirmState | null) => {
       if (next) await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: { ...next }, updatedAt: at.toISOString() });
@@ -122,11 +120,13 @@ export function createBot(deps: BotDeps): Bot {
   return {
     async handle(msg) {
       const at = now();
-      const confirming = await confirmFramework(msg, at);
+      // The sender's chat draft, read once: a framework confirmation or a 新建自评 in progress.
+      const chatDraft = await store.getChatDraft(msg.chatId, msg.userId);
+      const confirming = await confirmFramework(msg, at, chatDraft);
       if (confirming) return confirming;
       const evaluationId = await store.evaluationIdForChat(msg.chatId);
       const rec = evaluationId ? await store.getEvaluation(evaluationId) : undefined;
-      if (!evaluationId || !rec) return (await withoutEvaluation(msg, at)).replies;
+      if (!evaluationId || !rec) return (await withoutEvaluation(msg, at, chatDraft)).replies;
 
       // The store hands out copies, so the engine may change this one in place.
       const revision = rec.revision;
