@@ -2,25 +2,15 @@
  * `npm run import` and `npm run export` as a finance officer runs them: one line per row, the counts,
  * the share compiled without confirmation; exit 0 when usable, 2 with rows open, 1 when refused.
  */
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runEntry } from './helpers/cli';
 import { loadFramework } from '../src/core/framework/load';
 
-const run = promisify(execFile);
 
-async function cli(entry: 'import' | 'export', args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', `src/entries/${entry}.ts`, ...args], { encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const cli = (entry: 'import' | 'export', args: string[]) => runEntry(entry, args);
 
 describe('import and export CLIs', () => {
   const dir = mkdtempSync(join(tmpdir(), 'import-cli-'));

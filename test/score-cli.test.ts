@@ -1,23 +1,13 @@
 /** `npm run score`: the table for a filled answers file; every problem listed on bad input. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runEntry } from './helpers/cli';
 
-const run = promisify(execFile);
 const EXAMPLE = 'templates/examples/nanjing-2021-data-bureau-2024.json';
 
-async function score(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/entries/score.ts', ...args], { encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const score = (args: string[]) => runEntry('score', args);
 
 describe('score CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'score-cli-'));
