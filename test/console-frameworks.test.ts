@@ -136,7 +136,7 @@ describe.skipIf(!hasChromium())('console 指标体系 tab in headless Chromium',
     const id = (await page.locator('#fw-id').textContent())!;
     await page.click('.fw-q[data-code="B11"] .fw-accept');
     await page.waitForSelector('#fw-ready');
-    await expect(page.locator('#fw-rows tr[data-code="B11"] td.rule').textContent()).resolves.toContain('办公流程和业务开展网上综合办公平台全覆盖得 80 分，否则不得分');
+    await expect(page.locator('#fw-rows tr[data-code="B11"] td.rule').textContent()).resolves.toContain('办公流程、业务开展均通过网上综合办公平台办理得 80 分，否则不得分');
     expect((await store.getFramework(id))?.status).toBe('ready');
   });
 

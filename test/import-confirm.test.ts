@@ -30,7 +30,7 @@ describe('open rows', () => {
     expect(q.question).toContain('第2行 A11 部门管理 / 预算执行 / 部门预算执行率（1分）');
     expect(q.question).toContain('评价要点：年末预算执行率达到财政考核要求的得1分');
     // A row without a score comes with a suggestion the organiser can accept.
-    expect(open[1]!.suggestion).toBe('办公流程和业务开展网上综合办公平台全覆盖得 2 分，否则不得分');
+    expect(open[1]!.suggestion).toBe('办公流程、业务开展均通过网上综合办公平台办理得 2 分，否则不得分');
     expect(open[2]!.reason).toContain('累计');
   });
 

@@ -247,7 +247,26 @@ const PHRASES: Phrase[] = [
   // Questions, not guesses.
   { text: '年末预算执行率达到财政考核要求的得1分', points: 1, expect: { open: 'vague_standard' } },
   { text: '预算执行率较高的得2分', points: 2, expect: { open: 'vague_standard' } },
-  { text: '办公流程和业务开展网上综合办公平台全覆盖', points: 5, expect: { open: 'no_score' } },
+  // One qualitative condition with no score: 财预〔2020〕10号's three levels (000 E11, scored 4 of 5 by the unit).
+  {
+    text: '办公流程和业务开展网上综合办公平台全覆盖',
+    points: 5,
+    expect: {
+      kind: 'graded',
+      levels: [
+        { label: '办公流程和业务开展网上综合办公平台全覆盖', minShare: 0.8, maxShare: 1 },
+        { label: '部分达成，有一定效果', minShare: 0.6, maxShare: 0.8 },
+        { label: '未达成，效果较差', minShare: 0, maxShare: 0.6 },
+      ],
+    },
+  },
+  // ...but a list of quantities, a benchmark without values, a vague standard or a number stays a question.
+  { text: '接报突发事件信息办结率；人大代表满意率；政协代表同意率和理解率等作为标杆值。', points: 30, expect: { open: 'no_score' } },
+  { text: '服务对象满意度较高', points: 5, expect: { open: 'vague_standard' } },
+  { text: '内部控制制度达到考核要求', points: 2, expect: { open: 'no_score' } },
+  { text: '办公流程、业务开展均通过网上综合办公平台办理', points: 2, expect: { open: 'no_score' } },
+  { text: '会议纪要按标准归档', points: 2, expect: { open: 'no_score' } },
+  { text: '全年召开12次党组会', points: 2, expect: { open: 'no_score' } },
   { text: '', points: 1, expect: { open: 'empty' } },
   { text: '预算执行率90%以上得2分，满意度90%以上得1分', points: 2, expect: { open: 'mixed_metrics' } },
   { text: '受到国务院嘉奖加3分', points: 3, expect: { open: 'unrecognised' } },
@@ -299,9 +318,9 @@ describe('quality figure over the seed tables', () => {
     expect(stats.wrong).toEqual([]);
     expect(stats.missed).toEqual([]);
     expect(stats.rows).toBe(fixture.rows.length);
-    // The open rows are the ones whose prose is incomplete: 000's two rows without a score, 002's
-    // two "达到财政考核要求" rows and four key tasks worth 5 points that say "得4分".
-    expect(stats.open).toBe(8);
+    // The open rows are the ones whose prose is incomplete: 000's D11 (benchmarks without values),
+    // 002's two "达到财政考核要求" rows and four key tasks worth 5 points that say "得4分".
+    expect(stats.open).toBe(7);
   });
 });
 

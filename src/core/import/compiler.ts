@@ -14,6 +14,8 @@
  * - two tiers that leave exactly one value uncovered ("大于90%得2分，小于90%得1分"): that value does not
  *   meet the higher tier's condition, so it takes the lower tier's score;
  * - "每降低5%扣2分": a started step counts (the steps rule's default), shown as "不足5个百分点按5个计";
+ * - a single qualitative condition with no score ("…全覆盖"): 财预〔2020〕10号's three levels of the
+ *   row's points, the evaluator scoring inside a level with a reason;
  * - "“三公”经费…超支扣分" without an amount: a person decides the deduction (not_exceeding, over
  *   'discretionary'); a judgement row whose deduction has no amount stays open.
  * Anything else missing (a standard, a score, a band, the row's points) makes the row open.
@@ -619,8 +621,34 @@ function compileNoScore(p: Parsed, ctx: CompileContext): Open {
     const labels = (k: string) => bound.quantities.metrics.find((m) => m.key === k)?.label ?? k;
     return open('no_score', T.open.noScore, { rule, text: describeRule(rule, ctx.points, labels), quantities: bound.quantities });
   }
+  const qualitative = compileQualitative(cond, ctx);
+  if (qualitative) return qualitative;
   const rule: Rule = judgementRule(cond, ctx, 0);
   return open('no_score', T.open.noScore, { rule, text: describeRule(rule, ctx.points, (k) => k), quantities: NO_QUANTITIES });
+}
+
+/**
+ * A qualitative criterion with no score at all ("办公流程和业务开展网上综合办公平台全覆盖"): one
+ * condition, no number, no quantity, no vague standard. 财预〔2020〕10号 scores such indicators in
+ * three levels of the row's points (达成 100–80%, 部分达成 80–60%, 未达成 60–0%, the evaluator
+ * scoring inside the level with a reason; domain.md shape 11). Anything more (several clauses, a
+ * rate, a number) stays a question.
+ */
+function compileQualitative(cond: string, ctx: CompileContext): Compiled | undefined {
+  const c = stripDe(cond);
+  if (/[\d%；;，,、]/.test(c) || VAGUE.test(c) || bindLibraryMetric(c) || findLocalRateWord(c) || /标杆|标准|要求|目标值|指标值/.test(c)) return undefined;
+  if ((c.match(/[\u3400-\u9fff]/g) ?? []).length < 4) return undefined;
+  const yes = c.replace(/是否/g, '');
+  const rule: Rule = {
+    kind: 'graded',
+    question: T.qualitativeQuestion(yes),
+    levels: [
+      { label: yes, minShare: 0.8, maxShare: 1 },
+      { label: T.qualitativePartly, minShare: 0.6, maxShare: 0.8 },
+      { label: T.qualitativeNot, minShare: 0, maxShare: 0.6 },
+    ],
+  };
+  return done(rule, ctx, NO_QUANTITIES, [T.assume.qualitativeLevels]);
 }
 
 /** Shapes 1 and 11: judgements and graded judgements. */

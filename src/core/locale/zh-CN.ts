@@ -364,6 +364,9 @@ export const importText = {
   discretionaryQuestion: (name: string) => `「${name}」请评价人酌情确定得分并说明理由。`,
   defaultCounted: '不符合要求的情况',
   otherLevel: '其他情况',
+  qualitativeQuestion: (cond: string) => `「${cond}」做到了什么程度？`,
+  qualitativePartly: '部分达成，有一定效果',
+  qualitativeNot: '未达成，效果较差',
   gapBetween: (a: string, b: string) => `${a}至${b}之间`,
   gapAt: (a: string) => `恰好${a}`,
   gapBelow: (a: string) => `低于${a}`,
@@ -372,6 +375,7 @@ export const importText = {
   /** Readings the prose did not spell out, shown with the compiled rule. */
   assume: {
     target100: '目标值按100%计',
+    qualitativeLevels: '评价要点未写明得分，按财预〔2020〕10号定性指标三档计分，由评价人在档内打分并说明理由',
     otherwiseZero: '评价要点未写明未达到时的得分，按不得分计',
     stepCeil: (step: string) => `不足${step}个百分点的按${step}个百分点计`,
     boundaryLower: (at: string, unit: string, s: string) => `评价要点未规定恰好${at}${unit}的得分，未达到较高一档条件，按${s}分计`,
