@@ -8,6 +8,7 @@ import type { Reply } from '../src/channels/types';
 import { loadBuiltinFramework } from '../src/core/framework/builtin';
 import { scoreEvaluation } from '../src/core/scoring/engine';
 import { validateAnswers } from '../src/core/scoring/validate';
+import { createMemoryStore } from '../src/store/memory';
 import { createTranscript, replyText, type Transcript } from './helpers/transcript';
 
 const CREATE = '新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31';
@@ -115,6 +116,35 @@ describe('answering', () => {
   });
 });
 
+describe('answers given at the same moment', () => {
+  it('keeps both when two people answer one evaluation at once, the later one applied to the newer record', async () => {
+    const store = createMemoryStore();
+    let refused = 0;
+    const replace = store.replaceEvaluation.bind(store);
+    store.replaceEvaluation = async (next, audit) => {
+      const saved = await replace(next, audit);
+      if (!saved) refused++;
+      return saved;
+    };
+    const t = createTranscript({ store });
+    await t.say('张三', CREATE);
+    await t.say('张三', '修改 本年实际支出数');
+    await t.say('李四', '修改 调整后部门预算数');
+    // Both read the record at the same revision; the second write is refused and redone.
+    const [a, b] = await Promise.all([t.ask('张三', '5959.46'), t.ask('李四', '6091.91')]);
+    expect(refused).toBe(1);
+    expect(a).toContain('已记录 本年实际支出数 5959.46 万元');
+    expect(b).toContain('已记录 调整后部门预算数 6091.91 万元');
+    const id = (await store.evaluationIdForChat('group-1'))!;
+    expect((await store.getEvaluation(id))!.answers.facts).toMatchObject({ spending: 5959.46, adjustedBudget: 6091.91 });
+    const trail = (await store.listAudit(id)).filter((e) => e.path.startsWith('facts.'));
+    expect(trail.map((e) => [e.path, e.userName]).sort()).toEqual([
+      ['facts.adjustedBudget', '李四'],
+      ['facts.spending', '张三'],
+    ]);
+  });
+});
+
 describe('commands before the current question', () => {
   it('取消 mid-way keeps what was recorded, 继续 resumes at the next open question', async () => {
     const t = await created();
@@ -137,7 +167,7 @@ describe('commands before the current question', () => {
     expect(await t.ask('李四', '6100')).toContain('已记录 调整后部门预算数 6100 万元');
     const rec = await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!);
     expect(rec!.answers.facts?.adjustedBudget).toBe(6100);
-    const trail = rec!.audit.filter((a) => a.path === 'facts.adjustedBudget');
+    const trail = (await t.store.listAudit(rec!.id)).filter((a) => a.path === 'facts.adjustedBudget');
     expect(trail.map((a) => [a.old, a.new, a.userName])).toEqual([
       [undefined, 6091.91, '李四'],
       [6091.91, 6100, '李四'],

@@ -109,16 +109,53 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     await store.createEvaluation(makeEvaluation('ev1'));
     await store.createEvaluation(makeEvaluation('ev2'));
     const writes = Array.from({ length: 40 }, (_, i) =>
-      store.updateEvaluation(i % 2 ? 'ev1' : 'ev2', (r) => {
-        r.audit.push({ at: 'now', userId: `u${i}`, path: `facts.f${i}`, new: i });
+      store.updateEvaluation(i % 2 ? 'ev1' : 'ev2', (r, audit) => {
+        r.answers.facts = { ...r.answers.facts, [`f${i}`]: i };
+        audit.push({ at: 'now', userId: `u${i}`, path: `facts.f${i}`, new: i });
       }),
     );
     await Promise.all(writes);
     const one = (await store.getEvaluation('ev1'))!;
     const two = (await store.getEvaluation('ev2'))!;
-    expect(one.audit).toHaveLength(20);
+    expect(Object.keys(one.answers.facts ?? {})).toHaveLength(20);
+    expect(await store.listAudit('ev1')).toHaveLength(20);
     expect(one.revision).toBe(20);
-    expect(two.audit.map((e) => e.new)).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
+    expect((await store.listAudit('ev2')).map((e) => e.new)).toEqual(Array.from({ length: 20 }, (_, i) => i * 2));
+  });
+
+  it('replaces a record only if nobody wrote since it was read (compare-and-swap)', async () => {
+    const store = await open(createClock().now);
+    await store.createEvaluation(makeEvaluation('ev1'), [{ at: 't0', userId: 'u0', path: 'evaluation', new: { unit: '南京市数据局' } }]);
+    const a = (await store.getEvaluation('ev1'))!;
+    const b = (await store.getEvaluation('ev1'))!;
+    a.answers.facts!['spending'] = 1;
+    const saved = await store.replaceEvaluation(a, [{ at: 't1', userId: 'u1', path: 'facts.spending', new: 1 }]);
+    expect(saved?.revision).toBe(1);
+    // b was read at revision 0 too: its write would lose a's answer, so it is refused and nothing changes.
+    b.answers.facts!['budget'] = 2;
+    expect(await store.replaceEvaluation(b, [{ at: 't2', userId: 'u2', path: 'facts.budget', new: 2 }])).toBeUndefined();
+    const now = (await store.getEvaluation('ev1'))!;
+    expect(now.answers.facts).toEqual({ spending: 1 });
+    expect(now.revision).toBe(1);
+    expect((await store.listAudit('ev1')).map((e) => e.path)).toEqual(['evaluation', 'facts.spending']);
+    // Made from the current record, it goes through.
+    now.answers.facts!['budget'] = 2;
+    expect((await store.replaceEvaluation(now))?.revision).toBe(2);
+    expect((await store.getEvaluation('ev1'))!.answers.facts).toEqual({ spending: 1, budget: 2 });
+    await expect(store.replaceEvaluation(makeEvaluation('nope'))).rejects.toThrow(/nope/);
+    expect(await store.listAudit('nope')).toEqual([]);
+  });
+
+  it('keeps the audit trail out of the record', async () => {
+    const store = await open(createClock().now);
+    await store.createEvaluation(makeEvaluation('ev1'));
+    for (let i = 0; i < 3; i++) await store.updateEvaluation('ev1', (_r, audit) => void audit.push({ at: `t${i}`, userId: 'u', path: `facts.f${i}`, new: i }));
+    expect(Object.keys((await store.getEvaluation('ev1'))!)).not.toContain('audit');
+    const trail = await store.listAudit('ev1');
+    expect(trail.map((e) => e.new)).toEqual([0, 1, 2]);
+    // A copy: changing it changes nothing stored.
+    trail[0]!.new = 99;
+    expect((await store.listAudit('ev1'))[0]!.new).toBe(0);
   });
 
   it('binds another chat, and moves a chat bound elsewhere', async () => {
@@ -316,6 +353,48 @@ describe('lowdb store on disk', () => {
     expect((await (await openLowdbStore(dir)).getEvaluation('ev1'))!.answers.facts).toEqual({ n: 42 });
   });
 
+  it('keeps the audit trail across a reopen, and drops entries of a write that crashed before its record', async () => {
+    const dir = await makeTempDir();
+    const store = await openLowdbStore(dir);
+    await store.createEvaluation(makeEvaluation('ev1'), [{ at: 't0', userId: 'u0', path: 'evaluation' }]);
+    for (let i = 1; i <= 20; i++) {
+      await store.updateEvaluation('ev1', (r, audit) => {
+        r.answers.facts!['n'] = i;
+        audit.push({ at: `t${i}`, userId: 'u', path: 'facts.n', old: i - 1, new: i });
+      });
+    }
+    // A crash between the trail's append and the record's: the trail holds an entry of revision 21
+    // (and a torn line), the record is still at revision 20.
+    await appendFile(join(dir, 'audit/ev1.jsonl'), `${JSON.stringify({ rev: 21, at: 't21', userId: 'u', path: 'facts.n', old: 20, new: 21 })}\n{"rev":21,"at`);
+    const reopened = await openLowdbStore(dir);
+    const trail = await reopened.listAudit('ev1');
+    expect(trail).toHaveLength(21);
+    expect(trail.at(-1)).toEqual({ at: 't20', userId: 'u', path: 'facts.n', old: 19, new: 20 });
+    // The next write takes revision 21 for itself; the crashed write's entry does not come back.
+    await reopened.updateEvaluation('ev1', (r, audit) => {
+      r.answers.facts!['n'] = 99;
+      audit.push({ at: 'later', userId: 'v', path: 'facts.n', old: 20, new: 99 });
+    });
+    const after = await (await openLowdbStore(dir)).listAudit('ev1');
+    expect(after.slice(-2).map((e) => e.new)).toEqual([20, 99]);
+    expect(after).toHaveLength(22);
+  });
+
+  it('moves the trail of a record written with it inline into its own file', async () => {
+    const dir = await makeTempDir();
+    const store = await openLowdbStore(dir);
+    await store.createEvaluation(makeEvaluation('ev1'));
+    await store.updateEvaluation('ev1', () => {});
+    // An evaluation file from before the trail had its own file.
+    const legacy = { ...JSON.parse(lastRecordLine(await readFile(join(dir, 'evaluations/ev1.json'), 'utf8'))!), audit: [{ at: 'old', userId: 'u', path: 'facts.x', new: 1 }] };
+    await writeFile(join(dir, 'evaluations/ev1.json'), `${JSON.stringify(legacy)}\n`);
+    await unlink(join(dir, 'audit/ev1.jsonl'));
+    const reopened = await openLowdbStore(dir);
+    await reopened.updateEvaluation('ev1', (_r, audit) => void audit.push({ at: 'new', userId: 'u', path: 'facts.x', old: 1, new: 2 }));
+    expect((await reopened.listAudit('ev1')).map((e) => e.at)).toEqual(['old', 'new']);
+    expect(JSON.parse(lastRecordLine(await readFile(join(dir, 'evaluations/ev1.json'), 'utf8'))!)).not.toHaveProperty('audit');
+  });
+
   it('rebuilds the chat index from the evaluations when it is missing', async () => {
     const dir = await makeTempDir();
     const first = await openLowdbStore(dir);
@@ -384,7 +463,7 @@ describe('lowdb store on disk', () => {
     await expect(store.updateEvaluation('../chats', () => {})).rejects.toThrow(/not found/);
     expect(await store.getFile('../chats.json')).toBeUndefined();
     expect((await readdir(root)).sort()).toEqual(['data']);
-    expect((await readdir(dir)).sort()).toEqual(['evaluations', 'files', 'frameworks', 'store.lock']);
+    expect((await readdir(dir)).sort()).toEqual(['audit', 'evaluations', 'files', 'frameworks', 'store.lock']);
     await expect(store.putFramework(makeFrameworkRecord('../../escape'))).rejects.toThrow(/invalid/);
     expect(await store.getFramework('../chats')).toBeUndefined();
     expect(await readdir(join(dir, 'frameworks'))).toEqual([]);

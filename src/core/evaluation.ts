@@ -1,7 +1,8 @@
 /**
- * The evaluation as the bot keeps it: who organises it, which chats it lives in, every answer with its
- * audit trail, and each person's place in the questionnaire. Stored by the store port; read and changed
- * by the dialog engine.
+ * The evaluation as the bot keeps it: who organises it, which chats it lives in, every answer, and each
+ * person's place in the questionnaire. Stored by the store port; read and changed by the dialog engine.
+ * The audit trail of every change is kept beside it (append-only, `Store.listAudit`), so the record,
+ * rewritten on every answer, does not grow with the number of changes.
  */
 import type { FrameworkInput } from './framework/schema';
 import type { Answers } from './scoring/answers';
@@ -52,7 +53,6 @@ export interface EvaluationRecord {
   answers: Answers;
   /** Per-user sessions by user id. */
   sessions: Record<string, SessionState>;
-  audit: AuditEntry[];
   createdAt: string;
   updatedAt: string;
   /** Bumped on every write. */

@@ -74,7 +74,7 @@ export function createBot(deps: BotDeps): Bot {
     const creating = !!draft || /新建|创建/.test(msg.text ?? '') || /新建|创建/.test(String(msg.action?.command ?? ''));
     const frameworks = creating ? await loadFrameworkChoices(store) : [];
     const out = handleMessage(msg, { ...(draft ? { chatDraft: draft.draft } : {}), frameworks }, { now: at, newId });
-    if (out.created) await store.createEvaluation(out.created);
+    if (out.created) await store.createEvaluation(out.created, out.audit);
     if (out.chatDraft === null && draft) await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: undefined });
     else if (out.chatDraft)
       await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: out.chatDraft, updatedAt: at.toISOString() });
@@ -129,17 +129,19 @@ export function createBot(deps: BotDeps): Bot {
       if (!evaluationId || !rec) return (await withoutEvaluation(msg, at, chatDraft)).replies;
 
       // The store hands out copies, so the engine may change this one in place.
-      const revision = rec.revision;
       const cached = scoredCache.get(evaluationId);
       let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}) }, { now: at, newId, inPlace: true });
       let saved: EvaluationRecord = rec;
       if (out.evaluation) {
-        saved = await store.updateEvaluation(evaluationId, (current) => {
-          if (current.revision === revision) return out.evaluation!;
-          // Someone else's message landed first: apply this one to the newer record instead.
-          out = handleMessage(msg, { evaluation: current }, { now: at, newId, inPlace: true });
-          return out.evaluation ?? current;
-        });
+        // Written only if nobody else wrote meanwhile (no second read of the record)...
+        saved =
+          (await store.replaceEvaluation(out.evaluation, out.audit)) ??
+          // ...else someone else's message landed first: apply this one to the newer record instead.
+          (await store.updateEvaluation(evaluationId, (current, audit) => {
+            out = handleMessage(msg, { evaluation: current }, { now: at, newId, inPlace: true });
+            if (out.audit) audit.push(...out.audit);
+            return out.evaluation ?? current;
+          }));
       }
       remember(evaluationId, saved.revision, out.scored);
       const replies = [...out.replies];

@@ -4,6 +4,7 @@
  * Layout (one file per evaluation, so recording an answer rewrites only that evaluation's file, whatever
  * the number of evaluations stored):
  * - `evaluations/<id>.json`: one evaluation record;
+ * - `audit/<id>.jsonl`: its audit trail, one entry per line with the revision it belongs to (appended);
  * - `chats.json`: chat id → evaluation id (rewritten only when a chat is bound);
  * - `drafts.json`: chat drafts (新建自评 in progress) by chat and user;
  * - `events.log`: claimed event ids with their expiry, one JSON line each (appended; rewritten without
@@ -16,7 +17,9 @@
  * Evaluation files are journals of compact JSON: one whole record per line, the last whole line being
  * the record (see `writeRecord`); `tail -n 1 file | jq` shows it. A write appends a line, and the file is
  * rewritten with its last record alone (temp file, then rename) every few writes, so a crash leaves the
- * old record or the new one, never half of one; the small indexes go through lowdb's steno (temp file,
+ * old record or the new one, never half of one. A write's audit entries are appended to the trail
+ * just before its record; entries of a revision the record never reached (a crash in between) are
+ * ignored when reading and dropped on the next write. The small indexes go through lowdb's steno (temp file,
  * then rename). Writes resolve once the data is in the OS, which survives the process being killed
  * (there is no fsync, so a power cut may lose the last writes). Writes to one evaluation are
  * serialised; different evaluations write concurrently. Recently used evaluations are kept in a small
@@ -26,12 +29,12 @@
  * @example const store = await openLowdbStore('./data')
  */
 import { appendFile, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JSONFile, TextFile } from 'lowdb/node';
 import type { StoreOptions } from './memory';
 import { isImportedFrameworkId } from '../core/framework-record';
-import type { ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
+import type { AuditEntry, ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
 
 /** Options of the lowdb store. */
@@ -104,10 +107,12 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   const cacheSize = Math.max(1, options.cacheSize ?? 200);
   const evalDir = join(dataDir, 'evaluations');
   const fileDir = join(dataDir, 'files');
+  const auditDir = join(dataDir, 'audit');
   const frameworkDir = join(dataDir, 'frameworks');
   const readOnly = options.readOnly ?? false;
   if (!readOnly) {
     await mkdir(evalDir, { recursive: true });
+    await mkdir(auditDir, { recursive: true });
     await mkdir(fileDir, { recursive: true });
     await mkdir(frameworkDir, { recursive: true });
     await lockDataDir(dataDir);
@@ -117,6 +122,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   };
 
   const evalPath = (id: string) => join(evalDir, `${id}.json`);
+  const auditPath = (id: string) => join(auditDir, `${id}.jsonl`);
   const frameworkPath = (id: string) => join(frameworkDir, `${id}.json`);
   const readFramework = async (id: string): Promise<FrameworkRecord | undefined> => {
     if (!isImportedFrameworkId(id) || !isSafeId(id)) return undefined;
@@ -179,14 +185,28 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
    * the last record alone, through a temp file and a rename. A crash mid-append leaves a torn last line,
    * which reading skips: that write was never acknowledged.
    *
+   * The write's audit entries go first, to the trail (see `readAudit` for a crash between the two).
+   *
    * Synchronous on purpose: under 50 people answering at once, the async version waited in libuv's
    * four-thread pool (server-side p99 132 ms against 6 ms), and rename on every write took a third of the
    * server's time; an append of a few kilobytes is cheap.
    */
-  const writeRecord = async (rec: EvaluationRecord) => {
+  const writeRecord = async (rec: EvaluationRecord, audit: AuditEntry[]) => {
+    // Records written before the trail had its own file carried it inline: move it out.
+    const legacy = (rec as { audit?: AuditEntry[] }).audit;
+    if (legacy) {
+      delete (rec as { audit?: AuditEntry[] }).audit;
+      if (rec.revision > 0 && !existsSync(auditPath(rec.id))) writeFileSync(auditPath(rec.id), formatAudit(legacy, 0));
+    }
     const text = JSON.stringify(rec);
     const path = evalPath(rec.id);
     const count = appended.get(rec.id);
+    if (rec.revision === 0) writeFileSync(auditPath(rec.id), formatAudit(audit, 0));
+    else {
+      // First write since opening: drop entries a crash left behind, of this revision or later.
+      if (count === undefined) dropOrphanAudit(auditPath(rec.id), rec.revision);
+      if (audit.length) appendFileSync(auditPath(rec.id), formatAudit(audit, rec.revision));
+    }
     if (count === undefined || count >= COMPACT_AFTER) {
       const tmp = join(evalDir, `.${rec.id}.json.tmp`);
       writeFileSync(tmp, `${text}\n`);
@@ -250,7 +270,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       }
       return recs;
     },
-    async createEvaluation(rec) {
+    async createEvaluation(rec, audit = []) {
       assertWritable();
       assertSafeId(rec.id, 'evaluation id');
       if (ids.has(rec.id)) throw new Error(`evaluation "${rec.id}" already exists`);
@@ -260,7 +280,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       ids.add(rec.id);
       for (const c of rec.chatIds) chatMap.set(c, rec.id);
       try {
-        await serialise(rec.id, () => writeRecord(rec));
+        await serialise(rec.id, () => writeRecord(rec, audit));
       } catch (err) {
         ids.delete(rec.id);
         for (const c of rec.chatIds) chatMap.delete(c);
@@ -275,14 +295,33 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
         const draft = isSafeId(id) ? await load(id) : undefined;
         if (!draft) throw new Error(`evaluation "${id}" not found`);
         const revision = draft.revision;
-        const next = mutate(draft) ?? draft;
+        const audit: AuditEntry[] = [];
+        const next = mutate(draft, audit) ?? draft;
         if (next.id !== id) throw new Error(`updateEvaluation may not change the id ("${id}" → "${next.id}")`);
         next.revision = revision + 1;
         next.updatedAt = now().toISOString();
-        await writeRecord(next);
+        await writeRecord(next, audit);
         // The store keeps only the text it wrote, so handing back `next` shares nothing with it.
         return next;
       });
+    },
+    replaceEvaluation(next, audit = []) {
+      return serialise(next.id, async () => {
+        assertWritable();
+        const revision = cache.get(next.id)?.revision ?? (isSafeId(next.id) ? (await load(next.id))?.revision : undefined);
+        if (revision === undefined) throw new Error(`evaluation "${next.id}" not found`);
+        if (revision !== next.revision) return undefined;
+        next.revision = revision + 1;
+        next.updatedAt = now().toISOString();
+        await writeRecord(next, audit);
+        return next;
+      });
+    },
+    async listAudit(id) {
+      const rec = isSafeId(id) ? await load(id) : undefined;
+      if (!rec) return [];
+      const text = await readFile(auditPath(id), 'utf8').catch(() => '');
+      return parseAudit(text).filter((e) => e.rev <= rec.revision).map(({ rev: _rev, ...entry }) => entry);
     },
     async bindChat(chatId, evaluationId) {
       assertWritable();
@@ -424,4 +463,40 @@ export function lastRecordLine(file: string): string | undefined {
     end = start - 1;
   }
   return undefined;
+}
+
+/** Audit entries as trail lines, each with the revision it belongs to. */
+function formatAudit(audit: AuditEntry[], revision: number): string {
+  return audit.map((e) => `${JSON.stringify({ rev: revision, ...e })}\n`).join('');
+}
+
+/** The entries of a trail file; a line torn by a crash is skipped. */
+function parseAudit(text: string): Array<AuditEntry & { rev: number }> {
+  const out: Array<AuditEntry & { rev: number }> = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const e = JSON.parse(line) as AuditEntry & { rev: number };
+      if (typeof e.rev === 'number') out.push(e);
+    } catch {
+      // torn last line
+    }
+  }
+  return out;
+}
+
+/** Rewrites a trail without entries of `revision` or later (left by a write that crashed before its record). */
+function dropOrphanAudit(path: string, revision: number): void {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return;
+  }
+  const entries = parseAudit(text);
+  const kept = entries.filter((e) => e.rev < revision);
+  if (kept.length === entries.length && (text === '' || text.endsWith('\n'))) return;
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  renameSync(tmp, path);
 }

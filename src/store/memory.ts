@@ -4,7 +4,7 @@
  *
  * @example const store = createMemoryStore(); await store.createEvaluation(rec)
  */
-import type { ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
+import type { AuditEntry, ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
 
 /** Options of both stores. */
@@ -17,12 +17,21 @@ export interface StoreOptions {
 export function createMemoryStore(options: StoreOptions = {}): Store {
   const now = options.now ?? (() => new Date());
   const evaluations = new Map<string, EvaluationRecord>();
+  const audits = new Map<string, AuditEntry[]>();
   const chats = new Map<string, string>();
   const drafts = new Map<string, ChatDraft>();
   const files = new Map<string, StoredFile>();
   const events = new Map<string, number>();
   const frameworks = new Map<string, FrameworkRecord>();
   const serialise = createKeyedQueue();
+
+  const save = (next: EvaluationRecord, revision: number, audit: AuditEntry[]) => {
+    next.revision = revision + 1;
+    next.updatedAt = now().toISOString();
+    evaluations.set(next.id, copyRecord(next));
+    audits.get(next.id)!.push(...copyRecord(audit));
+    return next;
+  };
 
   const store: Store = {
     async evaluationIdForChat(chatId) {
@@ -35,12 +44,13 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
     async listEvaluations() {
       return [...evaluations.values()].map(copyRecord);
     },
-    async createEvaluation(rec) {
+    async createEvaluation(rec, audit = []) {
       assertSafeId(rec.id, 'evaluation id');
       if (evaluations.has(rec.id)) throw new Error(`evaluation "${rec.id}" already exists`);
       const bound = rec.chatIds.find((c) => chats.has(c));
       if (bound !== undefined) throw new Error(`chat "${bound}" already has an evaluation`);
       evaluations.set(rec.id, copyRecord(rec));
+      audits.set(rec.id, copyRecord(audit));
       for (const c of rec.chatIds) chats.set(c, rec.id);
     },
     updateEvaluation(id, mutate) {
@@ -48,13 +58,21 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
         const current = evaluations.get(id);
         if (!current) throw new Error(`evaluation "${id}" not found`);
         const draft = copyRecord(current);
-        const next = mutate(draft) ?? draft;
+        const audit: AuditEntry[] = [];
+        const next = mutate(draft, audit) ?? draft;
         if (next.id !== id) throw new Error(`updateEvaluation may not change the id ("${id}" → "${next.id}")`);
-        next.revision = current.revision + 1;
-        next.updatedAt = now().toISOString();
-        evaluations.set(id, copyRecord(next));
-        return next;
+        return save(next, current.revision, audit);
       });
+    },
+    replaceEvaluation(next, audit = []) {
+      return serialise(next.id, async () => {
+        const current = evaluations.get(next.id);
+        if (!current) throw new Error(`evaluation "${next.id}" not found`);
+        return current.revision === next.revision ? save(next, current.revision, audit) : undefined;
+      });
+    },
+    async listAudit(id) {
+      return copyRecord(audits.get(id) ?? []);
     },
     async bindChat(chatId, evaluationId) {
       if (!evaluations.has(evaluationId)) throw new Error(`evaluation "${evaluationId}" not found`);

@@ -5,7 +5,7 @@
 
 export type { AuditEntry, ChatDraft, EvaluationRecord, SessionState } from '../core/evaluation';
 export type { FrameworkRecord, FrameworkStatus } from '../core/framework-record';
-import type { ChatDraft, EvaluationRecord } from '../core/evaluation';
+import type { AuditEntry, ChatDraft, EvaluationRecord } from '../core/evaluation';
 import type { FrameworkRecord } from '../core/framework-record';
 
 /** A stored file (a generated report) served at /files/:id. */
@@ -22,13 +22,23 @@ export interface Store {
   evaluationIdForChat(chatId: string): Promise<string | undefined>;
   getEvaluation(id: string): Promise<EvaluationRecord | undefined>;
   listEvaluations(): Promise<EvaluationRecord[]>;
-  /** Creates an evaluation and binds its chats; fails if a chat is already bound. */
-  createEvaluation(rec: EvaluationRecord): Promise<void>;
+  /** Creates an evaluation and binds its chats, with the first entries of its audit trail; fails if a chat is already bound. */
+  createEvaluation(rec: EvaluationRecord, audit?: AuditEntry[]): Promise<void>;
   /**
    * Read-modify-write of one evaluation, serialised per evaluation. `mutate` changes the record in place
-   * (or returns a replacement); the result is durably written before the promise resolves.
+   * (or returns a replacement) and may push entries onto `audit`, stored with the change; the result is
+   * durably written before the promise resolves, with `revision` bumped.
    */
-  updateEvaluation(id: string, mutate: (rec: EvaluationRecord) => EvaluationRecord | void): Promise<EvaluationRecord>;
+  updateEvaluation(id: string, mutate: (rec: EvaluationRecord, audit: AuditEntry[]) => EvaluationRecord | void): Promise<EvaluationRecord>;
+  /**
+   * Compare-and-swap: writes `next` (with its audit entries) only if the stored record is still at
+   * `next.revision`, i.e. `next` was made from the current record; resolves to the written record
+   * (revision bumped; the store takes `next` over) or undefined when another write came first.
+   * Saves the read that `updateEvaluation` does when the caller already holds the record.
+   */
+  replaceEvaluation(next: EvaluationRecord, audit?: AuditEntry[]): Promise<EvaluationRecord | undefined>;
+  /** The audit trail of an evaluation (who, when, old and new value of every change), oldest first. */
+  listAudit(evaluationId: string): Promise<AuditEntry[]>;
   /** Binds another chat to an evaluation. */
   bindChat(chatId: string, evaluationId: string): Promise<void>;
   getChatDraft(chatId: string, userId: string): Promise<ChatDraft | undefined>;

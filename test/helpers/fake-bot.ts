@@ -35,7 +35,7 @@ export function createFakeBot(store: Store): FakeBot {
         const code = msg.action['code'];
         const id = await store.evaluationIdForChat(msg.chatId);
         if (typeof code === 'string' && id) {
-          await store.updateEvaluation(id, (r) => {
+          await store.updateEvaluation(id, (r, audit) => {
             r.answers.judgements = { ...r.answers.judgements, [code]: msg.action!['value'] === 'yes' };
           });
         }
@@ -58,7 +58,7 @@ export function createFakeBot(store: Store): FakeBot {
         const at = new Date(msg.receivedAt).toISOString();
         await store.createEvaluation({
           id, unit: '南京市数据局', year: 2024, frameworkId: 'nanjing-2021', chatIds: [msg.chatId], organisers: [msg.userId],
-          assignments: {}, members: { [msg.userId]: { name: msg.userName } }, answers: createAnswers(), sessions: {}, audit: [],
+          assignments: {}, members: { [msg.userId]: { name: msg.userName } }, answers: createAnswers(), sessions: {},
           createdAt: at, updatedAt: at, revision: 0,
         });
         return [{ kind: 'text', text: `已创建 ${id}` }];
@@ -67,10 +67,10 @@ export function createFakeBot(store: Store): FakeBot {
       if (fact) {
         const id = await store.evaluationIdForChat(msg.chatId);
         if (!id) return [{ kind: 'text', text: '请先新建自评' }];
-        await store.updateEvaluation(id, (r) => {
+        await store.updateEvaluation(id, (r, audit) => {
           const old = r.answers.facts?.[fact[1]!];
           r.answers.facts = { ...r.answers.facts, [fact[1]!]: Number(fact[2]) };
-          r.audit.push({ at: new Date(msg.receivedAt).toISOString(), userId: msg.userId, path: `facts.${fact[1]}`, old, new: Number(fact[2]) });
+          audit.push({ at: new Date(msg.receivedAt).toISOString(), userId: msg.userId, path: `facts.${fact[1]}`, old, new: Number(fact[2]) });
           r.sessions[msg.userId] = { version: 1, userId: msg.userId, current: `after.${fact[1]}`, skipped: [], history: [], failures: 0, updatedAt: 'x' };
         });
         return [{ kind: 'text', text: `已记录 ${fact[1]}`, question: { key: 'next', type: 'number', unit: '万元' } }];

@@ -16,7 +16,6 @@ export function makeEvaluation(id: string, chatIds: string[] = [`chat-${id}`], o
     members: { u1: { name: '张三' } },
     answers: createAnswers(),
     sessions: {},
-    audit: [],
     createdAt: at,
     updatedAt: at,
     revision: 0,

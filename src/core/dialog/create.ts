@@ -157,7 +157,6 @@ function createStep(
     ...(d.deadline ? { deadline: d.deadline } : {}),
     answers: { framework: d.framework, unit: d.unit, year: d.year },
     sessions: {},
-    audit: [{ at: now, userId: msg.userId, ...(msg.userName ? { userName: msg.userName } : {}), path: 'evaluation', new: { unit: d.unit, year: d.year, framework: d.framework } }],
     createdAt: now,
     updatedAt: now,
     revision: 0,
@@ -174,6 +173,7 @@ function createStep(
       },
     ],
     created: rec,
+    audit: [{ at: now, userId: msg.userId, ...(msg.userName ? { userName: msg.userName } : {}), path: 'evaluation', new: { unit: d.unit, year: d.year, framework: d.framework } }],
     chatDraft: null,
   };
 }

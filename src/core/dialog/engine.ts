@@ -83,6 +83,8 @@ export interface DialogOutcome {
   replies: Reply[];
   /** The evaluation after the message, when it changed. */
   evaluation?: EvaluationRecord;
+  /** The audit entries of the change to `evaluation` or of `created`, to store with it. */
+  audit?: AuditEntry[];
   /** A new evaluation to create and bind to the chat. */
   created?: EvaluationRecord;
   /** The sender's chat draft after the message: an object to keep, null to delete, undefined if unchanged. */
@@ -103,6 +105,8 @@ interface Turn {
   result: ScoreResult;
   plan: Question[];
   replies: Reply[];
+  /** Audit entries of this message's changes. */
+  audit: AuditEntry[];
   changed: boolean;
   report: boolean;
 }
@@ -168,7 +172,7 @@ function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, 
   const fresh = scored && scored.revision === rec.revision;
   const result = fresh ? scored.result : scoreEvaluation(framework, rec.answers);
   const plan = fresh ? scored.plan : buildPlan(framework, rec.answers, result);
-  return { msg, deps, rec, framework, session, result, plan, replies: [], changed, report: false };
+  return { msg, deps, rec, framework, session, result, plan, replies: [], audit: [], changed, report: false };
 }
 
 function closeTurn(turn: Turn): DialogOutcome {
@@ -177,6 +181,7 @@ function closeTurn(turn: Turn): DialogOutcome {
     turn.session.updatedAt = turn.deps.now.toISOString();
     turn.rec.updatedAt = turn.deps.now.toISOString();
     out.evaluation = turn.rec;
+    if (turn.audit.length) out.audit = turn.audit;
   }
   if (turn.report) out.report = true;
   return out;
@@ -200,7 +205,7 @@ function audit(turn: Turn, path: string, oldValue: unknown, newValue: unknown): 
   if (turn.msg.userName) entry.userName = turn.msg.userName;
   if (oldValue !== undefined) entry.old = oldValue;
   if (newValue !== undefined) entry.new = newValue;
-  turn.rec.audit.push(entry);
+  turn.audit.push(entry);
 }
 
 // ---------------------------------------------------------------------------------------------

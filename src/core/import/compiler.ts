@@ -609,10 +609,10 @@ function compileQuantitative(p: Parsed, ctx: CompileContext): CompileResult | un
 }
 
 /**
- * Prose without any score ("各项工作完成率达到90%及以上", "办公平台全覆盖"): open, with the
+ * Prose without any score ("各项工作完成率达到90%及以上"): open, with the
  * all-or-nothing reading as a suggestion (a threshold on the quantity when the prose gives one).
  */
-function compileNoScore(p: Parsed, ctx: CompileContext): Open {
+function compileNoScore(p: Parsed, ctx: CompileContext): CompileResult {
   const cond = p.loose.join('，');
   const comparison = parseComparison(cond);
   const bound = comparison ? bindQuantity(comparison.phrase, ctx, comparison.unit) : undefined;
