@@ -332,15 +332,26 @@ describe('lowdb store on disk', () => {
     const dir = await makeTempDir();
     const store = await openLowdbStore(dir);
     await store.createEvaluation(makeEvaluation('ev1'));
-    for (let i = 1; i <= 40; i++) {
+    for (let i = 1; i <= 100; i++) {
       await store.updateEvaluation('ev1', (r) => {
         r.answers.facts!['n'] = i;
       });
     }
     const path = join(dir, 'evaluations/ev1.json');
     const lines = (await readFile(path, 'utf8')).split('\n').filter(Boolean);
-    expect(lines.length).toBeLessThanOrEqual(17);
-    expect(JSON.parse(lines.at(-1)!).answers.facts.n).toBe(40);
+    // Rewritten after 64 appends: 100 writes leave the 36 since.
+    expect(lines.length).toBe(36);
+    expect(JSON.parse(lines.at(-1)!).answers.facts.n).toBe(100);
+    // Big records are rewritten sooner (every 256 KB appended).
+    await store.updateEvaluation('ev1', (r) => {
+      r.answers.narratives = { overview: '很长的文字'.repeat(20_000) };
+    });
+    for (let i = 0; i < 3; i++) await store.updateEvaluation('ev1', () => {});
+    expect((await readFile(path, 'utf8')).split('\n').filter(Boolean).length).toBeLessThan(4);
+    await store.updateEvaluation('ev1', (r) => {
+      r.answers.facts!['n'] = 40;
+      r.answers.narratives = {};
+    });
     // A crash mid-append leaves half a line: the record before it stands, and the next write starts clean.
     await appendFile(path, '{"id":"ev1","answers":{"facts":{"n":41');
     const reopened = await openLowdbStore(dir);

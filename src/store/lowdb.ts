@@ -29,7 +29,7 @@
  * @example const store = await openLowdbStore('./data')
  */
 import { appendFile, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { JSONFile, TextFile } from 'lowdb/node';
 import type { StoreOptions } from './memory';
@@ -53,8 +53,12 @@ type FileMeta = Omit<StoredFile, 'bytes'>;
 const CHATS_KEY = '\u0000chats';
 const DRAFTS_KEY = '\u0000drafts';
 const EVENTS_KEY = '\u0000events';
-/** Appends to an evaluation file before it is rewritten with its last record alone. */
-const COMPACT_AFTER = 16;
+/** Appends to an evaluation file before it is rewritten with its last record alone... */
+const COMPACT_AFTER = 64;
+/** ...or bytes appended, whichever comes first. */
+const COMPACT_BYTES = 256 * 1024;
+/** Evaluations whose journal and trail stay open for appending (two descriptors each). */
+const OPEN_FILES = 32;
 /** How many evaluation files listEvaluations reads at once. */
 const LIST_BATCH = 32;
 /** Lines the event log may gain beyond twice its live claims before it is rewritten. */
@@ -176,8 +180,31 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     const text = await loadText(id);
     return text === undefined ? undefined : (JSON.parse(text) as EvaluationRecord);
   };
-  // Appends since each file was last rewritten whole, for the files written by this process.
-  const appended = new Map<string, number>();
+  // Appends (count and bytes) since each file was last rewritten whole, for the files written by this process.
+  const appended = new Map<string, { count: number; bytes: number }>();
+  // Open descriptors (O_APPEND) of recently written journals and trails: an append is then one write
+  // instead of open, write and close. Closed when the file is replaced and when evicted.
+  const descriptors = new Map<string, number>();
+  const appendTo = (path: string, text: string) => {
+    let fd = descriptors.get(path);
+    if (fd === undefined) {
+      fd = openSync(path, 'a');
+      descriptors.set(path, fd);
+      if (descriptors.size > 2 * OPEN_FILES) forget(descriptors.keys().next().value as string);
+    } else {
+      descriptors.delete(path);
+      descriptors.set(path, fd);
+    }
+    const bytes = Buffer.from(text, 'utf8');
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    return bytes.length;
+  };
+  const forget = (path: string) => {
+    const fd = descriptors.get(path);
+    if (fd === undefined) return;
+    descriptors.delete(path);
+    closeSync(fd);
+  };
   /**
    * Writes a record and caches its text. An evaluation file is a journal: one complete record per line,
    * the last whole line being the record. A write appends a line; every COMPACT_AFTER appends (and on
@@ -200,21 +227,24 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     }
     const text = JSON.stringify(rec);
     const path = evalPath(rec.id);
-    const count = appended.get(rec.id);
-    if (rec.revision === 0) writeFileSync(auditPath(rec.id), formatAudit(audit, 0));
-    else {
+    const done = appended.get(rec.id);
+    if (rec.revision === 0) {
+      forget(auditPath(rec.id));
+      writeFileSync(auditPath(rec.id), formatAudit(audit, 0));
+    } else {
       // First write since opening: drop entries a crash left behind, of this revision or later.
-      if (count === undefined) dropOrphanAudit(auditPath(rec.id), rec.revision);
-      if (audit.length) appendFileSync(auditPath(rec.id), formatAudit(audit, rec.revision));
+      if (done === undefined) dropOrphanAudit(auditPath(rec.id), rec.revision);
+      if (audit.length) appendTo(auditPath(rec.id), formatAudit(audit, rec.revision));
     }
-    if (count === undefined || count >= COMPACT_AFTER) {
+    if (done === undefined || done.count >= COMPACT_AFTER || done.bytes >= COMPACT_BYTES) {
       const tmp = join(evalDir, `.${rec.id}.json.tmp`);
       writeFileSync(tmp, `${text}\n`);
+      forget(path);
       renameSync(tmp, path);
-      appended.set(rec.id, 0);
+      appended.set(rec.id, { count: 0, bytes: 0 });
     } else {
-      appendFileSync(path, `${text}\n`);
-      appended.set(rec.id, count + 1);
+      const bytes = appendTo(path, `${text}\n`);
+      appended.set(rec.id, { count: done.count + 1, bytes: done.bytes + bytes });
     }
     remember(rec.id, { text, revision: rec.revision });
   };

@@ -116,10 +116,33 @@ function judged(answers: Answers, code: string): boolean {
   return answers.judgements?.[code] !== undefined;
 }
 
+/** What a plan of a framework (with given key tasks) shares with the next one: the tree's index and the questions' texts. */
+interface PlanCache {
+  tree: Indicator[];
+  byCode: Map<string, Indicator>;
+  chains: Map<string, Indicator[]>;
+  /** Each question twice (unanswered, answered), by kind and by what it asks about. */
+  questions: Record<'fact' | 'metric' | 'judgement' | 'keyTasks' | 'narrative' | 'adjustment', Map<object, [Question, Question]>>;
+}
+
+/** Plan caches per framework, by key tasks (most recently used last). */
+const planCaches = new WeakMap<Framework, Map<string, PlanCache>>();
+const PLAN_CACHES_PER_FRAMEWORK = 64;
+
 /**
- * Builds the full plan. `result` must be the scoring of `answers`; follow-up questions come from it.
+ * The plan cache of a framework and key tasks. A plan is rebuilt after every answer; only whether each
+ * question is answered (and the follow-ups) changes, so prompts, paths and metadata are built once.
  */
-export function buildPlan(framework: Framework, answers: Answers, result: ScoreResult): Question[] {
+function planCacheFor(framework: Framework, answers: Answers): PlanCache {
+  const tasksKey = answers.keyTasks === undefined ? '' : JSON.stringify(answers.keyTasks);
+  let perFramework = planCaches.get(framework);
+  if (!perFramework) planCaches.set(framework, (perFramework = new Map()));
+  let cache = perFramework.get(tasksKey);
+  if (cache) {
+    perFramework.delete(tasksKey);
+    perFramework.set(tasksKey, cache);
+    return cache;
+  }
   const tree = instantiate(framework, answers);
   const byCode = new Map<string, Indicator>();
   const index = (i: Indicator) => {
@@ -127,13 +150,44 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
     i.children.forEach(index);
   };
   tree.forEach(index);
+  cache = {
+    tree,
+    byCode,
+    chains: new Map(),
+    questions: { fact: new Map(), metric: new Map(), judgement: new Map(), keyTasks: new Map(), narrative: new Map(), adjustment: new Map() },
+  };
+  perFramework.set(tasksKey, cache);
+  if (perFramework.size > PLAN_CACHES_PER_FRAMEWORK) perFramework.delete(perFramework.keys().next().value as string);
+  return cache;
+}
+
+/**
+ * Builds the full plan. `result` must be the scoring of `answers`; follow-up questions come from it.
+ */
+export function buildPlan(framework: Framework, answers: Answers, result: ScoreResult): Question[] {
+  const cache = planCacheFor(framework, answers);
+  const { tree, byCode, chains } = cache;
   // Every question looks up its ancestors several times: once per code is enough.
-  const chains = new Map<string, Indicator[]>();
   const ancestors = (_: Map<string, Indicator>, code: string | undefined): Indicator[] => {
     if (!code) return [];
     let chain = chains.get(code);
     if (!chain) chains.set(code, (chain = ancestorsOf(byCode, code)));
     return chain;
+  };
+  /**
+   * The question about `source` (a fact, metric, indicator or narrative of this tree), answered or not:
+   * built once per cache and shared by the plans after it (plans are read, never changed).
+   */
+  const known = (kind: keyof PlanCache['questions'], source: object, answered: boolean, make: () => Omit<Question, 'answered'>): Question => {
+    const byObject = cache.questions[kind];
+    let pair = byObject.get(source);
+    if (!pair) {
+      const q = make();
+      // Frozen, so a caller changing a shared question fails loudly instead of changing later plans.
+      for (const part of [q.meta, q.path, q.sections, q.meta.options]) if (part) Object.freeze(part);
+      byObject.set(source, (pair = [Object.freeze({ ...q, answered: false }), Object.freeze({ ...q, answered: true })]));
+    }
+    return pair[answered ? 1 : 0];
   };
   const scoreByCode = new Map(result.indicators.map((i) => [i.code, i]));
   const na = answers.notApplicable ?? {};
@@ -187,61 +241,71 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
     // Not asked when only indicators that do not apply would use it (unless it was given anyway).
     const given = answers.facts?.[f.key] !== undefined;
     if (!given && ((f.section && isNA(f.section)) || isFactOnlyForNotApplicable(framework, f.key, isNA))) continue;
-    add(section, {
-      key: `fact:${f.key}`,
-      kind: 'fact',
-      target: f.key,
-      label: f.label,
-      path: pathOf(f.section),
-      sections: sectionsOf(f.section),
-      prompt: T.askQuantity(f.question, f.unit),
-      meta: { key: `fact:${f.key}`, type: f.unit === '%' ? 'percent' : 'number', ...(f.unit ? { unit: f.unit } : {}) },
-      answered: answers.facts?.[f.key] !== undefined,
-    });
+    add(
+      section,
+      known('fact', f, given, () => ({
+        key: `fact:${f.key}`,
+        kind: 'fact',
+        target: f.key,
+        label: f.label,
+        path: pathOf(f.section),
+        sections: sectionsOf(f.section),
+        prompt: T.askQuantity(f.question, f.unit),
+        meta: { key: `fact:${f.key}`, type: f.unit === '%' ? 'percent' : 'number', ...(f.unit ? { unit: f.unit } : {}) },
+      })),
+    );
   }
   for (const m of framework.metrics) {
     if (m.ast) continue; // computed from facts; entered directly only through 修改
     const section = ancestors(byCode, m.section)[0]?.code ?? firstRoot;
     if (m.section && isNA(m.section)) continue;
-    add(section, metricQuestion(framework, m.key, pathOf(m.section), sectionsOf(m.section), answers));
+    add(
+      section,
+      known('metric', m, answers.metrics?.[m.key] !== undefined, () => metricQuestion(framework, m.key, pathOf(m.section), sectionsOf(m.section), answers)),
+    );
   }
 
   const walk = (ind: Indicator) => {
     const section = ancestors(byCode, ind.code)[0]!.code;
     if (na[ind.code] !== undefined) return;
     if (ind.keyTasks) {
-      add(section, {
-        key: `keyTasks:${ind.code}`,
-        kind: 'keyTasks',
-        target: ind.code,
-        label: ind.name,
-        path: pathOf(ind.code),
-        sections: sectionsOf(ind.code),
-        prompt: T.askKeyTasks(ind.keyTasks.question, formatScore(ind.points)),
-        meta: { key: `keyTasks:${ind.code}`, type: 'list', unit: '分' },
-        answered: (answers.keyTasks?.[ind.code] ?? []).length > 0,
-        organiserOnly: true,
-        points: ind.points,
-      });
+      const keyTasks = ind.keyTasks;
+      add(
+        section,
+        known('keyTasks', ind, (answers.keyTasks?.[ind.code] ?? []).length > 0, () => ({
+          key: `keyTasks:${ind.code}`,
+          kind: 'keyTasks',
+          target: ind.code,
+          label: ind.name,
+          path: pathOf(ind.code),
+          sections: sectionsOf(ind.code),
+          prompt: T.askKeyTasks(keyTasks.question, formatScore(ind.points)),
+          meta: { key: `keyTasks:${ind.code}`, type: 'list', unit: '分' },
+          organiserOnly: true,
+          points: ind.points,
+        })),
+      );
     }
     if (ind.rule) {
       const rule = ind.rule;
       const own = optionsFor(rule) !== undefined || rule.kind === 'per_violation' || rule.kind === 'discretionary' || !!ind.measure;
       const key = `judgement:${ind.code}`;
       if (own) {
-        add(section, {
-          key,
-          kind: 'judgement',
-          target: ind.code,
-          label: ind.name,
-          path: pathOf(ind.parent),
-          sections: sectionsOf(ind.code),
-          prompt: judgementPrompt(rule, ind.points, ind),
-          meta: judgementMeta(key, rule, ind.points, ind),
-          answered: judged(answers, ind.code),
-          rule,
-          points: ind.points,
-        });
+        add(
+          section,
+          known('judgement', ind, judged(answers, ind.code), () => ({
+            key,
+            kind: 'judgement',
+            target: ind.code,
+            label: ind.name,
+            path: pathOf(ind.parent),
+            sections: sectionsOf(ind.code),
+            prompt: judgementPrompt(rule, ind.points, ind),
+            meta: judgementMeta(key, rule, ind.points, ind),
+            rule,
+            points: ind.points,
+          })),
+        );
       }
       const s = scoreByCode.get(ind.code);
       const needsDecision = s?.missing.some((m) => m.kind === 'decision');
@@ -267,43 +331,47 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
   tree.forEach(walk);
 
   const adjustments: Question[] = [];
-  if (framework.bonus) {
-    adjustments.push({
-      key: 'bonus',
-      kind: 'bonus',
-      target: 'bonus',
-      label: framework.bonus.name,
-      path: [framework.adjustmentsName ?? T.adjustments],
-      sections: [SECTION_ADJUSTMENTS],
-      prompt: T.askBonus(framework.bonus.items.map((i) => `${i.label}（加${formatScore(i.points)}分）`), formatScore(framework.bonus.cap)),
-      meta: { key: 'bonus', type: 'multi', options: framework.bonus.items.map((i) => i.label) },
-      answered: answers.bonus !== undefined,
-    });
+  const { bonus, penalty } = framework;
+  if (bonus) {
+    adjustments.push(
+      known('adjustment', bonus, answers.bonus !== undefined, () => ({
+        key: 'bonus',
+        kind: 'bonus',
+        target: 'bonus',
+        label: bonus.name,
+        path: [framework.adjustmentsName ?? T.adjustments],
+        sections: [SECTION_ADJUSTMENTS],
+        prompt: T.askBonus(bonus.items.map((i) => `${i.label}（加${formatScore(i.points)}分）`), formatScore(bonus.cap)),
+        meta: { key: 'bonus', type: 'multi', options: bonus.items.map((i) => i.label) },
+      })),
+    );
   }
-  if (framework.penalty) {
-    adjustments.push({
-      key: 'penalty',
-      kind: 'penalty',
-      target: 'penalty',
-      label: framework.penalty.name,
-      path: [framework.adjustmentsName ?? T.adjustments],
-      sections: [SECTION_ADJUSTMENTS],
-      prompt: T.askPenalty(framework.penalty.description ?? framework.penalty.name),
-      meta: { key: 'penalty', type: 'list', unit: '分' },
-      answered: answers.penalties !== undefined,
-    });
+  if (penalty) {
+    adjustments.push(
+      known('adjustment', penalty, answers.penalties !== undefined, () => ({
+        key: 'penalty',
+        kind: 'penalty',
+        target: 'penalty',
+        label: penalty.name,
+        path: [framework.adjustmentsName ?? T.adjustments],
+        sections: [SECTION_ADJUSTMENTS],
+        prompt: T.askPenalty(penalty.description ?? penalty.name),
+        meta: { key: 'penalty', type: 'list', unit: '分' },
+      })),
+    );
   }
-  const report: Question[] = (framework.narratives ?? []).map((n) => ({
-    key: `narrative:${n.key}`,
-    kind: 'narrative' as const,
-    target: n.key,
-    label: n.title,
-    path: [T.reportSection],
-    sections: [SECTION_REPORT],
-    prompt: T.askNarrative(n.question),
-    meta: { key: `narrative:${n.key}`, type: 'text' as const },
-    answered: (answers.narratives?.[n.key] ?? '').trim() !== '',
-  }));
+  const report: Question[] = (framework.narratives ?? []).map((n) =>
+    known('narrative', n, (answers.narratives?.[n.key] ?? '').trim() !== '', () => ({
+      key: `narrative:${n.key}`,
+      kind: 'narrative' as const,
+      target: n.key,
+      label: n.title,
+      path: [T.reportSection],
+      sections: [SECTION_REPORT],
+      prompt: T.askNarrative(n.question),
+      meta: { key: `narrative:${n.key}`, type: 'text' as const },
+    })),
+  );
 
   return [...urgent, ...[...bySection.values()].flat(), ...adjustments, ...report];
 }
