@@ -58,7 +58,7 @@ const COMPACT_AFTER = 64;
 /** ...or bytes appended, whichever comes first. */
 const COMPACT_BYTES = 256 * 1024;
 /** Evaluations whose journal and trail stay open for appending (two descriptors each). */
-const OPEN_FILES = 32;
+const OPEN_FILES = 100;
 /** How many evaluation files listEvaluations reads at once. */
 const LIST_BATCH = 32;
 /** Lines the event log may gain beyond twice its live claims before it is rewritten. */
