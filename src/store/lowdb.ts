@@ -212,7 +212,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
    * the last record alone, through a temp file and a rename. A crash mid-append leaves a torn last line,
    * which reading skips: that write was never acknowledged.
    *
-   * The write's audit entries go first, to the trail (see `readAudit` for a crash between the two).
+   * The write's audit entries go first, to the trail (a crash between the two: see `dropOrphanAudit`).
    *
    * Synchronous on purpose: under 50 people answering at once, the async version waited in libuv's
    * four-thread pool (server-side p99 132 ms against 6 ms), and rename on every write took a third of the
