@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_FRAMEWORK_IDS, loadBuiltinFramework } from '../src/core/framework/builtin';
 import { FrameworkError, loadFramework, type Indicator } from '../src/core/framework/load';
+import { resolveFramework } from '../src/core/framework/resolve';
 import type { FrameworkInput, IndicatorInput, Rule } from '../src/core/framework/schema';
 import { miniFrameworkData } from './helpers/mini-framework';
 
@@ -62,6 +63,21 @@ describe('built-in frameworks', () => {
 
   it('returns undefined for an unknown id', () => {
     expect(loadBuiltinFramework('no-such-framework')).toBeUndefined();
+  });
+});
+
+describe('frameworks carried by an evaluation', () => {
+  it('loads each content once, though every message reads a new copy of the record', () => {
+    const input = { ...miniFrameworkData([leaf('A', 100)]), basePoints: 100 };
+    const first = resolveFramework('import-mini', input);
+    expect(resolveFramework('import-mini', structuredClone(input))).toBe(first);
+    // A different content (the organiser edited the framework) is loaded on its own.
+    const edited = structuredClone(input);
+    edited.name = `${edited.name}（修订）`;
+    const other = resolveFramework('import-mini', edited);
+    expect(other).not.toBe(first);
+    expect(other.name).toBe(edited.name);
+    expect(resolveFramework('import-mini', structuredClone(input))).toBe(first);
   });
 });
 
