@@ -29,7 +29,7 @@
  * @example const store = await openLowdbStore('./data')
  */
 import { appendFile, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { JSONFile, TextFile } from 'lowdb/node';
 import type { StoreOptions } from './memory';
@@ -515,18 +515,33 @@ function parseAudit(text: string): Array<AuditEntry & { rev: number }> {
   return out;
 }
 
-/** Rewrites a trail without entries of `revision` or later (left by a write that crashed before its record). */
+/**
+ * Cuts from a trail the entries of `revision` or later, left by a write that crashed before its record,
+ * and a line torn by a crash. Entries are appended in revision order, so these can only be at the end:
+ * the file is read back to the first older entry and truncated there, not parsed or rewritten whole.
+ */
 function dropOrphanAudit(path: string, revision: number): void {
-  let text: string;
+  let buf: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    buf = readFileSync(path);
   } catch {
     return;
   }
-  const entries = parseAudit(text);
-  const kept = entries.filter((e) => e.rev < revision);
-  if (kept.length === entries.length && (text === '' || text.endsWith('\n'))) return;
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, kept.map((e) => `${JSON.stringify(e)}\n`).join(''));
-  renameSync(tmp, path);
+  const NL = 0x0a;
+  // The start of the line that ends just before `end` (which is after a newline, or the file's end).
+  const lineStart = (end: number) => (end < 2 ? 0 : buf.lastIndexOf(NL, end - 2) + 1);
+  let keep = buf.length;
+  if (keep > 0 && buf[keep - 1] !== NL) keep = keep < 2 ? 0 : buf.lastIndexOf(NL, keep - 2) + 1;
+  while (keep > 0) {
+    const start = lineStart(keep);
+    let rev: unknown;
+    try {
+      rev = (JSON.parse(buf.toString('utf8', start, keep - 1)) as { rev?: unknown }).rev;
+    } catch {
+      rev = undefined;
+    }
+    if (typeof rev === 'number' && rev < revision) break;
+    keep = start;
+  }
+  if (keep < buf.length) truncateSync(path, keep);
 }
