@@ -249,6 +249,14 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     remember(rec.id, { text, revision: rec.revision });
   };
 
+  /** Writes the record that follows `revision` (bumping it and `updatedAt`) with its audit entries. */
+  const commit = async (next: EvaluationRecord, revision: number, audit: AuditEntry[]) => {
+    next.revision = revision + 1;
+    next.updatedAt = now().toISOString();
+    await writeRecord(next, audit);
+    return next;
+  };
+
   // Chat bindings; rebuilt from the evaluation files when the index is missing.
   let chats = await chatsFile.read();
   if (!chats) {
@@ -328,11 +336,8 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
         const audit: AuditEntry[] = [];
         const next = mutate(draft, audit) ?? draft;
         if (next.id !== id) throw new Error(`updateEvaluation may not change the id ("${id}" → "${next.id}")`);
-        next.revision = revision + 1;
-        next.updatedAt = now().toISOString();
-        await writeRecord(next, audit);
         // The store keeps only the text it wrote, so handing back `next` shares nothing with it.
-        return next;
+        return commit(next, revision, audit);
       });
     },
     replaceEvaluation(next, audit = []) {
@@ -340,11 +345,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
         assertWritable();
         const revision = cache.get(next.id)?.revision ?? (isSafeId(next.id) ? (await load(next.id))?.revision : undefined);
         if (revision === undefined) throw new Error(`evaluation "${next.id}" not found`);
-        if (revision !== next.revision) return undefined;
-        next.revision = revision + 1;
-        next.updatedAt = now().toISOString();
-        await writeRecord(next, audit);
-        return next;
+        return revision === next.revision ? commit(next, revision, audit) : undefined;
       });
     },
     async listAudit(id) {
