@@ -170,7 +170,8 @@ function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, 
   }
   // Every change to the answers rescores, so scores kept at this revision are still the answers' scores.
   const fresh = scored && scored.revision === rec.revision;
-  const result = fresh ? scored.result : scoreEvaluation(framework, rec.answers);
+  // A stale result still saves work: its entries whose inputs are unchanged are reused.
+  const result = fresh ? scored.result : scoreEvaluation(framework, rec.answers, scored?.result);
   const plan = fresh ? scored.plan : buildPlan(framework, rec.answers, result);
   return { msg, deps, rec, framework, session, result, plan, replies: [], audit: [], changed, report: false };
 }
@@ -194,7 +195,7 @@ function isOrganiser(turn: Turn): boolean {
 /** Re-scores after a change and rebuilds the plan. */
 function rescore(turn: Turn): ScoreResult {
   const prev = turn.result;
-  turn.result = scoreEvaluation(turn.framework, turn.rec.answers);
+  turn.result = scoreEvaluation(turn.framework, turn.rec.answers, prev);
   turn.plan = buildPlan(turn.framework, turn.rec.answers, turn.result);
   turn.changed = true;
   return prev;

@@ -12,7 +12,7 @@ import { dialogText as T, scoringText } from '../locale/zh-CN';
 import type { Answers } from '../scoring/answers';
 import { isFactOnlyForNotApplicable } from '../framework/usage';
 import { instantiate } from '../scoring/engine';
-import type { ScoreResult } from '../scoring/types';
+import type { IndicatorScore, ScoreResult } from '../scoring/types';
 
 export type QuestionKind =
   | 'fact'
@@ -162,6 +162,24 @@ function planCacheFor(framework: Framework, answers: Answers): PlanCache {
 }
 
 /**
+ * Shares a question about `source` (a fact, metric, indicator or narrative of a cached tree) with the
+ * plans after this one, answered and not: plans are read, never changed. Only called when the cache
+ * has no such question yet, so a plan's questions are not rebuilt (nor closures made) per answer.
+ */
+function share(byObject: Map<object, [Question, Question]>, source: object, q: Omit<Question, 'answered'>): [Question, Question] {
+  // Frozen, so a caller changing a shared question fails loudly instead of changing later plans.
+  for (const part of [q.meta, q.path, q.sections, q.meta.options]) if (part) Object.freeze(part);
+  const pair: [Question, Question] = [Object.freeze({ ...q, answered: false }), Object.freeze({ ...q, answered: true })];
+  byObject.set(source, pair);
+  return pair;
+}
+
+/** The answered or unanswered form of a shared question. */
+function pick(pair: [Question, Question], answered: boolean): Question {
+  return pair[answered ? 1 : 0];
+}
+
+/**
  * Builds the full plan. `result` must be the scoring of `answers`; follow-up questions come from it.
  */
 export function buildPlan(framework: Framework, answers: Answers, result: ScoreResult): Question[] {
@@ -174,22 +192,9 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
     if (!chain) chains.set(code, (chain = ancestorsOf(byCode, code)));
     return chain;
   };
-  /**
-   * The question about `source` (a fact, metric, indicator or narrative of this tree), answered or not:
-   * built once per cache and shared by the plans after it (plans are read, never changed).
-   */
-  const known = (kind: keyof PlanCache['questions'], source: object, answered: boolean, make: () => Omit<Question, 'answered'>): Question => {
-    const byObject = cache.questions[kind];
-    let pair = byObject.get(source);
-    if (!pair) {
-      const q = make();
-      // Frozen, so a caller changing a shared question fails loudly instead of changing later plans.
-      for (const part of [q.meta, q.path, q.sections, q.meta.options]) if (part) Object.freeze(part);
-      byObject.set(source, (pair = [Object.freeze({ ...q, answered: false }), Object.freeze({ ...q, answered: true })]));
-    }
-    return pair[answered ? 1 : 0];
-  };
-  const scoreByCode = new Map(result.indicators.map((i) => [i.code, i]));
+  // Scores that still wait for a decision (the follow-up question quotes their reasons).
+  const waiting = new Map<string, IndicatorScore>();
+  for (const i of result.indicators) if (i.missing.length && i.missing.some((m) => m.kind === 'decision')) waiting.set(i.code, i);
   const na = answers.notApplicable ?? {};
   const isNA = (code: string) => ancestors(byCode, code).some((a) => na[a.code] !== undefined);
 
@@ -243,16 +248,20 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
     if (!given && ((f.section && isNA(f.section)) || isFactOnlyForNotApplicable(framework, f.key, isNA))) continue;
     add(
       section,
-      known('fact', f, given, () => ({
-        key: `fact:${f.key}`,
-        kind: 'fact',
-        target: f.key,
-        label: f.label,
-        path: pathOf(f.section),
-        sections: sectionsOf(f.section),
-        prompt: T.askQuantity(f.question, f.unit),
-        meta: { key: `fact:${f.key}`, type: f.unit === '%' ? 'percent' : 'number', ...(f.unit ? { unit: f.unit } : {}) },
-      })),
+      pick(
+        cache.questions.fact.get(f) ??
+          share(cache.questions.fact, f, {
+            key: `fact:${f.key}`,
+            kind: 'fact',
+            target: f.key,
+            label: f.label,
+            path: pathOf(f.section),
+            sections: sectionsOf(f.section),
+            prompt: T.askQuantity(f.question, f.unit),
+            meta: { key: `fact:${f.key}`, type: f.unit === '%' ? 'percent' : 'number', ...(f.unit ? { unit: f.unit } : {}) },
+          }),
+        given,
+      ),
     );
   }
   for (const m of framework.metrics) {
@@ -261,7 +270,10 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
     if (m.section && isNA(m.section)) continue;
     add(
       section,
-      known('metric', m, answers.metrics?.[m.key] !== undefined, () => metricQuestion(framework, m.key, pathOf(m.section), sectionsOf(m.section), answers)),
+      pick(
+        cache.questions.metric.get(m) ?? share(cache.questions.metric, m, metricQuestion(framework, m.key, pathOf(m.section), sectionsOf(m.section), answers)),
+        answers.metrics?.[m.key] !== undefined,
+      ),
     );
   }
 
@@ -272,18 +284,22 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
       const keyTasks = ind.keyTasks;
       add(
         section,
-        known('keyTasks', ind, (answers.keyTasks?.[ind.code] ?? []).length > 0, () => ({
-          key: `keyTasks:${ind.code}`,
-          kind: 'keyTasks',
-          target: ind.code,
-          label: ind.name,
-          path: pathOf(ind.code),
-          sections: sectionsOf(ind.code),
-          prompt: T.askKeyTasks(keyTasks.question, formatScore(ind.points)),
-          meta: { key: `keyTasks:${ind.code}`, type: 'list', unit: '分' },
-          organiserOnly: true,
-          points: ind.points,
-        })),
+        pick(
+          cache.questions.keyTasks.get(ind) ??
+            share(cache.questions.keyTasks, ind, {
+              key: `keyTasks:${ind.code}`,
+              kind: 'keyTasks',
+              target: ind.code,
+              label: ind.name,
+              path: pathOf(ind.code),
+              sections: sectionsOf(ind.code),
+              prompt: T.askKeyTasks(keyTasks.question, formatScore(ind.points)),
+              meta: { key: `keyTasks:${ind.code}`, type: 'list', unit: '分' },
+              organiserOnly: true,
+              points: ind.points,
+            }),
+          (answers.keyTasks?.[ind.code] ?? []).length > 0,
+        ),
       );
     }
     if (ind.rule) {
@@ -293,22 +309,26 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
       if (own) {
         add(
           section,
-          known('judgement', ind, judged(answers, ind.code), () => ({
-            key,
-            kind: 'judgement',
-            target: ind.code,
-            label: ind.name,
-            path: pathOf(ind.parent),
-            sections: sectionsOf(ind.code),
-            prompt: judgementPrompt(rule, ind.points, ind),
-            meta: judgementMeta(key, rule, ind.points, ind),
-            rule,
-            points: ind.points,
-          })),
+          pick(
+            cache.questions.judgement.get(ind) ??
+              share(cache.questions.judgement, ind, {
+                key,
+                kind: 'judgement',
+                target: ind.code,
+                label: ind.name,
+                path: pathOf(ind.parent),
+                sections: sectionsOf(ind.code),
+                prompt: judgementPrompt(rule, ind.points, ind),
+                meta: judgementMeta(key, rule, ind.points, ind),
+                rule,
+                points: ind.points,
+              }),
+            judged(answers, ind.code),
+          ),
         );
       }
-      const s = scoreByCode.get(ind.code);
-      const needsDecision = s?.missing.some((m) => m.kind === 'decision');
+      const s = waiting.get(ind.code);
+      const needsDecision = s !== undefined;
       const hasDecision = (answers.judgements?.[ind.code] as { score?: number } | undefined)?.score !== undefined;
       if (needsDecision || (hasDecision && !own)) {
         add(section, {
@@ -334,43 +354,55 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
   const { bonus, penalty } = framework;
   if (bonus) {
     adjustments.push(
-      known('adjustment', bonus, answers.bonus !== undefined, () => ({
-        key: 'bonus',
-        kind: 'bonus',
-        target: 'bonus',
-        label: bonus.name,
-        path: [framework.adjustmentsName ?? T.adjustments],
-        sections: [SECTION_ADJUSTMENTS],
-        prompt: T.askBonus(bonus.items.map((i) => `${i.label}（加${formatScore(i.points)}分）`), formatScore(bonus.cap)),
-        meta: { key: 'bonus', type: 'multi', options: bonus.items.map((i) => i.label) },
-      })),
+      pick(
+        cache.questions.adjustment.get(bonus) ??
+          share(cache.questions.adjustment, bonus, {
+            key: 'bonus',
+            kind: 'bonus',
+            target: 'bonus',
+            label: bonus.name,
+            path: [framework.adjustmentsName ?? T.adjustments],
+            sections: [SECTION_ADJUSTMENTS],
+            prompt: T.askBonus(bonus.items.map((i) => `${i.label}（加${formatScore(i.points)}分）`), formatScore(bonus.cap)),
+            meta: { key: 'bonus', type: 'multi', options: bonus.items.map((i) => i.label) },
+          }),
+        answers.bonus !== undefined,
+      ),
     );
   }
   if (penalty) {
     adjustments.push(
-      known('adjustment', penalty, answers.penalties !== undefined, () => ({
-        key: 'penalty',
-        kind: 'penalty',
-        target: 'penalty',
-        label: penalty.name,
-        path: [framework.adjustmentsName ?? T.adjustments],
-        sections: [SECTION_ADJUSTMENTS],
-        prompt: T.askPenalty(penalty.description ?? penalty.name),
-        meta: { key: 'penalty', type: 'list', unit: '分' },
-      })),
+      pick(
+        cache.questions.adjustment.get(penalty) ??
+          share(cache.questions.adjustment, penalty, {
+            key: 'penalty',
+            kind: 'penalty',
+            target: 'penalty',
+            label: penalty.name,
+            path: [framework.adjustmentsName ?? T.adjustments],
+            sections: [SECTION_ADJUSTMENTS],
+            prompt: T.askPenalty(penalty.description ?? penalty.name),
+            meta: { key: 'penalty', type: 'list', unit: '分' },
+          }),
+        answers.penalties !== undefined,
+      ),
     );
   }
   const report: Question[] = (framework.narratives ?? []).map((n) =>
-    known('narrative', n, (answers.narratives?.[n.key] ?? '').trim() !== '', () => ({
-      key: `narrative:${n.key}`,
-      kind: 'narrative' as const,
-      target: n.key,
-      label: n.title,
-      path: [T.reportSection],
-      sections: [SECTION_REPORT],
-      prompt: T.askNarrative(n.question),
-      meta: { key: `narrative:${n.key}`, type: 'text' as const },
-    })),
+    pick(
+      cache.questions.narrative.get(n) ??
+        share(cache.questions.narrative, n, {
+          key: `narrative:${n.key}`,
+          kind: 'narrative' as const,
+          target: n.key,
+          label: n.title,
+          path: [T.reportSection],
+          sections: [SECTION_REPORT],
+          prompt: T.askNarrative(n.question),
+          meta: { key: `narrative:${n.key}`, type: 'text' as const },
+        }),
+      (answers.narratives?.[n.key] ?? '').trim() !== '',
+    ),
   );
 
   return [...urgent, ...[...bySection.values()].flat(), ...adjustments, ...report];

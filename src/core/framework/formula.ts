@@ -206,28 +206,45 @@ export function evaluateFormula(node: FormulaNode, lookup: (name: string) => Big
 
 /** Renders a formula with each identifier replaced (e.g. by its Chinese label or value). */
 export function renderFormula(node: FormulaNode, name: (id: string) => string): string {
-  const prec = (n: FormulaNode): number => (n.type === 'bin' ? (n.op === '+' || n.op === '-' ? 1 : 2) : 3);
-  const r = (n: FormulaNode): string => {
-    switch (n.type) {
-      case 'num':
-        return n.value.toString();
-      case 'ref':
-        return name(n.name);
-      case 'neg':
-        return `−${wrap(n.arg, 3)}`;
-      case 'call':
-        return `${n.fn}(${n.args.map(r).join(', ')})`;
-      case 'bin': {
-        const p = prec(n);
-        const sym = { '+': ' + ', '-': ' − ', '*': ' × ', '/': ' ÷ ' }[n.op];
-        // the right operand of − and ÷ needs brackets at equal precedence
-        const rightMin = n.op === '-' || n.op === '/' ? p + 1 : p;
-        return `${wrap(n.left, p)}${sym}${wrap(n.right, rightMin)}`;
-      }
+  return renderNode(node, name);
+}
+
+// Module-level helpers rather than closures made per call: these run for every metric of every
+// scoring, and each closure made costs a name under tsx (which keeps function names).
+const SYMBOLS = { '+': ' + ', '-': ' − ', '*': ' × ', '/': ' ÷ ' } as const;
+
+function precedence(n: FormulaNode): number {
+  return n.type === 'bin' ? (n.op === '+' || n.op === '-' ? 1 : 2) : 3;
+}
+
+function renderNode(n: FormulaNode, name: (id: string) => string): string {
+  switch (n.type) {
+    case 'num':
+      return n.value.toString();
+    case 'ref':
+      return name(n.name);
+    case 'neg':
+      return `−${wrapNode(n.arg, 3, name)}`;
+    case 'call':
+      return `${n.fn}(${n.args.map((a) => renderNode(a, name)).join(', ')})`;
+    case 'bin': {
+      const p = precedence(n);
+      // the right operand of − and ÷ needs brackets at equal precedence
+      const rightMin = n.op === '-' || n.op === '/' ? p + 1 : p;
+      return `${wrapNode(n.left, p, name)}${SYMBOLS[n.op]}${wrapNode(n.right, rightMin, name)}`;
     }
-  };
-  const wrap = (n: FormulaNode, min: number) => (prec(n) < min ? `(${r(n)})` : r(n));
-  return r(node);
+  }
+}
+
+function wrapNode(n: FormulaNode, min: number, name: (id: string) => string): string {
+  return precedence(n) < min ? `(${renderNode(n, name)})` : renderNode(n, name);
+}
+
+/** What a floating-point evaluation has met so far: the inputs missing, a division by zero. */
+interface NumberEvaluation {
+  lookup: (name: string) => number | undefined;
+  missing: string[] | undefined;
+  divZero: boolean;
 }
 
 /**
@@ -235,53 +252,53 @@ export function renderFormula(node: FormulaNode, name: (id: string) => string): 
  * rounded away from a tie (see `roundDecimal`). Same gaps as `evaluateFormula`.
  */
 export function evaluateFormulaNumber(node: FormulaNode, lookup: (name: string) => number | undefined): number | FormulaGap {
-  let missing: string[] | undefined;
-  let divZero = false;
-  const ev = (n: FormulaNode): number => {
-    switch (n.type) {
-      case 'num':
-        return n.number ?? (n.number = n.value.toNumber());
-      case 'ref': {
-        const v = lookup(n.name);
-        if (v === undefined) {
-          missing ??= [];
-          if (!missing.includes(n.name)) missing.push(n.name);
-          return NaN;
-        }
-        return v;
+  const state: NumberEvaluation = { lookup, missing: undefined, divZero: false };
+  const v = evaluateNumber(node, state);
+  if (state.missing) return { missing: state.missing };
+  if (state.divZero) return { divisionByZero: true };
+  return v;
+}
+
+function evaluateNumber(n: FormulaNode, state: NumberEvaluation): number {
+  switch (n.type) {
+    case 'num':
+      return n.number ?? (n.number = n.value.toNumber());
+    case 'ref': {
+      const v = state.lookup(n.name);
+      if (v === undefined) {
+        state.missing ??= [];
+        if (!state.missing.includes(n.name)) state.missing.push(n.name);
+        return NaN;
       }
-      case 'neg':
-        return -ev(n.arg);
-      case 'bin': {
-        const l = ev(n.left);
-        const r = ev(n.right);
-        switch (n.op) {
-          case '+':
-            return l + r;
-          case '-':
-            return l - r;
-          case '*':
-            return l * r;
-          case '/':
-            if (r === 0) {
-              divZero = true;
-              return NaN;
-            }
-            return l / r;
-        }
-      }
-      // falls through: unreachable, every op returns
-      case 'call': {
-        const vals = n.args.map(ev);
-        if (n.fn === 'abs') return Math.abs(vals[0]!);
-        return n.fn === 'min' ? Math.min(...vals) : Math.max(...vals);
+      return v;
+    }
+    case 'neg':
+      return -evaluateNumber(n.arg, state);
+    case 'bin': {
+      const l = evaluateNumber(n.left, state);
+      const r = evaluateNumber(n.right, state);
+      switch (n.op) {
+        case '+':
+          return l + r;
+        case '-':
+          return l - r;
+        case '*':
+          return l * r;
+        case '/':
+          if (r === 0) {
+            state.divZero = true;
+            return NaN;
+          }
+          return l / r;
       }
     }
-  };
-  const v = ev(node);
-  if (missing) return { missing };
-  if (divZero) return { divisionByZero: true };
-  return v;
+    // falls through: unreachable, every op returns
+    case 'call': {
+      const vals = n.args.map((a) => evaluateNumber(a, state));
+      if (n.fn === 'abs') return Math.abs(vals[0]!);
+      return n.fn === 'min' ? Math.min(...vals) : Math.max(...vals);
+    }
+  }
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Framework, Indicator, LoadedMetric } from '../framework/load';
 import type { GradeBand, Rule } from '../framework/schema';
 import { scoringText as T } from '../locale/zh-CN';
 import type { Answers, KeyTask } from './answers';
-import { formatQuantity, normaliseAnswer, scoreRule, type Quantity } from './rules';
+import { formatQuantity, normaliseAnswer, scoreRule, type NormalisedAnswer, type Quantity } from './rules';
 import type {
   AdjustmentScore,
   Deduction,
@@ -74,9 +74,18 @@ export function instantiate(framework: Framework, answers: Answers): Indicator[]
   const paths = slotPaths(framework);
   if (!paths.size) return framework.indicators;
   const tasks = answers.keyTasks;
-  // The same key tasks give the same tree: reuse it (scoring the same answers again is common).
-  const cached = treeCache.get(framework);
-  if (cached && cached.tasks === tasks && tasks !== undefined) return cached.tree;
+  // The same key tasks give the same tree: reuse it (scoring the same answers again is common, and
+  // answers are often a fresh copy of the same ones). The same indicator objects also let a scoring
+  // reuse the previous one's entries.
+  let trees = treeCache.get(framework);
+  if (!trees) treeCache.set(framework, (trees = { last: undefined, byText: new Map() }));
+  if (trees.last && trees.last.tasks === tasks) return trees.last.tree;
+  const text = JSON.stringify(tasks ?? {});
+  const cached = trees.byText.get(text);
+  if (cached) {
+    trees.last = { tasks, tree: cached };
+    return cached;
+  }
   // Only the nodes on the way to a slot are copied; the rest of the tree is shared.
   const fill = (ind: Indicator): Indicator => {
     if (!paths.has(ind.code)) return ind;
@@ -84,11 +93,16 @@ export function instantiate(framework: Framework, answers: Answers): Indicator[]
     return { ...ind, children: ind.children.map(fill) };
   };
   const tree = framework.indicators.map(fill);
-  if (tasks !== undefined) treeCache.set(framework, { tasks, tree });
+  trees.byText.set(text, tree);
+  if (trees.byText.size > TREES_PER_FRAMEWORK) trees.byText.delete(trees.byText.keys().next().value!);
+  trees.last = { tasks, tree };
   return tree;
 }
 
-const treeCache = new WeakMap<Framework, { tasks: NonNullable<Answers['keyTasks']>; tree: Indicator[] }>();
+/** Trees kept per framework, by their key tasks' JSON (one per evaluation in progress, roughly). */
+const TREES_PER_FRAMEWORK = 256;
+/** Per framework: the trees by key tasks' JSON, and the last one by the key tasks object it was made for. */
+const treeCache = new WeakMap<Framework, { last: { tasks: Answers['keyTasks']; tree: Indicator[] } | undefined; byText: Map<string, Indicator[]> }>();
 const slotPathCache = new WeakMap<Framework, Set<string>>();
 
 /** Codes of the key-task slots and their ancestors. */
@@ -139,6 +153,15 @@ export function resolveMetrics(
   };
   const roundDirect = (v: number, decimals: number) => roundDecimal(v, decimals) ?? Number(dec(v).round(decimals, Big.roundHalfUp).toString());
 
+  // Declared once, not per metric: every closure made costs a name (tsx keeps function names).
+  const withFormula = (m: LoadedMetric, ast: FormulaNode | undefined, mv: MetricValue): MetricValue => {
+    if (!ast) return mv;
+    let text = formulaTextCache.get(m);
+    if (text === undefined) formulaTextCache.set(m, (text = renderFormula(ast, labelOf)));
+    mv.formulaText = text;
+    mv.workings = renderFormula(ast, valueText);
+    return mv;
+  };
   for (const key of framework.metricOrder) {
     const m = framework.metricByKey.get(key)!;
     const ast = displayAst(m);
@@ -150,14 +173,6 @@ export function resolveMetrics(
       else if ('missing' in r) via = r.missing;
     }
     const d = m.directAllowed ? direct[key] : undefined;
-    const withFormula = (mv: MetricValue): MetricValue => {
-      if (!ast) return mv;
-      let text = formulaTextCache.get(m);
-      if (text === undefined) formulaTextCache.set(m, (text = renderFormula(ast, labelOf)));
-      mv.formulaText = text;
-      mv.workings = renderFormula(ast, valueText);
-      return mv;
-    };
     if (computed !== undefined && d !== undefined) {
       const dr = roundDirect(d, m.decimals);
       const choice = answers.metricChoice?.[key];
@@ -171,9 +186,9 @@ export function resolveMetrics(
       }
       const useDirect = choice === 'direct';
       const value = useDirect ? dr : computed;
-      values.set(key, withFormula({ key, label: m.label, unit: m.unit, value, source: useDirect ? 'direct' : 'computed', computed, direct: dr }));
+      values.set(key, withFormula(m, ast, { key, label: m.label, unit: m.unit, value, source: useDirect ? 'direct' : 'computed', computed, direct: dr }));
     } else if (computed !== undefined) {
-      values.set(key, withFormula({ key, label: m.label, unit: m.unit, value: computed, source: 'computed', computed }));
+      values.set(key, withFormula(m, ast, { key, label: m.label, unit: m.unit, value: computed, source: 'computed', computed }));
     } else if (d !== undefined) {
       const dr = roundDirect(d, m.decimals);
       values.set(key, { key, label: m.label, unit: m.unit, value: dr, source: 'direct', direct: dr });
@@ -300,10 +315,40 @@ function scorePenalty(framework: Framework, answers: Answers): AdjustmentScore {
 }
 
 /**
+ * What a leaf's entry was scored from: the indicator, and a signature of everything its rule read (its
+ * not-applicable reason, its answer, the quantities it asked for). Kept beside each leaf entry, so that
+ * a later scoring can reuse the entry when none of that changed.
+ */
+interface LeafInputs {
+  ind: Indicator;
+  sig: string;
+  /** The quantity keys the rule read, in order (re-read to check the signature). */
+  keys: string[];
+  deduction?: Deduction;
+}
+const leafInputs = new WeakMap<IndicatorScore, LeafInputs>();
+/** A quantity a leaf's rule asks for: a key task measured against a target reads its own achieved value from its answer. */
+function readQuantity(ind: Indicator, answer: NormalisedAnswer | undefined, quantity: (key: string) => Quantity | MissingInput[], key: string): Quantity | MissingInput[] {
+  const measure = ind.measure;
+  if (!measure || key !== ownMeasureKey(ind.code)) return quantity(key);
+  if (answer?.actual === undefined) return [{ kind: 'judgement', code: ind.code }];
+  return { value: answer.actual, label: measureLabel(ind.name, measure.label), unit: measure.unit, decimals: 2 };
+}
+
+/** A quantity as a signature part: its value, or what is missing for it. */
+function quantitySig(q: Quantity | MissingInput[]): string {
+  return Array.isArray(q) ? JSON.stringify(q) : String(q.value);
+}
+
+/**
  * Scores an evaluation. Pure: the same framework and answers always give the same result.
  * Answers should have passed `validateAnswers`; unknown keys are ignored here.
+ *
+ * `previous` (a result of the same framework, e.g. before the last answer) only saves work: a leaf
+ * whose answer, not-applicable reason and input quantities are unchanged keeps its entry from it, so
+ * results may share entries and must be treated as read-only.
  */
-export function scoreEvaluation(framework: Framework, answers: Answers): ScoreResult {
+export function scoreEvaluation(framework: Framework, answers: Answers, previous?: ScoreResult): ScoreResult {
   const { values, missing: metricMissing, inconsistencies } = resolveMetrics(framework, answers);
   const unresolved = new Set(inconsistencies.filter((i) => i.kind === 'metric_conflict' && !i.resolved).map((i) => i.key));
   const facts = answers.facts ?? {};
@@ -331,8 +376,106 @@ export function scoreEvaluation(framework: Framework, answers: Answers): ScoreRe
   let naCount = 0;
   let applicable = 0;
 
+  const reusable = previous && previous.frameworkId === framework.id ? previous.indicators : undefined;
+
+  /** Counts a leaf's outcome into the totals and returns [score, applicable points, status] in units. */
+  const tally = (entry: IndicatorScore, points: number, units: number, deduction: Deduction | undefined): [number, number, IndicatorScore['status']] => {
+    if (entry.status === 'not_applicable') {
+      naCount++;
+      return [0, 0, 'not_applicable'];
+    }
+    applicable += points;
+    if (entry.status === 'missing') {
+      missingCount++;
+      return [0, points, 'missing'];
+    }
+    answered++;
+    if (deduction) deductions.push(deduction);
+    return [units, points, 'complete'];
+  };
+
+  // A leaf: reused from `previous` when everything its rule read is unchanged, else scored.
+  const leaf = (ind: Indicator, naReason: string | undefined): [number, number, IndicatorScore['status']] => {
+    const points = toUnits(ind.points);
+    const skip = naReason !== undefined && !ind.required;
+    const raw = skip ? undefined : judgements[ind.code];
+    const head = skip ? `n${naReason}` : `a${JSON.stringify(raw)}`;
+    const answer = skip ? undefined : normaliseAnswer(raw);
+    // The same tree is walked in the same order: the previous entry at this position, if it is this leaf.
+    const at = reusable?.[out.length];
+    const before = at && at.code === ind.code ? at : undefined;
+    const was = before && leafInputs.get(before);
+    if (was && was.ind === ind) {
+      // Same answer and reason; the rule reads the same keys as long as it reads the same values.
+      let sig = head;
+      for (const k of was.keys) sig += `\u0001${quantitySig(readQuantity(ind, answer, quantity, k))}`;
+      if (sig === was.sig) {
+        out.push(before!);
+        return tally(before!, points, before!.score === null ? 0 : toUnits(before!.score), was.deduction);
+      }
+    }
+
+    const entry: IndicatorScore = {
+      code: ind.code,
+      name: ind.name,
+      level: ind.level,
+      points: ind.points,
+      score: null,
+      status: 'missing',
+      reasons: [],
+      lost: null,
+      missing: [],
+      children: NO_CHILDREN,
+      description: ind.description,
+      criteria: ind.criteria,
+      // Every field is set here, undefined or not, so all entries share one shape (object spreads and
+      // late additions made this the slowest part of scoring). JSON leaves the undefined ones out.
+      parent: ind.parent,
+      rule: ind.rule,
+      keyTask: ind.keyTask ? true : undefined,
+      slot: undefined,
+      note: ind.note,
+    };
+    out.push(entry);
+    const inputs: LeafInputs = { ind, sig: head, keys: [] };
+    leafInputs.set(entry, inputs);
+    let units = 0;
+    if (skip) {
+      entry.status = 'not_applicable';
+      entry.reasons = [T.notApplicable(naReason)];
+    } else {
+      const outcome = scoreRule(ind.rule!, {
+        code: ind.code,
+        points,
+        quantity: (key) => {
+          const q = readQuantity(ind, answer, quantity, key);
+          inputs.keys.push(key);
+          inputs.sig += `\u0001${quantitySig(q)}`;
+          return q;
+        },
+        answer,
+      });
+      if (outcome.score === undefined) {
+        entry.missing = outcome.missing;
+        entry.reasons = outcome.reasons.length ? outcome.reasons : [T.missing(ind.name)];
+      } else {
+        units = outcome.score;
+        entry.score = fromUnits(units);
+        entry.status = 'complete';
+        entry.reasons = outcome.reasons;
+        const lost = points - units;
+        entry.lost = fromUnits(lost);
+        // The sentence that explains the loss, with the deduction named.
+        if (lost > 0) inputs.deduction = { code: ind.code, name: ind.name, lost: entry.lost, reasons: outcome.reasons.slice(0, -1) };
+      }
+    }
+    return tally(entry, points, units, inputs.deduction);
+  };
+
   // Scores and points in integer units. Returns [score so far, applicable points, status].
   const walk = (ind: Indicator, parentNA: string | undefined): [number, number, IndicatorScore['status']] => {
+    const naReason = na[ind.code] ?? parentNA;
+    if (!ind.children.length && !ind.keyTasks) return leaf(ind, naReason);
     const entry: IndicatorScore = {
       code: ind.code,
       name: ind.name,
@@ -346,8 +489,6 @@ export function scoreEvaluation(framework: Framework, answers: Answers): ScoreRe
       children: ind.children.length ? [] : NO_CHILDREN,
       description: ind.description,
       criteria: ind.criteria,
-      // Every field is set here, undefined or not, so all entries share one shape (object spreads and
-      // late additions made this the slowest part of scoring). JSON leaves the undefined ones out.
       parent: ind.parent,
       rule: ind.rule,
       keyTask: ind.keyTask ? true : undefined,
@@ -355,86 +496,39 @@ export function scoreEvaluation(framework: Framework, answers: Answers): ScoreRe
       note: ind.note,
     };
     out.push(entry);
-    const naReason = na[ind.code] ?? parentNA;
     const points = toUnits(ind.points);
-
-    if (ind.children.length || ind.keyTasks) {
-      if (!ind.children.length) {
-        // An empty key-task slot.
-        if (naReason !== undefined) {
-          entry.status = 'not_applicable';
-          entry.reasons = [T.notApplicable(naReason)];
-          naCount++;
-          return [0, 0, 'not_applicable'];
-        }
-        entry.missing = [{ kind: 'keyTasks', code: ind.code }];
-        entry.reasons = [T.missing(ind.name)];
-        missingCount++;
-        applicable += points;
-        return [0, points, 'missing'];
+    if (!ind.children.length) {
+      // An empty key-task slot.
+      if (naReason !== undefined) {
+        entry.status = 'not_applicable';
+        entry.reasons = [T.notApplicable(naReason)];
+        naCount++;
+        return [0, 0, 'not_applicable'];
       }
-      let s = 0;
-      let ap = 0;
-      let anyMissing = false;
-      let allNA = true;
-      for (const c of ind.children) {
-        entry.children.push(c.code);
-        const [cs, cap, st] = walk(c, naReason);
-        s += cs;
-        ap += cap;
-        if (st === 'missing') anyMissing = true;
-        if (st !== 'not_applicable') allNA = false;
-      }
-      entry.score = fromUnits(s);
-      entry.status = allNA ? 'not_applicable' : anyMissing ? 'missing' : 'complete';
-      if (allNA) entry.score = null;
-      if (entry.status === 'complete') entry.lost = fromUnits(points - s);
-      if (allNA && naReason !== undefined) entry.reasons = [T.notApplicable(naReason)];
-      return [s, ap, entry.status];
-    }
-
-    if (naReason !== undefined && !ind.required) {
-      entry.status = 'not_applicable';
-      entry.reasons = [T.notApplicable(naReason)];
-      naCount++;
-      return [0, 0, 'not_applicable'];
-    }
-    const answer = normaliseAnswer(judgements[ind.code]);
-    const measure = ind.measure;
-    const own = ownMeasureKey(ind.code);
-    const outcome = scoreRule(ind.rule!, {
-      code: ind.code,
-      points,
-      // A key task measured against a target reads its own achieved value from its answer.
-      quantity: measure
-        ? (key) =>
-            key !== own
-              ? quantity(key)
-              : answer?.actual === undefined
-                ? [{ kind: 'judgement', code: ind.code }]
-                : { value: answer.actual, label: measureLabel(ind.name, measure.label), unit: measure.unit, decimals: 2 }
-        : quantity,
-      answer,
-    });
-    if (outcome.score === undefined) {
-      entry.missing = outcome.missing;
-      entry.reasons = outcome.reasons.length ? outcome.reasons : [T.missing(ind.name)];
+      entry.missing = [{ kind: 'keyTasks', code: ind.code }];
+      entry.reasons = [T.missing(ind.name)];
       missingCount++;
       applicable += points;
       return [0, points, 'missing'];
     }
-    entry.score = fromUnits(outcome.score);
-    entry.status = 'complete';
-    entry.reasons = outcome.reasons;
-    const lost = points - outcome.score;
-    entry.lost = fromUnits(lost);
-    if (lost > 0) {
-      // The sentence that explains the loss, with the deduction named.
-      deductions.push({ code: ind.code, name: ind.name, lost: entry.lost, reasons: outcome.reasons.slice(0, -1) });
+    let s = 0;
+    let ap = 0;
+    let anyMissing = false;
+    let allNA = true;
+    for (const c of ind.children) {
+      entry.children.push(c.code);
+      const [cs, cap, st] = walk(c, naReason);
+      s += cs;
+      ap += cap;
+      if (st === 'missing') anyMissing = true;
+      if (st !== 'not_applicable') allNA = false;
     }
-    answered++;
-    applicable += points;
-    return [outcome.score, points, 'complete'];
+    entry.score = fromUnits(s);
+    entry.status = allNA ? 'not_applicable' : anyMissing ? 'missing' : 'complete';
+    if (allNA) entry.score = null;
+    if (entry.status === 'complete') entry.lost = fromUnits(points - s);
+    if (allNA && naReason !== undefined) entry.reasons = [T.notApplicable(naReason)];
+    return [s, ap, entry.status];
   };
 
   const roots = instantiate(framework, answers);
