@@ -138,6 +138,20 @@ describe('POST /api/local/messages', () => {
     expect(h.bot.seen).toHaveLength(1);
   });
 
+  it('refuses a body that is not valid UTF-8, and reads the next one normally', async () => {
+    const h = createHarness();
+    const valid = new TextEncoder().encode(JSON.stringify({ chatId: 'g1', userId: 'u1', text: '你好' }));
+    // The same body with the first byte of 你 cut off: a broken multi-byte sequence.
+    const at = valid.indexOf(0xe4);
+    const broken = new Uint8Array([...valid.slice(0, at), ...valid.slice(at + 1)]);
+    const bad = await h.app.request('/api/local/messages', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: broken }, LOCAL);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/JSON/);
+    const ok = await h.app.request('/api/local/messages', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: valid }, LOCAL);
+    expect(ok.status).toBe(200);
+    expect(h.bot.seen.map((m) => m.text)).toEqual(['你好']);
+  });
+
   it('refuses more than MAX_PENDING_PER_CHAT waiting messages in one chat, but not in others', async () => {
     const h = createHarness();
     const first = say(h, 'wait', 'flood');

@@ -22,11 +22,14 @@ export const localMessageSchema = z.object({
 /** A decoded message, or the field that was wrong and why (in Chinese, for the client). */
 export type DecodeResult = { ok: true; message: InboundMessage } | { ok: false; field?: string; error: string };
 
+/** Strict UTF-8 (invalid bytes are a bad request, not replacement characters); stateless, so shared. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Decodes a local-channel request body (raw bytes) into an InboundMessage. */
 export function decodeLocalMessage(bytes: Uint8Array, receivedAt: number): DecodeResult {
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    body = JSON.parse(utf8.decode(bytes));
   } catch {
     return { ok: false, error: T.badJson };
   }
