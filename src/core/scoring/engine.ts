@@ -10,7 +10,7 @@ import { evaluateFormula, evaluateFormulaNumber, formulaRefs, renderFormula, rou
 import type { Framework, Indicator, LoadedMetric } from '../framework/load';
 import type { GradeBand, Rule } from '../framework/schema';
 import { scoringText as T } from '../locale/zh-CN';
-import type { Answers, KeyTask } from './answers';
+import type { Answers, JudgementAnswer, KeyTask } from './answers';
 import { formatQuantity, normaliseAnswer, scoreRule, type NormalisedAnswer, type Quantity } from './rules';
 import type {
   AdjustmentScore,
@@ -315,15 +315,19 @@ function scorePenalty(framework: Framework, answers: Answers): AdjustmentScore {
 }
 
 /**
- * What a leaf's entry was scored from: the indicator, and a signature of everything its rule read (its
- * not-applicable reason, its answer, the quantities it asked for). Kept beside each leaf entry, so that
- * a later scoring can reuse the entry when none of that changed.
+ * What a leaf's entry was scored from: the indicator, its not-applicable reason (when that decided it),
+ * its answer, and the quantities its rule asked for. Kept beside each leaf entry, so that a later
+ * scoring can reuse the entry when none of that changed (compared part by part, no strings built).
  */
 interface LeafInputs {
   ind: Indicator;
-  sig: string;
-  /** The quantity keys the rule read, in order (re-read to check the signature). */
+  /** The not-applicable reason that decided the entry, or undefined when the rule scored it. */
+  na: string | undefined;
+  /** The answer: as is when a boolean or number, else its JSON. */
+  answer: unknown;
+  /** The quantity keys the rule read, in order, and what each was (see `quantitySig`). */
   keys: string[];
+  values: Array<number | string>;
   deduction?: Deduction;
 }
 const leafInputs = new WeakMap<IndicatorScore, LeafInputs>();
@@ -335,9 +339,32 @@ function readQuantity(ind: Indicator, answer: NormalisedAnswer | undefined, quan
   return { value: answer.actual, label: measureLabel(ind.name, measure.label), unit: measure.unit, decimals: 2 };
 }
 
-/** A quantity as a signature part: its value, or what is missing for it. */
-function quantitySig(q: Quantity | MissingInput[]): string {
-  return Array.isArray(q) ? JSON.stringify(q) : String(q.value);
+/** A quantity as compared between scorings: its value, or (as JSON) what is missing for it. */
+function quantitySig(q: Quantity | MissingInput[]): number | string {
+  return Array.isArray(q) ? JSON.stringify(q) : q.value;
+}
+
+/** An answer as compared between scorings: booleans and numbers as they are, anything else as JSON. */
+function answerSig(raw: unknown): unknown {
+  return raw === undefined || typeof raw === 'boolean' || typeof raw === 'number' ? raw : JSON.stringify(raw);
+}
+
+/** True when a leaf's inputs are what they were when `was` was scored. */
+function sameInputs(
+  was: LeafInputs,
+  ind: Indicator,
+  na: string | undefined,
+  answer: unknown,
+  raw: JudgementAnswer | undefined,
+  quantity: (key: string) => Quantity | MissingInput[],
+): boolean {
+  if (was.ind !== ind || was.na !== na || was.answer !== answer) return false;
+  if (!was.keys.length) return true;
+  // Only a key task measured against a target reads its answer as a quantity.
+  const normalised = ind.measure ? normaliseAnswer(raw) : undefined;
+  // The rule reads the same keys as long as it reads the same values.
+  for (let i = 0; i < was.keys.length; i++) if (quantitySig(readQuantity(ind, normalised, quantity, was.keys[i]!)) !== was.values[i]) return false;
+  return true;
 }
 
 /**
@@ -399,20 +426,13 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
     const points = toUnits(ind.points);
     const skip = naReason !== undefined && !ind.required;
     const raw = skip ? undefined : judgements[ind.code];
-    const head = skip ? `n${naReason}` : `a${JSON.stringify(raw)}`;
-    const answer = skip ? undefined : normaliseAnswer(raw);
+    const shownAnswer = skip ? undefined : answerSig(raw);
     // The same tree is walked in the same order: the previous entry at this position, if it is this leaf.
     const at = reusable?.[out.length];
-    const before = at && at.code === ind.code ? at : undefined;
-    const was = before && leafInputs.get(before);
-    if (was && was.ind === ind) {
-      // Same answer and reason; the rule reads the same keys as long as it reads the same values.
-      let sig = head;
-      for (const k of was.keys) sig += `\u0001${quantitySig(readQuantity(ind, answer, quantity, k))}`;
-      if (sig === was.sig) {
-        out.push(before!);
-        return tally(before!, points, before!.score === null ? 0 : toUnits(before!.score), was.deduction);
-      }
+    const was = at && at.code === ind.code ? leafInputs.get(at) : undefined;
+    if (was && sameInputs(was, ind, skip ? naReason : undefined, shownAnswer, raw, quantity)) {
+      out.push(at!);
+      return tally(at!, points, at!.score === null ? 0 : toUnits(at!.score), was.deduction);
     }
 
     const entry: IndicatorScore = {
@@ -437,7 +457,8 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
       note: ind.note,
     };
     out.push(entry);
-    const inputs: LeafInputs = { ind, sig: head, keys: [] };
+    const inputs: LeafInputs = { ind, na: skip ? naReason : undefined, answer: shownAnswer, keys: [], values: [] };
+    const answer = skip ? undefined : normaliseAnswer(raw);
     leafInputs.set(entry, inputs);
     let units = 0;
     if (skip) {
@@ -450,7 +471,7 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
         quantity: (key) => {
           const q = readQuantity(ind, answer, quantity, key);
           inputs.keys.push(key);
-          inputs.sig += `\u0001${quantitySig(q)}`;
+          inputs.values.push(quantitySig(q));
           return q;
         },
         answer,
