@@ -15,7 +15,7 @@ import { resolveFramework } from '../framework/resolve';
 import { dialogText as T } from '../locale/zh-CN';
 import type { Answers, BonusAward, KeyTask, Penalty } from '../scoring/answers';
 import { instantiate, measureLabel, scoreEvaluation } from '../scoring/engine';
-import type { ScoreResult } from '../scoring/types';
+import type { IndicatorScore, ScoreResult } from '../scoring/types';
 import { rangeProblem } from '../scoring/validate';
 import { COMMAND_WORDS, ORGANISER_COMMANDS, recogniseCommand, type CommandName } from './commands';
 import {
@@ -494,21 +494,26 @@ function nextQuestion(turn: Turn): Question | undefined {
   );
   const mine = new Set(Object.entries(turn.rec.assignments).filter(([, ids]) => ids.includes(me)).map(([code]) => code));
   const othersAssigned = new Set(Object.entries(turn.rec.assignments).filter(([, ids]) => !ids.includes(me)).map(([code]) => code));
-  const open = turn.plan.filter((q) => !q.answered && !held.has(q.key) && !(q.organiserOnly && !isOrganiser(turn)));
+  const organiser = isOrganiser(turn);
+  const skipped = turn.session.skipped;
   const rank = (q: Question): number => {
     if (q.kind === 'confirm' || q.kind === 'check') return 0;
-    const skipped = turn.session.skipped.includes(q.key) ? 10 : 0;
-    if (q.sections.some((c) => mine.has(c))) return 1 + skipped;
-    if (q.sections.some((c) => othersAssigned.has(c))) return 3 + skipped;
-    return 2 + skipped;
+    const later = skipped.includes(q.key) ? 10 : 0;
+    if (mine.size && q.sections.some((c) => mine.has(c))) return 1 + later;
+    if (othersAssigned.size && q.sections.some((c) => othersAssigned.has(c))) return 3 + later;
+    return 2 + later;
   };
+  // No question ranks better than this (follow-ups, which rank 0, come first in the plan).
+  const floor = mine.size ? 1 : 2;
   let best: Question | undefined;
   let bestRank = Infinity;
-  for (const q of open) {
+  for (const q of turn.plan) {
+    if (q.answered || held.has(q.key) || (q.organiserOnly && !organiser)) continue;
     const r = rank(q);
     if (r < bestRank) {
       best = q;
       bestRank = r;
+      if (r <= floor) break;
     }
   }
   return best;
@@ -910,10 +915,14 @@ export function scoreChanges(prev: ScoreResult, next: ScoreResult): string[] {
     if (m.source === 'computed' && m.workings && (!before || before.value !== m.value))
       lines.push(T.metricLine(m.label, m.workings, `${formatScore(m.value)}${m.unit}`));
   }
-  const prevByCode = new Map(prev.indicators.map((i) => [i.code, i]));
-  for (const i of next.indicators) {
+  // Scorings of the same tree list indicators in the same order; the map is for when the tree changed.
+  let prevByCode: Map<string, IndicatorScore> | undefined;
+  for (let k = 0; k < next.indicators.length; k++) {
+    const i = next.indicators[k]!;
     if (i.children.length || i.status !== 'complete' || i.score === null) continue;
-    const before = prevByCode.get(i.code);
+    const at = prev.indicators[k];
+    if (at === i) continue; // reused by the scoring: unchanged
+    const before = at && at.code === i.code ? at : (prevByCode ??= new Map(prev.indicators.map((x) => [x.code, x]))).get(i.code);
     if (before && before.status === 'complete' && before.score === i.score) continue;
     lines.push(T.indicatorLine(i.name, formatScore(i.score), formatScore(i.points), i.reasons.slice(0, -1).join('，')));
   }
