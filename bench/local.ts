@@ -95,41 +95,44 @@ function percentile(sorted: number[], p: number): number {
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
-/**
- * Concurrent users, each in a chat of `perChat` people, driven from a separate client process (as real
- * clients are: a worker thread in the server's own process shares its memory and scheduling); latencies
- * and rate.
- */
-async function measureConcurrent(b: Bench, users: number, perChat: number, tag: string, paceMs?: number, floor?: boolean) {
-  const job: ClientJob = {
+/** A client job: `users` concurrent people, each in a chat of `perChat` people. */
+function job(b: Bench, users: number, perChat: number, tag: string, options: { paceMs?: number; floor?: boolean } = {}): ClientJob {
+  return {
     url: `http://127.0.0.1:${b.server.port}/api/local/messages`,
     users,
     perChat,
     tag,
-    limit: paceMs ? 20 : 40,
+    limit: options.paceMs ? 20 : 40,
     create: CREATE,
-    ...(paceMs ? { paceMs } : {}),
-    ...(floor ? { floor } : {}),
+    ...options,
   };
-  const result = await new Promise<ClientResult>((resolve, reject) => {
+}
+
+/**
+ * Runs client jobs one after another from a separate client process (as real clients are: a worker
+ * thread in the server's own process shares its memory and scheduling); one result per job.
+ */
+async function runClient(jobs: ClientJob[]): Promise<ClientResult[]> {
+  return new Promise<ClientResult[]>((resolve, reject) => {
     const client = fileURLToPath(new URL('./local-client.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', client], { env: { ...process.env, BENCH_JOB: JSON.stringify(job) }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', client], { env: { ...process.env, BENCH_JOBS: JSON.stringify(jobs) }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
     child.once('error', reject);
     child.once('close', (code) => {
       const last = out.trim().split('\n').at(-1) ?? '';
       try {
-        const m = JSON.parse(last) as { ok: true; result: ClientResult } | { ok: false; error: string };
-        if (m.ok) resolve(m.result);
+        const m = JSON.parse(last) as { ok: true; results: ClientResult[] } | { ok: false; error: string };
+        if (m.ok) resolve(m.results);
         else reject(new Error(m.error));
       } catch {
         reject(new Error(`bench client exited with ${code}: ${out.slice(-500)}`));
       }
     });
   });
-  return summarise([result]);
 }
+
+type Run = ReturnType<typeof summarise>;
 
 /** Latencies and rate of one or more runs, pooled. */
 function summarise(results: ClientResult[]) {
@@ -145,25 +148,6 @@ function summarise(results: ClientResult[]) {
     serverP99: percentile(server, 99),
     results,
   };
-}
-
-/** A plain HTTP round trip (GET /healthz) from 50 concurrent clients: the floor under every answer. */
-async function measureHttpFloor(b: Bench): Promise<{ median: number; p99: number; rate: number }> {
-  const url = `http://127.0.0.1:${b.server.port}/healthz`;
-  const times: number[] = [];
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: 50 }, async () => {
-      for (let i = 0; i < 40; i++) {
-        const t = performance.now();
-        await (await fetch(url)).json();
-        times.push(performance.now() - t);
-      }
-    }),
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  times.sort((a, z) => a - z);
-  return { median: percentile(times, 50), p99: percentile(times, 99), rate: times.length / seconds };
 }
 
 /**
@@ -223,21 +207,25 @@ export async function run(): Promise<void> {
   try {
     await seedEvaluations(b, 10);
     await answerQuestions(b, 'warm', 'warm', 20);
-    const floor = await measureHttpFloor(b);
-    console.log(`plain HTTP round trip (GET /healthz), 50 concurrent clients in-process: median ${ms(floor.median)}, p99 ${ms(floor.p99)}, ${Math.round(floor.rate)} requests/s`);
-    const clientFloor = await measureConcurrent(b, 50, 1, 'floor', undefined, true);
+    // One client process runs everything in turn. The JIT takes a few thousand answers to reach full
+    // speed, in the server and in the client (measured: 1 400, 2 200, 2 900, then about 3 300 answers/s
+    // run after run), so three runs warm both up, as a server that has been running would be; then the
+    // floor and three measured runs (pooled), the paced load and the group chats. Warm-ups are printed too.
+    const jobs = [
+      ...[0, 1, 2].map((i) => job(b, 50, 1, `warmup${i}`)),
+      job(b, 50, 1, 'floor', { floor: true }),
+      ...[0, 1, 2].map((i) => job(b, 50, 1, `solo${i}`)),
+      job(b, 50, 1, 'paced', { paceMs: 500 }),
+      job(b, 50, 5, 'group'),
+    ];
+    const results = (await runClient(jobs)).map((r) => summarise([r]));
+    const [w0, w1, w2, clientFloor, s0, s1, s2, paced, groups] = results as [Run, Run, Run, Run, Run, Run, Run, Run, Run];
+    const warmups = [w0, w1, w2];
+    const runs = [s0, s1, s2];
     console.log(
       `the same client and load with GET /healthz instead of answers (what this machine and client cost by themselves): ` +
         `median ${ms(clientFloor.median)}, p99 ${ms(clientFloor.p99)}, ${Math.round(clientFloor.rate)} requests/s`,
     );
-    // The JIT takes a few thousand answers to reach full speed (measured: 1 400, 2 200, 2 900, then
-    // about 3 300 answers/s run after run), so three runs warm the server up, as one that has been
-    // running would be; then three runs are measured and pooled. The warm-up runs are printed too.
-    type Run = Awaited<ReturnType<typeof measureConcurrent>>;
-    const warmups: Run[] = [];
-    for (let i = 0; i < 3; i++) warmups.push(await measureConcurrent(b, 50, 1, `warmup${i}`));
-    const runs: Run[] = [];
-    for (let i = 0; i < 3; i++) runs.push(await measureConcurrent(b, 50, 1, `solo${i}`));
     const solo = summarise(runs.flatMap((r) => r.results));
     const each = (rs: Run[]) => rs.map((r) => `${ms(r.p99)} at ${Math.round(r.rate)}/s`).join(', ');
     console.log(
@@ -250,12 +238,10 @@ export async function run(): Promise<void> {
       `  the same answers as the server timed them (Server-Timing: from the request to the reply, the chat's queue and the durable write included): ` +
         `median ${ms(solo.serverMedian)}, p99 ${ms(solo.serverP99)} (target < 50 ms: ${solo.serverP99 < 50 ? 'met' : 'NOT met'})`,
     );
-    const paced = await measureConcurrent(b, 50, 1, 'paced', 500);
     console.log(
       `local channel, 50 concurrent users each answering at most every 0.5 s (${Math.round(paced.rate)} answers/s in all): ` +
         `${paced.n} answers, median ${ms(paced.median)}, p99 ${ms(paced.p99)} (target < 50 ms: ${paced.p99 < 50 ? 'met' : 'NOT met'})`,
     );
-    const groups = await measureConcurrent(b, 50, 5, 'group');
     console.log(
       `local channel, 50 concurrent users (5 per group chat, a chat's messages in order): ${groups.n} answers, ` +
         `median ${ms(groups.median)}, p99 ${ms(groups.p99)}, ${Math.round(groups.rate)} answers/s`,
