@@ -330,7 +330,16 @@ interface LeafInputs {
   values: Array<number | string>;
   deduction?: Deduction;
 }
-const leafInputs = new WeakMap<IndicatorScore, LeafInputs>();
+/**
+ * Where a result keeps the inputs of its leaves, by position in `indicators` (parents leave holes): a
+ * non-enumerable symbol property, so JSON, structured clones and comparisons do not see it. (A WeakMap
+ * entry per leaf, or even per result, cost more in garbage collection than the scoring itself.)
+ */
+const LEAF_INPUTS = Symbol('leafInputs');
+type WithInputs = ScoreResult & { [LEAF_INPUTS]?: Array<LeafInputs | undefined> };
+const NO_KEYS: string[] = [];
+const NO_VALUES: Array<number | string> = [];
+
 /** A quantity a leaf's rule asks for: a key task measured against a target reads its own achieved value from its answer. */
 function readQuantity(ind: Indicator, answer: NormalisedAnswer | undefined, quantity: (key: string) => Quantity | MissingInput[], key: string): Quantity | MissingInput[] {
   const measure = ind.measure;
@@ -404,6 +413,22 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
   let applicable = 0;
 
   const reusable = previous && previous.frameworkId === framework.id ? previous.indicators : undefined;
+  const reusableInputs = reusable && (previous as WithInputs)[LEAF_INPUTS];
+  const inputsAt: Array<LeafInputs | undefined> = [];
+  // The quantities the rule of the leaf being scored reads are noted in its inputs (one closure and
+  // one holder per scoring, not per leaf).
+  const noting: { ind: Indicator | undefined; answer: NormalisedAnswer | undefined; inputs: LeafInputs | undefined } = { ind: undefined, answer: undefined, inputs: undefined };
+  const noteQuantity = (key: string): Quantity | MissingInput[] => {
+    const q = readQuantity(noting.ind!, noting.answer, quantity, key);
+    const inputs = noting.inputs!;
+    if (inputs.keys === NO_KEYS) {
+      inputs.keys = [];
+      inputs.values = [];
+    }
+    inputs.keys.push(key);
+    inputs.values.push(quantitySig(q));
+    return q;
+  };
 
   /** Counts a leaf's outcome into the totals and returns [score, applicable points, status] in units. */
   const tally = (entry: IndicatorScore, points: number, units: number, deduction: Deduction | undefined): [number, number, IndicatorScore['status']] => {
@@ -429,8 +454,9 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
     const shownAnswer = skip ? undefined : answerSig(raw);
     // The same tree is walked in the same order: the previous entry at this position, if it is this leaf.
     const at = reusable?.[out.length];
-    const was = at && at.code === ind.code ? leafInputs.get(at) : undefined;
+    const was = at && at.code === ind.code ? reusableInputs?.[out.length] : undefined;
     if (was && sameInputs(was, ind, skip ? naReason : undefined, shownAnswer, raw, quantity)) {
+      inputsAt[out.length] = was;
       out.push(at!);
       return tally(at!, points, at!.score === null ? 0 : toUnits(at!.score), was.deduction);
     }
@@ -456,26 +482,25 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
       slot: undefined,
       note: ind.note,
     };
+    const inputs: LeafInputs = { ind, na: skip ? naReason : undefined, answer: shownAnswer, keys: NO_KEYS, values: NO_VALUES, deduction: undefined };
+    inputsAt[out.length] = inputs;
     out.push(entry);
-    const inputs: LeafInputs = { ind, na: skip ? naReason : undefined, answer: shownAnswer, keys: [], values: [] };
     const answer = skip ? undefined : normaliseAnswer(raw);
-    leafInputs.set(entry, inputs);
     let units = 0;
     if (skip) {
       entry.status = 'not_applicable';
       entry.reasons = [T.notApplicable(naReason)];
     } else {
+      noting.ind = ind;
+      noting.answer = answer;
+      noting.inputs = inputs;
       const outcome = scoreRule(ind.rule!, {
         code: ind.code,
         points,
-        quantity: (key) => {
-          const q = readQuantity(ind, answer, quantity, key);
-          inputs.keys.push(key);
-          inputs.values.push(quantitySig(q));
-          return q;
-        },
+        quantity: noteQuantity,
         answer,
       });
+      noting.inputs = undefined;
       if (outcome.score === undefined) {
         entry.missing = outcome.missing;
         entry.reasons = outcome.reasons.length ? outcome.reasons : [T.missing(ind.name)];
@@ -573,7 +598,7 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
   const metrics: Record<string, MetricValue> = {};
   for (const [k, v] of values) metrics[k] = v;
 
-  return {
+  const result: ScoreResult = {
     frameworkId: framework.id,
     indicators: out,
     roots: roots.map((r) => r.code),
@@ -593,4 +618,6 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
     deductions,
     notes,
   };
+  Object.defineProperty(result, LEAF_INPUTS, { value: inputsAt });
+  return result;
 }
