@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataDirLockedError, openLowdbStore, lastRecordLine } from '../src/store/lowdb';
 import { createMemoryStore } from '../src/store/memory';
+import type { FrameworkInput } from '../src/core/framework/schema';
 import type { Store } from '../src/store/port';
 import { makeFrameworkRecord } from './helpers/framework-sheets';
 import { makeEvaluation } from './helpers/records';
@@ -24,6 +26,11 @@ async function makeTempDir(): Promise<string> {
 afterEach(async () => {
   while (dirs.length) await rm(dirs.pop()!, { recursive: true, force: true });
 });
+
+/** An imported framework as an evaluation carries it (nanjing-2020's file under another id). */
+function carriedFramework(): FrameworkInput {
+  return { ...(JSON.parse(readFileSync('templates/frameworks/nanjing-2020.json', 'utf8')) as FrameworkInput), id: 'import-carried' };
+}
 
 const factories: Array<[string, (now: () => Date) => Promise<Store>]> = [
   ['memory', async (now) => createMemoryStore({ now })],
@@ -144,6 +151,23 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     expect((await store.getEvaluation('ev1'))!.answers.facts).toEqual({ spending: 1, budget: 2 });
     await expect(store.replaceEvaluation(makeEvaluation('nope'))).rejects.toThrow(/nope/);
     expect(await store.listAudit('nope')).toEqual([]);
+  });
+
+  it('keeps the framework an evaluation carries as it was created, and hands it out read-only or as a copy', async () => {
+    const store = await open(() => new Date());
+    const framework = carriedFramework();
+    await store.createEvaluation(makeEvaluation('ev1', ['c1'], { frameworkId: framework.id, framework }));
+    framework.name = 'changed by the caller afterwards';
+    await store.updateEvaluation('ev1', (r) => void (r.unit = '另一个单位'));
+    const read = (await store.getEvaluation('ev1'))!;
+    expect(read.framework).toEqual(carriedFramework());
+    // Whatever a reader does with its record, the next read has the framework as created.
+    try {
+      read.framework!.name = 'changed by a reader';
+    } catch {
+      // shared copies are frozen
+    }
+    expect((await store.getEvaluation('ev1'))!.framework).toEqual(carriedFramework());
   });
 
   it('keeps the audit trail out of the record', async () => {
@@ -406,6 +430,65 @@ describe('lowdb store on disk', () => {
     expect(JSON.parse(lastRecordLine(await readFile(join(dir, 'evaluations/ev1.json'), 'utf8'))!)).not.toHaveProperty('audit');
   });
 
+  it('writes a carried framework once, to its own file, and shares one frozen copy between reads', async () => {
+    const dir = await makeTempDir();
+    const store = await openLowdbStore(dir);
+    await store.createEvaluation(makeEvaluation('ev1', ['c1'], { frameworkId: 'import-carried', framework: carriedFramework() }));
+    await store.createEvaluation(makeEvaluation('ev2', ['c2'], { frameworkId: 'import-carried', framework: carriedFramework() }));
+    for (let i = 0; i < 3; i++) await store.updateEvaluation('ev1', (r) => void (r.unit = `单位${i}`));
+    // One file for the content, named by its hash; the evaluation files only name it.
+    const files = await readdir(join(dir, 'carried'));
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^[0-9a-f]{64}\.json$/);
+    expect(JSON.parse(await readFile(join(dir, 'carried', files[0]!), 'utf8'))).toEqual(carriedFramework());
+    for (const id of ['ev1', 'ev2']) {
+      const file = await readFile(join(dir, `evaluations/${id}.json`), 'utf8');
+      expect(file).not.toContain('决策');
+      expect(JSON.parse(lastRecordLine(file)!)).toMatchObject({ frameworkRef: files[0]!.slice(0, -'.json'.length) });
+      expect(JSON.parse(lastRecordLine(file)!)).not.toHaveProperty('framework');
+    }
+    // Every read gets the same read-only object (so it is loaded and validated once, not per message).
+    const [a, b, c] = await Promise.all([store.getEvaluation('ev1'), store.getEvaluation('ev1'), store.getEvaluation('ev2')]);
+    expect(a!.framework).toBe(b!.framework);
+    expect(a!.framework).toBe(c!.framework);
+    expect(a).not.toBe(b);
+    expect(Object.isFrozen(a!.framework!.indicators[0])).toBe(true);
+    expect(() => {
+      a!.framework!.name = 'x';
+    }).toThrow(TypeError);
+    expect(a!.unit).toBe('单位2');
+    // Across a reopen too.
+    const reopened = await openLowdbStore(dir);
+    expect((await reopened.getEvaluation('ev2'))!.framework).toEqual(carriedFramework());
+    await reopened.updateEvaluation('ev2', (r) => void (r.unit = '又一个单位'));
+    expect(await readdir(join(dir, 'carried'))).toEqual(files);
+  });
+
+  it('moves a framework carried inline (written before carried files) to its own file on the next write', async () => {
+    const dir = await makeTempDir();
+    const store = await openLowdbStore(dir);
+    await store.createEvaluation(makeEvaluation('ev1'));
+    const legacy = { ...JSON.parse(lastRecordLine(await readFile(join(dir, 'evaluations/ev1.json'), 'utf8'))!), frameworkId: 'import-carried', framework: carriedFramework() };
+    await writeFile(join(dir, 'evaluations/ev1.json'), `${JSON.stringify(legacy)}\n`);
+    const reopened = await openLowdbStore(dir);
+    expect((await reopened.getEvaluation('ev1'))!.framework).toEqual(carriedFramework());
+    await reopened.updateEvaluation('ev1', (r) => void (r.unit = '新单位'));
+    const line = JSON.parse(lastRecordLine(await readFile(join(dir, 'evaluations/ev1.json'), 'utf8'))!);
+    expect(line).not.toHaveProperty('framework');
+    expect(await readdir(join(dir, 'carried'))).toEqual([`${line.frameworkRef}.json`]);
+    expect((await (await openLowdbStore(dir)).getEvaluation('ev1'))!.framework).toEqual(carriedFramework());
+  });
+
+  it('names the missing file when a carried framework is gone', async () => {
+    const dir = await makeTempDir();
+    const store = await openLowdbStore(dir);
+    await store.createEvaluation(makeEvaluation('ev1', ['c1'], { frameworkId: 'import-carried', framework: carriedFramework() }));
+    const [file] = await readdir(join(dir, 'carried'));
+    await unlink(join(dir, 'carried', file!));
+    const reopened = await openLowdbStore(dir);
+    await expect(reopened.getEvaluation('ev1')).rejects.toThrow(file!);
+  });
+
   it('rebuilds the chat index from the evaluations when it is missing', async () => {
     const dir = await makeTempDir();
     const first = await openLowdbStore(dir);
@@ -474,7 +557,7 @@ describe('lowdb store on disk', () => {
     await expect(store.updateEvaluation('../chats', () => {})).rejects.toThrow(/not found/);
     expect(await store.getFile('../chats.json')).toBeUndefined();
     expect((await readdir(root)).sort()).toEqual(['data']);
-    expect((await readdir(dir)).sort()).toEqual(['audit', 'evaluations', 'files', 'frameworks', 'store.lock']);
+    expect((await readdir(dir)).sort()).toEqual(['audit', 'carried', 'evaluations', 'files', 'frameworks', 'store.lock']);
     await expect(store.putFramework(makeFrameworkRecord('../../escape'))).rejects.toThrow(/invalid/);
     expect(await store.getFramework('../chats')).toBeUndefined();
     expect(await readdir(join(dir, 'frameworks'))).toEqual([]);

@@ -12,6 +12,10 @@
  * - `files/<id>` and `files/<id>.json`: a stored file's bytes and its name, type and date;
  * - `frameworks/<id>.json`: one imported framework (draft and status), written like evaluations and
  *   read from disk on each request (there are few, and a read-only opening then sees new ones);
+ * - `carried/<hash>.json`: the framework an evaluation carries (an imported one, as it was when the
+ *   evaluation was created), once per content: the evaluation file names it by `frameworkRef` instead
+ *   of holding a copy, so an answer neither parses nor writes the framework (tens of kilobytes), and
+ *   every evaluation with the same framework shares one read-only object in memory;
  * - `store.lock`: the id of the process that has the directory open (one writer at a time).
  *
  * Evaluation files are journals of compact JSON: one whole record per line, the last whole line being
@@ -30,10 +34,12 @@
  */
 import { appendFile, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { closeSync, existsSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { JSONFile, TextFile } from 'lowdb/node';
 import type { StoreOptions } from './memory';
 import { isImportedFrameworkId } from '../core/framework-record';
+import type { FrameworkInput } from '../core/framework/schema';
 import type { AuditEntry, ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
 
@@ -59,6 +65,8 @@ const COMPACT_AFTER = 64;
 const COMPACT_BYTES = 256 * 1024;
 /** Evaluations whose journal and trail stay open for appending (two descriptors each). */
 const OPEN_FILES = 100;
+/** Carried frameworks kept parsed in memory (each is read from its file again when needed). */
+const CARRIED_CACHE = 32;
 /** How many evaluation files listEvaluations reads at once. */
 const LIST_BATCH = 32;
 /** Lines the event log may gain beyond twice its live claims before it is rewritten. */
@@ -113,12 +121,14 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   const fileDir = join(dataDir, 'files');
   const auditDir = join(dataDir, 'audit');
   const frameworkDir = join(dataDir, 'frameworks');
+  const carriedDir = join(dataDir, 'carried');
   const readOnly = options.readOnly ?? false;
   if (!readOnly) {
     await mkdir(evalDir, { recursive: true });
     await mkdir(auditDir, { recursive: true });
     await mkdir(fileDir, { recursive: true });
     await mkdir(frameworkDir, { recursive: true });
+    await mkdir(carriedDir, { recursive: true });
     await lockDataDir(dataDir);
   }
   const assertWritable = () => {
@@ -176,9 +186,49 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     remember(id, { text, revision });
     return text;
   };
+  // Carried frameworks by content hash, parsed and frozen (shared by every record that carries one),
+  // and the hash of each such object, so writing a record back does not hash its framework again.
+  const carried = new Map<string, FrameworkInput>();
+  const hashOfCarried = new WeakMap<object, string>();
+  const carriedPath = (hash: string) => join(carriedDir, `${hash}.json`);
+  const shareCarried = (hash: string, text: string): FrameworkInput => {
+    const fw = deepFreeze(JSON.parse(text) as FrameworkInput);
+    hashOfCarried.set(fw, hash);
+    carried.set(hash, fw);
+    if (carried.size > CARRIED_CACHE) carried.delete(carried.keys().next().value as string);
+    return fw;
+  };
+  /** The shared copy of a carried framework, from memory or its file. */
+  const readCarried = async (hash: string, evaluationId: string): Promise<FrameworkInput> => {
+    const hit = carried.get(hash);
+    if (hit) return hit;
+    if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`evaluation "${evaluationId}" names a malformed framework reference "${hash}"`);
+    const text = await readFile(carriedPath(hash), 'utf8').catch(() => undefined);
+    if (text === undefined) throw new Error(`evaluation "${evaluationId}" carries framework ${carriedPath(hash)}, which is missing`);
+    return carried.get(hash) ?? shareCarried(hash, text);
+  };
+  /** Writes a carried framework's file once (by its content's hash) and returns the hash. */
+  const storeCarried = (fw: FrameworkInput): string => {
+    const known = hashOfCarried.get(fw);
+    if (known) return known;
+    const text = JSON.stringify(fw);
+    const hash = createHash('sha256').update(text).digest('hex');
+    if (!existsSync(carriedPath(hash))) {
+      const tmp = join(carriedDir, `.${hash}.json.tmp`);
+      writeFileSync(tmp, text);
+      renameSync(tmp, carriedPath(hash));
+    }
+    return hash;
+  };
   const load = async (id: string): Promise<EvaluationRecord | undefined> => {
     const text = await loadText(id);
-    return text === undefined ? undefined : (JSON.parse(text) as EvaluationRecord);
+    if (text === undefined) return undefined;
+    const rec = JSON.parse(text) as EvaluationRecord & { frameworkRef?: string };
+    if (rec.frameworkRef !== undefined) {
+      rec.framework = await readCarried(rec.frameworkRef, id);
+      delete rec.frameworkRef;
+    }
+    return rec;
   };
   // Appends (count and bytes) since each file was last rewritten whole, for the files written by this process.
   const appended = new Map<string, { count: number; bytes: number }>();
@@ -225,7 +275,8 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       delete (rec as { audit?: AuditEntry[] }).audit;
       if (rec.revision > 0 && !existsSync(auditPath(rec.id))) writeFileSync(auditPath(rec.id), formatAudit(legacy, 0));
     }
-    const text = JSON.stringify(rec);
+    // A carried framework goes to its own file (once per content); the record names it.
+    const text = rec.framework ? JSON.stringify({ ...rec, framework: undefined, frameworkRef: storeCarried(rec.framework) }) : JSON.stringify(rec);
     const path = evalPath(rec.id);
     const done = appended.get(rec.id);
     if (rec.revision === 0) {
@@ -448,6 +499,15 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     },
   };
   return store;
+}
+
+/** Freezes an object and everything in it (a carried framework shared by many records must not change). */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
 /** Reads the claimed events still valid at `nowMs`, and (when `compact`) rewrites the log without the expired ones. */

@@ -20,6 +20,10 @@ export interface StoredFile {
 export interface Store {
   /** The evaluation bound to a chat, if any. */
   evaluationIdForChat(chatId: string): Promise<string | undefined>;
+  /**
+   * A copy of an evaluation, except that the framework it carries (`framework`, fixed at creation) may be
+   * one read-only object shared by every read, so it is validated once rather than per message.
+   */
   getEvaluation(id: string): Promise<EvaluationRecord | undefined>;
   listEvaluations(): Promise<EvaluationRecord[]>;
   /** Creates an evaluation and binds its chats, with the first entries of its audit trail; fails if a chat is already bound. */
