@@ -4,8 +4,10 @@
  * median grows from 10 to 1 000 stored evaluations (target ratio ≤ 1.5; target p99 < 50 ms).
  * Two readings of "50 concurrent users": a closed loop (each sends the next answer the moment the reply
  * arrives, the worst case) and a paced load (each answers at most every 0.5 s, still far faster than
- * people type). The concurrent load comes from a separate client process; the sequential figures share the
- * server's event loop with the client, so they include the client's own work.
+ * people type). The closed loop runs on a built-in framework and on an imported one (evaluations on an
+ * imported framework carry their own copy of it). The concurrent load comes from one separate client
+ * process, warmed up with the server; the sequential figures share the server's event loop with the
+ * client, so they include the client's own work.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -18,6 +20,11 @@ import { startNodeServer, type RunningServer } from '../src/entries/serve';
 import { createBot } from '../src/server/bot';
 import { openLowdbStore } from '../src/store/lowdb';
 import { createMemoryStore } from '../src/store/memory';
+import type { Store } from '../src/store/port';
+import { loadBuiltinFramework } from '../src/core/framework/builtin';
+import { importFile } from '../src/core/import';
+import { updateDraftMeta } from '../src/core/import/confirm';
+import { exportFramework } from '../src/core/import/export';
 import { findQuestion } from '../test/helpers/answers';
 import { answerOf, type ClientJob, type ClientResult } from './local-client';
 
@@ -27,6 +34,7 @@ const QUIET = { info: () => {}, error: () => {} };
 interface Bench {
   server: RunningServer;
   dir: string;
+  store: Store;
   post(chatId: string, userId: string, text: string): Promise<LocalReply[]>;
   close(): Promise<void>;
 }
@@ -45,6 +53,7 @@ async function startBench(): Promise<Bench> {
   return {
     server,
     dir,
+    store,
     async post(chatId, userId, text) {
       const res = await fetch(url, {
         method: 'POST',
@@ -95,8 +104,23 @@ function percentile(sorted: number[], p: number): number {
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
+/** The id of the imported framework the bench stores (nanjing-2021 exported to a sheet and imported again). */
+const IMPORTED = 'import-bench';
+
+/**
+ * Imports nanjing-2021 the way a unit imports its bureau's sheet (export, import, ready), so that
+ * evaluations can be created on it: they carry their framework, unlike those on a built-in one.
+ */
+async function storeImportedFramework(store: Store): Promise<void> {
+  const draft = await importFile({ name: '指标体系.xlsx', bytes: await exportFramework(loadBuiltinFramework('nanjing-2021')!) });
+  const meta = updateDraftMeta(draft, { id: IMPORTED, name: '导入的南京市部门整体绩效评价指标体系' });
+  if (!meta.ok) throw new Error(meta.error);
+  const at = new Date().toISOString();
+  await store.putFramework({ id: IMPORTED, name: '导入的南京市部门整体绩效评价指标体系', draft: meta.draft, status: 'ready', createdAt: at, updatedAt: at });
+}
+
 /** A client job: `users` concurrent people, each in a chat of `perChat` people. */
-function job(b: Bench, users: number, perChat: number, tag: string, options: { paceMs?: number; floor?: boolean } = {}): ClientJob {
+function job(b: Bench, users: number, perChat: number, tag: string, options: { paceMs?: number; floor?: boolean; create?: string } = {}): ClientJob {
   return {
     url: `http://127.0.0.1:${b.server.port}/api/local/messages`,
     users,
@@ -211,17 +235,21 @@ export async function run(): Promise<void> {
     // speed, in the server and in the client (measured: 1 400, 2 200, 2 900, then about 3 300 answers/s
     // run after run), so three runs warm both up, as a server that has been running would be; then the
     // floor and three measured runs (pooled), the paced load and the group chats. Warm-ups are printed too.
+    await storeImportedFramework(b.store);
+    const imported = { create: CREATE.replace('nanjing-2021', IMPORTED) };
     const jobs = [
       ...[0, 1, 2].map((i) => job(b, 50, 1, `warmup${i}`)),
       job(b, 50, 1, 'floor', { floor: true }),
       ...[0, 1, 2].map((i) => job(b, 50, 1, `solo${i}`)),
+      ...[0, 1, 2].map((i) => job(b, 50, 1, `imported${i}`, imported)),
       job(b, 50, 1, 'paced', { paceMs: 500 }),
       job(b, 50, 5, 'group'),
     ];
     const results = (await runClient(jobs)).map((r) => summarise([r]));
-    const [w0, w1, w2, clientFloor, s0, s1, s2, paced, groups] = results as [Run, Run, Run, Run, Run, Run, Run, Run, Run];
+    const [w0, w1, w2, clientFloor, s0, s1, s2, i0, i1, i2, paced, groups] = results as [Run, Run, Run, Run, Run, Run, Run, Run, Run, Run, Run, Run];
     const warmups = [w0, w1, w2];
     const runs = [s0, s1, s2];
+    const onImported = summarise([i0, i1, i2].flatMap((r) => r.results));
     console.log(
       `the same client and load with GET /healthz instead of answers (what this machine and client cost by themselves): ` +
         `median ${ms(clientFloor.median)}, p99 ${ms(clientFloor.p99)}, ${Math.round(clientFloor.rate)} requests/s`,
@@ -237,6 +265,11 @@ export async function run(): Promise<void> {
     console.log(
       `  the same answers as the server timed them (Server-Timing: from the request to the reply, the chat's queue and the durable write included): ` +
         `median ${ms(solo.serverMedian)}, p99 ${ms(solo.serverP99)} (target < 50 ms: ${solo.serverP99 < 50 ? 'met' : 'NOT met'})`,
+    );
+    console.log(
+      `  the same on an imported framework (each evaluation carries its own copy; three runs pooled): ${onImported.n} answers, ` +
+        `median ${ms(onImported.median)}, p99 ${ms(onImported.p99)} (target < 50 ms: ${onImported.p99 < 50 ? 'met' : 'NOT met'}), ` +
+        `${Math.round(onImported.rate)} answers/s; p99 of each run: ${each([i0, i1, i2])}`,
     );
     console.log(
       `local channel, 50 concurrent users each answering at most every 0.5 s (${Math.round(paced.rate)} answers/s in all): ` +
