@@ -439,6 +439,45 @@ describe('an imported framework through the bot', () => {
   });
 });
 
+describe('an imported framework on the disk store', () => {
+  it('answers, survives a reopen and reports, with the framework stored once and shared read-only', async () => {
+    const { mkdtemp, readdir, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { openLowdbStore } = await import('../src/store/lowdb');
+    const { exportFramework } = await import('../src/core/import/export');
+    const { importFile } = await import('../src/core/import');
+    const { updateDraftMeta } = await import('../src/core/import/confirm');
+    const dir = await mkdtemp(join(tmpdir(), 'jx-dialog-carried-'));
+    try {
+      const meta = updateDraftMeta(await importFile({ name: '某区指标体系.xlsx', bytes: await exportFramework(loadBuiltinFramework('nanjing-2020')!) }), {
+        id: 'import-d4e5f6',
+        name: '某区部门整体绩效评价指标体系',
+      });
+      if (!meta.ok) throw new Error(meta.error);
+      const at = '2025-01-02T00:00:00Z';
+      const store = await openLowdbStore(dir);
+      await store.putFramework({ id: 'import-d4e5f6', name: '某区部门整体绩效评价指标体系', draft: meta.draft, status: 'ready', createdAt: at, updatedAt: at });
+      const t = createTranscript({ store });
+      await t.say('张三', '新建自评 某区办公室 2024 框架=import-d4e5f6');
+      expect(await t.ask('张三', '开始')).toContain('决策制度');
+      expect(await t.ask('张三', '是')).toMatch(/得 \d+(\.\d+)?\/\d+(\.\d+)? 分/);
+      await t.say('张三', '是');
+      // The framework is on disk once; the evaluation file names it.
+      expect(await readdir(join(dir, 'carried'))).toHaveLength(1);
+      const again = createTranscript({ store: await openLowdbStore(dir) });
+      expect(await again.ask('张三', '进度')).toContain('已填 2/');
+      const replies = await again.say('张三', '报告');
+      expect(replies.some((r) => r.kind === 'file')).toBe(true);
+      const rec = (await again.store.getEvaluation((await again.store.evaluationIdForChat('group-1'))!))!;
+      expect(rec.framework?.id).toBe('import-d4e5f6');
+      expect(Object.isFrozen(rec.framework)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('confirming an imported framework in the chat', () => {
   const CSV = `一级指标,二级指标,三级指标,指标说明,评价要点,分值
 部门决策（10分）,决策机制（10分）,决策制度的规范性,是否建立决策制度,决策制度建立完整，得5分。,5
