@@ -114,11 +114,22 @@ const edit: fc.Arbitrary<Edit> = fc.oneof(
     else na[code] = '本年度未发生';
     a.notApplicable = na;
   }),
-  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 4 })).map(([i, count]): Edit => (a, fw) => {
+  // Key tasks, some measured against a target (their achieved value is read as a quantity).
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 4 }), fc.boolean()).map(([i, count, measured]): Edit => (a, fw) => {
     const slots = allCodes(fw).filter((c) => fw.byCode.get(c)?.keyTasks);
     const slot = slots[i % Math.max(1, slots.length)];
     if (!slot) return;
-    a.keyTasks = { ...a.keyTasks, [slot]: Array.from({ length: count }, (_, k) => ({ name: `重点工作${k + 1}`, points: 2 + (i % 3) })) };
+    a.keyTasks = {
+      ...a.keyTasks,
+      [slot]: Array.from({ length: count }, (_, k) => ({ name: `重点工作${k + 1}`, points: 2 + (i % 3), ...(measured && k % 2 === 0 ? { target: 90 } : {}) })),
+    };
+  }),
+  // An answer to a key task: its achieved value, or yes/no.
+  fc.tuple(fc.nat(), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 120 })).map(([i, k, actual]): Edit => (a, fw) => {
+    const slots = allCodes(fw).filter((c) => fw.byCode.get(c)?.keyTasks);
+    const slot = slots[i % Math.max(1, slots.length)];
+    if (!slot) return;
+    a.judgements = { ...a.judgements, [`${slot}${k}`]: i % 3 === 0 ? { value: actual > 60 } : { actual } };
   }),
   fc.nat().map((i): Edit => (a, fw) => {
     const check = fw.checks[i % Math.max(1, fw.checks.length)];
