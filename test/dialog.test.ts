@@ -333,6 +333,25 @@ describe("002's whole evaluation from 新建自评 to 报告", () => {
   });
 });
 
+describe('key tasks changed after a restart', () => {
+  it('scores the new list at once, though the first scoring of the turn saw the old one', async () => {
+    const first = createTranscript();
+    await first.say('张三', '新建自评 某区党政办公室 2023 框架=goal-rate');
+    await first.say('张三', '重点工作');
+    await first.say('张三', '综合事务管理工作完成率 30分 目标90%');
+    await first.say('张三', '公文处理完成率 36分 目标值85%');
+    await first.say('张三', '修改 重点工作');
+    await first.say('张三', '重新');
+    await first.say('张三', '会务保障完成率 30分 目标90%');
+    // A new bot on the same store (as after a restart) has no scores kept: the message that completes
+    // the list is scored on the stored answers first, then applied to the same answers object.
+    const t = createTranscript({ store: first.store });
+    expect(await t.ask('张三', '信息报送完成率 36分 目标90%')).toContain('已记录「绩效目标完成情况」2项：会务保障完成率（30分，目标90%）；信息报送完成率（36分，目标90%）');
+    expect(await t.ask('张三', '修改 会务保障完成率')).toContain('「会务保障完成率」实际是多少？');
+    expect(await t.ask('张三', '95%')).toContain('「会务保障完成率」得 30/30 分');
+  });
+});
+
 describe('key tasks measured against a target (goal-rate style)', () => {
   it('takes goals with targets and scores each in proportion to what it achieved', async () => {
     const t = createTranscript();

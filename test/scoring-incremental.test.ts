@@ -183,3 +183,21 @@ describe('scoring with the previous result', () => {
     expect(after.indicators.find((i) => i.code === 'A11')!.score).toBe(0);
   });
 });
+
+describe('the indicator tree of an evaluation', () => {
+  it('follows key tasks changed in place in the same answers object', () => {
+    const fw = loadBuiltinFramework('nanjing-2021')!;
+    const answers = exampleAnswers(fw);
+    answers.keyTasks = { C1: [{ name: '党建工作', points: 10 }] };
+    const before = scoreEvaluation(fw, answers);
+    expect(before.indicators.filter((i) => i.parent === 'C1').map((i) => i.name)).toEqual(['党建工作']);
+    // The chat replaces a slot's list inside the same keyTasks object.
+    answers.keyTasks.C1 = [
+      { name: '党建工作', points: 10 },
+      { name: '业务工作', points: 10 },
+    ];
+    const after = scoreEvaluation(fw, answers, before);
+    expect(after.indicators.filter((i) => i.parent === 'C1').map((i) => i.name)).toEqual(['党建工作', '业务工作']);
+    expect(firstDifference(after, scoreEvaluation(fw, structuredClone(answers)))).toBeUndefined();
+  });
+});

@@ -74,18 +74,14 @@ export function instantiate(framework: Framework, answers: Answers): Indicator[]
   const paths = slotPaths(framework);
   if (!paths.size) return framework.indicators;
   const tasks = answers.keyTasks;
-  // The same key tasks give the same tree: reuse it (scoring the same answers again is common, and
-  // answers are often a fresh copy of the same ones). The same indicator objects also let a scoring
-  // reuse the previous one's entries.
+  // The same key tasks give the same tree: reuse it (answers are often a fresh copy of the same ones,
+  // and the same indicator objects let a scoring reuse the previous one's entries). Looked up by
+  // content, never by object: the chat changes a slot's list inside the same keyTasks object.
   let trees = treeCache.get(framework);
-  if (!trees) treeCache.set(framework, (trees = { last: undefined, byText: new Map() }));
-  if (trees.last && trees.last.tasks === tasks) return trees.last.tree;
+  if (!trees) treeCache.set(framework, (trees = new Map()));
   const text = JSON.stringify(tasks ?? {});
-  const cached = trees.byText.get(text);
-  if (cached) {
-    trees.last = { tasks, tree: cached };
-    return cached;
-  }
+  const cached = trees.get(text);
+  if (cached) return cached;
   // Only the nodes on the way to a slot are copied; the rest of the tree is shared.
   const fill = (ind: Indicator): Indicator => {
     if (!paths.has(ind.code)) return ind;
@@ -93,16 +89,14 @@ export function instantiate(framework: Framework, answers: Answers): Indicator[]
     return { ...ind, children: ind.children.map(fill) };
   };
   const tree = framework.indicators.map(fill);
-  trees.byText.set(text, tree);
-  if (trees.byText.size > TREES_PER_FRAMEWORK) trees.byText.delete(trees.byText.keys().next().value!);
-  trees.last = { tasks, tree };
+  trees.set(text, tree);
+  if (trees.size > TREES_PER_FRAMEWORK) trees.delete(trees.keys().next().value!);
   return tree;
 }
 
 /** Trees kept per framework, by their key tasks' JSON (one per evaluation in progress, roughly). */
 const TREES_PER_FRAMEWORK = 256;
-/** Per framework: the trees by key tasks' JSON, and the last one by the key tasks object it was made for. */
-const treeCache = new WeakMap<Framework, { last: { tasks: Answers['keyTasks']; tree: Indicator[] } | undefined; byText: Map<string, Indicator[]> }>();
+const treeCache = new WeakMap<Framework, Map<string, Indicator[]>>();
 const slotPathCache = new WeakMap<Framework, Set<string>>();
 
 /** Codes of the key-task slots and their ancestors. */
