@@ -65,7 +65,7 @@ const COMPACT_AFTER = 64;
 const COMPACT_BYTES = 256 * 1024;
 /** Evaluations whose journal and trail stay open for appending (two descriptors each). */
 const OPEN_FILES = 100;
-/** Carried frameworks kept parsed in memory (each is read from its file again when needed). */
+/** Carried frameworks kept parsed in memory, least recently used dropped first (read from their file again when needed). */
 const CARRIED_CACHE = 32;
 /** How many evaluation files listEvaluations reads at once. */
 const LIST_BATCH = 32;
@@ -201,7 +201,12 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   /** The shared copy of a carried framework, from memory or its file. */
   const readCarried = async (hash: string, evaluationId: string): Promise<FrameworkInput> => {
     const hit = carried.get(hash);
-    if (hit) return hit;
+    if (hit) {
+      // Most recently used last, so the ones in use stay.
+      carried.delete(hash);
+      carried.set(hash, hit);
+      return hit;
+    }
     if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error(`evaluation "${evaluationId}" names a malformed framework reference "${hash}"`);
     const text = await readFile(carriedPath(hash), 'utf8').catch(() => undefined);
     if (text === undefined) throw new Error(`evaluation "${evaluationId}" carries framework ${carriedPath(hash)}, which is missing`);
