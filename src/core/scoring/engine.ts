@@ -334,6 +334,31 @@ type WithInputs = ScoreResult & { [LEAF_INPUTS]?: Array<LeafInputs | undefined> 
 const NO_KEYS: string[] = [];
 const NO_VALUES: Array<number | string> = [];
 
+/** An indicator's entry before scoring: missing, with no reasons yet. */
+function newEntry(ind: Indicator, children: string[]): IndicatorScore {
+  return {
+    code: ind.code,
+    name: ind.name,
+    level: ind.level,
+    points: ind.points,
+    score: null,
+    status: 'missing',
+    reasons: [],
+    lost: null,
+    missing: [],
+    children,
+    description: ind.description,
+    criteria: ind.criteria,
+    // Every field is set here, undefined or not, so all entries share one shape (object spreads and
+    // late additions made this the slowest part of scoring). JSON leaves the undefined ones out.
+    parent: ind.parent,
+    rule: ind.rule,
+    keyTask: ind.keyTask ? true : undefined,
+    slot: ind.keyTasks ? true : undefined,
+    note: ind.note,
+  };
+}
+
 /** A quantity a leaf's rule asks for: a key task measured against a target reads its own achieved value from its answer. */
 function readQuantity(ind: Indicator, answer: NormalisedAnswer | undefined, quantity: (key: string) => Quantity | MissingInput[], key: string): Quantity | MissingInput[] {
   const measure = ind.measure;
@@ -455,27 +480,7 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
       return tally(at!, points, at!.score === null ? 0 : toUnits(at!.score), was.deduction);
     }
 
-    const entry: IndicatorScore = {
-      code: ind.code,
-      name: ind.name,
-      level: ind.level,
-      points: ind.points,
-      score: null,
-      status: 'missing',
-      reasons: [],
-      lost: null,
-      missing: [],
-      children: NO_CHILDREN,
-      description: ind.description,
-      criteria: ind.criteria,
-      // Every field is set here, undefined or not, so all entries share one shape (object spreads and
-      // late additions made this the slowest part of scoring). JSON leaves the undefined ones out.
-      parent: ind.parent,
-      rule: ind.rule,
-      keyTask: ind.keyTask ? true : undefined,
-      slot: undefined,
-      note: ind.note,
-    };
+    const entry = newEntry(ind, NO_CHILDREN);
     const inputs: LeafInputs = { ind, na: skip ? naReason : undefined, answer: shownAnswer, keys: NO_KEYS, values: NO_VALUES, deduction: undefined };
     inputsAt[out.length] = inputs;
     out.push(entry);
@@ -516,25 +521,7 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
   const walk = (ind: Indicator, parentNA: string | undefined): [number, number, IndicatorScore['status']] => {
     const naReason = na[ind.code] ?? parentNA;
     if (!ind.children.length && !ind.keyTasks) return leaf(ind, naReason);
-    const entry: IndicatorScore = {
-      code: ind.code,
-      name: ind.name,
-      level: ind.level,
-      points: ind.points,
-      score: null,
-      status: 'missing',
-      reasons: [],
-      lost: null,
-      missing: [],
-      children: ind.children.length ? [] : NO_CHILDREN,
-      description: ind.description,
-      criteria: ind.criteria,
-      parent: ind.parent,
-      rule: ind.rule,
-      keyTask: ind.keyTask ? true : undefined,
-      slot: ind.keyTasks ? true : undefined,
-      note: ind.note,
-    };
+    const entry = newEntry(ind, ind.children.length ? [] : NO_CHILDREN);
     out.push(entry);
     const points = toUnits(ind.points);
     if (!ind.children.length) {
