@@ -415,6 +415,57 @@ describe('lowdb store on disk', () => {
     expect(after).toHaveLength(22);
   });
 
+  it('resolves a write only once its journal is flushed to the device, with one flush per write', async () => {
+    const dir = await makeTempDir();
+    const flushes: Array<() => void> = [];
+    let hold = false;
+    const store = await openLowdbStore(dir, { syncFile: () => (hold ? new Promise<void>((resolve) => flushes.push(resolve)) : Promise.resolve()) });
+    await store.createEvaluation(makeEvaluation('ev1'));
+    await store.updateEvaluation('ev1', (r) => void (r.unit = '一'));
+    hold = true;
+    let done = false;
+    const write = store.updateEvaluation('ev1', (r, audit) => {
+      r.unit = '二';
+      audit.push({ at: 't', userId: 'u', path: 'unit', old: '一', new: '二' });
+    });
+    void write.then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(flushes).toHaveLength(1);
+    expect(done).toBe(false);
+    // The line is already in the file (a crash of the process keeps it); the promise waits for the device.
+    expect(JSON.parse(lastRecordLine(await readFile(join(dir, 'evaluations/ev1.json'), 'utf8'))!)).toMatchObject({ unit: '二' });
+    flushes[0]!();
+    await write;
+    expect(done).toBe(true);
+    expect(flushes).toHaveLength(1);
+  });
+
+  it('restores audit entries a machine crash kept from the trail, from the journal', async () => {
+    const dir = await makeTempDir();
+    const store = await openLowdbStore(dir);
+    await store.createEvaluation(makeEvaluation('ev1'), [{ at: 't0', userId: 'u', path: 'evaluation' }]);
+    for (let i = 1; i <= 3; i++) await store.updateEvaluation('ev1', (r, audit) => void audit.push({ at: `t${i}`, userId: 'u', path: 'facts.x', new: i }));
+    // The journal lines carry their entries; what a reader gets does not.
+    const journal = await readFile(join(dir, 'evaluations/ev1.json'), 'utf8');
+    expect(JSON.parse(lastRecordLine(journal)!)).toHaveProperty('_audit');
+    expect(await store.getEvaluation('ev1')).not.toHaveProperty('_audit');
+    // A power cut: the trail (not flushed per write) lost its last two entries; the journal (flushed) did not.
+    const trail = join(dir, 'audit/ev1.jsonl');
+    const lines = (await readFile(trail, 'utf8')).split('\n').filter(Boolean);
+    await writeFile(trail, `${lines.slice(0, -2).join('\n')}\n`);
+    const reopened = await openLowdbStore(dir);
+    expect((await reopened.listAudit('ev1')).map((e) => e.at)).toEqual(['t0', 't1', 't2', 't3']);
+    await reopened.updateEvaluation('ev1', (r, audit) => void audit.push({ at: 't4', userId: 'u', path: 'facts.x', new: 4 }));
+    // The next write put them back into the trail, in order, before dropping the journal's older lines.
+    expect(
+      (await readFile(trail, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).at),
+    ).toEqual(['t0', 't1', 't2', 't3', 't4']);
+    expect((await (await openLowdbStore(dir)).listAudit('ev1')).map((e) => e.at)).toEqual(['t0', 't1', 't2', 't3', 't4']);
+  });
+
   it('moves the trail of a record written with it inline into its own file', async () => {
     const dir = await makeTempDir();
     const store = await openLowdbStore(dir);

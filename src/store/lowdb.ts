@@ -23,19 +23,20 @@
  * rewritten with its last record alone (temp file, then rename) every few writes, so a crash leaves the
  * old record or the new one, never half of one. A write's audit entries are appended to the trail
  * just before its record; entries of a revision the record never reached (a crash in between) are
- * ignored when reading and dropped on the next write. The small indexes go through lowdb's steno (temp file,
- * then rename). Writes resolve once the data is in the OS, which survives the process being killed
- * (there is no fsync, so a power cut may lose the last writes). Writes to one evaluation are
- * serialised; different evaluations write concurrently. Recently used evaluations are kept in a small
- * in-memory cache (as the JSON text written)
- * that is only updated after the file is written.
+ * ignored when reading and dropped on the next write. An evaluation's writes resolve once its files
+ * are flushed to the device (fdatasync), so an acknowledged answer survives a power cut too. The small
+ * indexes (chat bindings, drafts, event claims) go through lowdb's steno (temp file, then rename) and
+ * are not flushed: a crash of the machine may lose their last change (the chat index is rebuilt from
+ * the evaluations when missing). Writes to one evaluation are serialised; different evaluations write
+ * concurrently. Recently used evaluations are kept in a small in-memory cache (as the JSON text
+ * written) that is only updated after the file is written.
  *
  * @example const store = await openLowdbStore('./data')
  */
 import { appendFile, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { closeSync, existsSync, openSync, readFileSync, renameSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { JSONFile, TextFile } from 'lowdb/node';
 import type { StoreOptions } from './memory';
 import { isImportedFrameworkId } from '../core/framework-record';
@@ -52,6 +53,11 @@ export interface LowdbStoreOptions extends StoreOptions {
    * runs); every write then throws. The chat index and cached records are read once: a snapshot.
    */
   readOnly?: boolean;
+  /**
+   * Flushes an appended evaluation file or trail to the device before the write resolves (default:
+   * fdatasync on libuv's thread pool). Tests pass their own to see that writes wait for it.
+   */
+  syncFile?: (fd: number) => Promise<void>;
 }
 
 type FileMeta = Omit<StoredFile, 'bytes'>;
@@ -135,6 +141,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     if (readOnly) throw new Error(`the store on ${dataDir} was opened read-only`);
   };
 
+  const syncFile = options.syncFile ?? ((fd: number) => new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve()))));
   const evalPath = (id: string) => join(evalDir, `${id}.json`);
   const auditPath = (id: string) => join(auditDir, `${id}.jsonl`);
   const frameworkPath = (id: string) => join(frameworkDir, `${id}.json`);
@@ -218,17 +225,15 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     if (known) return known;
     const text = JSON.stringify(fw);
     const hash = createHash('sha256').update(text).digest('hex');
-    if (!existsSync(carriedPath(hash))) {
-      const tmp = join(carriedDir, `.${hash}.json.tmp`);
-      writeFileSync(tmp, text);
-      renameSync(tmp, carriedPath(hash));
-    }
+    if (!existsSync(carriedPath(hash))) replaceFileDurably(carriedPath(hash), text);
     return hash;
   };
   const load = async (id: string): Promise<EvaluationRecord | undefined> => {
     const text = await loadText(id);
     if (text === undefined) return undefined;
-    const rec = JSON.parse(text) as EvaluationRecord & { frameworkRef?: string };
+    const rec = JSON.parse(text) as EvaluationRecord & { frameworkRef?: string; [JOURNAL_AUDIT]?: unknown };
+    // A journal line carries its write's audit entries too (see `writeRecord`); they are not the record.
+    if (rec[JOURNAL_AUDIT] !== undefined) delete rec[JOURNAL_AUDIT];
     if (rec.frameworkRef !== undefined) {
       rec.framework = await readCarried(rec.frameworkRef, id);
       delete rec.frameworkRef;
@@ -240,6 +245,17 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   // Open descriptors (O_APPEND) of recently written journals and trails: an append is then one write
   // instead of open, write and close. Closed when the file is replaced and when evicted.
   const descriptors = new Map<string, number>();
+  // Flushes in flight by descriptor: a descriptor is closed only after its flush (else the number
+  // could be reused by another file meanwhile).
+  const flushing = new Map<number, Promise<void>>();
+  const flush = (fd: number): Promise<void> => {
+    const pending = syncFile(fd).finally(() => {
+      if (flushing.get(fd) === pending) flushing.delete(fd);
+    });
+    flushing.set(fd, pending);
+    return pending;
+  };
+  /** Appends to a file through its kept-open descriptor; returns the bytes written and the descriptor. */
   const appendTo = (path: string, text: string) => {
     let fd = descriptors.get(path);
     if (fd === undefined) {
@@ -252,13 +268,15 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     }
     const bytes = Buffer.from(text, 'utf8');
     for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-    return bytes.length;
+    return { bytes: bytes.length, fd };
   };
   const forget = (path: string) => {
     const fd = descriptors.get(path);
     if (fd === undefined) return;
     descriptors.delete(path);
-    closeSync(fd);
+    const pending = flushing.get(fd);
+    if (pending) void pending.catch(() => {}).then(() => closeSync(fd));
+    else closeSync(fd);
   };
   /**
    * Writes a record and caches its text. An evaluation file is a journal: one complete record per line,
@@ -267,40 +285,56 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
    * the last record alone, through a temp file and a rename. A crash mid-append leaves a torn last line,
    * which reading skips: that write was never acknowledged.
    *
-   * The write's audit entries go first, to the trail (a crash between the two: see `dropOrphanAudit`).
+   * The write's audit entries go first, to the trail (a crash between the two: see `dropOrphanAudit`),
+   * and also into the journal line, under JOURNAL_AUDIT.
    *
-   * Synchronous on purpose: under 50 people answering at once, the async version waited in libuv's
-   * four-thread pool (server-side p99 132 ms against 6 ms), and rename on every write took a third of the
-   * server's time; an append of a few kilobytes is cheap.
+   * Durable before it resolves: the journal is flushed with fdatasync (on libuv's thread pool, so other
+   * evaluations go on meanwhile); new and rewritten files are flushed before their rename and the rename
+   * after it. So an acknowledged answer and its audit entries survive a power cut, not only a crash: the
+   * trail is not flushed per write, and entries it lost are restored from the journal on the first write
+   * after opening (the trail is flushed before the journal's older lines are dropped).
+   *
+   * The writes themselves are synchronous on purpose: under 50 people answering at once, async writes
+   * waited in libuv's four-thread pool (server-side p99 132 ms against 6 ms), and rename on every write
+   * took a third of the server's time; an append of a few kilobytes is cheap.
    */
   const writeRecord = async (rec: EvaluationRecord, audit: AuditEntry[]) => {
     // Records written before the trail had its own file carried it inline: move it out.
     const legacy = (rec as { audit?: AuditEntry[] }).audit;
     if (legacy) {
       delete (rec as { audit?: AuditEntry[] }).audit;
-      if (rec.revision > 0 && !existsSync(auditPath(rec.id))) writeFileSync(auditPath(rec.id), formatAudit(legacy, 0));
+      if (rec.revision > 0 && !existsSync(auditPath(rec.id))) replaceFileDurably(auditPath(rec.id), formatAudit(legacy, 0));
     }
     // A carried framework goes to its own file (once per content); the record names it.
     const text = rec.framework ? JSON.stringify({ ...rec, framework: undefined, frameworkRef: storeCarried(rec.framework) }) : JSON.stringify(rec);
     const path = evalPath(rec.id);
     const done = appended.get(rec.id);
+    const trail = auditPath(rec.id);
+    // The journal line: the record, plus this write's audit entries (so one flush makes both durable).
+    const line = audit.length && rec.revision > 0 ? `${text.slice(0, -1)},${JSON.stringify(JOURNAL_AUDIT)}:${JSON.stringify(audit)}}\n` : `${text}\n`;
     if (rec.revision === 0) {
-      forget(auditPath(rec.id));
-      writeFileSync(auditPath(rec.id), formatAudit(audit, 0));
+      forget(trail);
+      replaceFileDurably(trail, formatAudit(audit, 0));
     } else {
-      // First write since opening: drop entries a crash left behind, of this revision or later.
-      if (done === undefined) dropOrphanAudit(auditPath(rec.id), rec.revision);
-      if (audit.length) appendTo(auditPath(rec.id), formatAudit(audit, rec.revision));
+      // First write since opening: drop entries a crash left behind, of this revision or later, and
+      // restore from the journal those a machine crash kept from reaching the trail.
+      if (done === undefined) {
+        const kept = dropOrphanAudit(trail, rec.revision);
+        const lost = journalAuditAfter(existsSync(path) ? readFileSync(path, 'utf8') : '', kept);
+        if (lost) appendTo(trail, lost);
+      }
+      if (audit.length) appendTo(trail, formatAudit(audit, rec.revision));
     }
     if (done === undefined || done.count >= COMPACT_AFTER || done.bytes >= COMPACT_BYTES) {
-      const tmp = join(evalDir, `.${rec.id}.json.tmp`);
-      writeFileSync(tmp, `${text}\n`);
+      // The journal's older lines (and their audit entries) go: the trail must be on the device first.
+      if (rec.revision > 0) flushFileSync(trail, descriptors.get(trail));
       forget(path);
-      renameSync(tmp, path);
+      replaceFileDurably(path, line);
       appended.set(rec.id, { count: 0, bytes: 0 });
     } else {
-      const bytes = appendTo(path, `${text}\n`);
+      const { bytes, fd } = appendTo(path, line);
       appended.set(rec.id, { count: done.count + 1, bytes: done.bytes + bytes });
+      await flush(fd);
     }
     remember(rec.id, { text, revision: rec.revision });
   };
@@ -408,7 +442,12 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       const rec = isSafeId(id) ? await load(id) : undefined;
       if (!rec) return [];
       const text = await readFile(auditPath(id), 'utf8').catch(() => '');
-      return parseAudit(text).filter((e) => e.rev <= rec.revision).map(({ rev: _rev, ...entry }) => entry);
+      const entries = parseAudit(text);
+      // Entries a machine crash kept from the trail are still in the journal (until the next write).
+      const last = entries.reduce((m, e) => Math.max(m, e.rev), -1);
+      const lost = journalAuditAfter(await readFile(evalPath(id), 'utf8').catch(() => ''), last);
+      if (lost) entries.push(...parseAudit(lost));
+      return entries.filter((e) => e.rev <= rec.revision).map(({ rev: _rev, ...entry }) => entry);
     },
     async bindChat(chatId, evaluationId) {
       assertWritable();
@@ -506,6 +545,30 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   return store;
 }
 
+/**
+ * Replaces a file so that a crash or a power cut leaves the old content or the new, never a mix, and
+ * the new one is on the device when this returns: temp file flushed, renamed, directory flushed.
+ * Synchronous (only for new files and the occasional rewrite; appends are flushed asynchronously).
+ */
+function replaceFileDurably(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${path.slice(dirname(path).length + 1)}.tmp`);
+  const fd = openSync(tmp, 'w');
+  try {
+    const bytes = Buffer.from(text, 'utf8');
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dir = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
+
 /** Freezes an object and everything in it (a carried framework shared by many records must not change). */
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -561,6 +624,40 @@ export function lastRecordLine(file: string): string | undefined {
   return undefined;
 }
 
+/** The key under which a journal line carries its write's audit entries. */
+const JOURNAL_AUDIT = '_audit';
+
+/** Trail lines for the audit entries journal lines carry, of revisions after `after` (empty when none). */
+function journalAuditAfter(journal: string, after: number): string {
+  let out = '';
+  for (const line of journal.split('\n')) {
+    if (!line.includes(`"${JOURNAL_AUDIT}":`)) continue;
+    try {
+      const rec = JSON.parse(line) as { revision?: unknown; [JOURNAL_AUDIT]?: unknown };
+      if (typeof rec.revision === 'number' && rec.revision > after && Array.isArray(rec[JOURNAL_AUDIT])) out += formatAudit(rec[JOURNAL_AUDIT] as AuditEntry[], rec.revision);
+    } catch {
+      // a line torn by a crash: that write was never acknowledged
+    }
+  }
+  return out;
+}
+
+/** Flushes a file to the device now, through its open descriptor or by opening it. */
+function flushFileSync(path: string, fd: number | undefined): void {
+  if (fd !== undefined) return fsyncSync(fd);
+  let own: number;
+  try {
+    own = openSync(path, 'r');
+  } catch {
+    return;
+  }
+  try {
+    fsyncSync(own);
+  } finally {
+    closeSync(own);
+  }
+}
+
 /** Audit entries as trail lines, each with the revision it belongs to. */
 function formatAudit(audit: AuditEntry[], revision: number): string {
   return audit.map((e) => `${JSON.stringify({ rev: revision, ...e })}\n`).join('');
@@ -583,15 +680,16 @@ function parseAudit(text: string): Array<AuditEntry & { rev: number }> {
 
 /**
  * Cuts from a trail the entries of `revision` or later, left by a write that crashed before its record,
- * and a line torn by a crash. Entries are appended in revision order, so these can only be at the end:
- * the file is read back to the first older entry and truncated there, not parsed or rewritten whole.
+ * and a line torn by a crash; returns the revision of the last entry kept (-1 for none). Entries are
+ * appended in revision order, so these can only be at the end: the file is read back to the first
+ * older entry and truncated there, not parsed or rewritten whole.
  */
-function dropOrphanAudit(path: string, revision: number): void {
+function dropOrphanAudit(path: string, revision: number): number {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
   } catch {
-    return;
+    return -1;
   }
   const NL = 0x0a;
   // The start of the line that ends just before `end` (which is after a newline, or the file's end).
@@ -606,8 +704,12 @@ function dropOrphanAudit(path: string, revision: number): void {
     } catch {
       rev = undefined;
     }
-    if (typeof rev === 'number' && rev < revision) break;
+    if (typeof rev === 'number' && rev < revision) {
+      if (keep < buf.length) truncateSync(path, keep);
+      return rev;
+    }
     keep = start;
   }
   if (keep < buf.length) truncateSync(path, keep);
+  return -1;
 }
