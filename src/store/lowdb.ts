@@ -24,12 +24,11 @@
  * old record or the new one, never half of one. A write's audit entries are appended to the trail
  * just before its record; entries of a revision the record never reached (a crash in between) are
  * ignored when reading and dropped on the next write. An evaluation's writes resolve once its files
- * are flushed to the device (fdatasync), so an acknowledged answer survives a power cut too. The small
- * indexes (chat bindings, drafts, event claims) go through lowdb's steno (temp file, then rename) and
- * are not flushed: a crash of the machine may lose their last change (the chat index is rebuilt from
- * the evaluations when missing). Writes to one evaluation are serialised; different evaluations write
- * concurrently. Recently used evaluations are kept in a small in-memory cache (as the JSON text
- * written) that is only updated after the file is written.
+ * are flushed to the device (fdatasync), so an acknowledged answer survives a power cut too. The chat
+ * index is flushed the same way; drafts and event claims go through lowdb's steno (temp file, then
+ * rename) unflushed, so a crash of the machine may lose their last change. Writes to one evaluation
+ * are serialised; different evaluations write concurrently. Recently used evaluations are kept in a
+ * small in-memory cache (as the JSON text written) that is only updated after the file is written.
  *
  * @example const store = await openLowdbStore('./data')
  */
@@ -357,7 +356,8 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     }
   }
   const chatMap = new Map(Object.entries(chats));
-  const saveChats = () => serialise(CHATS_KEY, () => chatsFile.write(Object.fromEntries(chatMap)));
+  // Flushed like evaluation files: a binding lost in a machine crash would make the chat look new.
+  const saveChats = () => serialise(CHATS_KEY, async () => replaceFileDurably(join(dataDir, 'chats.json'), JSON.stringify(Object.fromEntries(chatMap), null, 2)));
 
   const draftMap = new Map(Object.entries((await draftsFile.read()) ?? {}));
   const saveDrafts = () => serialise(DRAFTS_KEY, () => draftsFile.write(Object.fromEntries(draftMap)));
