@@ -21,11 +21,8 @@ import { createBot } from '../src/server/bot';
 import { openLowdbStore } from '../src/store/lowdb';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
-import { loadBuiltinFramework } from '../src/core/framework/builtin';
-import { importFile } from '../src/core/import';
-import { updateDraftMeta } from '../src/core/import/confirm';
-import { exportFramework } from '../src/core/import/export';
 import { findQuestion } from '../test/helpers/answers';
+import { storeImportedBuiltin } from '../test/helpers/framework-sheets';
 import { answerOf, type ClientJob, type ClientResult } from './local-client';
 
 const CREATE = '新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31';
@@ -104,20 +101,8 @@ function percentile(sorted: number[], p: number): number {
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
-/** The id of the imported framework the bench stores (nanjing-2021 exported to a sheet and imported again). */
+/** The id of the imported framework the bench stores. */
 const IMPORTED = 'import-bench';
-
-/**
- * Imports nanjing-2021 the way a unit imports its bureau's sheet (export, import, ready), so that
- * evaluations can be created on it: they carry their framework, unlike those on a built-in one.
- */
-async function storeImportedFramework(store: Store): Promise<void> {
-  const draft = await importFile({ name: '指标体系.xlsx', bytes: await exportFramework(loadBuiltinFramework('nanjing-2021')!) });
-  const meta = updateDraftMeta(draft, { id: IMPORTED, name: '导入的南京市部门整体绩效评价指标体系' });
-  if (!meta.ok) throw new Error(meta.error);
-  const at = new Date().toISOString();
-  await store.putFramework({ id: IMPORTED, name: '导入的南京市部门整体绩效评价指标体系', draft: meta.draft, status: 'ready', createdAt: at, updatedAt: at });
-}
 
 /** A client job: `users` concurrent people, each in a chat of `perChat` people. */
 function job(b: Bench, users: number, perChat: number, tag: string, options: { paceMs?: number; floor?: boolean; create?: string } = {}): ClientJob {
@@ -235,7 +220,8 @@ export async function run(): Promise<void> {
     // speed, in the server and in the client (measured: 1 400, 2 200, 2 900, then about 3 300 answers/s
     // run after run), so three runs warm both up, as a server that has been running would be; then the
     // floor and three measured runs (pooled), the paced load and the group chats. Warm-ups are printed too.
-    await storeImportedFramework(b.store);
+    // nanjing-2021 exported to a sheet and imported again, as a unit imports its bureau's framework.
+    await storeImportedBuiltin(b.store, 'nanjing-2021', IMPORTED, '导入的南京市部门整体绩效评价指标体系');
     const imported = { create: CREATE.replace('nanjing-2021', IMPORTED) };
     const jobs = [
       ...[0, 1, 2].map((i) => job(b, 50, 1, `warmup${i}`)),

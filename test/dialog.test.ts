@@ -9,6 +9,7 @@ import { loadBuiltinFramework } from '../src/core/framework/builtin';
 import { scoreEvaluation } from '../src/core/scoring/engine';
 import { validateAnswers } from '../src/core/scoring/validate';
 import { createMemoryStore } from '../src/store/memory';
+import { storeImportedBuiltin } from './helpers/framework-sheets';
 import { createTranscript, replyText, type Transcript } from './helpers/transcript';
 
 const CREATE = '新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31';
@@ -438,17 +439,10 @@ describe('creating with an imported framework', () => {
 
 describe('an imported framework through the bot', () => {
   it('creates an evaluation with a ready imported framework from the store, which it then carries', async () => {
-    const { exportFramework } = await import('../src/core/import/export');
-    const { importFile } = await import('../src/core/import');
-    const { updateDraftMeta, isDraftUsable } = await import('../src/core/import/confirm');
-    const bytes = await exportFramework(loadBuiltinFramework('nanjing-2020')!);
-    const imported = await importFile({ name: '某区指标体系.xlsx', bytes });
-    const meta = updateDraftMeta(imported, { id: 'import-a1b2c3', name: '某区部门整体绩效评价指标体系' });
-    if (!meta.ok) throw new Error(meta.error);
-    expect(isDraftUsable(meta.draft)).toBe(true);
+    const { isDraftUsable } = await import('../src/core/import/confirm');
     const t = createTranscript();
-    const at = '2025-01-02T00:00:00Z';
-    await t.store.putFramework({ id: 'import-a1b2c3', name: '某区部门整体绩效评价指标体系', draft: meta.draft, status: 'ready', createdAt: at, updatedAt: at });
+    const draft = await storeImportedBuiltin(t.store, 'nanjing-2020', 'import-a1b2c3', '某区部门整体绩效评价指标体系');
+    expect(isDraftUsable(draft)).toBe(true);
     expect(await t.ask('张三', '新建自评 某区办公室 2024 框架=import-a1b2c3')).toContain('已创建「某区办公室2024年度部门整体绩效自评价」（某区部门整体绩效评价指标体系）');
     const rec = await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!);
     expect(rec!.frameworkId).toBe('import-a1b2c3');
@@ -464,19 +458,10 @@ describe('an imported framework on the disk store', () => {
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { openLowdbStore } = await import('../src/store/lowdb');
-    const { exportFramework } = await import('../src/core/import/export');
-    const { importFile } = await import('../src/core/import');
-    const { updateDraftMeta } = await import('../src/core/import/confirm');
     const dir = await mkdtemp(join(tmpdir(), 'jx-dialog-carried-'));
     try {
-      const meta = updateDraftMeta(await importFile({ name: '某区指标体系.xlsx', bytes: await exportFramework(loadBuiltinFramework('nanjing-2020')!) }), {
-        id: 'import-d4e5f6',
-        name: '某区部门整体绩效评价指标体系',
-      });
-      if (!meta.ok) throw new Error(meta.error);
-      const at = '2025-01-02T00:00:00Z';
       const store = await openLowdbStore(dir);
-      await store.putFramework({ id: 'import-d4e5f6', name: '某区部门整体绩效评价指标体系', draft: meta.draft, status: 'ready', createdAt: at, updatedAt: at });
+      await storeImportedBuiltin(store, 'nanjing-2020', 'import-d4e5f6', '某区部门整体绩效评价指标体系');
       const t = createTranscript({ store });
       await t.say('张三', '新建自评 某区办公室 2024 框架=import-d4e5f6');
       expect(await t.ask('张三', '开始')).toContain('决策制度');

@@ -561,12 +561,7 @@ function replaceFileDurably(path: string, text: string): void {
     closeSync(fd);
   }
   renameSync(tmp, path);
-  const dir = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+  flushFileSync(dirname(path), undefined);
 }
 
 /** Freezes an object and everything in it (a carried framework shared by many records must not change). */

@@ -1,8 +1,12 @@
 /** Test helpers: small framework sheets for the frameworks store, API and console tests. */
 import ExcelJS from 'exceljs';
+import { loadBuiltinFramework } from '../../src/core/framework/builtin';
+import { importFile } from '../../src/core/import';
+import { updateDraftMeta } from '../../src/core/import/confirm';
+import { exportFramework } from '../../src/core/import/export';
 import { importSheet, type DraftFramework } from '../../src/core/import/importer';
 import { sheetFromCsv } from '../../src/core/import/sheet';
-import type { FrameworkRecord } from '../../src/store/port';
+import type { FrameworkRecord, Store } from '../../src/store/port';
 
 /** Two rows: A11 compiles, B11 ("达到财政考核要求") stays open. */
 export const ONE_OPEN_CSV = [
@@ -61,4 +65,17 @@ export async function buildOneOpenXlsx(): Promise<Uint8Array> {
   ws.mergeCells(1, 1, 1, 6);
   const bytes = await wb.xlsx.writeBuffer();
   return new Uint8Array(bytes as ArrayBuffer);
+}
+
+/**
+ * Imports a built-in framework the way a unit imports its bureau's sheet (exported to .xlsx, imported
+ * again, named `id`) and stores it ready, so evaluations can be created on it; returns the draft.
+ */
+export async function storeImportedBuiltin(store: Store, builtinId: string, id: string, name: string): Promise<DraftFramework> {
+  const draft = await importFile({ name: `${name}.xlsx`, bytes: await exportFramework(loadBuiltinFramework(builtinId)!) });
+  const meta = updateDraftMeta(draft, { id, name });
+  if (!meta.ok) throw new Error(meta.error);
+  const at = '2025-01-02T00:00:00Z';
+  await store.putFramework({ id, name, draft: meta.draft, status: 'ready', createdAt: at, updatedAt: at });
+  return meta.draft;
 }
