@@ -3,7 +3,8 @@
  * answering questions over HTTP as fast as replies come back.
  */
 import { Pool } from 'undici';
-import type { LocalReply, QuestionMeta } from '../src/channels/types';
+import type { QuestionMeta } from '../src/core/messages';
+import type { LocalReply } from '../src/channels/local';
 import { answerFor, findQuestion } from '../test/helpers/answers';
 
 /** What the bench asks the client process to do. */

@@ -14,10 +14,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LocalReply } from '../src/channels/types';
+import type { LocalReply } from '../src/channels/local';
 import { loadConfig } from '../src/config';
 import { startNodeServer, type RunningServer } from '../src/entries/serve';
-import { createBot } from '../src/server/bot';
+import { createBot } from '../src/app/bot';
 import { openLowdbStore } from '../src/store/lowdb';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
@@ -191,7 +191,7 @@ async function measureBotAlone(): Promise<number> {
   const store = createMemoryStore();
   const bot = createBot({ store });
   const say = async (chatId: string, text: string) =>
-    (await bot.handle({ channel: 'local', chatId, chatType: 'group', userId: 'p', text, receivedAt: Date.now() })) as LocalReply[];
+    (await bot.handle({ channel: 'local', chatId, chatType: 'group', userId: 'p', text, receivedAt: Date.now() })).replies as LocalReply[];
   const times: number[] = [];
   for (let i = 0; i < 10; i++) {
     await say(`c${i}`, CREATE);

@@ -4,7 +4,9 @@ import { loadConfig } from '../src/config';
 import { loadBuiltinFramework } from '../src/core/framework/builtin';
 import { scoreEvaluation } from '../src/core/scoring/engine';
 import { validateAnswers } from '../src/core/scoring/validate';
-import { createApp, MAX_PENDING_PER_CHAT, type AppDeps, type Logger } from '../src/server/app';
+import type { ChannelAdapter } from '../src/channels/adapter';
+import type { Delivery } from '../src/core/messages';
+import { createApp, createDefaultPipeline, MAX_PENDING_PER_CHAT, type AppDeps, type Logger } from '../src/server/app';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
 import { createFakeBot, type FakeBot } from './helpers/fake-bot';
@@ -120,7 +122,7 @@ describe('POST /api/local/messages', () => {
     );
     expect(streamed.status).toBe(413);
     // Just under the limit is fine.
-    const ok = await post(h, { chatId: 'g1', userId: 'u1', text: 'hi', action: { pad: 'y'.repeat(1000 * 1000) } });
+    const ok = await post(h, { chatId: 'g1', userId: 'u1', text: 'hi', pad: 'y'.repeat(1000 * 1000) });
     expect(ok.status).toBe(200);
     expect(h.bot.seen).toHaveLength(1);
   });
@@ -382,13 +384,37 @@ describe('platform webhooks', () => {
     expect(((await ding.json()) as { error: string }).error).toMatch(/钉钉.*DINGTALK_APP_KEY/);
   });
 
-  it('answer 503 when configured without a handler, and call the handler when there is one', async () => {
+  it('answer 503 when configured but not running, and go through the pipeline to the channel when it runs', async () => {
     const env = { FEISHU_APP_ID: 'cli_x', FEISHU_APP_SECRET: 'sec', DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's' };
     const h = createHarness(env);
     expect((await h.app.request('/webhook/feishu', { method: 'POST', body: '{}' })).status).toBe(503);
-    const withHandler = createHarness(env, { webhooks: { dingtalk: async (c, { runInChat }) => c.json({ ran: await runInChat('d:1', async () => 'yes') }) } });
-    const res = await withHandler.app.request('/webhook/dingtalk', { method: 'POST', body: '{}' });
-    expect(await res.json()).toEqual({ ran: 'yes' });
+
+    // A minimal durable channel: every request is one message; what it is asked to send is kept.
+    const sent: Delivery[] = [];
+    const channel: ChannelAdapter = {
+      id: 'dingtalk',
+      durable: true,
+      async receive(req) {
+        const text = await req.text();
+        const message = { channel: 'dingtalk' as const, chatId: 'dingtalk:c1', chatType: 'group' as const, userId: 'u1', text, receivedAt: 0 };
+        return { kind: 'events', waitMs: 0, events: [{ id: `dingtalk:${text}`, keys: [text], channel: 'dingtalk', message, replyTo: { chatId: 'dingtalk:c1', chatType: 'group' } }], respond: () => Response.json({ msgtype: 'empty' }) };
+      },
+      async send(d) {
+        sent.push(d);
+      },
+    };
+    const store = createMemoryStore();
+    const bot = createFakeBot(store);
+    const config = loadConfig(env);
+    const logger: Logger = { info: () => {}, error: () => {} };
+    const pipeline = createDefaultPipeline({ store, bot, config, logger, channels: [channel] });
+    const app = createApp({ store, bot, config, logger, pipeline });
+    const first = await app.request('/webhook/dingtalk', { method: 'POST', body: 'hello' });
+    expect(await first.json()).toEqual({ msgtype: 'empty' });
+    await app.request('/webhook/dingtalk', { method: 'POST', body: 'hello' });
+    await pipeline.idle();
+    expect(bot.seen.map((m) => m.text)).toEqual(['hello']);
+    expect(sent.map((d) => d.item)).toEqual([{ kind: 'text', text: 'echo hello' }]);
   });
 });
 

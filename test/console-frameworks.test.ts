@@ -13,7 +13,7 @@ import { pickAnnexSheet } from '../src/core/import/export';
 import { importSheet } from '../src/core/import/importer';
 import { readWorkbookSheets } from '../src/core/import/sheet';
 import { startNodeServer, type RunningServer } from '../src/entries/serve';
-import { createBot } from '../src/server/bot';
+import { createBot } from '../src/app/bot';
 import { openLowdbStore } from '../src/store/lowdb';
 import type { Store } from '../src/store/port';
 import { hasChromium, launchBrowser } from './helpers/browser';

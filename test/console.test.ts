@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config';
 import { startNodeServer, type RunningServer } from '../src/entries/serve';
 import { openLowdbStore } from '../src/store/lowdb';
 import { hasChromium, launchBrowser } from './helpers/browser';
-import { createBot } from '../src/server/bot';
+import { createBot } from '../src/app/bot';
 
 /** Process- and browser-driven tests are slow on a busy machine: generous limits, no timing assertions. */
 const SLOW = { timeout: 180_000 };

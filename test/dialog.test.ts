@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import JSZip from 'jszip';
 import { describe, expect, it } from 'vitest';
-import type { Reply } from '../src/channels/types';
+import type { Reply } from '../src/core/messages';
 import { loadBuiltinFramework } from '../src/core/framework/builtin';
 import { scoreEvaluation } from '../src/core/scoring/engine';
 import { validateAnswers } from '../src/core/scoring/validate';

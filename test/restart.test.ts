@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openLowdbStore, lastRecordLine } from '../src/store/lowdb';
-import type { LocalReply } from '../src/channels/types';
+import type { LocalReply } from '../src/channels/local';
 import { answerFor, findQuestion } from './helpers/answers';
 import { killProcess, spawnServer, type ServerProcess } from './helpers/process';
 

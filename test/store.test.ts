@@ -558,7 +558,7 @@ describe('lowdb store on disk', () => {
       clock.advance(10);
     }
     expect(await store.claimEvent('old-2499', 1000)).toBe(false);
-    const lines = (await readFile(join(dir, 'events.log'), 'utf8')).split('\n').filter(Boolean);
+    const lines = (await readFile(join(dir, 'messages.log'), 'utf8')).split('\n').filter(Boolean);
     expect(lines.length).toBeLessThan(1500);
     const reopened = await openLowdbStore(dir, { now: clock.now });
     expect(await reopened.claimEvent('old-2499', 1000)).toBe(false);

@@ -5,6 +5,7 @@
  * rewritten on every answer, does not grow with the number of changes.
  */
 import type { FrameworkInput } from './framework/schema';
+import type { PressFeedback, Reply } from './messages';
 import type { Answers } from './scoring/answers';
 
 /** One change to an answer: who, when, the old and the new value. */
@@ -57,6 +58,20 @@ export interface EvaluationRecord {
   updatedAt: string;
   /** Bumped on every write. */
   revision: number;
+  /**
+   * The last few platform messages that changed this evaluation, with what they produced (oldest
+   * first): a message handled again after a crash (recorded, applied, but its replies not yet
+   * recorded) gets the same replies and changes nothing.
+   */
+  handled?: HandledMessage[];
+}
+
+/** A platform message applied to an evaluation, and its outcome (replies are never files: a report is rebuilt). */
+export interface HandledMessage {
+  id: string;
+  replies: Array<Exclude<Reply, { kind: 'file' }>>;
+  pressed?: PressFeedback;
+  report?: boolean;
 }
 
 /** A chat's state before it has an evaluation (e.g. 新建自评 asked step by step). */

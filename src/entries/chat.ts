@@ -9,9 +9,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Button, InboundMessage, Reply } from '../channels/types';
+import type { Button, ButtonAction, InboundMessage, Reply } from '../core/messages';
 import { serverText } from '../core/locale/zh-CN';
-import { createBot } from '../server/bot';
+import { createBot } from '../app/bot';
 import { openConfiguredStore } from './serve';
 
 const T = serverText.terminal;
@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     console.log('');
   };
 
-  const send = async (input: { text?: string; action?: Record<string, unknown> }) => {
+  const send = async (input: { text?: string; action?: ButtonAction }) => {
     const msg: InboundMessage = {
       channel: 'local',
       chatId,
@@ -82,7 +82,9 @@ async function main(): Promise<void> {
       ...input,
     };
     try {
-      await print(await bot.handle(msg));
+      const result = await bot.handle(msg);
+      const pressed = result.pressed;
+      await print(pressed && !pressed.ok && !result.replies.length ? [{ kind: 'text', text: pressed.toast }] : result.replies);
     } catch (err) {
       console.log(T.error(err instanceof Error ? err.message : String(err)));
     }

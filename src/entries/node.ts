@@ -6,7 +6,7 @@
 import { describeChannels } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { createConsoleLogger, describeError } from '../server/app';
-import { createBot } from '../server/bot';
+import { createBot } from '../app/bot';
 import { openConfiguredStore, startNodeServer } from './serve';
 
 async function main(): Promise<void> {

@@ -11,7 +11,7 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { DataDirLockedError, openLowdbStore } from '../store/lowdb';
 import { createApp, type AppDeps } from '../server/app';
-import type { Bot } from '../server/bot';
+import type { Bot } from '../app/bot';
 import type { Store } from '../store/port';
 
 /** A running server. */

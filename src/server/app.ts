@@ -1,50 +1,37 @@
 /**
  * The HTTP application, used by production and tests alike: health, the local channel, stored files,
  * the JSON API (evaluations here, imported frameworks in `frameworks-api.ts`), the console page and
- * the webhook slots of the platform channels.
- *
- * Messages of one chat are handled one at a time, in arrival order, so replies keep their order;
- * different chats run concurrently. Webhook handlers get the same per-chat queue (`runInChat`), so a
- * platform channel can answer the platform at once and process the message afterwards, in order.
+ * one webhook route per platform channel. Hono only: every message goes through the pipeline
+ * (`src/app/pipeline.ts`), which handles the messages of one chat one at a time, in arrival order.
  *
  * @example const app = createApp({ store, bot, config }); serve({ fetch: app.fetch, port: config.PORT })
  */
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { serverText as T } from '../core/locale/zh-CN';
 import { buildReport, reportFileName, type ReportInput } from '../core/report';
 import type { Config } from '../config';
 import { describeChannels } from '../config';
 import type { Store } from '../store/port';
-import { createKeyedQueue } from '../store/shared';
 import { describeChatEvaluation, describeScore, scoreRecord, summariseEvaluation } from './api';
-import type { Bot } from './bot';
+import type { Bot } from '../app/bot';
+import { createPipeline, type Pipeline } from '../app/pipeline';
+import { createConsoleLogger, describeError, type Logger } from '../app/ports';
+import type { ChannelAdapter } from '../channels/adapter';
+import { createLocalChannel, type LocalChannel } from '../channels/local';
 import { createNonce, formatConsolePolicy, renderConsolePage } from './console';
 import { createFrameworksApi } from './frameworks-api';
 import { CONSOLE_COOKIE, checkAdminAccess, createAdminGuard, deriveConsoleCookie, readSocketAddress, type RemoteAddressResolver } from './guard';
-import { compareSecrets, formatContentDisposition, readLimitedBody } from './http';
-import { decodeLocalMessage, encodeLocalReplies } from './local';
+import { compareSecrets, formatContentDisposition, readLimitedBody } from '../lib/http';
 
 /** Builds the .docx report from the scored state (default: `buildReport` of src/core/report). */
 export type ReportBuilder = (input: ReportInput) => Promise<{ bytes: Uint8Array; missing: string[]; fileName?: string }>;
 
-/** How many local-channel messages one chat may have waiting or in progress. */
-export const MAX_PENDING_PER_CHAT = 100;
+export { MAX_PENDING_PER_CHAT } from '../app/pipeline';
+export { createConsoleLogger, describeError, type Logger } from '../app/ports';
 
 /** The MIME type of .docx files. */
 export const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-
-/** Runs `task` after every earlier task of the same chat key has finished. */
-export type ChatRunner = <T>(chatKey: string, task: () => Promise<T>) => Promise<T>;
-
-/** A platform channel's webhook: answers the platform and schedules its work with `runInChat`. */
-export type WebhookHandler = (c: Context, tools: { runInChat: ChatRunner }) => Response | Promise<Response>;
-
-/** Where the app writes what happened (never secrets, never message text). */
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
 
 /** Everything the app needs, injected. */
 export interface AppDeps {
@@ -57,21 +44,17 @@ export interface AppDeps {
   /** The client's address (default: the Node socket's, see `readSocketAddress`). */
   remoteAddress?: RemoteAddressResolver;
   logger?: Logger;
-  /** Platform webhooks, mounted at /webhook/feishu and /webhook/dingtalk when their credentials are set. */
-  webhooks?: { feishu?: WebhookHandler; dingtalk?: WebhookHandler };
+  /**
+   * The pipeline every message goes through, with its channels (`createChannels` builds them from the
+   * configuration). Default: a pipeline with the local channel only.
+   */
+  pipeline?: Pipeline;
 }
 
-/** A logger writing one JSON line per event to the console. */
-export function createConsoleLogger(): Logger {
-  const write = (level: string, message: string, fields?: Record<string, unknown>) =>
-    (level === 'error' ? console.error : console.log)(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }));
-  return { info: (m, f) => write('info', m, f), error: (m, f) => write('error', m, f) };
-}
-
-/** What an error may say in a log: its type, message and stack, nothing attached to it. */
-export function describeError(err: unknown): Record<string, unknown> {
-  if (err instanceof Error) return { error: err.name, detail: err.message, stack: err.stack?.split('\n').slice(1, 6).join('\n') };
-  return { error: typeof err };
+/** The local channel and a pipeline over it and the given platform channels. */
+export function createDefaultPipeline(deps: { store: Store; bot: Bot; config: Config; logger: Logger; now?: () => Date; channels?: ChannelAdapter[] }): Pipeline {
+  const local = createLocalChannel({ store: deps.store, ...(deps.now ? { now: deps.now } : {}), ...(deps.config.PUBLIC_BASE_URL ? { publicBaseUrl: deps.config.PUBLIC_BASE_URL } : {}) });
+  return createPipeline({ store: deps.store, bot: deps.bot, logger: deps.logger, channels: [local, ...(deps.channels ?? [])], ...(deps.now ? { now: deps.now } : {}) });
 }
 
 /** Creates the Hono app. */
@@ -80,9 +63,6 @@ export function createApp(deps: AppDeps): Hono {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? createConsoleLogger();
   const resolveRemote = deps.remoteAddress ?? readSocketAddress;
-  const runInChat: ChatRunner = createKeyedQueue();
-  // Messages waiting per chat: a flood to one chat is refused rather than queued without bound.
-  const pending = new Map<string, number>();
   const guard = createAdminGuard(config.ADMIN_TOKEN, resolveRemote);
   const makeReport: ReportBuilder = deps.buildReport ?? buildReport;
   const app = new Hono();
@@ -95,34 +75,23 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/healthz', (c) => c.json({ ok: true }));
 
+  const pipeline = deps.pipeline ?? createDefaultPipeline({ store, bot, config, logger, now });
+  const local = pipeline.channel('local') as LocalChannel | undefined;
+
   // The local channel: guarded like the API, since it can create and change evaluations.
   app.post('/api/local/messages', guard, async (c) => {
     const started = performance.now();
-    // JSON only: a cross-site form or text/plain post cannot send it without a CORS preflight.
-    if (!/^application\/json\s*(;|$)/i.test(c.req.header('content-type')?.trim() ?? '')) return c.json({ error: T.notJson }, 415);
-    const body = await readLimitedBody(c.req.raw);
-    if (!body.ok) return c.json({ error: T.tooLarge }, 413);
-    const decoded = decodeLocalMessage(body.bytes, now().getTime());
-    if (!decoded.ok) return c.json({ error: decoded.error, ...(decoded.field ? { field: decoded.field } : {}) }, 400);
-    const msg = decoded.message;
-    const chatKey = `local:${msg.chatId}`;
-    const waiting = pending.get(chatKey) ?? 0;
-    if (waiting >= MAX_PENDING_PER_CHAT) return c.json({ error: T.chatBusy }, 429);
-    pending.set(chatKey, waiting + 1);
-    try {
-      const replies = await runInChat(chatKey, async () => encodeLocalReplies(await bot.handle(msg), store, config.PUBLIC_BASE_URL));
-      // The server's own time for this message (waiting for the chat's turn and the durable write
-      // included), so a client can tell it apart from the network and its own load.
-      c.header('Server-Timing', `app;dur=${(performance.now() - started).toFixed(2)}`);
-      return c.json({ replies });
-    } catch (err) {
-      logger.error('bot failed', { channel: 'local', chatId: msg.chatId, userId: msg.userId, ...describeError(err) });
-      return c.json({ error: T.internalError }, 500);
-    } finally {
-      const left = (pending.get(chatKey) ?? 1) - 1;
-      if (left > 0) pending.set(chatKey, left);
-      else pending.delete(chatKey);
-    }
+    const res = await pipeline.receive('local', c.req.raw);
+    // The server's own time for this message (waiting for the chat's turn and the durable write
+    // included), so a client can tell it apart from the network and its own load.
+    res.headers.set('Server-Timing', `app;dur=${(performance.now() - started).toFixed(2)}`);
+    return res;
+  });
+  // Messages nobody asked for (reminders) waiting for a local chat; reading empties the mailbox.
+  app.get('/api/local/messages', guard, async (c) => {
+    const chatId = c.req.query('chatId');
+    if (!chatId) return c.json({ error: T.badField('chatId', T.expected.chatId), field: 'chatId' }, 400);
+    return c.json({ replies: local ? await local.takeMailbox(chatId) : [] });
   });
 
   // Stored files: the id is a random 128-bit capability, so links work from any chat client.
@@ -187,15 +156,15 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(describeChatEvaluation(rec, tryScore(rec.id, () => scoreRecord(rec).result)));
   });
 
-  // Platform webhooks: off (404) without credentials; 503 with a clear message while no handler is mounted.
+  // Platform webhooks: off (404) without credentials; 503 when configured for another receiver (long
+  // connection, Stream) or not running; else through the pipeline.
   const channels = describeChannels(config);
   const vars = { feishu: 'FEISHU_APP_ID / FEISHU_APP_SECRET', dingtalk: 'DINGTALK_APP_KEY / DINGTALK_APP_SECRET' };
   for (const name of ['feishu', 'dingtalk'] as const) {
     app.post(`/webhook/${name}`, async (c) => {
       if (!channels[name]) return c.json({ error: T.channelOff(T.channelNames[name], vars[name]) }, 404);
-      const handler = deps.webhooks?.[name];
-      if (!handler) return c.json({ error: T.channelNotReady(T.channelNames[name]) }, 503);
-      return handler(c, { runInChat });
+      if (!pipeline.channel(name)) return c.json({ error: T.channelNotReady(T.channelNames[name]) }, 503);
+      return pipeline.receive(name, c.req.raw, waitUntilOf(c));
     });
   }
 
@@ -227,6 +196,16 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   return app;
+
+  /** Workers' waitUntil for this request; Node has no execution context (Hono throws), and needs none. */
+  function waitUntilOf(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): ((p: Promise<unknown>) => void) | undefined {
+    try {
+      const ctx = c.executionCtx;
+      return (p) => ctx.waitUntil(p);
+    } catch {
+      return undefined;
+    }
+  }
 
   function tryScore<R>(id: string, score: () => R): R | undefined {
     try {

@@ -31,8 +31,8 @@ import {
   updateFrameworkMeta,
   type FrameworkMetaChange,
   type FrameworkUpload,
-} from './frameworks';
-import { formatContentDisposition, readLimitedBody } from './http';
+} from '../app/frameworks';
+import { formatContentDisposition, readLimitedBody } from '../lib/http';
 
 /** The largest sheet an upload may carry. */
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;

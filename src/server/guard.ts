@@ -8,7 +8,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { serverText as T } from '../core/locale/zh-CN';
-import { compareSecrets, isLoopbackAddress } from './http';
+import { compareSecrets, isLoopbackAddress } from '../lib/http';
 
 /** The name of the console's session cookie. */
 export const CONSOLE_COOKIE = 'jx_console';

@@ -7,8 +7,9 @@
  * - `audit/<id>.jsonl`: its audit trail, one entry per line with the revision it belongs to (appended);
  * - `chats.json`: chat id → evaluation id (rewritten only when a chat is bound);
  * - `drafts.json`: chat drafts (新建自评 in progress) by chat and user;
- * - `events.log`: claimed event ids with their expiry, one JSON line each (appended; rewritten without
- *   the expired ones on open and whenever it holds many more lines than live claims);
+ * - `messages.log`: the message log (see `lowdb-messages.ts`): dedupe claims, inbound events recorded
+ *   but not yet processed, replies recorded but not yet sent; flushed before each change resolves;
+ * - `channels.json`: small per-chat state of the platform channels (a DingTalk session webhook…);
  * - `files/<id>` and `files/<id>.json`: a stored file's bytes and its name, type and date;
  * - `frameworks/<id>.json`: one imported framework (draft and status), written like evaluations and
  *   read from disk on each request (there are few, and a read-only opening then sees new ones);
@@ -25,19 +26,20 @@
  * just before its record; entries of a revision the record never reached (a crash in between) are
  * ignored when reading and dropped on the next write. An evaluation's writes resolve once its files
  * are flushed to the device (fdatasync), so an acknowledged answer survives a power cut too. The chat
- * index is flushed the same way; drafts and event claims go through lowdb's steno (temp file, then
- * rename) unflushed, so a crash of the machine may lose their last change. Writes to one evaluation
+ * index and the message log are flushed the same way; drafts and channel state go through lowdb's steno
+ * (temp file, then rename) unflushed, so a crash of the machine may lose their last change. Writes to one evaluation
  * are serialised; different evaluations write concurrently. Recently used evaluations are kept in a
  * small in-memory cache (as the JSON text written) that is only updated after the file is written.
  *
  * @example const store = await openLowdbStore('./data')
  */
-import { appendFile, mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { JSONFile, TextFile } from 'lowdb/node';
 import type { StoreOptions } from './memory';
+import { openMessageLog } from './lowdb-messages';
 import { isImportedFrameworkId } from '../core/framework-record';
 import type { FrameworkInput } from '../core/framework/schema';
 import type { AuditEntry, ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
@@ -63,7 +65,7 @@ type FileMeta = Omit<StoredFile, 'bytes'>;
 
 const CHATS_KEY = '\u0000chats';
 const DRAFTS_KEY = '\u0000drafts';
-const EVENTS_KEY = '\u0000events';
+const CHANNELS_KEY = '\u0000channels';
 /** Appends to an evaluation file before it is rewritten with its last record alone... */
 const COMPACT_AFTER = 64;
 /** ...or bytes appended, whichever comes first. */
@@ -74,8 +76,6 @@ const OPEN_FILES = 100;
 const CARRIED_CACHE = 32;
 /** How many evaluation files listEvaluations reads at once. */
 const LIST_BATCH = 32;
-/** Lines the event log may gain beyond twice its live claims before it is rewritten. */
-const EVENT_LOG_SLACK = 1000;
 
 /** Thrown when another live process has the data directory open. */
 export class DataDirLockedError extends Error {
@@ -157,7 +157,6 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   };
   const chatsFile = new JSONFile<Record<string, string>>(join(dataDir, 'chats.json'));
   const draftsFile = new JSONFile<Record<string, ChatDraft>>(join(dataDir, 'drafts.json'));
-  const eventsPath = join(dataDir, 'events.log');
   const serialise = createKeyedQueue();
 
   // Evaluation ids known on disk (names only; records are read on demand).
@@ -362,22 +361,10 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   const draftMap = new Map(Object.entries((await draftsFile.read()) ?? {}));
   const saveDrafts = () => serialise(DRAFTS_KEY, () => draftsFile.write(Object.fromEntries(draftMap)));
 
-  const events = await loadEvents(eventsPath, now().getTime(), !readOnly);
-  let eventLines = events.size;
-  let compactAt = 2 * events.size + EVENT_LOG_SLACK;
-  /** Appends a claim, or rewrites the log atomically without expired claims once it has grown enough. */
-  const appendClaim = async (key: string, until: number) => {
-    if (eventLines + 1 >= compactAt) {
-      const t = now().getTime();
-      for (const [k, e] of events) if (e <= t) events.delete(k);
-      await new TextFile(eventsPath).write(formatEvents(events));
-      eventLines = events.size;
-      compactAt = 2 * events.size + EVENT_LOG_SLACK;
-      return;
-    }
-    await appendFile(eventsPath, `${JSON.stringify([key, until])}\n`, 'utf8');
-    eventLines++;
-  };
+  const messages = openMessageLog(dataDir, { now, syncFile, replaceFile: replaceFileDurably, readOnly, assertWritable });
+  const channelStateFile = new JSONFile<Record<string, Record<string, unknown>>>(join(dataDir, 'channels.json'));
+  const channelState = new Map(Object.entries((await channelStateFile.read()) ?? {}));
+  const saveChannelState = () => serialise(CHANNELS_KEY, () => channelStateFile.write(Object.fromEntries(channelState)));
 
   const store: Store = {
     async evaluationIdForChat(chatId) {
@@ -495,20 +482,17 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       if (!buf) return undefined;
       return { ...meta, bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) };
     },
-    async claimEvent(key, ttlMs) {
+    ...messages,
+    async getChannelState(key) {
+      const v = channelState.get(key);
+      return v && copyRecord(v);
+    },
+    async setChannelState(key, value) {
       assertWritable();
-      const t = now().getTime();
-      const expiresAt = events.get(key);
-      if (expiresAt !== undefined && expiresAt > t) return false;
-      const until = t + ttlMs;
-      events.set(key, until);
-      try {
-        await serialise(EVENTS_KEY, () => appendClaim(key, until));
-      } catch (err) {
-        if (events.get(key) === until) events.delete(key);
-        throw err;
-      }
-      return true;
+      if (value === undefined) {
+        if (!channelState.delete(key)) return;
+      } else channelState.set(key, copyRecord(value));
+      await saveChannelState();
     },
     async putFramework(rec) {
       assertWritable();
@@ -571,33 +555,6 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
-}
-
-/** Reads the claimed events still valid at `nowMs`, and (when `compact`) rewrites the log without the expired ones. */
-async function loadEvents(path: string, nowMs: number, compact: boolean): Promise<Map<string, number>> {
-  const events = new Map<string, number>();
-  const text = await new TextFile(path).read();
-  if (!text) return events;
-  let lines = 0;
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    lines++;
-    try {
-      const [key, until] = JSON.parse(line) as [unknown, unknown];
-      if (typeof key === 'string' && typeof until === 'number' && until > nowMs) events.set(key, Math.max(until, events.get(key) ?? 0));
-    } catch {
-      // A line cut short by a crash: that claim never resolved, so dropping it is right.
-    }
-  }
-  if (compact && lines > events.size) await new TextFile(path).write(formatEvents(events));
-  return events;
-}
-
-/** The event log's text for a set of claims. */
-function formatEvents(events: Map<string, number>): string {
-  let body = '';
-  for (const e of events) body += `${JSON.stringify(e)}\n`;
-  return body;
 }
 
 /** The last complete record in an evaluation file (one record per line; a torn last line is skipped). */

@@ -5,6 +5,7 @@
  * @example const store = createMemoryStore(); await store.createEvaluation(rec)
  */
 import type { AuditEntry, ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
+import { MessageLogState, type LogLine } from './message-log';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
 
 /** Options of both stores. */
@@ -21,7 +22,10 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
   const chats = new Map<string, string>();
   const drafts = new Map<string, ChatDraft>();
   const files = new Map<string, StoredFile>();
-  const events = new Map<string, number>();
+  const log = new MessageLogState();
+  const channelState = new Map<string, Record<string, unknown>>();
+  // Lines go through JSON like the lowdb store's, so callers never share objects with the log.
+  const apply = (line: LogLine) => log.apply(copyRecord(line));
   const frameworks = new Map<string, FrameworkRecord>();
   const serialise = createKeyedQueue();
 
@@ -115,11 +119,36 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
     },
     async claimEvent(key, ttlMs) {
       const t = now().getTime();
-      const expiresAt = events.get(key);
-      if (expiresAt !== undefined && expiresAt > t) return false;
-      events.set(key, t + ttlMs);
-      if (events.size > 10_000) for (const [k, e] of events) if (e <= t) events.delete(k);
+      if (!log.free([key], t)) return false;
+      if (log.claims.size > 10_000) log.expire(t);
+      apply({ c: [[key, t + ttlMs]] });
       return true;
+    },
+    async recordInbound(entry, keys, ttlMs) {
+      const t = now().getTime();
+      if (!log.free(keys, t)) return false;
+      apply({ c: keys.map((k) => [k, t + ttlMs] as [string, number]), in: entry });
+      return true;
+    },
+    async settleInbound(id, deliveries) {
+      apply({ done: id, out: deliveries });
+    },
+    async enqueueOutbound(deliveries) {
+      apply({ out: deliveries });
+    },
+    async settleOutbound(id, outcome) {
+      if (log.outbound.has(id)) apply(outcome === 'failed' ? { sent: id, failed: true } : { sent: id });
+    },
+    async listPending() {
+      return copyRecord({ inbound: [...log.inbound.values()], outbound: [...log.outbound.values()] });
+    },
+    async getChannelState(key) {
+      const v = channelState.get(key);
+      return v && copyRecord(v);
+    },
+    async setChannelState(key, value) {
+      if (value === undefined) channelState.delete(key);
+      else channelState.set(key, copyRecord(value));
     },
     async putFramework(rec) {
       assertFrameworkId(rec.id);

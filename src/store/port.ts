@@ -6,6 +6,7 @@
 export type { AuditEntry, ChatDraft, EvaluationRecord, SessionState } from '../core/evaluation';
 export type { FrameworkRecord, FrameworkStatus } from '../core/framework-record';
 import type { AuditEntry, ChatDraft, EvaluationRecord } from '../core/evaluation';
+import type { Delivery, InboxEntry } from '../core/messages';
 import type { FrameworkRecord } from '../core/framework-record';
 
 /** A stored file (a generated report) served at /files/:id. */
@@ -17,7 +18,40 @@ export interface StoredFile {
   createdAt: string;
 }
 
-export interface Store {
+/**
+ * The message log: what platform channels need to answer nothing twice and lose nothing. Every method
+ * is durable before it resolves (on the lowdb store: flushed to the device), so an acknowledged event
+ * or a recorded reply survives a crash.
+ */
+export interface MessageLog {
+  /** Claims an event id once (platform dedupe); false when already claimed within ttlMs. */
+  claimEvent(key: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Claims every key (kept ttlMs) and records the inbound event, in one step: false, and nothing
+   * recorded, when any key is already claimed (a duplicate delivery).
+   */
+  recordInbound(entry: InboxEntry, keys: string[], ttlMs: number): Promise<boolean>;
+  /** Marks an inbound event processed and records the replies it produced, in one step. */
+  settleInbound(id: string, deliveries: Delivery[]): Promise<void>;
+  /** Records replies nobody asked for (reminders) for sending. */
+  enqueueOutbound(deliveries: Delivery[]): Promise<void>;
+  /** Marks a reply sent, or given up on (`failed`); it is not sent again. */
+  settleOutbound(id: string, outcome: 'sent' | 'failed'): Promise<void>;
+  /** Inbound events recorded but not processed, and replies recorded but not sent, oldest first. */
+  listPending(): Promise<{ inbound: InboxEntry[]; outbound: Delivery[] }>;
+}
+
+/**
+ * Small state a channel keeps per chat (a DingTalk session webhook and its expiry, whether a group was
+ * told how to answer), as JSON by key.
+ */
+export interface ChannelStateStore {
+  getChannelState(key: string): Promise<Record<string, unknown> | undefined>;
+  /** Replaces the state of `key`; undefined deletes it. */
+  setChannelState(key: string, value: Record<string, unknown> | undefined): Promise<void>;
+}
+
+export interface Store extends MessageLog, ChannelStateStore {
   /** The evaluation bound to a chat, if any. */
   evaluationIdForChat(chatId: string): Promise<string | undefined>;
   /**
@@ -49,8 +83,6 @@ export interface Store {
   setChatDraft(draft: ChatDraft | { chatId: string; userId: string; draft: undefined }): Promise<void>;
   putFile(file: Omit<StoredFile, 'id' | 'createdAt'>): Promise<StoredFile>;
   getFile(id: string): Promise<StoredFile | undefined>;
-  /** Claims an event id once (platform dedupe); false when already claimed within ttlMs. */
-  claimEvent(key: string, ttlMs: number): Promise<boolean>;
   /**
    * Stores an imported framework, replacing one with the same id (durably written before the promise
    * resolves). Throws on an id that is unsafe or a built-in framework's id.

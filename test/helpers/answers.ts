@@ -1,5 +1,6 @@
 /** Plausible answers to the bot's questions by their type, for tests and the bench that drive the real bot. */
-import type { LocalReply, QuestionMeta } from '../../src/channels/types';
+import type { QuestionMeta } from '../../src/core/messages';
+import type { LocalReply } from '../../src/channels/local';
 
 /** An answer a person might type to `question`. */
 export function answerFor(question: QuestionMeta): string {

@@ -2,8 +2,8 @@
  * A transcript client for dialog tests: people say things in a chat, the real bot (memory store,
  * fixed clock) answers, and the test reads the replies as text.
  */
-import type { InboundMessage, Reply } from '../../src/channels/types';
-import { createBot, type Bot } from '../../src/server/bot';
+import type { ButtonAction, HandleResult, InboundMessage, Reply } from '../../src/core/messages';
+import { createBot, type Bot } from '../../src/app/bot';
 import { createMemoryStore } from '../../src/store/memory';
 import type { Store } from '../../src/store/port';
 
@@ -23,7 +23,9 @@ export interface Transcript {
   /** Everything said so far, for failure messages. */
   log: string[];
   say(person: string, text: string, opts?: { chatId?: string; mentions?: InboundMessage['mentions'] }): Promise<Reply[]>;
-  press(person: string, action: Record<string, unknown>, opts?: { chatId?: string }): Promise<Reply[]>;
+  press(person: string, action: ButtonAction, opts?: { chatId?: string }): Promise<Reply[]>;
+  /** Presses a button and returns the whole result (replies and the feedback on the card). */
+  pressFull(person: string, action: ButtonAction, opts?: { chatId?: string }): Promise<HandleResult>;
   /** Says something and returns all reply texts joined. */
   ask(person: string, text: string, opts?: { chatId?: string }): Promise<string>;
   /** Advances the fixed clock. */
@@ -47,18 +49,20 @@ export function createTranscript(options: { chatId?: string; store?: Store; star
       receivedAt: now.getTime(),
       ...m,
     };
-    const replies = await bot.handle(msg);
-    log.push(`${person}: ${m.text ?? JSON.stringify(m.action)}`, ...replies.map((r) => `bot: ${replyText(r)}`));
+    const result = await bot.handle(msg);
+    log.push(`${person}: ${m.text ?? JSON.stringify(m.action)}`, ...result.replies.map((r) => `bot: ${replyText(r)}`));
+    if (result.pressed) log.push(`card: ${result.pressed.toast}`);
     now = new Date(now.getTime() + 1000);
-    return replies;
+    return result;
   };
   return {
     store,
     bot,
     log,
-    say: (person, text, opts) => send(person, { text, ...(opts?.mentions ? { mentions: opts.mentions } : {}) }, opts?.chatId),
-    press: (person, action, opts) => send(person, { action }, opts?.chatId),
-    ask: async (person, text, opts) => (await send(person, { text }, opts?.chatId)).map(replyText).join('\n'),
+    say: async (person, text, opts) => (await send(person, { text, ...(opts?.mentions ? { mentions: opts.mentions } : {}) }, opts?.chatId)).replies,
+    press: async (person, action, opts) => (await send(person, { action }, opts?.chatId)).replies,
+    pressFull: (person, action, opts) => send(person, { action }, opts?.chatId),
+    ask: async (person, text, opts) => (await send(person, { text }, opts?.chatId)).replies.map(replyText).join('\n'),
     tick: (ms) => {
       now = new Date(now.getTime() + ms);
     },

@@ -18,7 +18,8 @@ export type CommandName =
   | 'assign'
   | 'deadline'
   | 'keyTasks'
-  | 'notApplicable';
+  | 'notApplicable'
+  | 'switch';
 
 /** Words for each command; the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
 export const COMMAND_WORDS: Record<CommandName, string[]> = {
@@ -37,9 +38,10 @@ export const COMMAND_WORDS: Record<CommandName, string[]> = {
   deadline: ['截止', '截止日期'],
   keyTasks: ['重点工作'],
   notApplicable: ['不适用'],
+  switch: ['切换自评', '切换', '选择自评'],
 };
 
-const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks']);
+const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch']);
 
 /** Commands only an organiser may use. */
 export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable']);

@@ -3,7 +3,7 @@
  * why it is open; the answer is a short rule in Chinese ("达到90%得2分，否则不得分") or "确认" for the
  * suggestion. Pure: the bot loads the draft, calls these, and stores what they return.
  */
-import type { Reply } from '../../channels/types';
+import type { Reply } from '../messages';
 import type { FrameworkRecord } from '../framework-record';
 import { applyConfirmation, describeDraftStatus, listOpenRows, type OpenQuestion } from '../import/confirm';
 import type { DraftFramework } from '../import/importer';
@@ -45,9 +45,9 @@ function ask(q: OpenQuestion, left: number): Reply {
     title: T.title(left),
     text: q.question,
     buttons: [
-      ...(q.suggestion ? [{ label: T.acceptButton, action: { type: 'answer', key: `confirm-row:${q.code}`, value: '确认' } }] : []),
-      { label: T.skipButton, action: { type: 'answer', key: `confirm-row:${q.code}`, value: '跳过' } },
-      { label: T.cancelButton, action: { type: 'answer', key: `confirm-row:${q.code}`, value: '取消' } },
+      ...(q.suggestion ? [{ label: T.acceptButton, action: { type: 'answer' as const, key: `confirm-row:${q.code}`, value: '确认' } }] : []),
+      { label: T.skipButton, action: { type: 'answer' as const, key: `confirm-row:${q.code}`, value: '跳过' } },
+      { label: T.cancelButton, action: { type: 'answer' as const, key: `confirm-row:${q.code}`, value: '取消' } },
     ],
     question: { key: `confirm-row:${q.code}`, type: 'text' },
   };

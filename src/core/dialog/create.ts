@@ -3,7 +3,7 @@
  * 截止=2025-05-31") or step by step (unit, year, framework, deadline), with every value checked and
  * asked again when it is bad. Built-in frameworks and the imported ones the bot is given can be chosen.
  */
-import type { Button, InboundMessage, QuestionMeta, Reply } from '../../channels/types';
+import type { Button, InboundMessage, QuestionMeta, Reply } from '../messages';
 import type { EvaluationRecord } from '../evaluation';
 import { BUILTIN_FRAMEWORK_IDS, loadBuiltinFramework } from '../framework/builtin';
 import type { Framework } from '../framework/load';
@@ -29,13 +29,13 @@ export function handleWithoutEvaluation(
   extra: FrameworkChoice[],
 ): DialogOutcome {
   const cmd = body ? recogniseCommand(body) : undefined;
-  const actionCommand = msg.action?.type === 'command' && typeof msg.action.command === 'string' ? recogniseCommand(msg.action.command) : undefined;
+  const actionCommand = msg.action?.type === 'command' ? { name: msg.action.command, arg: msg.action.arg ?? '' } : undefined;
   const c = cmd ?? actionCommand;
   const draft = draftIn?.kind === 'create' ? (draftIn as CreateDraft) : undefined;
   if (c?.name === 'create') return createStep(msg, { kind: 'create', ...parseCreateArgs(c.arg) }, deps, extra, true);
   if (draft) {
     if (c?.name === 'cancel') return { replies: [text(T.createCancelled)], chatDraft: null };
-    const value = msg.action?.type === 'answer' && typeof msg.action.value === 'string' ? msg.action.value : body;
+    const value = msg.action?.type === 'answer' ? (msg.action.value ?? '') : body;
     return createStep(msg, draft, deps, extra, false, value);
   }
   if (c?.name === 'help') return { replies: [noEvaluationCard()] };
@@ -43,7 +43,7 @@ export function handleWithoutEvaluation(
 }
 
 function noEvaluationCard(): Reply {
-  return { kind: 'card', title: T.noEvaluationTitle, text: T.noEvaluation, buttons: [commandButton(T.createButton, '新建自评')] };
+  return { kind: 'card', title: T.noEvaluationTitle, text: T.noEvaluation, buttons: [commandButton(T.createButton, 'create')] };
 }
 
 /** 新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31 */
@@ -169,7 +169,7 @@ function createStep(
         kind: 'card',
         title: T.createdTitle,
         text: `${prefix}${T.created(evaluationTitle(rec), framework.name, result.counts.total, plan.length, rec.deadline)}`,
-        buttons: [commandButton(T.startButton, '开始'), commandButton(T.helpButton, '帮助')],
+        buttons: [commandButton(T.startButton, 'start'), commandButton(T.helpButton, 'help')],
       },
     ],
     created: rec,

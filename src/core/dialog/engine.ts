@@ -6,7 +6,7 @@
  * Commands are handled before the current question; a bad answer gets a reason and the same
  * question again; every recorded answer is scored at once and the affected scores are shown.
  */
-import type { Button, InboundMessage, Reply } from '../../channels/types';
+import type { Button, InboundMessage, PressFeedback, Reply } from '../messages';
 import { formatScore } from '../decimal';
 import type { AuditEntry, EvaluationRecord, SessionState } from '../evaluation';
 import type { Framework, Indicator } from '../framework/load';
@@ -93,6 +93,8 @@ export interface DialogOutcome {
   report?: boolean;
   /** The scores and plan of the evaluation as it now stands (for `DialogState.scored` next time). */
   scored?: Omit<Scored, 'revision'>;
+  /** For a pressed button or a submitted card form: what the presser should see on the card. */
+  pressed?: PressFeedback;
 }
 
 /** Everything one message's handling works with. */
@@ -109,6 +111,7 @@ interface Turn {
   audit: AuditEntry[];
   changed: boolean;
   report: boolean;
+  pressed?: PressFeedback;
 }
 
 
@@ -125,14 +128,9 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
   const framework = resolveFramework(rec.frameworkId, rec.framework);
   const turn = openTurn(msg, deps, rec, framework, state.scored);
 
-  if (action && typeof action === 'object') {
-    if (action.type === 'answer' && typeof action.key === 'string') {
-      answerByKey(turn, action.key, typeof action.value === 'string' ? action.value : '');
-    } else if (action.type === 'command' && typeof action.command === 'string') {
-      runCommandText(turn, action.command);
-    } else {
-      turn.replies.push(text(T.unknownAction));
-    }
+  if (action) {
+    if (action.type === 'answer') answerByKey(turn, action.key, action.value ?? '', action.stamp);
+    else runCommand(turn, action.command, action.arg ?? '');
   } else if (!body) {
     turn.replies.push(text(T.emptyMessage));
   } else {
@@ -185,6 +183,7 @@ function closeTurn(turn: Turn): DialogOutcome {
     if (turn.audit.length) out.audit = turn.audit;
   }
   if (turn.report) out.report = true;
+  if (turn.pressed) out.pressed = turn.pressed;
   return out;
 }
 
@@ -211,12 +210,6 @@ function audit(turn: Turn, path: string, oldValue: unknown, newValue: unknown): 
 
 // ---------------------------------------------------------------------------------------------
 // Commands
-
-function runCommandText(turn: Turn, commandText: string): void {
-  const cmd = recogniseCommand(normaliseText(commandText));
-  if (cmd) runCommand(turn, cmd.name, cmd.arg);
-  else turn.replies.push(shortHelp());
-}
 
 function runCommand(turn: Turn, name: CommandName, arg: string): void {
   if (ORGANISER_COMMANDS.has(name) && !isOrganiser(turn)) {
@@ -274,6 +267,10 @@ function runCommand(turn: Turn, name: CommandName, arg: string): void {
     case 'notApplicable':
       markNotApplicable(turn, arg);
       return;
+    case 'switch':
+      // In a private chat the bot service handles it before the engine; a group stays with its evaluation.
+      turn.replies.push(text(T.switchOnlyInPrivate));
+      return;
   }
 }
 
@@ -291,7 +288,7 @@ function cancel(turn: Turn): void {
   s.draft = undefined;
   s.failures = 0;
   turn.changed = true;
-  turn.replies.push({ kind: 'card', title: T.cancelledTitle, text: T.cancelled, buttons: [commandButton(T.continueButton, '继续')] });
+  turn.replies.push({ kind: 'card', title: T.cancelledTitle, text: T.cancelled, buttons: [commandButton(T.continueButton, 'start')] });
 }
 
 function skip(turn: Turn): void {
@@ -339,7 +336,7 @@ function edit(turn: Turn, arg: string): void {
       kind: 'card',
       title: T.editWhichTitle,
       text: T.editWhich(quote(arg)),
-      buttons: found.slice(0, 8).map((q) => commandButton(q.label, `修改 ${q.key}`)),
+      buttons: found.slice(0, 8).map((q) => commandButton(q.label, 'edit', q.key)),
     });
     return;
   }
@@ -566,8 +563,12 @@ function currentValue(turn: Turn, q: Question): string | undefined {
   }
 }
 
+function questionTitle(q: Question): string {
+  return q.path.length ? `[${q.path.join(' › ')}]` : T.questionTitle;
+}
+
 function renderQuestion(turn: Turn, q: Question, error?: string): Reply {
-  const title = q.path.length ? `[${q.path.join(' › ')}]` : T.questionTitle;
+  const title = questionTitle(q);
   const lines: string[] = [];
   if (error) lines.push(error);
   lines.push(q.prompt);
@@ -577,28 +578,97 @@ function renderQuestion(turn: Turn, q: Question, error?: string): Reply {
   if (cur !== undefined) lines.push(T.currentValue(cur));
   const tooMany = turn.session.failures >= MAX_FAILURES;
   if (tooMany) lines.push(T.tooManyFailures);
-  const buttons: Button[] = (q.meta.options ?? []).map((o) => ({ label: o, action: { type: 'answer', key: q.key, value: o } }));
-  if (q.kind === 'bonus' || q.kind === 'penalty') buttons.push({ label: T.none, action: { type: 'answer', key: q.key, value: T.none } });
-  if (tooMany) buttons.push(commandButton(T.skipButton, '跳过'), commandButton(T.helpButton, '帮助'));
-  if (buttons.length) return { kind: 'card', title, text: lines.join('\n'), buttons, question: q.meta };
-  return { kind: 'text', text: `${title} ${lines.join('\n')}`, question: q.meta };
+  const stamp = stampOf(turn, q);
+  const meta = { ...q.meta, stamp };
+  const buttons: Button[] = (q.meta.options ?? []).map((o) => ({ label: o, action: { type: 'answer', key: q.key, value: o, stamp } }));
+  if (q.kind === 'bonus' || q.kind === 'penalty') buttons.push({ label: T.none, action: { type: 'answer', key: q.key, value: T.none, stamp } });
+  if (tooMany) buttons.push(commandButton(T.skipButton, 'skip'), commandButton(T.helpButton, 'help'));
+  if (buttons.length) return { kind: 'card', title, text: lines.join('\n'), buttons, question: meta };
+  return { kind: 'text', text: `${title} ${lines.join('\n')}`, question: meta };
+}
+
+/**
+ * The state of a question's answer, as a short fingerprint ('' while unanswered): a button or card
+ * form sends back the stamp it was shown with, and a press after someone else answered is refused.
+ */
+function stampOf(turn: Turn, q: Question): string {
+  const a = turn.rec.answers;
+  let slot: unknown;
+  switch (q.kind) {
+    case 'fact':
+      slot = a.facts?.[q.target];
+      break;
+    case 'metric':
+      slot = a.metrics?.[q.target];
+      break;
+    case 'judgement':
+    case 'decision':
+      slot = a.judgements?.[q.target];
+      break;
+    case 'confirm':
+      slot = a.metricChoice?.[q.target];
+      break;
+    case 'check':
+      slot = a.confirmedChecks?.includes(q.target) || undefined;
+      break;
+    case 'keyTasks':
+      slot = a.keyTasks?.[q.target];
+      break;
+    case 'bonus':
+      slot = a.bonus;
+      break;
+    case 'penalty':
+      slot = a.penalties;
+      break;
+    case 'narrative':
+      slot = a.narratives?.[q.target];
+      break;
+  }
+  return slot === undefined ? '' : fingerprint(JSON.stringify(slot));
+}
+
+/** FNV-1a over a string's UTF-16 units, in base 36: short, stable, not a security measure. */
+function fingerprint(s: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(36);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Answering
 
-function answerByKey(turn: Turn, key: string, value: string): void {
+function answerByKey(turn: Turn, key: string, value: string, stamp: string | undefined): void {
   const q = turn.plan.find((x) => x.key === key) ?? findQuestion(turn.framework, turn.plan, turn.rec.answers, key);
   if (!q || Array.isArray(q)) {
     turn.replies.push(text(T.staleButton));
+    turn.pressed = { ok: false, toast: T.staleButton };
     return;
   }
   if (q.organiserOnly && !isOrganiser(turn)) {
-    turn.replies.push(text(T.organiserOnly(organiserNames(turn))));
+    const refusal = T.organiserOnly(organiserNames(turn));
+    turn.replies.push(text(refusal));
+    turn.pressed = { ok: false, toast: refusal };
+    return;
+  }
+  // Someone answered (or changed) it since this card was shown: say so to the presser only.
+  if (stamp !== undefined && stamp !== stampOf(turn, q)) {
+    const cur = currentValue(turn, q);
+    turn.pressed = { ok: false, toast: T.pressedStale(q.label, cur) };
     return;
   }
   turn.session.current = q.key;
-  answer(turn, q, value);
+  const outcome = answer(turn, q, value);
+  if (outcome.ok === true) {
+    const by = turn.msg.userName?.trim() || turn.rec.members[turn.msg.userId]?.name || turn.msg.userId;
+    turn.pressed = { ok: true, toast: T.pressedRecorded, card: { title: questionTitle(q), text: T.pressedCard(q.prompt, outcome.summary, by) } };
+  } else if (outcome.ok === 'pending') {
+    turn.pressed = { ok: true, toast: outcome.reply };
+  } else {
+    turn.pressed = { ok: false, toast: outcome.error };
+  }
 }
 
 function answerCurrent(turn: Turn, body: string): void {
@@ -616,18 +686,18 @@ function answerCurrent(turn: Turn, body: string): void {
 
 type Applied = { ok: true; summary: string } | { ok: false; error: string } | { ok: 'pending'; reply: string };
 
-function answer(turn: Turn, q: Question, body: string): void {
+function answer(turn: Turn, q: Question, body: string): Applied {
   const applied = apply(turn, q, body);
   if (applied.ok === 'pending') {
     turn.changed = true;
     turn.replies.push(text(applied.reply));
-    return;
+    return applied;
   }
   if (!applied.ok) {
     turn.session.failures++;
     turn.changed = true;
     turn.replies.push(renderQuestion(turn, q, applied.error));
-    return;
+    return applied;
   }
   const s = turn.session;
   s.failures = 0;
@@ -638,6 +708,7 @@ function answer(turn: Turn, q: Question, body: string): void {
   const lines = [applied.summary, ...scoreChanges(prev, turn.result)];
   turn.replies.push(text(lines.join('\n')));
   askNext(turn, false);
+  return applied;
 }
 
 /** Records an answer to a question; the audit trail gets every change. */
@@ -984,7 +1055,7 @@ function allDoneCard(turn: Turn): Reply {
     kind: 'card',
     title: T.allDoneTitle,
     text: T.allDone(formatScore(turn.result.total), turn.result.grade),
-    buttons: [commandButton(T.reportButton, '报告'), commandButton(T.scoreButton, '得分')],
+    buttons: [commandButton(T.reportButton, 'report'), commandButton(T.scoreButton, 'score')],
   };
 }
 
@@ -993,7 +1064,7 @@ function shortHelp(): Reply {
     kind: 'card',
     title: T.shortHelpTitle,
     text: T.shortHelp,
-    buttons: [commandButton(T.continueButton, '继续'), commandButton(T.scoreButton, '得分'), commandButton(T.helpButton, '帮助')],
+    buttons: [commandButton(T.continueButton, 'start'), commandButton(T.scoreButton, 'score'), commandButton(T.helpButton, 'help')],
   };
 }
 
@@ -1001,6 +1072,6 @@ function helpCard(organiser: boolean): Reply {
   const w = (name: CommandName) => COMMAND_WORDS[name][0]!;
   const lines = T.helpLines(w);
   if (organiser) lines.push(...T.organiserHelpLines(w));
-  return { kind: 'card', title: T.helpTitle, text: lines.join('\n'), buttons: [commandButton(T.continueButton, '继续')] };
+  return { kind: 'card', title: T.helpTitle, text: lines.join('\n'), buttons: [commandButton(T.continueButton, 'start')] };
 }
 

@@ -4,7 +4,7 @@
  * follow-up questions (a discretionary score, a conflict to settle, a failed balance check) appear
  * when the scores call for them.
  */
-import type { QuestionMeta } from '../../channels/types';
+import type { QuestionMeta } from '../messages';
 import { formatScore } from '../decimal';
 import type { Framework, Indicator } from '../framework/load';
 import type { Rule } from '../framework/schema';

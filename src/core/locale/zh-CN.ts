@@ -276,13 +276,15 @@ export const serverText = {
     userName: '应为字符串（不超过100字）',
     chatType: '应为 "group" 或 "p2p"',
     text: '应为字符串（不超过20000字）',
-    action: '应为 JSON 对象',
+    action: '应为按钮的 action 对象（原样发回收到的按钮 action）',
     textOrAction: '需要 text 或 action 其中之一',
   },
   tooLarge: '请求体超过 1 MB',
   notJson: '请求体须为 JSON（Content-Type: application/json）',
   chatBusy: '该会话待处理的消息过多，请稍后再试',
   internalError: '服务器内部错误，请稍后再试',
+  processingFailed: '处理这条消息时出错了，已记录下来。请稍后再发一次，或发送「进度」查看已保存的内容。',
+  storeUnavailable: '暂时无法保存消息，请稍后重试',
   notFound: '未找到',
   fileNotFound: '文件不存在或已删除',
   evaluationNotFound: (id: string) => `未找到自评「${id}」`,
@@ -539,8 +541,11 @@ export const dialogText = {
   badKeyTaskLine: (line: string) => `没能识别「${line}」，每行写一项重点工作和分值，如：党建工作 4分`,
   tooLong: (max: number) => `消息太长（超过${max}字），请分几条发送。`,
   emptyMessage: '收到一条空消息。发送「继续」接着填报，「帮助」查看命令。',
-  unknownAction: '这个按钮已失效，请发送「继续」。',
   staleButton: '这个问题已不存在（可能已被处理），请发送「继续」。',
+  pressedStale: (label: string, current: string | undefined) =>
+    current === undefined ? `「${label}」已有变动，请发送「继续」重新获取问题。` : `「${label}」已经有人回答：${current}。如需修改，请发送「修改 ${label}」。`,
+  pressedRecorded: '已记录',
+  pressedCard: (prompt: string, summary: string, by: string) => `${prompt}\n\n✅ ${summary}（${by}）`,
   notAskable: '这一项由数据自动计分，不需要回答。',
 
   // Questions
@@ -615,6 +620,11 @@ export const dialogText = {
 
   // Commands
   organiserOnly: (names: string) => `这个操作只有组织者（${names}）可以进行。`,
+  switchOnlyInPrivate: '群里只有本群的自评。在与我的私聊中发送「切换自评」可以选择要填报的自评。',
+  privateWhichTitle: '请选择要填报的自评',
+  privateWhich: (n: number) => `你参与了 ${n} 个自评，请选择要在私聊中填报的一个（之后发送「切换自评」可以换）：`,
+  privateJoined: (title: string) => `已进入「${title}」，在私聊中回答的内容会记入该自评。`,
+  privateNoChoice: '没有找到你参与的其他自评。可以发送「新建自评」创建。',
   nothingToCancel: '当前没有进行中的填报。发送「继续」开始填报。',
   cancelledTitle: '已暂停',
   cancelled: '已暂停填报，已记录的内容都已保存。发送「继续」可接着填。',

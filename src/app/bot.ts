@@ -1,8 +1,17 @@
 /**
  * The bot service: loads the chat's state from the store, runs the dialog engine, persists what
  * changed (durably, before replying) and returns the replies. Shared by every channel.
+ *
+ * Besides the dialog it routes: a framework confirmation in progress goes first; a private chat with
+ * no evaluation of its own reaches the evaluation of a group the sender takes part in (asking which
+ * when there are several); a platform message handled again (its id is in the evaluation's `handled`,
+ * after a crash between applying it and recording its replies) gets its first replies, unchanged.
  */
-import type { InboundMessage, Reply } from '../channels/types';
+import type { HandleResult, InboundMessage, Reply } from '../core/messages';
+import type { HandledMessage } from '../core/evaluation';
+import { recogniseCommand } from '../core/dialog/commands';
+import { commandButton, evaluationTitle } from '../core/dialog/replies';
+import { normaliseText } from '../core/dialog/parse';
 import {
   continueConfirmation,
   isConfirmState,
@@ -22,7 +31,7 @@ import { describeDraft, loadFrameworkChoices } from './frameworks';
 
 /** What channels call with each inbound message. */
 export interface Bot {
-  handle(msg: InboundMessage): Promise<Reply[]>;
+  handle(msg: InboundMessage): Promise<HandleResult>;
 }
 
 export interface BotDeps {
@@ -33,6 +42,8 @@ export interface BotDeps {
 
 /** How many evaluations' scores the bot keeps between messages. */
 const SCORED_CACHE_SIZE = 200;
+/** How many handled platform messages an evaluation remembers (at most one is in flight per chat). */
+const HANDLED_KEPT = 8;
 
 const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
@@ -71,10 +82,13 @@ export function createBot(deps: BotDeps): Bot {
   async function withoutEvaluation(msg: InboundMessage, at: Date, draft: ChatDraft | undefined): Promise<DialogOutcome> {
     // Imported frameworks that are ready may be chosen in 新建自评 (the evaluation carries its copy);
     // read only when creating, not for every message in a chat without an evaluation.
-    const creating = !!draft || /新建|创建/.test(msg.text ?? '') || /新建|创建/.test(String(msg.action?.command ?? ''));
+    const creating = !!draft || /新建|创建/.test(msg.text ?? '') || (msg.action?.type === 'command' && msg.action.command === 'create');
     const frameworks = creating ? await loadFrameworkChoices(store) : [];
     const out = handleMessage(msg, { ...(draft ? { chatDraft: draft.draft } : {}), frameworks }, { now: at, newId });
-    if (out.created) await store.createEvaluation(out.created, out.audit);
+    if (out.created) {
+      noteHandled(out.created, msg, out);
+      await store.createEvaluation(out.created, out.audit);
+    }
     if (out.chatDraft === null && draft) await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: undefined });
     else if (out.chatDraft)
       await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: out.chatDraft, updatedAt: at.toISOString() });
@@ -117,22 +131,76 @@ export function createBot(deps: BotDeps): Bot {
     return out.replies;
   }
 
+  /**
+   * A private chat without an evaluation of its own (or 切换自评 in one): the evaluations of other chats
+   * of this channel the sender takes part in. One is joined at once (the message then goes to it);
+   * several are offered as buttons. Undefined when there is nothing to route (the chat stays without).
+   */
+  async function routePrivate(msg: InboundMessage, switching: boolean, currentId: string | undefined): Promise<{ joined: string; note: Reply } | HandleResult | undefined> {
+    const chosen = msg.action?.type === 'command' && msg.action.command === 'switch' ? msg.action.arg : switching ? recogniseCommand(normaliseText(msg.text ?? ''))?.arg : undefined;
+    const channel = channelOfChat(msg.chatId);
+    const mine = (await store.listEvaluations())
+      .filter((r) => r.id !== currentId && involves(r, msg.userId) && r.chatIds.some((c) => c !== msg.chatId && channelOfChat(c) === channel))
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+    const pick = (chosen && mine.find((r) => r.id === chosen || evaluationTitle(r) === chosen)) || (!switching && mine.length === 1 ? mine[0] : undefined);
+    if (pick) {
+      await store.bindChat(msg.chatId, pick.id);
+      return { joined: pick.id, note: { kind: 'text', text: dialogText.privateJoined(evaluationTitle(pick)) } };
+    }
+    if (mine.length) {
+      return {
+        replies: [
+          { kind: 'card', title: dialogText.privateWhichTitle, text: dialogText.privateWhich(mine.length), buttons: mine.slice(0, 10).map((r) => commandButton(evaluationTitle(r), 'switch', r.id)) },
+        ],
+      };
+    }
+    return switching ? { replies: [{ kind: 'text', text: dialogText.privateNoChoice }] } : undefined;
+  }
+
   return {
     async handle(msg) {
       const at = now();
       // The sender's chat draft, read once: a framework confirmation or a 新建自评 in progress.
       const chatDraft = await store.getChatDraft(msg.chatId, msg.userId);
       const confirming = await confirmFramework(msg, at, chatDraft);
-      if (confirming) return confirming;
-      const evaluationId = await store.evaluationIdForChat(msg.chatId);
+      if (confirming) return { replies: confirming };
+      let evaluationId = await store.evaluationIdForChat(msg.chatId);
+      const notes: Reply[] = [];
+      if (msg.chatType === 'p2p' && !chatDraft) {
+        const switching = isSwitch(msg);
+        if (!evaluationId || switching) {
+          const routed = await routePrivate(msg, switching, evaluationId);
+          if (routed && 'replies' in routed) return routed;
+          if (routed) {
+            evaluationId = routed.joined;
+            notes.push(routed.note);
+            // Choosing was the whole message; anything else goes on to the evaluation.
+            if (switching) return { replies: notes };
+          }
+        }
+      }
       const rec = evaluationId ? await store.getEvaluation(evaluationId) : undefined;
-      if (!evaluationId || !rec) return (await withoutEvaluation(msg, at, chatDraft)).replies;
+      if (!evaluationId || !rec) {
+        const out = await withoutEvaluation(msg, at, chatDraft);
+        const result = resultOf(out, []);
+        if (notes.length) result.replies.unshift(...notes);
+        return result;
+      }
+
+      // Already applied (a replay after a crash): the same replies, nothing changed.
+      const seen = msg.messageId ? rec.handled?.find((h) => h.id === msg.messageId) : undefined;
+      if (seen) {
+        const replies: Reply[] = [...seen.replies];
+        if (seen.report) replies.push(...(await buildReportReplies(rec, at)));
+        return { replies, ...(seen.pressed ? { pressed: seen.pressed } : {}) };
+      }
 
       // The store hands out copies, so the engine may change this one in place.
       const cached = scoredCache.get(evaluationId);
       let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}) }, { now: at, newId, inPlace: true });
       let saved: EvaluationRecord = rec;
       if (out.evaluation) {
+        noteHandled(out.evaluation, msg, out);
         // Written only if nobody else wrote meanwhile (no second read of the record)...
         saved =
           (await store.replaceEvaluation(out.evaluation, out.audit)) ??
@@ -140,13 +208,45 @@ export function createBot(deps: BotDeps): Bot {
           (await store.updateEvaluation(evaluationId, (current, audit) => {
             out = handleMessage(msg, { evaluation: current }, { now: at, newId, inPlace: true });
             if (out.audit) audit.push(...out.audit);
+            if (out.evaluation) noteHandled(out.evaluation, msg, out);
             return out.evaluation ?? current;
           }));
       }
       remember(evaluationId, saved.revision, out.scored);
-      const replies = [...out.replies];
-      if (out.report) replies.push(...(await buildReportReplies(saved, at)));
-      return replies;
+      const result = resultOf(out, out.report ? await buildReportReplies(saved, at) : []);
+      if (notes.length) result.replies.unshift(...notes);
+      return result;
     },
   };
+}
+
+/** The result of a dialog outcome, with the report's replies (if it asked for one) after its own. */
+function resultOf(out: DialogOutcome, report: Reply[]): HandleResult {
+  return { replies: [...out.replies, ...report], ...(out.pressed ? { pressed: out.pressed } : {}) };
+}
+
+/** Remembers on the evaluation that a platform message was applied to it, and what it produced. */
+function noteHandled(target: EvaluationRecord, msg: InboundMessage, out: DialogOutcome): void {
+  if (!msg.messageId) return;
+  const entry: HandledMessage = { id: msg.messageId, replies: out.replies.filter((r): r is HandledMessage['replies'][number] => r.kind !== 'file') };
+  if (out.pressed) entry.pressed = out.pressed;
+  if (out.report) entry.report = true;
+  target.handled = [...(target.handled ?? []).filter((h) => h.id !== msg.messageId), entry].slice(-HANDLED_KEPT);
+}
+
+/** True when the message is 切换自评 (typed or pressed). */
+function isSwitch(msg: InboundMessage): boolean {
+  if (msg.action) return msg.action.type === 'command' && msg.action.command === 'switch';
+  return recogniseCommand(normaliseText(msg.text ?? ''))?.name === 'switch';
+}
+
+/** True when a person takes part in an evaluation: organiser, assignee, or someone who answered in it. */
+function involves(rec: EvaluationRecord, userId: string): boolean {
+  return rec.members[userId] !== undefined || rec.organisers.includes(userId) || Object.values(rec.assignments).some((ids) => ids.includes(userId));
+}
+
+/** The channel a chat id belongs to: its prefix for platform chats (`feishu:oc_…`), local otherwise. */
+export function channelOfChat(chatId: string): string {
+  const m = /^(feishu|dingtalk):/.exec(chatId);
+  return m ? m[1]! : 'local';
 }

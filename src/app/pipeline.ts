@@ -1,0 +1,329 @@
+/**
+ * The message pipeline, the same for every channel: a channel's receipt in, the acknowledgement out,
+ * and everything between done once.
+ *
+ * For a platform (a durable channel) an inbound event is claimed (dedupe keys kept for a day) and
+ * recorded in the inbox, flushed, before the acknowledgement; it is processed after it, one at a time
+ * per chat in arrival order. Processing runs the bot, then records the replies in the outbox and marks
+ * the event processed in one flushed step; the replies are then sent, one chat at a time, with
+ * retries and back-off until the platform takes them. After a crash, `recover` processes what was
+ * recorded but not processed and sends what was recorded but not sent: an event is processed once
+ * (the bot recognises a message it already applied), a reply is sent until it is taken (its id is
+ * the platform's idempotency key, so a retry does not post twice where the platform dedupes).
+ *
+ * The local channel is not durable: its events are processed at once and the replies are the response.
+ *
+ * @example
+ * const pipeline = createPipeline({ store, bot, channels: [local, feishu], logger })
+ * await pipeline.recover()
+ * app.post('/webhook/feishu', (c) => pipeline.receive('feishu', c.req.raw))
+ */
+import type { ChannelAdapter, EventResult, EventSink, Receipt } from '../channels/adapter';
+import { SendError } from '../channels/adapter';
+import { serverText } from '../core/locale/zh-CN';
+import type { ChannelId, Delivery, HandleResult, InboxEntry } from '../core/messages';
+import type { Store } from '../store/port';
+import { createKeyedQueue } from '../store/shared';
+import type { Bot } from './bot';
+import { describeError, type Logger, type WaitUntil } from './ports';
+
+/** Dedupe keys are kept a day: Feishu retries for about 7 hours, DingTalk within minutes. */
+export const DEDUPE_TTL_MS = 24 * 3600 * 1000;
+/** How many messages one chat may have waiting before the local channel refuses more. */
+export const MAX_PENDING_PER_CHAT = 100;
+/** A pressed card is updated later no sooner than this after the callback was answered (Feishu: not before the response). */
+const PRESS_UPDATE_DELAY_MS = 1000;
+
+/** Back-off of failed sends. */
+export interface RetryPolicy {
+  /** The first wait (doubled each attempt), ms. */
+  firstMs: number;
+  /** The longest wait between attempts, ms. */
+  maxMs: number;
+  /** A reply still not taken this long after it was recorded is given up (and logged), ms. */
+  giveUpAfterMs: number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { firstMs: 1000, maxMs: 5 * 60_000, giveUpAfterMs: 24 * 3600 * 1000 };
+
+/** What the pipeline needs. */
+export interface PipelineOptions {
+  store: Store;
+  bot: Bot;
+  channels: ChannelAdapter[];
+  logger: Logger;
+  now?: () => Date;
+  retry?: Partial<RetryPolicy>;
+  dedupeTtlMs?: number;
+}
+
+/** The pipeline. */
+export interface Pipeline {
+  /** A channel by id (undefined when it is off). */
+  channel(id: ChannelId): ChannelAdapter | undefined;
+  /** Runs one request of a channel through the pipeline and answers it. */
+  receive(channel: ChannelId, request: Request, waitUntil?: WaitUntil): Promise<Response>;
+  /** Where a non-webhook receiver of a channel (long connection, Stream) puts its receipts. */
+  sink(channel: ChannelId): EventSink;
+  /** Records replies nobody asked for (reminders) and sends them. */
+  enqueue(deliveries: Delivery[]): Promise<void>;
+  /** Processes what an earlier run recorded but did not process, and sends what it did not send. */
+  recover(): Promise<{ inbound: number; outbound: number }>;
+  /** Resolves when nothing is being processed, sent or waiting for a retry. */
+  idle(): Promise<void>;
+  /** Stops retry timers and sends nothing more (recorded replies stay recorded for the next run). */
+  close(): void;
+}
+
+interface Waiter {
+  /** The acknowledgement went out without this event's result. */
+  gone: boolean;
+  /** The result went into the acknowledgement. */
+  taken: boolean;
+  resolve(r: EventResult): void;
+}
+
+/** Creates the pipeline over the given channels. */
+export function createPipeline(options: PipelineOptions): Pipeline {
+  const { store, bot, logger } = options;
+  const now = options.now ?? (() => new Date());
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const ttl = options.dedupeTtlMs ?? DEDUPE_TTL_MS;
+  const channels = new Map(options.channels.map((c) => [c.id, c]));
+  const runInChat = createKeyedQueue();
+  const sendInChat = createKeyedQueue();
+  const waiting = new Map<string, number>();
+  const lastSent = new Map<string, number>();
+  // Waits for a retry or a rate limit, ended early by close().
+  const sleepers = new Map<ReturnType<typeof setTimeout>, () => void>();
+  let closed = false;
+
+  // Work in flight, so tests and a graceful stop can wait for it.
+  let active = 0;
+  let idleWaiters: Array<() => void> = [];
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    active++;
+    return p.finally(() => {
+      if (--active === 0) {
+        const ws = idleWaiters;
+        idleWaiters = [];
+        for (const w of ws) w();
+      }
+    });
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        sleepers.delete(t);
+        resolve();
+      }, ms);
+      sleepers.set(t, resolve);
+    });
+
+  const chatKey = (channel: ChannelId, chatId: string) => `${channel}\u0000${chatId}`;
+
+  /** Processes one event in its chat's turn; resolves with what the acknowledgement may use. */
+  function schedule(entry: InboxEntry, adapter: ChannelAdapter, waiter: Waiter | undefined): void {
+    const key = chatKey(entry.channel, entry.message.chatId);
+    waiting.set(key, (waiting.get(key) ?? 0) + 1);
+    void track(
+      runInChat(key, () => process(entry, adapter, waiter)).finally(() => {
+        const left = (waiting.get(key) ?? 1) - 1;
+        if (left > 0) waiting.set(key, left);
+        else waiting.delete(key);
+      }),
+    );
+  }
+
+  async function process(entry: InboxEntry, adapter: ChannelAdapter, waiter: Waiter | undefined): Promise<void> {
+    let result: HandleResult | undefined;
+    try {
+      result = await bot.handle(entry.message);
+    } catch (err) {
+      logger.error('bot failed', { channel: entry.channel, chatId: entry.message.chatId, ...describeError(err) });
+    }
+    // Hand the result to the acknowledgement if it is still waiting.
+    const inline = !!waiter && !waiter.gone;
+    if (waiter && inline) {
+      waiter.taken = true;
+      waiter.resolve(result ? { status: 'done', result } : { status: 'failed' });
+    }
+    if (!adapter.durable) return;
+    const replies = result ?? { replies: [{ kind: 'text' as const, text: serverText.processingFailed }] };
+    let deliveries: Delivery[];
+    try {
+      deliveries = await toDeliveries(entry, replies, !inline);
+      await store.settleInbound(entry.id, deliveries);
+    } catch (err) {
+      // Still recorded as unprocessed: the next run processes it again (the bot knows it was applied).
+      logger.error('recording replies failed', { channel: entry.channel, inboxId: entry.id, ...describeError(err) });
+      return;
+    }
+    for (const d of deliveries) dispatch(d);
+  }
+
+  /** The replies of an event as deliveries with stable ids; files go to the file store first. */
+  async function toDeliveries(entry: InboxEntry, result: HandleResult, pressLater: boolean): Promise<Delivery[]> {
+    const t = now().getTime();
+    const out: Delivery[] = [];
+    const base = { channel: entry.channel, target: entry.replyTo, createdAt: t };
+    let i = 0;
+    for (const r of result.replies) {
+      const id = `${entry.id}#${i++}`;
+      if (r.kind === 'file') {
+        const stored = await store.putFile({ name: r.name, mime: r.mime, bytes: r.bytes });
+        out.push({ ...base, id, item: { kind: 'file', name: r.name, mime: r.mime, fileId: stored.id } });
+      } else out.push({ ...base, id, item: r });
+    }
+    // The pressed card could not be updated in the callback's answer: update it afterwards.
+    if (pressLater && result.pressed?.card) {
+      out.push({ ...base, id: `${entry.id}#press`, item: { kind: 'press', feedback: result.pressed }, notBefore: t + PRESS_UPDATE_DELAY_MS });
+    }
+    return out;
+  }
+
+  function dispatch(d: Delivery): void {
+    const adapter = channels.get(d.channel);
+    if (!adapter) {
+      logger.error('no channel for a recorded reply', { channel: d.channel, deliveryId: d.id });
+      return;
+    }
+    const key = chatKey(d.channel, d.target.chatId);
+    void track(sendInChat(key, () => deliver(adapter, d, key)));
+  }
+
+  /** Sends one reply until it is taken, it cannot be, or it is too old; replies of a chat wait their turn. */
+  async function deliver(adapter: ChannelAdapter, d: Delivery, key: string): Promise<void> {
+    for (let attempt = 0; !closed; attempt++) {
+      const t = now().getTime();
+      const wait = Math.max((d.notBefore ?? 0) - t, (lastSent.get(key) ?? 0) + (adapter.sendIntervalMs ?? 0) - t, 0);
+      if (wait > 0) await sleep(wait);
+      if (closed) return;
+      let retryIn: number | undefined;
+      try {
+        const file = d.item.kind === 'file' ? await store.getFile(d.item.fileId) : undefined;
+        if (d.item.kind === 'file' && !file) throw new SendError(`file ${d.item.fileId} is missing`, false);
+        await adapter.send(d, file);
+        lastSent.set(key, now().getTime());
+        await store.settleOutbound(d.id, 'sent').catch((err) => logger.error('recording a sent reply failed', { deliveryId: d.id, ...describeError(err) }));
+        return;
+      } catch (err) {
+        lastSent.set(key, now().getTime());
+        // Errors that are not SendError (a network failure inside a client) are worth another attempt.
+        const retryable = err instanceof SendError ? err.retryable : true;
+        const tooOld = now().getTime() - d.createdAt > retry.giveUpAfterMs;
+        logger.error(retryable && !tooOld ? 'send failed, will retry' : 'send failed, given up', {
+          channel: d.channel,
+          chatId: d.target.chatId,
+          deliveryId: d.id,
+          attempt: attempt + 1,
+          ...describeError(err),
+        });
+        if (!retryable || tooOld) {
+          await store.settleOutbound(d.id, 'failed').catch(() => {});
+          return;
+        }
+        const backoff = Math.min(retry.maxMs, retry.firstMs * 2 ** Math.min(attempt, 20));
+        retryIn = Math.max(err instanceof SendError ? (err.retryAfterMs ?? 0) : 0, backoff) + Math.floor(Math.random() * retry.firstMs);
+      }
+      await sleep(retryIn);
+    }
+  }
+
+  async function accept(adapter: ChannelAdapter, receipt: Receipt & { kind: 'events' }): Promise<Response> {
+    const results: EventResult[] = receipt.events.map(() => ({ status: 'pending' }));
+    const waits: Array<{ index: number; waiter: Waiter; done: Promise<EventResult> }> = [];
+    for (const [index, event] of receipt.events.entries()) {
+      const { keys, ...rest } = event;
+      // A platform message carries its inbox id, so the bot can tell a replay after a crash.
+      const message = adapter.durable ? { ...rest.message, messageId: rest.id } : rest.message;
+      const entry: InboxEntry = { ...rest, message, receivedAt: now().getTime() };
+      if (adapter.durable) {
+        let recorded: boolean;
+        try {
+          recorded = await store.recordInbound(entry, keys, ttl);
+        } catch (err) {
+          // Nothing acknowledged: the platform delivers again later.
+          logger.error('recording an event failed', { channel: adapter.id, ...describeError(err) });
+          return Response.json({ error: serverText.storeUnavailable }, { status: 503 });
+        }
+        if (!recorded) {
+          results[index] = { status: 'duplicate' };
+          continue;
+        }
+      } else if (receipt.busy && (waiting.get(chatKey(adapter.id, entry.message.chatId)) ?? 0) >= MAX_PENDING_PER_CHAT) {
+        return receipt.busy();
+      }
+      if (receipt.waitMs <= 0) {
+        schedule(entry, adapter, undefined);
+        continue;
+      }
+      let resolve!: (r: EventResult) => void;
+      const done = new Promise<EventResult>((r) => (resolve = r));
+      const waiter: Waiter = { gone: false, taken: false, resolve };
+      schedule(entry, adapter, waiter);
+      waits.push({ index, waiter, done });
+    }
+    if (waits.length) {
+      const all = Promise.all(waits.map((w) => w.done.then((r) => void (results[w.index] = r))));
+      if (receipt.waitMs === Infinity) await all;
+      else {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, receipt.waitMs)))]);
+        clearTimeout(timer);
+      }
+      for (const w of waits) if (!w.waiter.taken) w.waiter.gone = true;
+    }
+    return receipt.respond(results);
+  }
+
+  return {
+    channel: (id) => channels.get(id),
+    async receive(channel, request, waitUntil) {
+      const adapter = channels.get(channel);
+      if (!adapter) return Response.json({ error: serverText.notFound }, { status: 404 });
+      const receipt = await adapter.receive(request);
+      if (receipt.kind === 'respond') return receipt.response;
+      const response = await accept(adapter, receipt);
+      // On Workers the isolate must live until the work after the response is done.
+      if (waitUntil && active > 0) waitUntil(new Promise<void>((r) => idleWaiters.push(r)));
+      return response;
+    },
+    sink(channel) {
+      const adapter = channels.get(channel);
+      if (!adapter) throw new Error(`channel ${channel} is off`);
+      return (receipt) => accept(adapter, receipt);
+    },
+    async enqueue(deliveries) {
+      await store.enqueueOutbound(deliveries);
+      for (const d of deliveries) dispatch(d);
+    },
+    async recover() {
+      const pending = await store.listPending();
+      let inbound = 0;
+      for (const entry of pending.inbound) {
+        const adapter = channels.get(entry.channel);
+        if (!adapter) {
+          logger.error('an unprocessed event of a channel that is off now waits for it', { channel: entry.channel, inboxId: entry.id });
+          continue;
+        }
+        schedule(entry, adapter, undefined);
+        inbound++;
+      }
+      for (const d of pending.outbound) dispatch(d);
+      if (inbound || pending.outbound.length) logger.info('recovering', { inbound, outbound: pending.outbound.length });
+      return { inbound, outbound: pending.outbound.length };
+    },
+    idle() {
+      return active === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r));
+    },
+    close() {
+      closed = true;
+      for (const [t, wake] of sleepers) {
+        clearTimeout(t);
+        wake();
+      }
+      sleepers.clear();
+    },
+  };
+}
