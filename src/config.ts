@@ -20,13 +20,18 @@ const baseUrl = (fallback?: string) =>
     .optional()
     .transform((s) => s ?? fallback);
 
+const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const seconds = (fallback: number) =>
+  z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a number of seconds' }).int().min(1).max(7 * 24 * 3600).default(fallback));
+
 /** The environment variables the server reads. */
 export const configSchema = z.object({
   PORT: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    emptyToUndefined,
     z.coerce.number({ error: 'must be a port number (0–65535)' }).int().min(0).max(65535).default(3000),
   ),
-  DATA_DIR: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().trim().default('./data')),
+  DATA_DIR: z.preprocess(emptyToUndefined, z.string().trim().default('./data')),
   /** When set, the JSON API and the console need `Authorization: Bearer <token>`. */
   ADMIN_TOKEN: optionalText,
   /** Makes file links absolute (e.g. https://bot.example.gov.cn). */
@@ -36,11 +41,19 @@ export const configSchema = z.object({
   FEISHU_VERIFICATION_TOKEN: optionalText,
   FEISHU_ENCRYPT_KEY: optionalText,
   FEISHU_BASE_URL: baseUrl('https://open.feishu.cn'),
+  /** `webhook` (POST /webhook/feishu) or `ws` (the SDK's long connection, for servers without a public address). */
+  FEISHU_MODE: z.preprocess(emptyToUndefined, z.enum(['webhook', 'ws'], { error: 'must be "webhook" or "ws"' }).default('webhook')),
+  /** How far a Feishu request's timestamp may be from now (seconds). */
+  FEISHU_TIMESTAMP_WINDOW_SECONDS: seconds(3600),
   DINGTALK_APP_KEY: optionalText,
   DINGTALK_APP_SECRET: optionalText,
   DINGTALK_ROBOT_CODE: optionalText,
   DINGTALK_API_BASE: baseUrl('https://api.dingtalk.com'),
   DINGTALK_OAPI_BASE: baseUrl('https://oapi.dingtalk.com'),
+  /** `http` (POST /webhook/dingtalk) or `stream` (the dingtalk-stream SDK, for servers without a public address). */
+  DINGTALK_MODE: z.preprocess(emptyToUndefined, z.enum(['http', 'stream'], { error: 'must be "http" or "stream"' }).default('http')),
+  /** How far a DingTalk callback's timestamp may be from now (seconds; DingTalk documents one hour). */
+  DINGTALK_TIMESTAMP_WINDOW_SECONDS: seconds(3600),
 });
 
 /** The parsed configuration. */

@@ -10,6 +10,7 @@ import { scoreEvaluation } from '../src/core/scoring/engine';
 import { validateAnswers } from '../src/core/scoring/validate';
 import { createMemoryStore } from '../src/store/memory';
 import { storeImportedBuiltin } from './helpers/framework-sheets';
+import { ANSWERS_002, answer002 as answerFor } from './helpers/answers-002';
 import { createTranscript, replyText, type Transcript } from './helpers/transcript';
 
 const CREATE = '新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31';
@@ -257,37 +258,6 @@ describe('commands before the current question', () => {
     expect(await t.ask('李四', '很'.repeat(20_001))).toContain('消息太长');
   });
 });
-
-/** What 002's unit would answer to each question. */
-const ANSWERS_002 = JSON.parse(readFileSync('templates/examples/nanjing-2021-data-bureau-2024.json', 'utf8'));
-
-function answerFor(q: { key: string; type: string; options?: string[] }): string {
-  const [kind, target] = q.key.split(':') as [string, string | undefined];
-  const a = ANSWERS_002;
-  switch (kind) {
-    case 'fact':
-      return String(a.facts[target!]);
-    case 'metric':
-      return `${a.metrics[target!]}%`;
-    case 'judgement': {
-      const j = a.judgements[target!];
-      if (j === true) return a.evidence?.[target!] ? `是，${typeof a.evidence[target!] === 'string' ? a.evidence[target!] : a.evidence[target!].title}` : '是';
-      if (j?.value === false) return `否，${j.reason}`;
-      if (j?.level) return j.reason ? `${j.level}，${j.reason}` : j.level;
-      return '是';
-    }
-    case 'keyTasks':
-      return a.keyTasks[target!].map((k: { name: string; points: number }) => `${k.name} ${k.points}分`).join('\n');
-    case 'bonus':
-      return '3 市级部门绩效考核位列第一等次';
-    case 'penalty':
-      return '无';
-    case 'narrative':
-      return `${a.narratives[target!]}\n完成`;
-    default:
-      return '是';
-  }
-}
 
 describe("002's whole evaluation from 新建自评 to 报告", () => {
   it('reaches the published scores and returns the report', async () => {

@@ -138,7 +138,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   async function process(entry: InboxEntry, adapter: ChannelAdapter, waiter: Waiter | undefined): Promise<void> {
     let result: HandleResult | undefined;
     try {
-      result = await bot.handle(entry.message);
+      const message = adapter.prepare ? await adapter.prepare(entry.message) : entry.message;
+      result = await bot.handle(message);
     } catch (err) {
       logger.error('bot failed', { channel: entry.channel, chatId: entry.message.chatId, ...describeError(err) });
     }

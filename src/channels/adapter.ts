@@ -9,7 +9,7 @@
  * const receipt = await adapter.receive(request)
  * if (receipt.kind === 'respond') return receipt.response  // a challenge, a rejection, an ignored event
  */
-import type { ChannelId, Delivery, HandleResult, InboxEntry } from '../core/messages';
+import type { ChannelId, Delivery, HandleResult, InboundMessage, InboxEntry } from '../core/messages';
 import type { StoredFile } from '../store/port';
 
 /** A verified, decoded inbound event, ready to be recorded and processed. */
@@ -82,6 +82,12 @@ export interface ChannelAdapter {
    * allows (the delivery id is the platform's idempotency key). Throws SendError.
    */
   send(delivery: Delivery, file?: StoredFile): Promise<void>;
+  /**
+   * Completes a recorded message before the bot sees it, after the acknowledgement went out (e.g. the
+   * sender's display name from the platform's contact API, cached). Must not throw for a platform
+   * error: a message without a name is still a message.
+   */
+  prepare?(message: InboundMessage): Promise<InboundMessage>;
   /** Least time between two sends to one chat (the platform's per-chat rate limit), in ms. */
   readonly sendIntervalMs?: number;
   /** Starts a receiver that is not a webhook (Feishu's long connection, DingTalk Stream). */
