@@ -23,6 +23,11 @@ export interface InboundMessage {
   text?: string;
   /** A pressed button's action (or a submitted card form), as it was sent. */
   action?: ButtonAction;
+  /**
+   * What was sent when the bot cannot read it (a picture, a sticker, a file in a group…), in words
+   * ("图片"): the bot says what it can take instead and changes nothing.
+   */
+  unsupported?: string;
   /** People @-mentioned in the text (other than the bot). */
   mentions?: Array<{ userId: string; name?: string }>;
   /**

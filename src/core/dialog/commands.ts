@@ -74,3 +74,15 @@ export function recogniseCommand(text: string): { name: CommandName; arg: string
   }
   return best && { name: best.name, arg: best.arg };
 }
+
+/**
+ * A button's action as the words that do the same when typed: for channels whose buttons can only
+ * send text back (DingTalk), and for showing a button as a numbered option.
+ *
+ * @example actionAsText({ type: 'command', command: 'edit', arg: '本年实际支出数' }) // '修改 本年实际支出数'
+ */
+export function actionAsText(action: { type: 'answer'; value?: string } | { type: 'command'; command: CommandName; arg?: string }): string {
+  if (action.type === 'answer') return action.value ?? '';
+  const word = COMMAND_WORDS[action.command][0]!;
+  return action.arg ? `${word} ${action.arg}` : word;
+}

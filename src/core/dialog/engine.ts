@@ -119,6 +119,7 @@ interface Turn {
 /** Handles one inbound message. Pure: the same message and state give the same outcome. */
 export function handleMessage(msg: InboundMessage, state: DialogState, deps: DialogDeps): DialogOutcome {
   const raw = msg.text ?? '';
+  if (msg.unsupported !== undefined && !msg.text && !msg.action) return { replies: [text(T.unsupportedContent(msg.unsupported))] };
   if ([...raw].length > MAX_TEXT_CHARS) return { replies: [text(T.tooLong(MAX_TEXT_CHARS))] };
   const body = normaliseText(raw);
   const action = msg.action;

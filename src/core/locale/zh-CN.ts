@@ -540,6 +540,7 @@ export const dialogText = {
   notADate: (text: string) => `「${text}」不是有效日期，请按 2025-05-31 或 2025年5月31日 的格式回复`,
   badKeyTaskLine: (line: string) => `没能识别「${line}」，每行写一项重点工作和分值，如：党建工作 4分`,
   tooLong: (max: number) => `消息太长（超过${max}字），请分几条发送。`,
+  unsupportedContent: (kind: string) => `暂时无法识别${kind}。请用文字回复（数字、是/否、选项序号或一段文字），发送「帮助」查看命令。`,
   emptyMessage: '收到一条空消息。发送「继续」接着填报，「帮助」查看命令。',
   staleButton: '这个问题已不存在（可能已被处理），请发送「继续」。',
   pressedStale: (label: string, current: string | undefined) =>
