@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DataDirLockedError, openLowdbStore, lastRecordLine } from '../src/store/lowdb';
 import { createMemoryStore } from '../src/store/memory';
 import type { FrameworkInput } from '../src/core/framework/schema';
+import type { Delivery, InboxEntry } from '../src/core/messages';
 import type { Store } from '../src/store/port';
 import { makeFrameworkRecord } from './helpers/framework-sheets';
 import { makeEvaluation } from './helpers/records';
@@ -30,6 +31,22 @@ afterEach(async () => {
 /** An imported framework as an evaluation carries it (nanjing-2020's file under another id). */
 function carriedFramework(): FrameworkInput {
   return { ...(JSON.parse(readFileSync('templates/frameworks/nanjing-2020.json', 'utf8')) as FrameworkInput), id: 'import-carried' };
+}
+
+/** An inbound event as a platform channel records it. */
+function inbox(id: string): InboxEntry {
+  return {
+    id,
+    channel: 'feishu',
+    message: { channel: 'feishu', chatId: 'feishu:oc_1', chatType: 'group', userId: 'ou_1', text: '6091.91', messageId: id, receivedAt: 1 },
+    replyTo: { chatId: 'feishu:oc_1', chatType: 'group', userId: 'ou_1', context: { messageId: 'om_1' } },
+    receivedAt: 1,
+  };
+}
+
+/** A reply recorded for sending. */
+function delivery(id: string): Delivery {
+  return { id, channel: 'feishu', target: { chatId: 'feishu:oc_1', chatType: 'group' }, item: { kind: 'text', text: `reply ${id}` }, createdAt: 1 };
 }
 
 const factories: Array<[string, (now: () => Date) => Promise<Store>]> = [
@@ -233,6 +250,53 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     expect(await store.claimEvent('feishu:ev-1', 1000)).toBe(true);
     const both = await Promise.all([store.claimEvent('x', 1000), store.claimEvent('x', 1000)]);
     expect(both.sort()).toEqual([false, true]);
+  });
+
+  it('records an inbound event with its dedupe keys once, and any key claimed again makes a duplicate', async () => {
+    const clock = createClock();
+    const store = await open(clock.now);
+    expect(await store.recordInbound(inbox('feishu:ev:1'), ['feishu:ev:1', 'feishu:msg:m1'], 1000)).toBe(true);
+    // The same event again, and the same message under another event id: both refused, nothing recorded.
+    expect(await store.recordInbound(inbox('feishu:ev:1'), ['feishu:ev:1', 'feishu:msg:m1'], 1000)).toBe(false);
+    expect(await store.recordInbound(inbox('feishu:ev:2'), ['feishu:ev:2', 'feishu:msg:m1'], 1000)).toBe(false);
+    // A refused record claims nothing: ev:2's own key is still free.
+    expect(await store.claimEvent('feishu:ev:2', 1000)).toBe(true);
+    expect((await store.listPending()).inbound.map((e) => e.id)).toEqual(['feishu:ev:1']);
+    const both = await Promise.all([store.recordInbound(inbox('x'), ['k'], 1000), store.recordInbound(inbox('y'), ['k'], 1000)]);
+    expect(both.sort()).toEqual([false, true]);
+    clock.advance(1001);
+    expect(await store.recordInbound(inbox('feishu:ev:3'), ['feishu:msg:m1'], 1000)).toBe(true);
+  });
+
+  it('settles an inbound event with its replies, which stay pending until sent or given up', async () => {
+    const store = await open(createClock().now);
+    await store.recordInbound(inbox('a'), ['a'], 60_000);
+    await store.recordInbound(inbox('b'), ['b'], 60_000);
+    await store.settleInbound('a', [delivery('a#0'), delivery('a#1')]);
+    await store.enqueueOutbound([delivery('r#0')]);
+    let pending = await store.listPending();
+    expect(pending.inbound.map((e) => e.id)).toEqual(['b']);
+    expect(pending.outbound.map((d) => d.id)).toEqual(['a#0', 'a#1', 'r#0']);
+    await store.settleOutbound('a#0', 'sent');
+    await store.settleOutbound('r#0', 'failed');
+    await store.settleOutbound('never-recorded', 'sent');
+    pending = await store.listPending();
+    expect(pending.outbound.map((d) => d.id)).toEqual(['a#1']);
+    expect(pending.outbound[0]).toEqual(delivery('a#1'));
+    // Copies: changing what was read changes nothing stored.
+    pending.outbound[0]!.target.chatId = 'changed';
+    expect((await store.listPending()).outbound[0]!.target.chatId).toBe('feishu:oc_1');
+  });
+
+  it('keeps small channel state by key', async () => {
+    const store = await open(createClock().now);
+    expect(await store.getChannelState('dingtalk:session:c1')).toBeUndefined();
+    await store.setChannelState('dingtalk:session:c1', { url: 'https://x', expiresAt: 5 });
+    const read = (await store.getChannelState('dingtalk:session:c1'))!;
+    read['url'] = 'changed';
+    expect(await store.getChannelState('dingtalk:session:c1')).toEqual({ url: 'https://x', expiresAt: 5 });
+    await store.setChannelState('dingtalk:session:c1', undefined);
+    expect(await store.getChannelState('dingtalk:session:c1')).toBeUndefined();
   });
 
   it('stores imported frameworks, replaces one by id and lists them oldest first', async () => {
@@ -547,6 +611,76 @@ describe('lowdb store on disk', () => {
     await unlink(join(dir, 'chats.json'));
     const second = await openLowdbStore(dir);
     expect(await second.evaluationIdForChat('c2')).toBe('ev1');
+  });
+
+  it('keeps the message log across a reopen: unprocessed events, unsent replies and claims', async () => {
+    const dir = await makeTempDir();
+    const clock = createClock();
+    const first = await openLowdbStore(dir, { now: clock.now });
+    await first.recordInbound(inbox('a'), ['ka'], 60_000);
+    await first.recordInbound(inbox('b'), ['kb'], 60_000);
+    await first.settleInbound('a', [delivery('a#0')]);
+    await first.setChannelState('s', { n: 1 });
+    const second = await openLowdbStore(dir, { now: clock.now });
+    const pending = await second.listPending();
+    expect(pending.inbound).toEqual([inbox('b')]);
+    expect(pending.outbound).toEqual([delivery('a#0')]);
+    expect(await second.recordInbound(inbox('a'), ['ka'], 60_000)).toBe(false);
+    expect(await second.getChannelState('s')).toEqual({ n: 1 });
+    await second.settleOutbound('a#0', 'sent');
+    await second.settleInbound('b', []);
+    const third = await openLowdbStore(dir, { now: clock.now });
+    expect(await third.listPending()).toEqual({ inbound: [], outbound: [] });
+  });
+
+  it('records a burst of events with one flush per batch, each resolving only once flushed', async () => {
+    const dir = await makeTempDir();
+    const flushes: Array<() => void> = [];
+    let hold = false;
+    const store = await openLowdbStore(dir, { syncFile: () => (hold ? new Promise<void>((resolve) => flushes.push(resolve)) : Promise.resolve()) });
+    hold = true;
+    let settled = 0;
+    const first = store.recordInbound(inbox('e0'), ['e0'], 60_000).then(() => settled++);
+    await new Promise((r) => setTimeout(r, 10));
+    // While the first flush runs, 50 more arrive: they wait, then go out in one write and one flush.
+    const rest = Array.from({ length: 50 }, (_, i) => store.recordInbound(inbox(`e${i + 1}`), [`e${i + 1}`], 60_000).then(() => settled++));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(flushes).toHaveLength(1);
+    expect(settled).toBe(0);
+    flushes[0]!();
+    await first;
+    await new Promise((r) => setTimeout(r, 10));
+    expect(flushes).toHaveLength(2);
+    expect(settled).toBe(1);
+    flushes[1]!();
+    await Promise.all(rest);
+    expect(settled).toBe(51);
+    const lines = (await readFile(join(dir, 'messages.log'), 'utf8')).split('\n').filter(Boolean);
+    expect(lines).toHaveLength(51);
+  });
+
+  it('releases the claims of an event whose write failed, so the platform\'s next delivery is taken', async () => {
+    const dir = await makeTempDir();
+    let fail = true;
+    const store = await openLowdbStore(dir, { syncFile: () => (fail ? Promise.reject(new Error('EIO')) : Promise.resolve()) });
+    await expect(store.recordInbound(inbox('a'), ['ka'], 60_000)).rejects.toThrow(/EIO/);
+    expect((await store.listPending()).inbound).toEqual([]);
+    fail = false;
+    expect(await store.recordInbound(inbox('a'), ['ka'], 60_000)).toBe(true);
+  });
+
+  it('skips a message-log line torn by a crash, and takes over the claims of an older events.log', async () => {
+    const dir = await makeTempDir();
+    const clock = createClock();
+    const store = await openLowdbStore(dir, { now: clock.now });
+    await store.recordInbound(inbox('a'), ['ka'], 60_000);
+    await appendFile(join(dir, 'messages.log'), '{"c":[["kb",9999999999999]],"in":{"id":"b"');
+    await writeFile(join(dir, 'events.log'), `${JSON.stringify(['old-key', clock.now().getTime() + 60_000])}\n`);
+    const reopened = await openLowdbStore(dir, { now: clock.now });
+    expect((await reopened.listPending()).inbound.map((e) => e.id)).toEqual(['a']);
+    expect(await reopened.claimEvent('kb', 1000)).toBe(true);
+    expect(await reopened.claimEvent('old-key', 1000)).toBe(false);
+    expect(await readdir(dir)).not.toContain('events.log');
   });
 
   it('keeps the event log from growing with expired claims', async () => {
