@@ -618,6 +618,7 @@ export const dialogText = {
   sectionProgress: (name: string, done: number, total: number, who?: string) => `· ${name}：${done}/${total}${who ? `（${who}负责）` : ''}`,
   stillOpen: (labels: string[], total: number) => `待填写：${labels.join('、')}${total > labels.length ? ` 等${total}项` : ''}`,
   deadlineIs: (date: string) => `截止日期：${date}`,
+  dingtalkQuota: (calls: number, quota: number) => `本月钉钉开放接口已调用 ${calls} 次（标准版企业每月共 ${quota} 次，所有内部应用合计）。`,
 
   // Commands
   organiserOnly: (names: string) => `这个操作只有组织者（${names}）可以进行。`,
