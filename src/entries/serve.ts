@@ -10,8 +10,11 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { DataDirLockedError, openLowdbStore } from '../store/lowdb';
-import { createApp, type AppDeps } from '../server/app';
+import { createApp, createDefaultPipeline, type AppDeps } from '../server/app';
 import type { Bot } from '../app/bot';
+import type { Pipeline } from '../app/pipeline';
+import { createConsoleLogger } from '../app/ports';
+import type { ChannelAdapter } from '../channels/adapter';
 import type { Store } from '../store/port';
 
 /** A running server. */
@@ -20,26 +23,42 @@ export interface RunningServer {
   port: number;
   /** The console's URL, e.g. http://localhost:3000/ */
   url: string;
-  /** Stops accepting connections, lets requests in flight finish (at most `timeoutMs`), then resolves. */
+  /** The pipeline every message goes through. */
+  pipeline: Pipeline;
+  /**
+   * Stops the receivers that are not webhooks, stops accepting connections, lets requests in flight
+   * finish (at most `timeoutMs`), then resolves. What was recorded but not yet sent stays recorded.
+   */
   close(timeoutMs?: number): Promise<void>;
 }
 
 /** What `startNodeServer` needs. */
-export interface StartOptions extends Partial<Omit<AppDeps, 'store' | 'bot' | 'config'>> {
+export interface StartOptions extends Partial<Omit<AppDeps, 'store' | 'bot' | 'config' | 'pipeline'>> {
   config: Config;
   store: Store;
   bot: Bot;
+  /** The platform channels that are on (see `createPlatformChannels`); the local channel is always on. */
+  channels?: ChannelAdapter[];
   /** The interface to listen on (default: all). */
   hostname?: string;
 }
 
-/** Starts the HTTP server on `config.PORT` and resolves once it listens. */
-export function startNodeServer(options: StartOptions): Promise<RunningServer> {
-  const { config, store, bot, hostname, ...rest } = options;
+/**
+ * Starts the server: the pipeline first takes up what an earlier run recorded but did not finish
+ * (events not processed, replies not sent), then the HTTP server listens on `config.PORT`, then the
+ * receivers that are not webhooks (Feishu's long connection, DingTalk Stream) connect.
+ */
+export async function startNodeServer(options: StartOptions): Promise<RunningServer> {
+  const { config, store, bot, hostname, channels = [], ...rest } = options;
+  const logger = rest.logger ?? createConsoleLogger();
+  const pipeline = createDefaultPipeline({ store, bot, config, logger, channels, ...(rest.now ? { now: rest.now } : {}) });
+  await pipeline.recover();
   const app = createApp({
     store,
     bot,
     config,
+    pipeline,
+    logger,
     remoteAddress: (c) => {
       try {
         return getConnInfo(c).remote.address;
@@ -49,18 +68,25 @@ export function startNodeServer(options: StartOptions): Promise<RunningServer> {
     },
     ...rest,
   });
-  return new Promise((resolve, reject) => {
+  const running = await new Promise<RunningServer>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.PORT, ...(hostname ? { hostname } : {}) }, () => {
       const port = (server.address() as AddressInfo).port;
       resolve({
         server,
         port,
         url: `http://localhost:${port}/`,
-        close: (timeoutMs = 10_000) => closeServer(server, timeoutMs),
+        pipeline,
+        close: async (timeoutMs = 10_000) => {
+          for (const c of channels) await c.stop?.().catch(() => {});
+          await closeServer(server, timeoutMs);
+          pipeline.close();
+        },
       });
     });
     server.once('error', reject);
   });
+  for (const c of channels) if (c.start) await c.start(pipeline.sink(c.id));
+  return running;
 }
 
 function closeServer(server: ServerType, timeoutMs: number): Promise<void> {
