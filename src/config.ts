@@ -76,10 +76,33 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return config;
 }
 
-/** Which platform channels have the credentials they need (the local channel is always on). */
-export function describeChannels(config: Config): { feishu: boolean; dingtalk: boolean } {
+/** Whether a platform channel is on, how it receives, and which variables it still needs. */
+export interface ChannelStatus {
+  on: boolean;
+  /** How events arrive: a webhook, or a connection the server opens (for servers without a public address). */
+  receiver: 'webhook' | 'connection';
+  /** The variables missing for it to be on (empty when on). */
+  missing: string[];
+}
+
+/**
+ * Which platform channels have what they need (the local channel is always on). A Feishu webhook also
+ * needs the Verification Token, its only authentication when no Encrypt Key is set.
+ */
+export function describeChannels(config: Config): { feishu: ChannelStatus; dingtalk: ChannelStatus } {
+  const need = (vars: Array<[string, string | undefined]>) => vars.filter(([, v]) => !v).map(([k]) => k);
+  const feishuWebhook = config.FEISHU_MODE === 'webhook';
+  const feishuMissing = need([
+    ['FEISHU_APP_ID', config.FEISHU_APP_ID],
+    ['FEISHU_APP_SECRET', config.FEISHU_APP_SECRET],
+    ...(feishuWebhook ? ([['FEISHU_VERIFICATION_TOKEN', config.FEISHU_VERIFICATION_TOKEN]] as Array<[string, string | undefined]>) : []),
+  ]);
+  const dingtalkMissing = need([
+    ['DINGTALK_APP_KEY', config.DINGTALK_APP_KEY],
+    ['DINGTALK_APP_SECRET', config.DINGTALK_APP_SECRET],
+  ]);
   return {
-    feishu: Boolean(config.FEISHU_APP_ID && config.FEISHU_APP_SECRET),
-    dingtalk: Boolean(config.DINGTALK_APP_KEY && config.DINGTALK_APP_SECRET),
+    feishu: { on: feishuMissing.length === 0, receiver: feishuWebhook ? 'webhook' : 'connection', missing: feishuMissing },
+    dingtalk: { on: dingtalkMissing.length === 0, receiver: config.DINGTALK_MODE === 'http' ? 'webhook' : 'connection', missing: dingtalkMissing },
   };
 }

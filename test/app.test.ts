@@ -385,9 +385,17 @@ describe('platform webhooks', () => {
   });
 
   it('answer 503 when configured but not running, and go through the pipeline to the channel when it runs', async () => {
-    const env = { FEISHU_APP_ID: 'cli_x', FEISHU_APP_SECRET: 'sec', DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's' };
+    const env = { FEISHU_APP_ID: 'cli_x', FEISHU_APP_SECRET: 'sec', FEISHU_VERIFICATION_TOKEN: 'vt', DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's' };
     const h = createHarness(env);
     expect((await h.app.request('/webhook/feishu', { method: 'POST', body: '{}' })).status).toBe(503);
+    // A Feishu webhook without its Verification Token would take forged events: off, and says what is missing.
+    const noToken = await createHarness({ ...env, FEISHU_VERIFICATION_TOKEN: '' }).app.request('/webhook/feishu', { method: 'POST', body: '{}' });
+    expect(noToken.status).toBe(404);
+    expect(((await noToken.json()) as { error: string }).error).toContain('FEISHU_VERIFICATION_TOKEN');
+    // On a long connection there is no callback address.
+    const ws = await createHarness({ ...env, FEISHU_MODE: 'ws' }).app.request('/webhook/feishu', { method: 'POST', body: '{}' });
+    expect(ws.status).toBe(404);
+    expect(((await ws.json()) as { error: string }).error).toContain('长连接');
 
     // A minimal durable channel: every request is one message; what it is asked to send is kept.
     const sent: Delivery[] = [];

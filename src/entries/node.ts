@@ -3,7 +3,7 @@
  * creates the bot, serves the app on PORT and prints the console's URL. SIGTERM/SIGINT stop accepting
  * connections and let requests in flight finish (every acknowledged answer is already on disk).
  */
-import { describeChannels } from '../config';
+import { describeChannels, type ChannelStatus } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { createConsoleLogger, describeError } from '../server/app';
 import { createBot } from '../app/bot';
@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const server = await startNodeServer({ config, store, bot, logger });
 
   const channels = describeChannels(config);
-  logger.info('channels', { local: 'on', feishu: channels.feishu ? 'on' : 'off', dingtalk: channels.dingtalk ? 'on' : 'off' });
+  const describe = (c: ChannelStatus) => (c.on ? `on (${c.receiver})` : `off (missing ${c.missing.join(', ')})`);
+  logger.info('channels', { local: 'on', feishu: describe(channels.feishu), dingtalk: describe(channels.dingtalk) });
   logger.info('started', { port: server.port, dataDir: config.DATA_DIR, adminToken: config.ADMIN_TOKEN ? 'set' : 'not set (loopback only)' });
   console.log(serverText.started(server.url));
   if (config.ADMIN_TOKEN) console.log(serverText.signInHint);

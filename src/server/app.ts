@@ -159,10 +159,11 @@ export function createApp(deps: AppDeps): Hono {
   // Platform webhooks: off (404) without credentials; 503 when configured for another receiver (long
   // connection, Stream) or not running; else through the pipeline.
   const channels = describeChannels(config);
-  const vars = { feishu: 'FEISHU_APP_ID / FEISHU_APP_SECRET', dingtalk: 'DINGTALK_APP_KEY / DINGTALK_APP_SECRET' };
   for (const name of ['feishu', 'dingtalk'] as const) {
     app.post(`/webhook/${name}`, async (c) => {
-      if (!channels[name]) return c.json({ error: T.channelOff(T.channelNames[name], vars[name]) }, 404);
+      const status = channels[name];
+      if (!status.on) return c.json({ error: T.channelOff(T.channelNames[name], status.missing.join(' / ')) }, 404);
+      if (status.receiver !== 'webhook') return c.json({ error: T.channelByConnection(T.channelNames[name]) }, 404);
       if (!pipeline.channel(name)) return c.json({ error: T.channelNotReady(T.channelNames[name]) }, 503);
       return pipeline.receive(name, c.req.raw, waitUntilOf(c));
     });

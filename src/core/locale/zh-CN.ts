@@ -294,7 +294,8 @@ export const serverText = {
   scoreFailed: '该自评的指标体系无法加载，暂时无法计分',
   reportFailed: '生成报告失败，请稍后再试',
   channelOff: (name: string, vars: string) => `${name}渠道未启用：未配置 ${vars}`,
-  channelNotReady: (name: string) => `${name}渠道已配置，但本版本尚未实现该渠道`,
+  channelNotReady: (name: string) => `${name}渠道已配置，但没有启动（见启动日志）`,
+  channelByConnection: (name: string) => `${name}渠道使用长连接（FEISHU_MODE=ws / DINGTALK_MODE=stream）接收消息，没有开放回调地址`,
   channelNames: { feishu: '飞书', dingtalk: '钉钉' },
   console: {
     title: '绩效自评助手 · 控制台',
