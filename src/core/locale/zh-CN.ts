@@ -769,3 +769,26 @@ export const confirmChatText = {
   which: (list: string) => `请告诉我要确认哪个指标体系：${list}，如：确认指标体系 import-1a2b3c`,
   none: '还没有导入的指标体系。请在控制台的「指标体系」页上传单位的指标表（.xlsx 或 .csv）。',
 } as const;
+
+/** The DingTalk channel (钉钉): what it adds to the bot's replies there, and its answers to DingTalk. */
+export const dingtalkText = {
+  /** What a message without text was, for "暂时无法识别…". */
+  kinds: { picture: '图片', richText: '图片', audio: '语音', video: '视频', file: '文件', other: '这类消息' },
+  /** Said once per group chat, with the first question there. */
+  atHint: '提示：钉钉群里只有 @我 的消息我才能收到，回答时请先 @我 再写答案。也可以单聊我继续填写本群的自评，单聊时直接回复即可。',
+  /** After numbered options. */
+  replyNumber: '请回复序号或选项文字',
+  /** Buttons shown as words to type. */
+  replyWords: (words: string[]) => `也可回复：${words.map((w) => `「${w}」`).join(' ')}`,
+  /** One of several parts of a long message. */
+  part: (i: number, n: number) => `（${i}/${n}）`,
+  /** The note after a report file in a group. */
+  fileSent: (name: string) => `报告已发送到本群：${name}，请查收。`,
+  /** Answers to requests that are not accepted (DingTalk reads them, people do not). */
+  rejected: {
+    signature: '签名校验失败（timestamp/sign）',
+    stale: '请求时间戳缺失或超出允许范围',
+    invalid: '不是钉钉机器人消息回调',
+    tooLarge: '请求体过大',
+  },
+} as const;
