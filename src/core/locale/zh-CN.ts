@@ -770,6 +770,57 @@ export const confirmChatText = {
   none: '还没有导入的指标体系。请在控制台的「指标体系」页上传单位的指标表（.xlsx 或 .csv）。',
 } as const;
 
+/** The Feishu channel: card parts, toasts, what a message type is called, why a webhook request was refused. */
+export const feishuText = {
+  /** Message types the bot cannot read, as the dialog names them (暂时无法识别图片…). */
+  unsupported: {
+    image: '图片',
+    sticker: '表情',
+    file: '文件',
+    audio: '语音',
+    media: '视频',
+    folder: '文件夹',
+    interactive: '卡片消息',
+    share_chat: '群名片',
+    share_user: '个人名片',
+    share_calendar_event: '日程',
+    merge_forward: '合并转发的消息',
+    location: '位置',
+    todo: '任务',
+    vote: '投票',
+    video_chat: '视频会议',
+    hongbao: '红包',
+    system: '系统消息',
+  } as Record<string, string>,
+  unsupportedOther: '这类消息',
+  /** The header of a question card whose reply had no title of its own. */
+  questionTitle: '请回答',
+  unit: (unit: string) => `单位：${unit}`,
+  answerPlaceholder: (unit?: string) => (unit ? `在此输入回答（${unit}）` : '在此输入回答'),
+  answerLabel: '回答',
+  submit: '提交',
+  /** For whom a question card in a group is (card subtitle). */
+  askedOf: (name: string) => `${name} 填写`,
+  scoreTitle: '当前得分',
+  scoreColumns: { name: '指标', score: '得分', points: '分值', note: '备注' },
+  partial: '未填完',
+  /** Toasts of a card callback answered before its result was ready, or that failed. */
+  pending: '已收到，正在处理…',
+  failed: '处理出错了，请稍后再试',
+  badButton: '这个按钮已失效，请发送「继续」获取最新的问题。',
+  /** Answers of POST /webhook/feishu that refuse a request (for whoever debugs the webhook). */
+  rejected: {
+    notConfigured: '飞书渠道未配置 FEISHU_VERIFICATION_TOKEN 或 FEISHU_ENCRYPT_KEY，拒绝接收事件',
+    wsMode: '飞书渠道为长连接模式（FEISHU_MODE=ws），不接收 Webhook 请求',
+    tooLarge: '请求体过大',
+    badBody: '请求体不是有效的飞书事件',
+    badSignature: '签名校验失败',
+    badToken: 'Verification Token 不匹配',
+    wrongApp: '事件不属于本应用（app_id 不符）',
+    stale: '请求时间戳缺失或超出允许范围',
+  },
+} as const;
+
 /** The DingTalk channel (钉钉): what it adds to the bot's replies there, and its answers to DingTalk. */
 export const dingtalkText = {
   /** What a message without text was, for "暂时无法识别…". */
