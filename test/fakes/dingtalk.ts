@@ -101,8 +101,14 @@ export interface FakeDingTalk {
   waitForAck(messageId: string): Promise<AckFrame>;
   /** ACK frames received, by messageId. */
   acks: Map<string, AckFrame>;
-  /** Sends a SYSTEM frame (`ping`, `disconnect`) to every open connection. */
-  sendSystem(topic: string, data?: unknown): void;
+  /** Sends a SYSTEM frame (`ping`, `disconnect`) to every open connection; its messageId. */
+  sendSystem(topic: string, data?: unknown): string;
+  /** Sends raw text (a malformed frame) to the newest connection. */
+  sendRaw(text: string): void;
+  /** While silent, WebSocket pings get no pong (a half-dead connection). */
+  silence(on: boolean): void;
+  /** Connections open now. */
+  openConnections(): number;
   /** Cuts every open connection at the TCP level, as a network failure would. */
   dropConnections(): void;
   close(): Promise<void>;
@@ -154,7 +160,9 @@ export async function startFakeDingTalk(options: { tokenTtlSeconds?: number } = 
     tcpSockets.add(s);
     s.once('close', () => tcpSockets.delete(s));
   });
-  const wss = new WebSocketServer({ noServer: true });
+  // Pongs by hand, so a half-dead connection can be played.
+  const wss = new WebSocketServer({ noServer: true, autoPong: false });
+  let silent = false;
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const ticket = url.searchParams.get('ticket') ?? '';
@@ -171,6 +179,9 @@ export async function startFakeDingTalk(options: { tokenTtlSeconds?: number } = 
         if (opened >= w.n) w.resolve();
         else connectionWaiters.push(w);
       }
+      ws.on('ping', (data) => {
+        if (!silent) ws.pong(data);
+      });
       ws.on('message', (data) => {
         let frame: AckFrame;
         try {
@@ -337,7 +348,8 @@ export async function startFakeDingTalk(options: { tokenTtlSeconds?: number } = 
     pushCallback,
     redeliverUnacked() {
       const again: string[] = [];
-      for (const [id, payload] of pushed) {
+      // A snapshot: each redelivery adds a frame of its own.
+      for (const [id, payload] of [...pushed]) {
         if (acks.has(id)) continue;
         pushed.delete(id);
         // A redelivery is a new frame of the same callback (same msgId inside).
@@ -355,7 +367,15 @@ export async function startFakeDingTalk(options: { tokenTtlSeconds?: number } = 
       const messageId = `fake-sys-${randomUUID()}`;
       const frame = { specVersion: '1.0', type: 'SYSTEM', headers: { contentType: 'application/json', messageId, time: String(Date.now()), topic }, data: JSON.stringify(data) };
       for (const ws of sockets) if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+      return messageId;
     },
+    sendRaw(text) {
+      newest?.send(text);
+    },
+    silence(on) {
+      silent = on;
+    },
+    openConnections: () => [...sockets].filter((ws) => ws.readyState === ws.OPEN).length,
     dropConnections() {
       for (const ws of sockets) ws.terminate();
     },

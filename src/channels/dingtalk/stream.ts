@@ -75,6 +75,7 @@ export interface DingTalkStream {
 interface SocketLike {
   readyState: number;
   ping(): void;
+  close(): void;
   terminate(): void;
   once(event: 'close', listener: () => void): unknown;
   on(event: 'pong', listener: () => void): unknown;
@@ -141,6 +142,16 @@ class GatewayClient extends DWClient {
       else if (msg.type === 'EVENT') this.onEvent(msg);
     } catch {
       this.hooks.badFrame();
+    }
+  }
+
+  /** Closes for good, quietly (the SDK's version prints "Disconnecting." to the console, outside our JSON log). */
+  override disconnect(): void {
+    (this as unknown as { userDisconnect: boolean }).userDisconnect = true;
+    try {
+      this.rawSocket?.close();
+    } catch {
+      // Already closed.
     }
   }
 
