@@ -36,6 +36,11 @@ export interface HarnessOptions {
   verificationToken?: string | null;
   mode?: 'webhook' | 'ws';
   timestampWindowSeconds?: number;
+  /**
+   * Overrides the channel's per-chat spacing of sends (200 ms, Feishu's 5 QPS per chat), so a test of a
+   * hundred questions does not wait for it; the spacing itself is the pipeline's and tested there.
+   */
+  sendIntervalMs?: number;
 }
 
 export interface FeishuHarness {
@@ -74,7 +79,7 @@ export async function startFeishuHarness(o: HarnessOptions): Promise<FeishuHarne
     ...(encryptKey ? { FEISHU_ENCRYPT_KEY: encryptKey } : {}),
     ...(verificationToken ? { FEISHU_VERIFICATION_TOKEN: verificationToken } : {}),
   });
-  const feishu = createFeishuChannel({
+  const channel = createFeishuChannel({
     appId: config.FEISHU_APP_ID!,
     appSecret: config.FEISHU_APP_SECRET!,
     ...(config.FEISHU_VERIFICATION_TOKEN ? { verificationToken: config.FEISHU_VERIFICATION_TOKEN } : {}),
@@ -85,6 +90,7 @@ export async function startFeishuHarness(o: HarnessOptions): Promise<FeishuHarne
     store,
     logger,
   });
+  const feishu: ChannelAdapter = o.sendIntervalMs === undefined ? channel : { ...channel, sendIntervalMs: o.sendIntervalMs };
   const bot = o.makeBot(store);
   // As `npm start` runs it: the pipeline recovers what a previous run left, then listens, then the
   // long connection (if any) starts.

@@ -54,6 +54,8 @@ export interface FakeAnswer {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Do the work first (a message is posted), then answer this: an answer lost on the way back. */
+  afterWork?: boolean;
 }
 
 type Match = (call: FakeCall) => boolean;
@@ -135,7 +137,9 @@ export async function startFakeFeishu(): Promise<FakeFeishu> {
     const d = delays.find((x) => x.match(call));
     if (d) await new Promise((r) => setTimeout(r, d.ms));
     const i = failures.findIndex((f) => f.match(call));
-    const answer = i >= 0 ? failures.splice(i, 1)[0]!.answer : route(call);
+    const failure = i >= 0 ? failures.splice(i, 1)[0]!.answer : undefined;
+    const normal = !failure || failure.afterWork ? route(call) : undefined;
+    const answer = failure ?? normal!;
     call.status = answer.status;
     res.writeHead(answer.status, { 'content-type': 'application/json; charset=utf-8', ...(answer.headers ?? {}) });
     res.end(JSON.stringify(answer.body));

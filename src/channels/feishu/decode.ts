@@ -175,11 +175,12 @@ function parseContent(v: unknown): Obj | undefined {
  */
 function resolveMentions(text: string, mentions: Mention[], isBot: (m: Mention) => boolean): string {
   const byKey = new Map(mentions.map((m) => [m.key, m]));
-  const out = text.replace(/@_user_\d+|@_all/g, (key) => {
+  // A removed mention takes one space after it along.
+  const out = text.replace(/(@_user_\d+|@_all)([ \u00a0]?)/g, (_, key: string, space: string) => {
     if (key === '@_all') return '';
     const m = byKey.get(key);
-    if (!m) return key;
-    return isBot(m) ? '' : `@${mentionToken(m.name) || m.openId || ''}`;
+    if (!m) return `${key}${space}`;
+    return isBot(m) ? '' : `@${mentionToken(m.name) || m.openId || ''}${space}`;
   });
   return out.replace(/[ \t\u00a0\u3000]{2,}/g, ' ').trim();
 }

@@ -48,7 +48,7 @@ export function encodeFeishuReply(reply: TextOrCard, target: OutboundTarget, nam
     if (Buffer.byteLength(content, 'utf8') <= MAX_CARD_BYTES) return { msgType: 'interactive', content };
   }
   const text = reply.kind === 'card' ? `${reply.title}\n${reply.text}` : reply.text;
-  return { msgType: 'text', content: JSON.stringify({ text: `${textMentions(reply.mentions)}${text}` }) };
+  return { msgType: 'text', content: JSON.stringify({ text: `${textMentions(reply.mentions, nameOf)}${text}` }) };
 }
 
 /** The card a reply becomes, or undefined when it is plain text. */
@@ -163,9 +163,9 @@ function scoreCard(text: string, mentions: Mention[] | undefined): FeishuCard | 
  * Text message mentions: `<at user_id="ou_…">name</at>` before the text.
  * https://open.feishu.cn/document/server-docs/im-v1/message-content-description/create_json
  */
-function textMentions(mentions: Mention[] | undefined): string {
+function textMentions(mentions: Mention[] | undefined, nameOf: NameLookup): string {
   if (!mentions?.length) return '';
-  return `${mentions.map((m) => `<at user_id="${escapeAttr(m.userId)}">${escapeTagText(m.name ?? '')}</at>`).join(' ')} `;
+  return `${mentions.map((m) => `<at user_id="${escapeAttr(m.userId)}">${escapeTagText(m.name ?? nameOf(m.userId) ?? '')}</at>`).join(' ')} `;
 }
 
 /**
