@@ -14,7 +14,8 @@ import {
   toSessionBody,
 } from '../src/channels/dingtalk/encode';
 import { checkDingTalkSignature, signDingTalkTimestamp } from '../src/channels/dingtalk/verify';
-import type { Button } from '../src/core/messages';
+import { createDingTalkChannel } from '../src/channels/dingtalk';
+import type { Button, Delivery } from '../src/core/messages';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
 import { callbackBody, FAKE_APP_KEY, FAKE_APP_SECRET, FAKE_CHATBOT_USER_ID, startFakeDingTalk, type FakeDingTalk } from './fakes/dingtalk';
@@ -356,5 +357,60 @@ describe('the OpenAPI client', () => {
     expect(DINGTALK_QUOTA_STATE_KEY).toBe(DINGTALK_QUOTA_KEY);
     // No secret or token in any log line.
     expect(JSON.stringify(logs)).not.toMatch(new RegExp(`${FAKE_APP_SECRET}|tok-`));
+  });
+});
+
+describe("the DingTalk channel's sends", () => {
+  let fake: FakeDingTalk;
+  afterEach(async () => fake?.close());
+  const quiet: Logger = { info: () => {}, error: () => {} };
+
+  async function channel() {
+    fake = await startFakeDingTalk();
+    const store = createMemoryStore();
+    const dingtalk = createDingTalkChannel({ appKey: FAKE_APP_KEY, appSecret: FAKE_APP_SECRET, robotCode: FAKE_APP_KEY, apiBase: fake.apiBase, oapiBase: fake.oapiBase, mode: 'http', timestampWindowSeconds: 3600, store, logger: quiet });
+    return { store, dingtalk };
+  }
+  const delivery = (id: string, item: Delivery['item'], context?: Record<string, unknown>): Delivery => ({
+    id,
+    channel: 'dingtalk',
+    target: { chatId: 'dingtalk:cidG==', chatType: 'group', userId: 'zhangsan01', userName: '张三', ...(context ? { context } : {}) },
+    item,
+    createdAt: Date.now(),
+  });
+  const sendOnce = (p: Promise<void>) => p.then(() => undefined, (e: unknown) => e as SendError);
+
+  it('resumes a long reply after a failed part without posting the parts already taken', async () => {
+    const { dingtalk } = await channel();
+    const session = fake.session('cidG==');
+    const context = { conversationId: 'cidG==', conversationType: '2', staffId: 'zhangsan01', sessionWebhook: session.url, sessionWebhookExpiresAt: session.expiresAt };
+    const text = Array.from({ length: 800 }, (_, i) => `第${i + 1}行：部门整体支出绩效自评价说明`).join('\n');
+    const d = delivery('dingtalk:msg:1#0', { kind: 'text', text }, context);
+    fake.failNext('session', 'pass', { status: 502, body: {} });
+    const err = await sendOnce(dingtalk.send(d));
+    expect(err).toBeInstanceOf(SendError);
+    expect(err!.retryable).toBe(true);
+    await dingtalk.send(d);
+    const parts = fake.messages.map((m) => m.text!);
+    expect(parts.length).toBeGreaterThan(2);
+    expect(new Set(parts).size).toBe(parts.length);
+    expect(parts.join('').startsWith(`第1行`)).toBe(true);
+    expect(parts.at(-1)).toContain('第800行');
+  });
+
+  it('sends a file once: a failed sampleFile is retried without uploading again; a press is nothing to send', async () => {
+    const { store, dingtalk } = await channel();
+    const stored = await store.putFile({ name: '报告.docx', mime: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document', bytes: new Uint8Array([0x50, 0x4b, 1, 2]) });
+    const d = delivery('dingtalk:msg:2#1', { kind: 'file', name: '报告.docx', mime: stored.mime, fileId: stored.id });
+    fake.failNext('groupSend', { status: 503, body: {} });
+    expect((await sendOnce(dingtalk.send(d, stored)))!.retryable).toBe(true);
+    await dingtalk.send(d, stored);
+    expect(fake.uploads).toHaveLength(1);
+    expect(fake.messages).toEqual([{ via: 'group', conversationId: 'cidG==', kind: 'sampleFile', file: { mediaId: fake.uploads[0]!.mediaId, fileName: '报告.docx', fileType: 'docx' } }]);
+    // No session: no note after the file (it could not @ anyway, and would cost another call).
+    const xls = delivery('dingtalk:msg:3#0', { kind: 'file', name: '表.exe', mime: 'application/octet-stream', fileId: stored.id });
+    expect((await sendOnce(dingtalk.send(xls, stored)))!.retryable).toBe(false);
+    await dingtalk.send(delivery('dingtalk:msg:4#press', { kind: 'press', feedback: { ok: true, toast: '已记录' } }));
+    expect(fake.calls.filter((c) => c.api !== 'token')).toHaveLength(3);
   });
 });

@@ -82,8 +82,8 @@ export interface FakeDingTalk {
   session(conversationId: string, expiresAt?: number): { url: string; expiresAt: number };
   /** From now on the session answers `errcode 300001` (DingTalk forgot it before its stated expiry). */
   expireSession(url: string): void;
-  /** The next calls of an endpoint get these answers, in order. */
-  failNext(api: FakeApi, ...answers: FakeAnswer[]): void;
+  /** The next calls of an endpoint get these answers, in order ('pass': answered as usual). */
+  failNext(api: FakeApi, ...answers: Array<FakeAnswer | 'pass'>): void;
   /** Tokens issued so far stop working (401), as after a revocation. */
   revokeTokens(): void;
   /** Staff ids batchSend lists as invalid. */
@@ -132,7 +132,7 @@ export async function startFakeDingTalk(options: { tokenTtlSeconds?: number } = 
   const messages: FakeMessage[] = [];
   const uploads: FakeUpload[] = [];
   const subscriptions: unknown[] = [];
-  const forced = new Map<FakeApi, FakeAnswer[]>();
+  const forced = new Map<FakeApi, Array<FakeAnswer | 'pass'>>();
   const tokens = new Map<string, number>();
   const sessions = new Map<string, { conversationId: string; expiresAt: number; expired: boolean }>();
   const tickets = new Set<string>();
@@ -234,7 +234,7 @@ export async function startFakeDingTalk(options: { tokenTtlSeconds?: number } = 
       send(res, status, answer, headers);
     };
     const force = forced.get(api)?.shift();
-    if (force) return record(force.status, force.body, force.headers);
+    if (force && force !== 'pass') return record(force.status, force.body, force.headers);
     const b = (body ?? {}) as Record<string, unknown>;
 
     switch (api) {
