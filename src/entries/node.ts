@@ -1,23 +1,26 @@
 /**
  * `npm start`: the server on Node. Reads the environment once, opens the lowdb store under DATA_DIR,
- * creates the bot, serves the app on PORT and prints the console's URL. SIGTERM/SIGINT stop accepting
- * connections and let requests in flight finish (every acknowledged answer is already on disk).
+ * creates the bot and the platform channels the environment turns on, serves the app on PORT and
+ * prints the console's URL. SIGTERM/SIGINT stop the platform connections, stop accepting requests and
+ * let those in flight finish (every acknowledged answer and recorded reply is already on disk).
  */
 import { describeChannels, type ChannelStatus } from '../config';
 import { serverText } from '../core/locale/zh-CN';
-import { createConsoleLogger, describeError } from '../server/app';
+import { createConsoleLogger, describeError } from '../app/ports';
 import { createBot } from '../app/bot';
+import { createPlatformChannels } from '../channels/registry';
 import { openConfiguredStore, startNodeServer } from './serve';
 
 async function main(): Promise<void> {
   const { config, store } = await openConfiguredStore();
   const logger = createConsoleLogger();
   const bot = createBot({ store });
-  const server = await startNodeServer({ config, store, bot, logger });
-
-  const channels = describeChannels(config);
+  const status = describeChannels(config);
   const describe = (c: ChannelStatus) => (c.on ? `on (${c.receiver})` : `off (missing ${c.missing.join(', ')})`);
-  logger.info('channels', { local: 'on', feishu: describe(channels.feishu), dingtalk: describe(channels.dingtalk) });
+  logger.info('channels', { local: 'on', feishu: describe(status.feishu), dingtalk: describe(status.dingtalk) });
+  const channels = createPlatformChannels(config, { store, logger });
+  const server = await startNodeServer({ config, store, bot, logger, channels });
+
   logger.info('started', { port: server.port, dataDir: config.DATA_DIR, adminToken: config.ADMIN_TOKEN ? 'set' : 'not set (loopback only)' });
   console.log(serverText.started(server.url));
   if (config.ADMIN_TOKEN) console.log(serverText.signInHint);
