@@ -75,6 +75,9 @@ describe('decoding a callback', () => {
       },
     });
     if (out.kind === 'message') expect(out.event.message.mentions).toBeUndefined();
+    // Without its expiry, a session webhook is taken to last the documented 90 minutes.
+    const noExpiry = decode({ ...callbackBody({ conversationId: 'cidG==', from: zhang, text: 'x', session }), sessionWebhookExpiredTime: undefined });
+    expect(noExpiry).toMatchObject({ context: { sessionWebhookExpiresAt: 1000 + 90 * 60_000 } });
   });
 
   it('reads private chats, the encrypted sender id when there is no staff id, a numeric conversation type', () => {

@@ -47,6 +47,9 @@ export interface DecodeOptions {
   receivedAt: number;
 }
 
+/** How long a session webhook lasts when the callback does not say (90 minutes in every sample). */
+const SESSION_TTL_MS = 90 * 60_000;
+
 /** Ids and names are short printable strings; anything else is not from DingTalk. */
 const id = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/);
 const optionalId = id.optional().catch(undefined);
@@ -135,8 +138,9 @@ export function decodeDingTalkCallback(body: Uint8Array | unknown, options: Deco
   if (cb.sessionWebhook) {
     if (isDingTalkSessionWebhook(cb.sessionWebhook, options.oapiBase)) {
       context.sessionWebhook = cb.sessionWebhook;
-      // DingTalk sends the expiry (about 90 minutes after the message); without it, assume none is left.
-      context.sessionWebhookExpiresAt = cb.sessionWebhookExpiredTime ?? options.receivedAt;
+      // DingTalk sends the expiry, 90 minutes after the message in every sample; without it, assume that
+      // (a session gone sooner answers 300001, and the reply goes through the OpenAPI then).
+      context.sessionWebhookExpiresAt = cb.sessionWebhookExpiredTime ?? options.receivedAt + SESSION_TTL_MS;
     } else droppedSession = true;
   }
   const replyTo: OutboundTarget = { chatId, chatType, userId, context: { ...context } };
