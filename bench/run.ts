@@ -7,6 +7,7 @@ const PARTS: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   scoring: () => import('./scoring'),
   local: () => import('./local'),
   report: () => import('./report'),
+  dingtalk: () => import('./dingtalk'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
