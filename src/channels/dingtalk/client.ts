@@ -87,7 +87,7 @@ export interface DingTalkClient {
   quota(): Promise<{ month: string; calls: number }>;
   /** Writes the count now, if it changed. */
   flushQuota(): Promise<void>;
-  /** Stops the flush timer and writes the count. */
+  /** Writes the count, and from now on writes each call's count at once (sends in flight during a stop). */
   close(): Promise<void>;
 }
 
@@ -129,6 +129,7 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
   let loading: Promise<void> | undefined;
   let dirty = false;
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
   const monthOf = (d: Date) => d.toISOString().slice(0, 7);
 
   function loadCount(): Promise<void> {
@@ -154,6 +155,8 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
     count!.calls++;
     dirty = true;
     logger.info('dingtalk openapi call', { api, month, calls: count!.calls });
+    // Stopping: a send still in flight is written at once (no timer outlives the stop).
+    if (closed) return flushQuota();
     if (!flushTimer) {
       flushTimer = setTimeout(() => {
         flushTimer = undefined;
@@ -317,6 +320,7 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
     flushQuota,
 
     async close() {
+      closed = true;
       await flushQuota();
     },
   };
