@@ -8,6 +8,7 @@ const PARTS: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   local: () => import('./local'),
   report: () => import('./report'),
   dingtalk: () => import('./dingtalk'),
+  feishu: () => import('./feishu'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -35,7 +35,7 @@ export interface ButtonValue {
 /** What decoding needs besides the envelope. */
 export interface DecodeContext {
   /** The bot's own open_id, when known (GET /open-apis/bot/v3/info). */
-  botOpenId?: string;
+  botOpenId?: string | undefined;
   now: number;
   /** The words for a message type the bot cannot read (image → 图片). */
   unsupportedLabel(messageType: string): string;
@@ -154,7 +154,7 @@ function decodeMessage(eventId: string, event: Obj, ctx: DecodeContext): Decoded
       keys: [feishuEventKey(eventId), feishuMessageKey(messageId)],
       channel: 'feishu',
       message: msg,
-      replyTo: { chatId: msg.chatId, chatType, userId, context: { ...context } },
+      replyTo: { chatId: msg.chatId, chatType, userId, ...(context.replyTo ? { context: { ...context } } : {}) },
     },
   };
 }

@@ -26,7 +26,7 @@ import { MAX_BODY_BYTES, readLimitedBody } from '../../lib/http';
 import type { Store, StoredFile } from '../../store/port';
 import { SendError, type ChannelAdapter, type EventResult, type EventSink, type Receipt } from '../adapter';
 import { createFeishuApi, feishuUuid, FeishuApiError, REPLY_TARGET_GONE, type FeishuApi, type MessageBody } from './client';
-import { decodeFeishuEvent, type FeishuReplyContext } from './decode';
+import { decodeFeishuEvent, type DecodeContext, type FeishuReplyContext } from './decode';
 import { buildAnsweredCard, encodeFeishuReply } from './encode';
 import { decryptFeishu, isFreshTimestamp, parseFeishuTimestamp, readSignatureHeaders, verifyFeishuSignature, verifyFeishuToken } from './verify';
 import { startFeishuLongConnection, type LongConnection } from './ws';
@@ -128,11 +128,17 @@ export function createFeishuChannel(options: FeishuChannelOptions): ChannelAdapt
   // Known before the first group message, as a rule (a message that comes first is handled in `prepare`).
   void loadIdentity();
 
-  const unsupportedLabel = (type: string) => feishuText.unsupported[type] ?? feishuText.unsupportedOther;
+  // One context, updated per event (decoding is synchronous).
+  const decodeContext: DecodeContext & { botOpenId: string | undefined } = {
+    botOpenId: undefined,
+    now: 0,
+    unsupportedLabel: (type) => feishuText.unsupported[type] ?? feishuText.unsupportedOther,
+    learnName: (id, name) => learnName(id, name),
+  };
 
   function reject(status: number, error: string, reason: string): Receipt {
     logger.error('feishu request refused', { reason });
-    return { kind: 'respond', response: Response.json({ error }, { status }) };
+    return { kind: 'respond', response: jsonResponse({ error }, status) };
   }
 
   /** The steps after authentication, shared by the webhook and the long connection: app id, then decode. */
@@ -141,21 +147,18 @@ export function createFeishuChannel(options: FeishuChannelOptions): ChannelAdapt
     // An event of another app (a second app pointed at this URL, or a replay from elsewhere).
     if (header && header.app_id !== appId) return reject(403, R.wrongApp, 'wrong app id');
     if (!identity) void loadIdentity();
-    const decoded = decodeFeishuEvent(plain, {
-      ...(identity ? { botOpenId: identity.openId } : {}),
-      now: now().getTime(),
-      unsupportedLabel,
-      learnName: (id, name) => learnName(id, name),
-    });
+    decodeContext.botOpenId = identity?.openId;
+    decodeContext.now = now().getTime();
+    const decoded = decodeFeishuEvent(plain, decodeContext);
     if (decoded.kind === 'ignored') {
       logger.info('feishu event ignored', { eventType: decoded.eventType, reason: decoded.reason });
       const body = decoded.badPress ? { toast: { type: 'info', content: feishuText.badButton } } : {};
-      return { kind: 'respond', response: Response.json(body) };
+      return { kind: 'respond', response: jsonResponse(body) };
     }
     if (decoded.kind === 'message') {
-      return { kind: 'events', events: [decoded.event], waitMs: 0, respond: () => Response.json({}) };
+      return { kind: 'events', events: [decoded.event], waitMs: 0, respond: () => jsonResponse({}) };
     }
-    return { kind: 'events', events: [decoded.event], waitMs: CARD_WAIT_MS, respond: ([r]) => Response.json(answerPress(r)) };
+    return { kind: 'events', events: [decoded.event], waitMs: CARD_WAIT_MS, respond: ([r]) => jsonResponse(answerPress(r)) };
   }
 
   async function receive(request: Request): Promise<Receipt> {
@@ -191,7 +194,7 @@ export function createFeishuChannel(options: FeishuChannelOptions): ChannelAdapt
       const trusted = verificationToken ? verifyFeishuToken(plain.token, verificationToken) : typeof outer.encrypt === 'string';
       if (!trusted) return reject(401, R.badToken, 'challenge with a wrong token');
       if (typeof plain.challenge !== 'string') return reject(400, R.badBody, 'challenge without a challenge');
-      return { kind: 'respond', response: Response.json({ challenge: plain.challenge }) };
+      return { kind: 'respond', response: jsonResponse({ challenge: plain.challenge }) };
     }
 
     // Signature: sha256(timestamp + nonce + encryptKey + raw body), required once an Encrypt Key is set.
@@ -301,7 +304,17 @@ export function createFeishuChannel(options: FeishuChannelOptions): ChannelAdapt
     }
     const wanted = [...(m.userName ? [] : [m.userId]), ...(m.mentions ?? []).filter((x) => !x.name).map((x) => x.userId)];
     if (!wanted.length) return m;
-    const found = new Map(await Promise.all([...new Set(wanted)].map(async (id) => [id, await lookupName(id)] as const)));
+    // Known (or known to be unknown) names need no lookup: the common case, answered without waiting.
+    const t = now().getTime();
+    const found = new Map<string, string | undefined>();
+    const missing: string[] = [];
+    for (const id of new Set(wanted)) {
+      const hit = names.get(id);
+      if (hit && hit.until > t) found.set(id, hit.name);
+      else missing.push(id);
+    }
+    if (missing.length) for (const [id, name] of await Promise.all(missing.map(async (id) => [id, await lookupName(id)] as const))) found.set(id, name);
+    if (!found.get(m.userId) && !m.mentions?.some((x) => !x.name && found.get(x.userId))) return m;
     const out: InboundMessage = { ...m };
     const own = found.get(m.userId);
     if (!m.userName && own) out.userName = own;
@@ -368,6 +381,15 @@ function removeMention(m: InboundMessage, botOpenId: string): InboundMessage {
     out.text = out.text.split(token).join('').replace(/[ \t\u00a0\u3000]{2,}/g, ' ').trim();
   }
   return out;
+}
+
+/**
+ * A JSON response built with the constructor, not `Response.json`: on Node, @hono/node-server writes a
+ * response made from a string straight to the socket, while the static `Response.json` builds a full
+ * WHATWG response whose body stream is then read back (measured: most of the acknowledgement's cost).
+ */
+function jsonResponse(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
 type Obj = Record<string, unknown>;

@@ -54,6 +54,7 @@ export function decryptFeishu(encrypt: string, encryptKey: string): string {
   // At least the IV and one block, and whole blocks only.
   if (buf.length < 32 || buf.length % 16 !== 0) throw new Error('bad ciphertext length');
   const decipher = createDecipheriv('aes-256-cbc', aesKeyOf(encryptKey), buf.subarray(0, 16));
+  // Decoded to text at the end: a multi-byte character may straddle the update/final boundary.
   return Buffer.concat([decipher.update(buf.subarray(16)), decipher.final()]).toString('utf8');
 }
 
@@ -81,18 +82,21 @@ export function computeFeishuSignature(timestamp: string, nonce: string, encrypt
 export function verifyFeishuSignature(headers: SignatureHeaders, encryptKey: string, raw: Uint8Array): boolean {
   const { timestamp, nonce, signature } = headers;
   if (timestamp === null || nonce === null || signature === null) return false;
-  const expected = Buffer.from(computeFeishuSignature(timestamp, nonce, encryptKey, raw), 'latin1');
-  const given = Buffer.from(signature.trim().toLowerCase(), 'latin1');
-  // The length of a sha256 hex digest is public: comparing it first leaks nothing.
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  // Compared as 32 raw bytes; a digest's length is public, so checking it first leaks nothing.
+  const given = signature.trim();
+  if (!/^[0-9a-fA-F]{64}$/.test(given)) return false;
+  const expected = createHash('sha256').update(timestamp + nonce + encryptKey, 'utf8').update(raw).digest();
+  return timingSafeEqual(Buffer.from(given, 'hex'), expected);
 }
+
+/** The digest of the configured token, computed once (one app, one token). */
+let expectedToken: { token: string; digest: Buffer } | undefined;
 
 /** True when a Verification Token matches the configured one; both are hashed first, so lengths leak nothing. */
 export function verifyFeishuToken(given: unknown, expected: string): boolean {
   if (typeof given !== 'string') return false;
-  const a = createHash('sha256').update(given, 'utf8').digest();
-  const b = createHash('sha256').update(expected, 'utf8').digest();
-  return timingSafeEqual(a, b);
+  if (expectedToken?.token !== expected) expectedToken = { token: expected, digest: createHash('sha256').update(expected, 'utf8').digest() };
+  return timingSafeEqual(createHash('sha256').update(given, 'utf8').digest(), expectedToken.digest);
 }
 
 /**
