@@ -77,6 +77,12 @@ function start(store: Store, bot: Bot, channel: ChannelAdapter, retry = { firstM
   return p;
 }
 
+/** Waits until `ready()` holds (processing starts after the I/O already pending, so not at once). */
+async function until(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ready(); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(ready()).toBe(true);
+}
+
 const textsOf = (ds: Delivery[]) => ds.map((d) => (d.item.kind === 'text' ? d.item.text : d.item.kind));
 
 describe('the pipeline for a durable channel', () => {
@@ -95,6 +101,7 @@ describe('the pipeline for a durable channel', () => {
     await pipeline.receive('feishu', request({ id: '1', text: 'wait' }));
     expect(channel.acks[1]).toEqual([{ status: 'duplicate' }]);
 
+    await until(() => bot.seen.length === 1);
     bot.release('feishu:c1');
     await pipeline.idle();
     expect(bot.seen.map((m) => m.text)).toEqual(['wait']);
@@ -111,6 +118,7 @@ describe('the pipeline for a durable channel', () => {
     await pipeline.receive('feishu', request({ id: '1', text: 'wait' }));
     await pipeline.receive('feishu', request({ id: '2', text: 'second' }));
     await pipeline.receive('feishu', request({ id: '3', chat: 'c2', text: 'other chat' }));
+    await until(() => bot.seen.length === 2);
     await new Promise((r) => setTimeout(r, 20));
     // c2 was not held up by c1's slow message; c1's second waits its turn.
     expect(bot.seen.map((m) => m.text)).toEqual(['wait', 'other chat']);
@@ -139,6 +147,7 @@ describe('the pipeline for a durable channel', () => {
     expect(await pipeline.recover()).toEqual({ inbound: 2, outbound: 0 });
     // Redelivery by the platform after the restart is still a duplicate.
     await pipeline.receive('feishu', request({ id: '2', text: 'after the wait' }));
+    await until(() => bot.seen.length === 1);
     bot.release('feishu:c1');
     await pipeline.idle();
     expect(bot.seen.map((m) => m.text)).toEqual(['wait', 'after the wait']);

@@ -365,7 +365,11 @@ function assign(turn: Turn, arg: string): void {
   const mentionNames = [...arg.matchAll(/@([^\s@]+)/g)].map((m) => m[1]!);
   const sectionName = arg.replace(/@[^\s@]+/g, '').trim();
   const ids = new Set<string>();
-  for (const m of turn.msg.mentions ?? []) ids.add(m.userId);
+  for (const m of turn.msg.mentions ?? []) {
+    ids.add(m.userId);
+    // A platform mention names the person: shown by name before they have spoken themselves.
+    if (m.name && !turn.rec.members[m.userId]?.name) turn.rec.members[m.userId] = { name: m.name };
+  }
   for (const n of mentionNames) {
     const known = Object.entries(turn.rec.members).find(([id, v]) => v.name === n || id === n);
     const platformMention = (turn.msg.mentions ?? []).find((m) => m.name === n);
