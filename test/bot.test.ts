@@ -144,3 +144,12 @@ describe('进度 on DingTalk', () => {
     expect((await progress('李四')).replies.map(replyText).join('\n')).not.toContain('钉钉开放接口');
   });
 });
+
+describe('分配 with a platform mention', () => {
+  it('names the mentioned person before they have spoken', async () => {
+    const t = await created();
+    const text = await t.say('张三', '分配 部门管理 @lisi02', { mentions: [{ userId: 'lisi02', name: '李四' }] });
+    expect(text.map(replyText).join('\n')).toContain('已将「部门管理」分配给 李四');
+    expect(text.map(replyText).join('\n')).not.toContain('lisi02');
+  });
+});
