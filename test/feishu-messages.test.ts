@@ -23,7 +23,11 @@ const group: OutboundTarget = { chatId: 'feishu:oc_g', chatType: 'group', userId
 describe('verify helpers', () => {
   it("decrypts Feishu's published test vector", () => {
     expect(decryptFeishu('P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=', 'test key')).toBe('hello world');
-    expect(decryptFeishu(encryptFeishu('你好 {"a":1}', 'k'), 'k')).toBe('你好 {"a":1}');
+    // Characters of three and four bytes at every position across the 16-byte blocks.
+    for (let pad = 0; pad < 16; pad++) {
+      const text = `${'x'.repeat(pad)}${'绩效自评😀'.repeat(5)} {"a":1}`;
+      expect(decryptFeishu(encryptFeishu(text, 'k'), 'k')).toBe(text);
+    }
   });
 
   it.each([

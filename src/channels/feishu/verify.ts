@@ -54,8 +54,9 @@ export function decryptFeishu(encrypt: string, encryptKey: string): string {
   // At least the IV and one block, and whole blocks only.
   if (buf.length < 32 || buf.length % 16 !== 0) throw new Error('bad ciphertext length');
   const decipher = createDecipheriv('aes-256-cbc', aesKeyOf(encryptKey), buf.subarray(0, 16));
-  // Decoded to text at the end: a multi-byte character may straddle the update/final boundary.
-  return Buffer.concat([decipher.update(buf.subarray(16)), decipher.final()]).toString('utf8');
+  // With an output encoding the decipher decodes through a StringDecoder, so a multi-byte character
+  // split between update and final comes out whole.
+  return decipher.update(buf.subarray(16), undefined, 'utf8') + decipher.final('utf8');
 }
 
 /** Encrypts as Feishu does (for tests, fakes and the bench). @example encryptFeishu(JSON.stringify(event), key) */
