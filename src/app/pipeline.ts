@@ -22,6 +22,7 @@ import type { ChannelAdapter, EventResult, EventSink, Receipt } from '../channel
 import { SendError } from '../channels/adapter';
 import { serverText } from '../core/locale/zh-CN';
 import type { ChannelId, Delivery, HandleResult, InboundMessage, InboxEntry } from '../core/messages';
+import { jsonResponse } from '../lib/http';
 import type { Store } from '../store/port';
 import { createKeyedQueue } from '../store/shared';
 import type { Bot } from './bot';
@@ -313,7 +314,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         } catch (err) {
           // Nothing acknowledged: the platform delivers again later.
           logger.error('recording an event failed', { channel: adapter.id, ...describeError(err) });
-          return Response.json({ error: serverText.storeUnavailable }, { status: 503 });
+          return jsonResponse({ error: serverText.storeUnavailable }, 503);
         }
         if (!recorded) {
           results[index] = { status: 'duplicate' };
@@ -349,7 +350,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     channel: (id) => channels.get(id),
     async receive(channel, request, waitUntil) {
       const adapter = channels.get(channel);
-      if (!adapter) return Response.json({ error: serverText.notFound }, { status: 404 });
+      if (!adapter) return jsonResponse({ error: serverText.notFound }, 404);
       const receipt = await adapter.receive(request);
       if (receipt.kind === 'respond') return receipt.response;
       const response = await accept(adapter, receipt);

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { parseButtonAction, type Delivery, type InboundMessage, type Reply } from '../core/messages';
 import { serverText as T } from '../core/locale/zh-CN';
-import { readLimitedBody } from '../lib/http';
+import { jsonResponse, readLimitedBody } from '../lib/http';
 import type { Store, StoredFile } from '../store/port';
 import type { ChannelAdapter, Receipt } from './adapter';
 
@@ -125,14 +125,14 @@ export function createLocalChannel(options: LocalChannelOptions): LocalChannel {
         events: [{ id: `local:${msg.receivedAt}:${++seq}`, keys: [], channel: 'local', message: msg, replyTo: { chatId: msg.chatId, chatType: msg.chatType, userId: msg.userId } }],
         waitMs: Infinity,
         respond: async ([outcome]) => {
-          if (outcome?.status !== 'done') return Response.json({ error: T.internalError }, { status: 500 });
+          if (outcome?.status !== 'done') return jsonResponse({ error: T.internalError }, 500);
           const replies = [...outcome.result.replies];
           // A refused press says why on the card elsewhere; here, in the chat.
           const pressed = outcome.result.pressed;
           if (pressed && !pressed.ok && !replies.length) replies.push({ kind: 'text', text: pressed.toast });
-          return Response.json({ replies: await encodeLocalReplies(replies, store, publicBaseUrl) });
+          return jsonResponse({ replies: await encodeLocalReplies(replies, store, publicBaseUrl) });
         },
-        busy: () => Response.json({ error: T.chatBusy }, { status: 429 }),
+        busy: () => jsonResponse({ error: T.chatBusy }, 429),
       };
     },
     async send(delivery: Delivery, file?: StoredFile) {
@@ -154,5 +154,5 @@ export function createLocalChannel(options: LocalChannelOptions): LocalChannel {
 }
 
 function respondJson(body: unknown, status: number): Receipt {
-  return { kind: 'respond', response: Response.json(body, { status }) };
+  return { kind: 'respond', response: jsonResponse(body, status) };
 }

@@ -23,7 +23,7 @@ import { SendError } from '../adapter';
 import type { Logger } from '../../app/ports';
 import type { Delivery, OutboundItem } from '../../core/messages';
 import { dingtalkText as T } from '../../core/locale/zh-CN';
-import { readLimitedBody } from '../../lib/http';
+import { jsonResponse, readLimitedBody } from '../../lib/http';
 import type { Store, StoredFile } from '../../store/port';
 import { createDingTalkClient, SessionExpiredError, type DingTalkClient } from './client';
 import { decodeDingTalkCallback, isDingTalkSessionWebhook, type DecodeOutcome } from './decode';
@@ -160,7 +160,7 @@ export function createDingTalkChannel(options: DingTalkChannelOptions): ChannelA
       events: [outcome.event],
       // Messages are answered after the acknowledgement, through the session webhook or the OpenAPI.
       waitMs: 0,
-      respond: () => Response.json({ msgtype: 'empty' }),
+      respond: () => jsonResponse({ msgtype: 'empty' }),
     };
   }
 
@@ -365,5 +365,5 @@ function readContext(context: Record<string, unknown> | undefined): ReplyContext
 }
 
 function respond(body: unknown, status: number): Receipt {
-  return { kind: 'respond', response: Response.json(body, { status }) };
+  return { kind: 'respond', response: jsonResponse(body, status) };
 }
