@@ -218,7 +218,6 @@ describe('through the pipeline', () => {
     const reply = await fake.waitForCall((c) => c.path.endsWith('/reply') && (c.body as { content: string }).content.includes('echo hello'));
     // The fake answered the reply long after the webhook had answered Feishu.
     expect(reply.answeredAt!).toBeGreaterThan(ackedAt);
-    expect(reply.receivedAt).toBeGreaterThan(ackedAt - 1000);
     await h.pipeline.idle();
     expect(bot.seen.map((m) => m.text)).toEqual(['warm up', 'hello']);
     expect(fake.messages.map((m) => m.content.text)).toEqual(['echo warm up', 'echo hello']);
