@@ -22,7 +22,7 @@
 import type { Logger } from '../../app/ports';
 import { feishuText } from '../../core/locale/zh-CN';
 import type { Delivery, InboundMessage, PressFeedback } from '../../core/messages';
-import { MAX_BODY_BYTES, readLimitedBody } from '../../lib/http';
+import { jsonResponse, MAX_BODY_BYTES, readLimitedBody } from '../../lib/http';
 import type { Store, StoredFile } from '../../store/port';
 import { SendError, type ChannelAdapter, type EventResult, type EventSink, type Receipt } from '../adapter';
 import { createFeishuApi, feishuUuid, FeishuApiError, REPLY_TARGET_GONE, type FeishuApi, type MessageBody } from './client';
@@ -381,15 +381,6 @@ function removeMention(m: InboundMessage, botOpenId: string): InboundMessage {
     out.text = out.text.split(token).join('').replace(/[ \t\u00a0\u3000]{2,}/g, ' ').trim();
   }
   return out;
-}
-
-/**
- * A JSON response built with the constructor, not `Response.json`: on Node, @hono/node-server writes a
- * response made from a string straight to the socket, while the static `Response.json` builds a full
- * WHATWG response whose body stream is then read back (measured: most of the acknowledgement's cost).
- */
-function jsonResponse(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
 type Obj = Record<string, unknown>;
