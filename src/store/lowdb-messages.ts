@@ -120,7 +120,7 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
       expireAt = state.claims.size + EXPIRE_EVERY;
     }
     const until = t + ttlMs;
-    const line: LogLine = { c: keys.map((k) => [k, until] as [string, number]), ...(entry ? { in: copyRecord(entry) } : {}) };
+    const line: LogLine = { c: keys.map((k) => [k, until] as [string, number]), ...(entry ? { in: entry } : {}) };
     try {
       await commit(line);
     } catch (err) {
@@ -136,11 +136,11 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
     recordInbound: (entry, keys, ttlMs) => claim(keys, ttlMs, entry),
     async settleInbound(id, deliveries) {
       assertWritable();
-      await commit({ done: id, out: copyRecord(deliveries) });
+      await commit({ done: id, out: deliveries });
     },
     async enqueueOutbound(deliveries) {
       assertWritable();
-      await commit({ out: copyRecord(deliveries) });
+      await commit({ out: deliveries });
     },
     async settleOutbound(id, outcome) {
       assertWritable();

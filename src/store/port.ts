@@ -28,12 +28,13 @@ export interface MessageLog {
   claimEvent(key: string, ttlMs: number): Promise<boolean>;
   /**
    * Claims every key (kept ttlMs) and records the inbound event, in one step: false, and nothing
-   * recorded, when any key is already claimed (a duplicate delivery).
+   * recorded, when any key is already claimed (a duplicate delivery). The store takes `entry` over
+   * (on the hot path of every acknowledgement, so not copied): the caller must not change it after.
    */
   recordInbound(entry: InboxEntry, keys: string[], ttlMs: number): Promise<boolean>;
-  /** Marks an inbound event processed and records the replies it produced, in one step. */
+  /** Marks an inbound event processed and records the replies it produced, in one step (taking them over). */
   settleInbound(id: string, deliveries: Delivery[]): Promise<void>;
-  /** Records replies nobody asked for (reminders) for sending. */
+  /** Records replies nobody asked for (reminders) for sending (taking them over). */
   enqueueOutbound(deliveries: Delivery[]): Promise<void>;
   /** Marks a reply sent, or given up on (`failed`); it is not sent again. */
   settleOutbound(id: string, outcome: 'sent' | 'failed'): Promise<void>;
