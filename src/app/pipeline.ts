@@ -302,15 +302,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   async function accept(adapter: ChannelAdapter, receipt: Receipt & { kind: 'events' }): Promise<Response> {
     const results: EventResult[] = receipt.events.map(() => ({ status: 'pending' }));
     const waits: Array<{ index: number; waiter: Waiter; done: Promise<EventResult> }> = [];
-    for (const [index, event] of receipt.events.entries()) {
-      const { keys, ...rest } = event;
+    for (let index = 0; index < receipt.events.length; index++) {
+      const event = receipt.events[index]!;
       // A platform message carries its inbox id, so the bot can tell a replay after a crash.
-      const message = adapter.durable ? { ...rest.message, messageId: rest.id } : rest.message;
-      const entry: InboxEntry = { ...rest, message, receivedAt: now().getTime() };
+      if (adapter.durable) event.message.messageId = event.id;
+      const entry: InboxEntry = { id: event.id, channel: event.channel, message: event.message, replyTo: event.replyTo, receivedAt: now().getTime() };
       if (adapter.durable) {
         let recorded: boolean;
         try {
-          recorded = await store.recordInbound(entry, keys, ttl);
+          recorded = await store.recordInbound(entry, event.keys, ttl);
         } catch (err) {
           // Nothing acknowledged: the platform delivers again later.
           logger.error('recording an event failed', { channel: adapter.id, ...describeError(err) });

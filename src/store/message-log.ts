@@ -35,7 +35,12 @@ export class MessageLogState {
   /** Applies one line. Replaying the same lines in order always gives the same state. */
   apply(line: LogLine): void {
     if ('c' in line) {
-      for (const [k, until] of line.c) this.claims.set(k, Math.max(until, this.claims.get(k) ?? 0));
+      for (const [k, until] of line.c) {
+        const before = this.claims.get(k);
+        // Moved to the end, so the map stays in (nearly) expiry order for `expire`.
+        if (before !== undefined) this.claims.delete(k);
+        this.claims.set(k, Math.max(until, before ?? 0));
+      }
       if (line.in) this.inbound.set(line.in.id, line.in);
     } else if ('done' in line) {
       this.inbound.delete(line.done);
@@ -47,9 +52,16 @@ export class MessageLogState {
     }
   }
 
-  /** Drops claims expired at `nowMs`. */
+  /**
+   * Drops claims expired at `nowMs`, oldest first, stopping at the first live one: claims are kept in
+   * the order they were made and mostly share one time to live, so this costs what it drops, not the
+   * size of the map (a claim with a longer life ahead of shorter ones only delays their dropping).
+   */
   expire(nowMs: number): void {
-    for (const [k, until] of this.claims) if (until <= nowMs) this.claims.delete(k);
+    for (const [k, until] of this.claims) {
+      if (until > nowMs) return;
+      this.claims.delete(k);
+    }
   }
 
   /** How many lines a compacted log of this state has. */
