@@ -133,13 +133,11 @@ describe('a private chat with the bot', () => {
   });
 });
 
-describe('进度 on DingTalk', () => {
-  it("tells organisers, not others, how much of the month's API quota is used", async () => {
+describe('notes a channel adds to 进度', () => {
+  it('are shown to organisers, not to others', async () => {
     const t = await created('dingtalk:cid1');
-    const month = '2025-05'; // the transcript's clock
-    await t.store.setChannelState('dingtalk:quota', { month, calls: 1234 });
     const progress = (person: string) =>
-      t.bot.handle({ channel: 'dingtalk', chatId: 'dingtalk:cid1', chatType: 'group', userId: PEOPLE[person]!, userName: person, text: '进度', receivedAt: Date.now() });
+      t.bot.handle({ channel: 'dingtalk', chatId: 'dingtalk:cid1', chatType: 'group', userId: PEOPLE[person]!, userName: person, text: '进度', receivedAt: Date.now(), organiserNotes: ['本月钉钉开放接口已调用 1234 次'] });
     expect((await progress('张三')).replies.map(replyText).join('\n')).toContain('本月钉钉开放接口已调用 1234 次');
     expect((await progress('李四')).replies.map(replyText).join('\n')).not.toContain('钉钉开放接口');
   });

@@ -1,6 +1,7 @@
 import JSZip from 'jszip';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createBot, DINGTALK_QUOTA_KEY, type Bot } from '../src/app/bot';
+import { createBot, type Bot } from '../src/app/bot';
+import { DINGTALK_QUOTA_STATE_KEY, quotaMonth } from '../src/channels/dingtalk/client';
 import { readSendMessageLink } from '../src/channels/dingtalk/encode';
 import { dingtalkText } from '../src/core/locale/zh-CN';
 import type { InboundMessage } from '../src/core/messages';
@@ -119,11 +120,14 @@ describe('DingTalk over HTTP callbacks', () => {
     expect(note).toMatchObject({ via: 'session', atUserIds: ['zhangsan01'] });
     expect(note.text).toContain('报告已发送到本群');
 
-    // Two OpenAPI calls this month (the upload and the file), written to channel state by a clean stop.
+    // Two OpenAPI calls this month (the upload and the file): 进度 tells the organiser, not others; the
+    // count is written to channel state by a clean stop.
     const calls = h.logs.filter((l) => l.message === 'dingtalk openapi call');
     expect(calls.map((l) => l.fields?.['api'])).toEqual(['media/upload', 'robot/groupMessages/send']);
+    expect(textOf(await h.say(ZHANG, '进度'))).toContain('本月钉钉开放接口已调用 2 次');
+    expect(textOf(await h.say(LI, '进度'))).not.toContain('钉钉开放接口');
     await h.close();
-    expect(await h.store.getChannelState(DINGTALK_QUOTA_KEY)).toEqual({ month: new Date().toISOString().slice(0, 7), calls: 2 });
+    expect(await h.store.getChannelState(DINGTALK_QUOTA_STATE_KEY)).toEqual({ month: quotaMonth(new Date()), calls: 2 });
     // Nothing left in the inbox or outbox, and no message text in the log.
     expect(await h.store.listPending()).toEqual({ inbound: [], outbound: [] });
     expect(JSON.stringify(h.logs)).not.toMatch(/南京市数据局|5763|新建自评/);

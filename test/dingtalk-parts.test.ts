@@ -1,8 +1,7 @@
 import { describe, expect, it, afterEach } from 'vitest';
-import { DINGTALK_QUOTA_KEY } from '../src/app/bot';
 import type { Logger } from '../src/app/ports';
 import { SendError } from '../src/channels/adapter';
-import { createDingTalkClient, DINGTALK_QUOTA_STATE_KEY, SessionExpiredError, type DingTalkClient } from '../src/channels/dingtalk/client';
+import { createDingTalkClient, DINGTALK_QUOTA_STATE_KEY, quotaMonth, SessionExpiredError, type DingTalkClient } from '../src/channels/dingtalk/client';
 import { decodeDingTalkCallback } from '../src/channels/dingtalk/decode';
 import {
   encodeReply,
@@ -331,7 +330,7 @@ describe('the OpenAPI client', () => {
   it('counts every OpenAPI call this month (not token fetches or session replies), logged at once, stored in batches and on close', async () => {
     fake = await startFakeDingTalk();
     const store = createMemoryStore();
-    const month = new Date().toISOString().slice(0, 7);
+    const month = quotaMonth(new Date());
     await store.setChannelState(DINGTALK_QUOTA_STATE_KEY, { month, calls: 41 });
     const clock = { t: Date.now() };
     const logs: Array<[string, Record<string, unknown> | undefined]> = [];
@@ -349,14 +348,16 @@ describe('the OpenAPI client', () => {
       ['robot/groupMessages/send', 45],
     ]);
     // Not yet written (batched), written by close.
-    expect(await store.getChannelState(DINGTALK_QUOTA_KEY)).toEqual({ month, calls: 41 });
+    expect(await store.getChannelState(DINGTALK_QUOTA_STATE_KEY)).toEqual({ month, calls: 41 });
     await client.close();
-    expect(await store.getChannelState(DINGTALK_QUOTA_KEY)).toEqual({ month, calls: 45 });
+    expect(await store.getChannelState(DINGTALK_QUOTA_STATE_KEY)).toEqual({ month, calls: 45 });
     // A new month starts from zero; after close, a call still in flight is written at once.
     clock.t += 32 * 24 * HOUR;
     await client.sendToGroup('cid', md);
-    expect(await store.getChannelState(DINGTALK_QUOTA_KEY)).toEqual({ month: new Date(clock.t).toISOString().slice(0, 7), calls: 1 });
-    expect(DINGTALK_QUOTA_STATE_KEY).toBe(DINGTALK_QUOTA_KEY);
+    expect(await store.getChannelState(DINGTALK_QUOTA_STATE_KEY)).toEqual({ month: quotaMonth(new Date(clock.t)), calls: 1 });
+    // DingTalk's month is China's: the last evening of May in UTC is already June there.
+    expect(quotaMonth(new Date('2025-05-31T17:00:00Z'))).toBe('2025-06');
+    expect(quotaMonth(new Date('2025-05-31T15:59:59Z'))).toBe('2025-05');
     // No secret or token in any log line.
     expect(JSON.stringify(logs)).not.toMatch(new RegExp(`${FAKE_APP_SECRET}|tok-`));
   });

@@ -42,10 +42,6 @@ export interface BotDeps {
 
 /** How many evaluations' scores the bot keeps between messages. */
 const SCORED_CACHE_SIZE = 200;
-/** Where the DingTalk channel counts its OpenAPI calls this month: `{ month: 'YYYY-MM', calls }`. */
-export const DINGTALK_QUOTA_KEY = 'dingtalk:quota';
-/** Monthly OpenAPI calls of DingTalk's free edition (标准版), all internal apps together. */
-const DINGTALK_FREE_QUOTA = 5000;
 /** How many handled platform messages an evaluation remembers (at most one is in flight per chat). */
 const HANDLED_KEPT = 8;
 
@@ -161,15 +157,6 @@ export function createBot(deps: BotDeps): Bot {
     return switching ? { replies: [{ kind: 'text', text: dialogText.privateNoChoice }] } : undefined;
   }
 
-  /** What 进度 tells organisers about the platform: DingTalk's API calls this month, against the free edition's quota. */
-  async function notesFor(msg: InboundMessage, at: Date): Promise<string[]> {
-    if (msg.channel !== 'dingtalk') return [];
-    const quota = await store.getChannelState(DINGTALK_QUOTA_KEY);
-    const month = at.toISOString().slice(0, 7);
-    const calls = quota && quota['month'] === month && typeof quota['calls'] === 'number' ? quota['calls'] : 0;
-    return [dialogText.dingtalkQuota(calls, DINGTALK_FREE_QUOTA)];
-  }
-
   return {
     async handle(msg) {
       const at = now();
@@ -210,8 +197,7 @@ export function createBot(deps: BotDeps): Bot {
 
       // The store hands out copies, so the engine may change this one in place.
       const cached = scoredCache.get(evaluationId);
-      const organiserNotes = await notesFor(msg, at);
-      let out = handleMessage(msg, { evaluation: rec, organiserNotes, ...(cached ? { scored: cached } : {}) }, { now: at, newId, inPlace: true });
+      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}) }, { now: at, newId, inPlace: true });
       let saved: EvaluationRecord = rec;
       if (out.evaluation) {
         noteHandled(out.evaluation, msg, out);
@@ -220,7 +206,7 @@ export function createBot(deps: BotDeps): Bot {
           (await store.replaceEvaluation(out.evaluation, out.audit)) ??
           // ...else someone else's message landed first: apply this one to the newer record instead.
           (await store.updateEvaluation(evaluationId, (current, audit) => {
-            out = handleMessage(msg, { evaluation: current, organiserNotes }, { now: at, newId, inPlace: true });
+            out = handleMessage(msg, { evaluation: current }, { now: at, newId, inPlace: true });
             if (out.audit) audit.push(...out.audit);
             if (out.evaluation) noteHandled(out.evaluation, msg, out);
             return out.evaluation ?? current;

@@ -37,6 +37,11 @@ export interface InboundMessage {
   messageId?: string;
   /** Milliseconds since the epoch. */
   receivedAt: number;
+  /**
+   * Lines the channel adds to 进度 for organisers (DingTalk: how much of the month's API quota is used).
+   * Filled in after the message was recorded (`ChannelAdapter.prepare`), never stored.
+   */
+  organiserNotes?: string[];
 }
 
 /**

@@ -15,10 +15,22 @@ import type { Logger } from '../../app/ports';
 import type { ChannelStateStore } from '../../store/port';
 
 /**
- * Where the month's OpenAPI calls are counted in channel state: `{ month: 'YYYY-MM', calls }` (the
- * month in UTC; 进度 shows it to organisers). The same key as `DINGTALK_QUOTA_KEY` in src/app/bot.ts.
+ * Where the month's OpenAPI calls are counted in channel state: `{ month: 'YYYY-MM', calls }` (China's
+ * calendar month; 进度 shows it to organisers, see the channel's `prepare`).
  */
 export const DINGTALK_QUOTA_STATE_KEY = 'dingtalk:quota';
+
+/** Monthly OpenAPI calls of DingTalk's free edition (标准版), all internal apps together. */
+export const DINGTALK_FREE_QUOTA = 5000;
+
+/**
+ * The month an API call counts in: China's calendar month (UTC+8), as DingTalk's quota resets.
+ *
+ * @example quotaMonth(new Date('2025-05-31T17:00:00Z')) // '2025-06'
+ */
+export function quotaMonth(at: Date): string {
+  return new Date(at.getTime() + 8 * 3600_000).toISOString().slice(0, 7);
+}
 /** A token is renewed this long before it expires (DingTalk's calling guide suggests about 10 minutes). */
 export const TOKEN_REFRESH_MARGIN_MS = 10 * 60_000;
 /** The longest a call may take before it counts as a (retryable) timeout. */
@@ -130,7 +142,7 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
   let dirty = false;
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
-  const monthOf = (d: Date) => d.toISOString().slice(0, 7);
+  const monthOf = quotaMonth;
 
   function loadCount(): Promise<void> {
     loading ??= store.getChannelState(DINGTALK_QUOTA_STATE_KEY).then(

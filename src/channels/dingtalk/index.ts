@@ -25,7 +25,7 @@ import type { Delivery, OutboundItem } from '../../core/messages';
 import { dingtalkText as T } from '../../core/locale/zh-CN';
 import { jsonResponse, readLimitedBody } from '../../lib/http';
 import type { Store, StoredFile } from '../../store/port';
-import { createDingTalkClient, SessionExpiredError, type DingTalkClient } from './client';
+import { createDingTalkClient, DINGTALK_FREE_QUOTA, SessionExpiredError, type DingTalkClient } from './client';
 import { decodeDingTalkCallback, isDingTalkSessionWebhook, type DecodeOutcome } from './decode';
 import { encodeNote, encodeReply, fileExtension, toFileMessage, toOpenApiMessage, toSessionBody, type DingTalkMessage } from './encode';
 import { startDingTalkStream, type DingTalkStream } from './stream';
@@ -270,6 +270,12 @@ export function createDingTalkChannel(options: DingTalkChannelOptions): ChannelA
   return {
     id: 'dingtalk',
     durable: true,
+
+    /** Adds this month's API call count to what 进度 tells organisers (the free edition's quota is small). */
+    async prepare(message) {
+      const { calls } = await client.quota();
+      return { ...message, organiserNotes: [T.quotaLine(calls, DINGTALK_FREE_QUOTA)] };
+    },
 
     async receive(request) {
       const t = now().getTime();

@@ -63,8 +63,6 @@ export interface DialogState {
   frameworks?: FrameworkChoice[];
   /** The evaluation's scores and plan from the last message, reused when its revision has not changed. */
   scored?: Scored;
-  /** Lines 进度 adds for organisers (e.g. how much of the platform's monthly API quota is used). */
-  organiserNotes?: string[];
 }
 
 /** Scores and question plan of an evaluation at one revision. */
@@ -114,7 +112,6 @@ interface Turn {
   changed: boolean;
   report: boolean;
   pressed?: PressFeedback;
-  organiserNotes: string[];
 }
 
 
@@ -131,7 +128,6 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
   const rec = deps.inPlace ? state.evaluation : structuredClone(state.evaluation);
   const framework = resolveFramework(rec.frameworkId, rec.framework);
   const turn = openTurn(msg, deps, rec, framework, state.scored);
-  turn.organiserNotes = state.organiserNotes ?? [];
 
   if (action) {
     if (action.type === 'answer') answerByKey(turn, action.key, action.value ?? '', action.stamp);
@@ -176,7 +172,7 @@ function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, 
   // A stale result still saves work: its entries whose inputs are unchanged are reused.
   const result = fresh ? scored.result : scoreEvaluation(framework, rec.answers, scored?.result);
   const plan = fresh ? scored.plan : buildPlan(framework, rec.answers, result);
-  return { msg, deps, rec, framework, session, result, plan, replies: [], audit: [], changed, report: false, organiserNotes: [] };
+  return { msg, deps, rec, framework, session, result, plan, replies: [], audit: [], changed, report: false };
 }
 
 function closeTurn(turn: Turn): DialogOutcome {
@@ -1056,7 +1052,7 @@ function progressText(turn: Turn): string {
   const open = turn.plan.filter((q) => !q.answered);
   if (open.length) lines.push(T.stillOpen(open.slice(0, 8).map((q) => q.label), open.length));
   if (turn.rec.deadline) lines.push(T.deadlineIs(turn.rec.deadline));
-  if (isOrganiser(turn)) lines.push(...turn.organiserNotes);
+  if (isOrganiser(turn)) lines.push(...(turn.msg.organiserNotes ?? []));
   return lines.join('\n');
 }
 

@@ -619,7 +619,6 @@ export const dialogText = {
   sectionProgress: (name: string, done: number, total: number, who?: string) => `· ${name}：${done}/${total}${who ? `（${who}负责）` : ''}`,
   stillOpen: (labels: string[], total: number) => `待填写：${labels.join('、')}${total > labels.length ? ` 等${total}项` : ''}`,
   deadlineIs: (date: string) => `截止日期：${date}`,
-  dingtalkQuota: (calls: number, quota: number) => `本月钉钉开放接口已调用 ${calls} 次（标准版企业每月共 ${quota} 次，所有内部应用合计）。`,
 
   // Commands
   organiserOnly: (names: string) => `这个操作只有组织者（${names}）可以进行。`,
@@ -823,6 +822,8 @@ export const feishuText = {
 
 /** The DingTalk channel (钉钉): what it adds to the bot's replies there, and its answers to DingTalk. */
 export const dingtalkText = {
+  /** A line of 进度 for organisers. */
+  quotaLine: (calls: number, quota: number) => `本月钉钉开放接口已调用 ${calls} 次（标准版企业每月共 ${quota} 次，所有内部应用合计）。`,
   /** What a message without text was, for "暂时无法识别…". */
   kinds: { picture: '图片', richText: '图片', audio: '语音', video: '视频', file: '文件', other: '这类消息' },
   /** Said once per group chat, with the first question there. */
