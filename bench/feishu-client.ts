@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'undici';
-import { computeFeishuSignature, encryptFeishu } from '../src/channels/feishu/verify';
+import { signFeishuRequest } from '../test/fakes/feishu';
 
 /** One run: `count` distinct events to `url`, `concurrency` in flight. */
 export interface FeishuClientJob {
@@ -49,18 +49,7 @@ function makeRequest(job: FeishuClientJob, i: number): { body: string; headers: 
       },
     },
   };
-  const body = JSON.stringify({ encrypt: encryptFeishu(JSON.stringify(envelope), job.encryptKey) });
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonce = randomBytes(8).toString('hex');
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'x-lark-request-timestamp': timestamp,
-      'x-lark-request-nonce': nonce,
-      'x-lark-signature': computeFeishuSignature(timestamp, nonce, job.encryptKey, Buffer.from(body)),
-    },
-  };
+  return signFeishuRequest(envelope, { encryptKey: job.encryptKey });
 }
 
 const pools = new Map<string, Pool>();

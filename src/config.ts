@@ -87,7 +87,8 @@ export interface ChannelStatus {
 
 /**
  * Which platform channels have what they need (the local channel is always on). A Feishu webhook also
- * needs the Verification Token, its only authentication when no Encrypt Key is set.
+ * needs what authenticates a request: the Encrypt Key (every request encrypted and signed) or the
+ * Verification Token (in every request), best both.
  */
 export function describeChannels(config: Config): { feishu: ChannelStatus; dingtalk: ChannelStatus } {
   const need = (vars: Array<[string, string | undefined]>) => vars.filter(([, v]) => !v).map(([k]) => k);
@@ -95,7 +96,9 @@ export function describeChannels(config: Config): { feishu: ChannelStatus; dingt
   const feishuMissing = need([
     ['FEISHU_APP_ID', config.FEISHU_APP_ID],
     ['FEISHU_APP_SECRET', config.FEISHU_APP_SECRET],
-    ...(feishuWebhook ? ([['FEISHU_VERIFICATION_TOKEN', config.FEISHU_VERIFICATION_TOKEN]] as Array<[string, string | undefined]>) : []),
+    ...(feishuWebhook
+      ? ([['FEISHU_VERIFICATION_TOKEN or FEISHU_ENCRYPT_KEY', config.FEISHU_VERIFICATION_TOKEN ?? config.FEISHU_ENCRYPT_KEY]] as Array<[string, string | undefined]>)
+      : []),
   ]);
   const dingtalkMissing = need([
     ['DINGTALK_APP_KEY', config.DINGTALK_APP_KEY],

@@ -388,10 +388,13 @@ describe('platform webhooks', () => {
     const env = { FEISHU_APP_ID: 'cli_x', FEISHU_APP_SECRET: 'sec', FEISHU_VERIFICATION_TOKEN: 'vt', DINGTALK_APP_KEY: 'k', DINGTALK_APP_SECRET: 's' };
     const h = createHarness(env);
     expect((await h.app.request('/webhook/feishu', { method: 'POST', body: '{}' })).status).toBe(503);
-    // A Feishu webhook without its Verification Token would take forged events: off, and says what is missing.
+    // A Feishu webhook with neither a Verification Token nor an Encrypt Key would take forged events:
+    // off, and says what is missing.
     const noToken = await createHarness({ ...env, FEISHU_VERIFICATION_TOKEN: '' }).app.request('/webhook/feishu', { method: 'POST', body: '{}' });
     expect(noToken.status).toBe(404);
-    expect(((await noToken.json()) as { error: string }).error).toContain('FEISHU_VERIFICATION_TOKEN');
+    expect(((await noToken.json()) as { error: string }).error).toContain('FEISHU_VERIFICATION_TOKEN or FEISHU_ENCRYPT_KEY');
+    const keyOnly = await createHarness({ ...env, FEISHU_VERIFICATION_TOKEN: '', FEISHU_ENCRYPT_KEY: 'ek' }).app.request('/webhook/feishu', { method: 'POST', body: '{}' });
+    expect(keyOnly.status).toBe(503);
     // On a long connection there is no callback address.
     const ws = await createHarness({ ...env, FEISHU_MODE: 'ws' }).app.request('/webhook/feishu', { method: 'POST', body: '{}' });
     expect(ws.status).toBe(404);

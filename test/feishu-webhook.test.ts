@@ -123,15 +123,16 @@ describe('url_verification challenge', () => {
   });
 
   it('takes an encrypted challenge without a Verification Token configured (only Feishu knows the key), but no plain one', async () => {
-    // The app keeps a Feishu webhook off without its token; the adapter on its own still holds the line.
+    // An Encrypt Key alone authenticates every request (encrypted and signed): the webhook is on.
     h = await harness({ verificationToken: null });
-    expect((await h.post(say('hello'))).status).toBe(404);
-    const request = (body: string) => new Request('http://x/webhook/feishu', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const headers = { 'content-type': 'application/json' };
     const encrypted = JSON.stringify({ encrypt: encryptFeishu(JSON.stringify(feishuEvents.challenge('c-1')), FAKE_ENCRYPT_KEY) });
-    const taken = await h.feishu.receive(request(encrypted));
-    expect(taken.kind === 'respond' && (await taken.response.json())).toEqual({ challenge: 'c-1' });
-    const refused = await h.feishu.receive(request(JSON.stringify(feishuEvents.challenge('c-2'))));
-    expect(refused.kind === 'respond' && refused.response.status).toBe(401);
+    const taken = await h.postRaw(encrypted, headers);
+    expect(taken.status).toBe(200);
+    expect(await taken.json()).toEqual({ challenge: 'c-1' });
+    const refused = await h.postRaw(JSON.stringify(feishuEvents.challenge('c-2')), headers);
+    expect(refused.status).toBe(401);
+    expect((await h.post(say('hello'))).status).toBe(200);
   });
 });
 

@@ -11,6 +11,7 @@ import type { Bot } from '../../src/app/bot';
 import type { Logger } from '../../src/app/ports';
 import type { ChannelAdapter } from '../../src/channels/adapter';
 import { createFeishuChannel } from '../../src/channels/feishu';
+import { createPlatformChannels } from '../../src/channels/registry';
 import { loadConfig, type Config } from '../../src/config';
 import { startNodeServer, type RunningServer } from '../../src/entries/serve';
 import { openLowdbStore } from '../../src/store/lowdb';
@@ -76,20 +77,15 @@ export async function startFeishuHarness(o: HarnessOptions): Promise<FeishuHarne
     FEISHU_APP_SECRET: FAKE_APP_SECRET,
     FEISHU_BASE_URL: o.fake.url,
     FEISHU_MODE: o.mode ?? 'webhook',
+    ...(o.timestampWindowSeconds ? { FEISHU_TIMESTAMP_WINDOW_SECONDS: String(o.timestampWindowSeconds) } : {}),
     ...(encryptKey ? { FEISHU_ENCRYPT_KEY: encryptKey } : {}),
     ...(verificationToken ? { FEISHU_VERIFICATION_TOKEN: verificationToken } : {}),
   });
-  const channel = createFeishuChannel({
-    appId: config.FEISHU_APP_ID!,
-    appSecret: config.FEISHU_APP_SECRET!,
-    ...(config.FEISHU_VERIFICATION_TOKEN ? { verificationToken: config.FEISHU_VERIFICATION_TOKEN } : {}),
-    ...(config.FEISHU_ENCRYPT_KEY ? { encryptKey: config.FEISHU_ENCRYPT_KEY } : {}),
-    baseUrl: config.FEISHU_BASE_URL!,
-    mode: config.FEISHU_MODE,
-    timestampWindowSeconds: o.timestampWindowSeconds ?? config.FEISHU_TIMESTAMP_WINDOW_SECONDS,
-    store,
-    logger,
-  });
+  // Built as `npm start` builds it, from the configuration; off without a key and a token (the app then
+  // answers 404), so those tests get the adapter made directly, to see it refuse on its own too.
+  const channel =
+    createPlatformChannels(config, { store, logger })[0] ??
+    createFeishuChannel({ appId: FAKE_APP_ID, appSecret: FAKE_APP_SECRET, baseUrl: o.fake.url, mode: 'webhook', timestampWindowSeconds: 3600, store, logger });
   const feishu: ChannelAdapter = o.sendIntervalMs === undefined ? channel : { ...channel, sendIntervalMs: o.sendIntervalMs };
   const bot = o.makeBot(store);
   // As `npm start` runs it: the pipeline recovers what a previous run left, then listens, then the

@@ -6,7 +6,7 @@
  */
 import type { Bot } from '../../src/app/bot';
 import { createConsoleLogger } from '../../src/app/ports';
-import { createFeishuChannel } from '../../src/channels/feishu';
+import { createPlatformChannels } from '../../src/channels/registry';
 import { loadConfig } from '../../src/config';
 import { startNodeServer } from '../../src/entries/serve';
 import { openLowdbStore } from '../../src/store/lowdb';
@@ -21,16 +21,6 @@ const bot: Bot = {
     return { replies: [{ kind: 'text', text: `processed ${msg.text ?? ''}` }] };
   },
 };
-const feishu = createFeishuChannel({
-  appId: config.FEISHU_APP_ID!,
-  appSecret: config.FEISHU_APP_SECRET!,
-  ...(config.FEISHU_VERIFICATION_TOKEN ? { verificationToken: config.FEISHU_VERIFICATION_TOKEN } : {}),
-  ...(config.FEISHU_ENCRYPT_KEY ? { encryptKey: config.FEISHU_ENCRYPT_KEY } : {}),
-  baseUrl: config.FEISHU_BASE_URL!,
-  mode: config.FEISHU_MODE,
-  timestampWindowSeconds: config.FEISHU_TIMESTAMP_WINDOW_SECONDS,
-  store,
-  logger,
-});
-const server = await startNodeServer({ config, store, bot, channels: [feishu], logger, hostname: '127.0.0.1' });
+const channels = createPlatformChannels(config, { store, logger });
+const server = await startNodeServer({ config, store, bot, channels, logger, hostname: '127.0.0.1' });
 console.log(`listening ${server.url}`);
