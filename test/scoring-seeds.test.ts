@@ -1,5 +1,5 @@
 /**
- * The four sample reports (../shared/seeds) scored from their example answers: every figure asserted
+ * The four sample reports (000, 002, 003, 004; their answers in templates/examples/) scored from their example answers: every figure asserted
  * here is printed in the sample itself.
  */
 import { readFileSync } from 'node:fs';

@@ -8,9 +8,12 @@ import { chromium, type BrowserContext } from 'playwright-core';
 /** Where the system Chromium lives. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
-/** True when a Chromium to drive is installed. */
+/**
+ * True when the browser tests may run: a Chromium to drive is installed, or this is CI (CI=true), where
+ * a missing Chromium must fail the tests rather than skip them (`.ci/run` installs it).
+ */
 export function hasChromium(): boolean {
-  return existsSync(CHROMIUM_PATH);
+  return existsSync(CHROMIUM_PATH) || Boolean(process.env.CI);
 }
 
 /** Launches headless Chromium with a fresh profile. */
