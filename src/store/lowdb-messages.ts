@@ -5,9 +5,12 @@
  * flush is running are written and flushed together next (group commit), so a burst of webhook events
  * costs one flush per batch, not one per event. The log is rewritten with just its live state (claims
  * not yet expired, events not yet processed, replies not yet sent) on open and whenever it has grown
- * well past that state: temp file flushed, renamed, directory flushed.
+ * well past that state: temp file flushed, renamed, directory flushed. At run time that rewrite is
+ * asynchronous (the log can hold a day of claims: megabytes), so the event loop goes on meanwhile;
+ * changes made during it wait and are appended to the new file.
  */
 import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InboxEntry } from '../core/messages';
 import type { MessageLog } from './port';
@@ -67,6 +70,34 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
   };
   if (!options.readOnly && (lines > state.size || existsSync(legacyPath))) compact();
 
+  /** The rewrite at run time: the same as `compact`, without blocking the event loop on the device. */
+  const compactAsync = async () => {
+    let text = '';
+    let count = 0;
+    for (const line of state.lines()) {
+      text += `${JSON.stringify(line)}\n`;
+      count++;
+    }
+    const tmp = join(dataDir, '.messages.log.tmp');
+    const file = await open(tmp, 'w');
+    try {
+      await file.writeFile(text, 'utf8');
+      await file.datasync();
+    } finally {
+      await file.close();
+    }
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+    await rename(tmp, path);
+    const dir = await open(dataDir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+    lines = count;
+  };
+
   let checkAt = lines + COMPACT_SLACK;
   // Group commit: lines queued while a flush runs go out together in the next one.
   let queue: Array<{ text: string; resolve: () => void; reject: (err: unknown) => void }> = [];
@@ -85,7 +116,7 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
           checkAt = lines + batch.length + COMPACT_SLACK;
         }
         if (due && lines + batch.length > 2 * state.size + COMPACT_SLACK) {
-          compact();
+          await compactAsync();
           checkAt = lines + COMPACT_SLACK;
         } else {
           fd ??= openSync(path, 'a');
