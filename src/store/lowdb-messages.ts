@@ -10,7 +10,6 @@
  * changes made during it wait and are appended to the new file.
  */
 import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InboxEntry } from '../core/messages';
 import type { MessageLog } from './port';
@@ -29,13 +28,15 @@ export interface MessageLogOptions {
   syncFile: (fd: number) => Promise<void>;
   /** Replaces a file durably (temp file flushed, renamed, directory flushed). */
   replaceFile: (path: string, text: string) => void;
+  /** The same, off the event loop (for rewrites while the server answers). */
+  replaceFileAsync: (path: string, text: string) => Promise<void>;
   readOnly: boolean;
   assertWritable: () => void;
 }
 
 /** Opens `messages.log` under `dataDir` (taking over the claims of an older `events.log`). */
 export function openMessageLog(dataDir: string, options: MessageLogOptions): MessageLog {
-  const { now, syncFile, replaceFile, assertWritable } = options;
+  const { now, syncFile, replaceFile, replaceFileAsync, assertWritable } = options;
   const path = join(dataDir, 'messages.log');
   const legacyPath = join(dataDir, 'events.log');
   const state = new MessageLogState();
@@ -78,23 +79,9 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
       text += `${JSON.stringify(line)}\n`;
       count++;
     }
-    const tmp = join(dataDir, '.messages.log.tmp');
-    const file = await open(tmp, 'w');
-    try {
-      await file.writeFile(text, 'utf8');
-      await file.datasync();
-    } finally {
-      await file.close();
-    }
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
-    await rename(tmp, path);
-    const dir = await open(dataDir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await replaceFileAsync(path, text);
     lines = count;
   };
 

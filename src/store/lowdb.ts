@@ -33,7 +33,7 @@
  *
  * @example const store = await openLowdbStore('./data')
  */
-import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -325,9 +325,12 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     }
     if (done === undefined || done.count >= COMPACT_AFTER || done.bytes >= COMPACT_BYTES) {
       // The journal's older lines (and their audit entries) go: the trail must be on the device first.
-      if (rec.revision > 0) flushFileSync(trail, descriptors.get(trail));
+      if (rec.revision > 0) {
+        const trailFd = descriptors.get(trail);
+        await (trailFd !== undefined ? flush(trailFd) : flushPath(trail));
+      }
       forget(path);
-      replaceFileDurably(path, line);
+      await replaceFileDurablyAsync(path, line);
       appended.set(rec.id, { count: 0, bytes: 0 });
     } else {
       const { bytes, fd } = appendTo(path, line);
@@ -361,7 +364,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   const draftMap = new Map(Object.entries((await draftsFile.read()) ?? {}));
   const saveDrafts = () => serialise(DRAFTS_KEY, () => draftsFile.write(Object.fromEntries(draftMap)));
 
-  const messages = openMessageLog(dataDir, { now, syncFile, replaceFile: replaceFileDurably, readOnly, assertWritable });
+  const messages = openMessageLog(dataDir, { now, syncFile, replaceFile: replaceFileDurably, replaceFileAsync: replaceFileDurablyAsync, readOnly, assertWritable });
   const channelStateFile = new JSONFile<Record<string, Record<string, unknown>>>(join(dataDir, 'channels.json'));
   const channelState = new Map(Object.entries((await channelStateFile.read()) ?? {}));
   const saveChannelState = () => serialise(CHANNELS_KEY, () => channelStateFile.write(Object.fromEntries(channelState)));
@@ -546,6 +549,36 @@ function replaceFileDurably(path: string, text: string): void {
   }
   renameSync(tmp, path);
   flushFileSync(dirname(path), undefined);
+}
+
+/**
+ * The same as `replaceFileDurably`, without holding the event loop while the device flushes: for the
+ * rewrites that happen while the server answers (an evaluation's journal every few dozen answers, the
+ * message log), where a synchronous flush stalled every request in flight (tens of milliseconds at
+ * the disk's p99).
+ */
+async function replaceFileDurablyAsync(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${path.slice(dirname(path).length + 1)}.tmp`);
+  const file = await open(tmp, 'w');
+  try {
+    await file.writeFile(text, 'utf8');
+    await file.datasync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+  await flushPath(dirname(path));
+}
+
+/** Flushes a file or directory to the device by opening it, off the event loop; nothing to do when it is gone. */
+async function flushPath(path: string): Promise<void> {
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Freezes an object and everything in it (a carried framework shared by many records must not change). */
