@@ -86,6 +86,12 @@ export interface Pipeline {
   close(): void;
 }
 
+/** A chat's events waiting to be processed. */
+interface ChatQueue {
+  jobs: Array<{ entry: InboxEntry; adapter: ChannelAdapter; waiter: Waiter | undefined }>;
+  running: boolean;
+}
+
 interface Waiter {
   /** The acknowledgement went out without this event's result. */
   gone: boolean;
@@ -101,9 +107,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const ttl = options.dedupeTtlMs ?? DEDUPE_TTL_MS;
   const channels = new Map(options.channels.map((c) => [c.id, c]));
-  const runInChat = createKeyedQueue();
   const sendInChat = createKeyedQueue();
-  const waiting = new Map<string, number>();
+  // Events waiting per chat, processed in order by one worker per chat (while it has any).
+  const chatQueues = new Map<string, ChatQueue>();
   const lastSent = new Map<string, number>();
   // Waits for a retry or a rate limit, ended early by close().
   const sleepers = new Map<ReturnType<typeof setTimeout>, () => void>();
@@ -112,15 +118,16 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   // Work in flight, so tests and a graceful stop can wait for it.
   let active = 0;
   let idleWaiters: Array<() => void> = [];
+  const finished = () => {
+    if (--active === 0) {
+      const ws = idleWaiters;
+      idleWaiters = [];
+      for (const w of ws) w();
+    }
+  };
   const track = <T>(p: Promise<T>): Promise<T> => {
     active++;
-    return p.finally(() => {
-      if (--active === 0) {
-        const ws = idleWaiters;
-        idleWaiters = [];
-        for (const w of ws) w();
-      }
-    });
+    return p.finally(finished);
   };
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -172,25 +179,46 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
   }
 
-  /** Processes one event in its chat's turn; resolves with what the acknowledgement may use. */
+  /** Events of a chat waiting or in progress. */
+  const pendingIn = (key: string): number => {
+    const queue = chatQueues.get(key);
+    return queue ? queue.jobs.length + (queue.running ? 1 : 0) : 0;
+  };
+
+  /** Queues one event for processing in its chat's turn (the chat's worker starts if it is not running). */
   function schedule(entry: InboxEntry, adapter: ChannelAdapter, waiter: Waiter | undefined): void {
     const key = chatKey(entry.channel, entry.message.chatId);
-    waiting.set(key, (waiting.get(key) ?? 0) + 1);
-    // The local channel's reply is its response: nothing to put before it. A platform message is
-    // completed (e.g. names looked up, network time) before it takes a processing slot.
-    const run = adapter.durable
-      ? async () => {
-          const message = await prepared(entry, adapter);
-          return inSlot(() => process(entry, message, adapter, waiter));
+    let queue = chatQueues.get(key);
+    if (!queue) chatQueues.set(key, (queue = { jobs: [], running: false }));
+    queue.jobs.push({ entry, adapter, waiter });
+    if (queue.running) return;
+    queue.running = true;
+    active++;
+    void runChat(key, queue);
+  }
+
+  /** Processes a chat's events one at a time, in arrival order, until none is left. */
+  async function runChat(key: string, queue: ChatQueue): Promise<void> {
+    try {
+      for (let job = queue.jobs.shift(); job; job = queue.jobs.shift()) {
+        const { entry, adapter, waiter } = job;
+        try {
+          // The local channel's reply is its response: nothing to put before it. A platform message is
+          // completed (e.g. names looked up, network time) before it takes a processing slot.
+          if (adapter.durable) {
+            const message = await prepared(entry, adapter);
+            await inSlot(() => processEvent(entry, message, adapter, waiter));
+          } else await processEvent(entry, entry.message, adapter, waiter);
+        } catch (err) {
+          logger.error('processing failed', { channel: entry.channel, inboxId: entry.id, ...describeError(err) });
+          waiter?.resolve({ status: 'failed' });
         }
-      : () => process(entry, entry.message, adapter, waiter);
-    void track(
-      runInChat(key, run).finally(() => {
-        const left = (waiting.get(key) ?? 1) - 1;
-        if (left > 0) waiting.set(key, left);
-        else waiting.delete(key);
-      }),
-    );
+      }
+    } finally {
+      queue.running = false;
+      chatQueues.delete(key);
+      finished();
+    }
   }
 
   /** The message as the channel completes it; as recorded when it cannot. */
@@ -204,7 +232,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
   }
 
-  async function process(entry: InboxEntry, message: InboundMessage, adapter: ChannelAdapter, waiter: Waiter | undefined): Promise<void> {
+  async function processEvent(entry: InboxEntry, message: InboundMessage, adapter: ChannelAdapter, waiter: Waiter | undefined): Promise<void> {
     let result: HandleResult | undefined;
     try {
       result = await bot.handle(message);
@@ -320,7 +348,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           results[index] = { status: 'duplicate' };
           continue;
         }
-      } else if (receipt.busy && (waiting.get(chatKey(adapter.id, entry.message.chatId)) ?? 0) >= MAX_PENDING_PER_CHAT) {
+      } else if (receipt.busy && pendingIn(chatKey(adapter.id, entry.message.chatId)) >= MAX_PENDING_PER_CHAT) {
         return receipt.busy();
       }
       if (receipt.waitMs <= 0) {
