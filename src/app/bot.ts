@@ -24,7 +24,7 @@ import { handleMessage, type DialogOutcome, type Scored } from '../core/dialog/e
 import type { EvaluationRecord } from '../core/evaluation';
 import { resolveFramework } from '../core/framework/resolve';
 import { confirmChatText, dialogText } from '../core/locale/zh-CN';
-import { buildReport } from '../core/report';
+import { buildReport, DOCX_MIME } from '../core/report';
 import { scoreEvaluation } from '../core/scoring/engine';
 import type { ChatDraft, Store } from '../store/port';
 import { describeDraft, loadFrameworkChoices } from './frameworks';
@@ -45,7 +45,6 @@ const SCORED_CACHE_SIZE = 200;
 /** How many handled platform messages an evaluation remembers (at most one is in flight per chat). */
 const HANDLED_KEPT = 8;
 
-const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
 /** The report of an evaluation as it stands, as a file reply plus a note on what is missing. */
 export async function buildReportReplies(rec: EvaluationRecord, now: Date): Promise<Reply[]> {

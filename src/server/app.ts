@@ -9,7 +9,7 @@
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { serverText as T } from '../core/locale/zh-CN';
-import { buildReport, reportFileName, type ReportInput } from '../core/report';
+import { buildReport, DOCX_MIME, reportFileName, type ReportInput } from '../core/report';
 import type { Config } from '../config';
 import { describeChannels } from '../config';
 import type { Store } from '../store/port';
@@ -22,7 +22,7 @@ import { createLocalChannel, type LocalChannel } from '../channels/local';
 import { createNonce, formatConsolePolicy, renderConsolePage } from './console';
 import { createFrameworksApi } from './frameworks-api';
 import { CONSOLE_COOKIE, checkAdminAccess, createAdminGuard, deriveConsoleCookie, readSocketAddress, type RemoteAddressResolver } from './guard';
-import { compareSecrets, formatContentDisposition, readLimitedBody } from '../lib/http';
+import { compareSecrets, formatContentDisposition } from '../lib/http';
 
 /** Builds the .docx report from the scored state (default: `buildReport` of src/core/report). */
 export type ReportBuilder = (input: ReportInput) => Promise<{ bytes: Uint8Array; missing: string[]; fileName?: string }>;
@@ -30,8 +30,6 @@ export type ReportBuilder = (input: ReportInput) => Promise<{ bytes: Uint8Array;
 export { MAX_PENDING_PER_CHAT } from '../app/pipeline';
 export { createConsoleLogger, describeError, type Logger } from '../app/ports';
 
-/** The MIME type of .docx files. */
-export const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 
 /** Everything the app needs, injected. */
 export interface AppDeps {

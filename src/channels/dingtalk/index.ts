@@ -25,7 +25,7 @@ import type { Delivery, OutboundItem } from '../../core/messages';
 import { dingtalkText as T } from '../../core/locale/zh-CN';
 import { jsonResponse, readLimitedBody } from '../../lib/http';
 import type { Store, StoredFile } from '../../store/port';
-import { createDingTalkClient, DINGTALK_FREE_QUOTA, SessionExpiredError, type DingTalkClient } from './client';
+import { createDingTalkClient, DINGTALK_FREE_QUOTA, SessionExpiredError } from './client';
 import { decodeDingTalkCallback, isDingTalkSessionWebhook, type DecodeOutcome } from './decode';
 import { encodeNote, encodeReply, fileExtension, toFileMessage, toOpenApiMessage, toSessionBody, type DingTalkMessage } from './encode';
 import { startDingTalkStream, type DingTalkStream } from './stream';

@@ -18,6 +18,9 @@ export { createAnnexTable, createReportDocument, packDocument } from './docx';
 export type { XlsxOptions } from './xlsx';
 
 /** The built report. */
+/** The MIME type of a .docx report. */
+export const DOCX_MIME = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+
 export interface BuiltReport {
   bytes: Uint8Array;
   /** What is still missing, in the words of the report's 【待填写：…】 markers; empty when complete. */
