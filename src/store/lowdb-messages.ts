@@ -18,6 +18,9 @@ import { copyRecord } from './shared';
 
 /** Lines the log may gain beyond twice its live state before it is rewritten. */
 const COMPACT_SLACK = 1000;
+/** While lines keep coming, a flush waits this long for more when fewer than LINGER_BELOW are queued. */
+const LINGER_MS = 1;
+const LINGER_BELOW = 32;
 /** Claims kept in memory before expired ones are dropped on the next claim. */
 const EXPIRE_EVERY = 10_000;
 
@@ -116,6 +119,11 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
       } catch (err) {
         for (const b of batch) b.reject(err);
       }
+      // Busy (lines came in during that flush, but few): let more gather before the next flush. A flush
+      // costs the machine about 0.15 ms of CPU on its own (measured on this kind of VM), so at thousands
+      // of events a second one flush per event or two would take half a core; a millisecond's wait
+      // makes the batches several times larger. An event arriving on a quiet log is flushed at once.
+      if (queue.length > 0 && queue.length < LINGER_BELOW) await new Promise((r) => setTimeout(r, LINGER_MS));
     }
     running = false;
   };
