@@ -3,6 +3,8 @@
  * alone or followed by its argument; everything else is an answer.
  */
 
+import { COMMAND_WORDS as WORDS } from './vocabulary';
+
 export type CommandName =
   | 'start'
   | 'skip'
@@ -21,25 +23,8 @@ export type CommandName =
   | 'notApplicable'
   | 'switch';
 
-/** Words for each command; the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
-export const COMMAND_WORDS: Record<CommandName, string[]> = {
-  start: ['开始', '继续', '开始填报', '继续填报', '下一题', '填报'],
-  skip: ['跳过', '略过', '暂不回答', '先跳过'],
-  back: ['上一题', '返回', '上一个', '返回上一题'],
-  edit: ['修改', '更正', '改'],
-  progress: ['进度', '完成情况', '还差什么', '缺什么'],
-  score: ['得分', '分数', '查分', '总分', '多少分', '当前得分'],
-  deductions: ['扣分', '扣分项', '扣分情况', '丢分'],
-  report: ['报告', '生成报告', '导出报告', '下载报告'],
-  help: ['帮助', '命令', '菜单', 'help', '?', '？'],
-  cancel: ['取消', '退出', '停止', '暂停'],
-  create: ['新建自评', '新建', '创建自评'],
-  assign: ['分配'],
-  deadline: ['截止', '截止日期'],
-  keyTasks: ['重点工作'],
-  notApplicable: ['不适用'],
-  switch: ['切换自评', '切换', '选择自评'],
-};
+/** Words for each command (from the vocabulary); the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
+export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
 
 const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch']);
 
