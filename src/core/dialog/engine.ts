@@ -12,7 +12,13 @@ import type { AuditEntry, EvaluationRecord, SessionState } from '../evaluation';
 import type { Framework, Indicator } from '../framework/load';
 import type { FrameworkInput } from '../framework/schema';
 import { resolveFramework } from '../framework/resolve';
-import { dialogText as T } from '../locale/zh-CN';
+import { dialogText as T, readingText as R } from '../locale/zh-CN';
+import type { Bounds, Rule } from '../framework/schema';
+import { cellHolding, metricCells, readersUnsettledWithin } from '../scoring/conclusions';
+import { breakpointsOf, describeBounds } from '../scoring/rules';
+import { CONCLUSION_MET, CONCLUSION_NOT_MET, NONE_WORDS } from './vocabulary';
+import { readQuantity } from './quantity';
+import { readYesNo } from './yesno';
 import type { Answers, BonusAward, KeyTask, Penalty } from '../scoring/answers';
 import { instantiate, measureLabel, scoreEvaluation } from '../scoring/engine';
 import type { IndicatorScore, ScoreResult } from '../scoring/types';
@@ -25,9 +31,7 @@ import {
   parseCount,
   parseDate,
   parseKeyTaskLines,
-  parseQuantity,
   parseScore,
-  parseYesNo,
   quote,
 } from './parse';
 import { handleWithoutEvaluation } from './create';
@@ -546,6 +550,11 @@ function currentValue(turn: Turn, q: Question): string | undefined {
       const v = a.metrics?.[q.target];
       return v === undefined ? undefined : `${formatScore(v)}${turn.framework.metricByKey.get(q.target)?.unit ?? ''}`;
     }
+    case 'conclusion': {
+      const c = a.conclusions?.[q.target];
+      const m = turn.framework.metricByKey.get(q.target);
+      return c && m ? R.conclusionReason(m.label, describeBounds(c.bounds, m.unit), c.basis) : undefined;
+    }
     case 'judgement':
     case 'decision': {
       const s = turn.result.indicators.find((i) => i.code === q.target);
@@ -612,6 +621,9 @@ function stampOf(turn: Turn, q: Question): string {
       break;
     case 'confirm':
       slot = a.metricChoice?.[q.target];
+      break;
+    case 'conclusion':
+      slot = a.conclusions?.[q.target];
       break;
     case 'check':
       slot = a.confirmedChecks?.includes(q.target) || undefined;
@@ -721,19 +733,10 @@ function apply(turn: Turn, q: Question, body: string): Applied {
   const a = turn.rec.answers;
   switch (q.kind) {
     case 'fact':
-    case 'metric': {
-      const def = q.kind === 'fact' ? turn.framework.factByKey.get(q.target)! : turn.framework.metricByKey.get(q.target)!;
-      const p = parseQuantity(body, def.unit);
-      if (!p.ok) return p;
-      const problem = rangeProblem(def.label, p.value, def.min, def.max, 'integer' in def ? def.integer : undefined);
-      if (problem) return { ok: false, error: problem };
-      const bucket = q.kind === 'fact' ? (a.facts ??= {}) : (a.metrics ??= {});
-      audit(turn, `${q.kind === 'fact' ? 'facts' : 'metrics'}.${q.target}`, bucket[q.target], p.value);
-      bucket[q.target] = p.value;
-      if (q.kind === 'metric' && a.metricChoice?.[q.target]) delete a.metricChoice[q.target];
-      if (p.rest) setEvidence(turn, q.target, p.rest);
-      return { ok: true, summary: T.recordedQuantity(def.label, formatScore(p.value), def.unit, p.rest || undefined) };
-    }
+    case 'metric':
+      return applyFigure(turn, q, body);
+    case 'conclusion':
+      return applyConclusion(turn, q, body);
     case 'judgement':
       return applyJudgement(turn, q, body);
     case 'decision': {
@@ -751,14 +754,19 @@ function apply(turn: Turn, q: Question, body: string): Applied {
     case 'confirm': {
       const p = parseChoice(body, q.meta.options!);
       if (!p.ok) return p;
+      // The choice stands with its reason: the report says which figure was used and why.
+      if (!p.rest) return { ok: false, error: R.choiceReasonNeeded };
       const choice = p.value === T.useDirect ? 'direct' : 'computed';
       const choices = (a.metricChoice ??= {});
       audit(turn, `metricChoice.${q.target}`, choices[q.target], choice);
       choices[q.target] = choice;
-      return { ok: true, summary: T.recordedChoice(q.label, p.value) };
+      const reasons = (a.choiceReasons ??= {});
+      audit(turn, `choiceReasons.${q.target}`, reasons[q.target], p.rest);
+      reasons[q.target] = p.rest;
+      return { ok: true, summary: T.recordedChoice(q.label, R.choiceReason(p.value, p.rest)) };
     }
     case 'check': {
-      const yes = parseYesNo(body);
+      const yes = readYesNo(body);
       const p = yes.ok && yes.value ? { ok: true as const } : parseChoice(body, q.meta.options!);
       if (!p.ok) return { ok: false, error: T.checkHowToFix };
       const confirmed = (a.confirmedChecks ??= []);
@@ -779,6 +787,138 @@ function apply(turn: Turn, q: Question, body: string): Applied {
   }
 }
 
+/** Adds or removes a key in one of the answers' key lists (noFigure, approximate), with its audit entry. */
+function markKey(turn: Turn, list: 'noFigure' | 'approximate', key: string, on: boolean): void {
+  const a = turn.rec.answers;
+  const old = a[list] ?? [];
+  if (old.includes(key) === on) return;
+  const next = on ? [...old, key] : old.filter((k) => k !== key);
+  audit(turn, list, old, next);
+  if (next.length) a[list] = next;
+  else delete a[list];
+}
+
+/** Removes a stored value (fact, metric, conclusion) with its audit entry. */
+function clearSlot(turn: Turn, bucket: 'facts' | 'metrics' | 'conclusions', key: string): void {
+  const b = turn.rec.answers[bucket] as Record<string, unknown> | undefined;
+  if (!b || b[key] === undefined) return;
+  audit(turn, `${bucket}.${key}`, b[key], undefined);
+  delete b[key];
+}
+
+/** Records a conclusion in place of a metric's figure. */
+function recordConclusion(turn: Turn, key: string, bounds: Bounds, basis: string): Applied {
+  const a = turn.rec.answers;
+  const m = turn.framework.metricByKey.get(key)!;
+  const value = { bounds, ...(basis ? { basis } : {}) };
+  const conclusions = (a.conclusions ??= {});
+  audit(turn, `conclusions.${key}`, conclusions[key], value);
+  conclusions[key] = value;
+  clearSlot(turn, 'metrics', key);
+  markKey(turn, 'noFigure', key, true);
+  markKey(turn, 'approximate', key, false);
+  return { ok: true, summary: R.conclusionRecorded(m.label, describeBounds(bounds, m.unit), basis || undefined) };
+}
+
+/** A conclusion in words ("满意度达标", "未达标") as the range it means, when only one range fits. */
+function conclusionFromWords(turn: Turn, key: string, text: string): Bounds | undefined {
+  const cells = metricCells(turn.framework, turn.rec.answers, key);
+  const t = text.replace(/\s+/g, '');
+  if (CONCLUSION_NOT_MET.some((w) => t.includes(w))) {
+    const below = cells.filter((c) => !c.full);
+    return below.length === 1 ? below[0]!.bounds : undefined;
+  }
+  if (CONCLUSION_MET.some((w) => t.includes(w))) {
+    const full = cells.filter((c) => c.full);
+    return full.length === 1 ? full[0]!.bounds : undefined;
+  }
+  return undefined;
+}
+
+/** A fact, a metric, or the figure a unit reports for a metric that is also computed. */
+function applyFigure(turn: Turn, q: Question, body: string): Applied {
+  const a = turn.rec.answers;
+  const isFact = q.kind === 'fact';
+  const def = isFact ? turn.framework.factByKey.get(q.target)! : turn.framework.metricByKey.get(q.target)!;
+  const reported = !isFact && !!(def as { ast?: unknown }).ast;
+  const bucketName = isFact ? 'facts' : 'metrics';
+  const example = R.example(def.unit);
+  // "没有": no separately reported figure; the computed one is used.
+  if (reported && NONE_WORDS.includes(body.replace(/[。.！!\s]+$/, '') as (typeof NONE_WORDS)[number])) {
+    clearSlot(turn, 'metrics', q.target);
+    markKey(turn, 'noFigure', q.target, true);
+    return { ok: true, summary: R.reportedNone(def.label) };
+  }
+  const p = readQuantity(body, def.unit);
+  if (!p.ok) {
+    const words = isFact ? undefined : conclusionFromWords(turn, q.target, body);
+    return words ? recordConclusion(turn, q.target, words, body) : p;
+  }
+  if (p.noFigure && !p.bounds) {
+    const words = isFact || !p.rest ? undefined : conclusionFromWords(turn, q.target, p.rest);
+    if (words) return recordConclusion(turn, q.target, words, p.rest);
+    clearSlot(turn, bucketName, q.target);
+    markKey(turn, 'noFigure', q.target, true);
+    markKey(turn, 'approximate', q.target, false);
+    return { ok: true, summary: R.noFigureRecorded(def.label) };
+  }
+  if (p.bounds) {
+    if (isFact) return { ok: false, error: R.boundOnFact(quote(body), example) };
+    const unsettled = readersUnsettledWithin(turn.framework, a, q.target, p.bounds);
+    if (unsettled.length) return { ok: false, error: R.rangeChangesScore(quote(body), unsettled[0]!.name, lineOf(unsettled[0]!.rule, def.unit, p.bounds)) };
+    return recordConclusion(turn, q.target, p.bounds, p.rest || (p.noFigure ? '' : body));
+  }
+  const value = p.value!;
+  const problem = rangeProblem(def.label, value, def.min, def.max, 'integer' in def ? def.integer : undefined);
+  if (problem) return { ok: false, error: problem };
+  if (p.approximate) {
+    if (isFact) return { ok: false, error: R.approximateFact(quote(body), example) };
+    const spread = Math.max(Math.abs(value) * 0.01, 0.5);
+    const around = { gte: value - spread, lte: value + spread };
+    const unsettled = readersUnsettledWithin(turn.framework, a, q.target, around);
+    if (unsettled.length) return { ok: false, error: R.rangeChangesScore(quote(body), unsettled[0]!.name, lineOf(unsettled[0]!.rule, def.unit, around)) };
+  }
+  const bucket = (a[bucketName] ??= {});
+  audit(turn, `${bucketName}.${q.target}`, bucket[q.target], value);
+  bucket[q.target] = value;
+  if (!isFact && a.metricChoice?.[q.target]) delete a.metricChoice[q.target];
+  markKey(turn, 'noFigure', q.target, false);
+  markKey(turn, 'approximate', q.target, !!p.approximate);
+  if (!isFact) clearSlot(turn, 'conclusions', q.target);
+  if (p.rest) setEvidence(turn, q.target, p.rest);
+  if (p.approximate) return { ok: true, summary: R.approximateRecorded(def.label, formatScore(value), def.unit) };
+  return { ok: true, summary: T.recordedQuantity(def.label, formatScore(value), def.unit, p.rest || undefined) };
+}
+
+/** The line a rule draws inside a range ("90%"), for messages. */
+function lineOf(rule: Rule, unit: string, bounds: Bounds): string {
+  const lo = bounds.gte ?? bounds.gt ?? -Infinity;
+  const hi = bounds.lte ?? bounds.lt ?? Infinity;
+  const inside = breakpointsOf(rule).filter((b) => b >= lo && b <= hi);
+  return `${String(inside[0] ?? breakpointsOf(rule)[0] ?? '')}${unit}`;
+}
+
+/** Where a metric lies, for a unit without its figure: a range by number or label, a range typed out, or words. */
+function applyConclusion(turn: Turn, q: Question, body: string): Applied {
+  const options = q.meta.options ?? [];
+  const cells = metricCells(turn.framework, turn.rec.answers, q.target);
+  const c = parseChoice(body, options);
+  if (c.ok) {
+    const cell = cells.find((x) => x.label === c.value);
+    if (cell) return recordConclusion(turn, q.target, cell.bounds, c.rest);
+  }
+  const m = turn.framework.metricByKey.get(q.target)!;
+  const p = readQuantity(body, m.unit);
+  if (p.ok && p.bounds) {
+    const cell = cellHolding(cells, p.bounds);
+    if (cell) return recordConclusion(turn, q.target, p.bounds, p.rest);
+  }
+  if (p.ok && p.value !== undefined && !p.approximate) return applyFigure(turn, { ...q, kind: 'metric' }, body);
+  const words = conclusionFromWords(turn, q.target, body);
+  if (words) return recordConclusion(turn, q.target, words, body);
+  return { ok: false, error: R.notAConclusion(quote(body), options) };
+}
+
 function setEvidence(turn: Turn, target: string, evidence: string): void {
   const ev = (turn.rec.answers.evidence ??= {});
   audit(turn, `evidence.${target}`, ev[target], evidence);
@@ -796,8 +936,8 @@ function applyJudgement(turn: Turn, q: Question, body: string): Applied {
   };
   switch (rule.kind) {
     case 'judgement': {
-      const p = parseYesNo(body);
-      if (!p.ok) return p;
+      const p = readYesNo(body, rule.question);
+      if (!p.ok) return { ok: false, error: p.error };
       if (p.value) {
         if (p.rest) setEvidence(turn, q.target, p.rest);
         return record(true, T.recordedJudgement(q.label, T.yes, p.rest || undefined));
@@ -844,8 +984,10 @@ function applyJudgement(turn: Turn, q: Question, body: string): Applied {
       // A key task measured against its target: the achieved value.
       const measure = turn.framework.byCode.get(q.target)?.measure ?? keyTaskMeasure(turn, q.target);
       if (!measure) return { ok: false, error: T.notAskable };
-      const p = parseQuantity(body, measure.unit);
-      if (!p.ok) return p;
+      const read = readQuantity(body, measure.unit);
+      if (!read.ok) return read;
+      if (read.value === undefined || read.approximate) return { ok: false, error: R.boundOnFact(quote(body), R.example(measure.unit)) };
+      const p = { value: read.value, rest: read.rest };
       if (p.value < 0) return { ok: false, error: T.negativeMeasure };
       return record({ actual: p.value, ...(p.rest ? { reason: p.rest } : {}) }, T.recordedQuantity(measureLabel(q.label, measure.label), formatScore(p.value), measure.unit, p.rest || undefined));
     }

@@ -4,7 +4,9 @@
  * written after the answer. Every parser returns `{ ok, value, rest }` or `{ ok: false, error }`;
  * none throws.
  */
-import { dialogText as T } from '../locale/zh-CN';
+import { dialogText as T, readingText as R } from '../locale/zh-CN';
+import { readQuantity } from './quantity';
+import { readYesNo } from './yesno';
 
 export type Parsed<V> = { ok: true; value: V; rest: string } | { ok: false; error: string };
 
@@ -85,53 +87,21 @@ function leadingNumber(text: string): { value: number; length: number } | undefi
 }
 
 /**
- * Parses an amount in the fact's unit. For 万元: "6,091.91万元", "6091.91万", "60919100元" (→ 6091.91)
- * and "0.6亿" all work; for %: "97.8%" or "97.8"; otherwise a number with an optional unit word.
+ * Parses an exact amount in the fact's unit (see `readQuantity` for the rules). For 万元: "6,091.91万元",
+ * "6091.91万", "60919100元" (→ 6091.91) and "0.6亿" all work; for %: "97.8%" or "97.8". A range, an
+ * approximate figure or 「没有具体数字」 is not an amount here.
  */
 export function parseQuantity(text: string, unit: string): Parsed<number> {
-  const t = normaliseText(text).replace(/^(约|大约|共|合计|为|是)\s*/, '');
-  const n = leadingNumber(t);
-  if (!n) return { ok: false, error: T.notANumber(quote(t), unit) };
-  let value = n.value;
-  let i = n.length;
-  const after = t.slice(i).trimStart();
-  i = t.length - after.length;
-  if (unit === '万元' || unit === '元' || unit === '亿元') {
-    const m = /^(亿元|亿|万元|万|千元|元)/.exec(after);
-    const toWan: Record<string, number> = { 亿元: 1e4, 亿: 1e4, 万元: 1, 万: 1, 千元: 0.1, 元: 1e-4 };
-    if (m) {
-      // Convert through the string form to keep decimals exact: 60919100元 → 6091.91万元.
-      const inWan = scaleDecimal(value, toWan[m[1]!]!);
-      value = unit === '万元' ? inWan : unit === '元' ? scaleDecimal(inWan, 1e4) : scaleDecimal(inWan, 1e-4);
-      i += m[1]!.length;
-    }
-  } else if (unit === '%') {
-    if (/^(%|％|个百分点)/.test(after)) i += after.startsWith('个百分点') ? 4 : 1;
-  } else if (unit && after.startsWith(unit)) {
-    i += unit.length;
-  }
-  return { ok: true, value, rest: restAfter(t, i) };
+  const r = readQuantity(text, unit);
+  if (!r.ok) return r;
+  if (r.value === undefined || r.approximate) return { ok: false, error: R.boundOnFact(quote(text.trim()), R.example(unit)) };
+  return { ok: true, value: r.value, rest: r.rest };
 }
 
-/** Multiplies by a power of ten without binary artefacts (6091.91 × 1e-4 stays 0.609191). */
-function scaleDecimal(value: number, factor: number): number {
-  const exp = Math.round(Math.log10(factor));
-  const [mant, e = '0'] = value.toExponential().split('e');
-  return Number(`${mant}e${Number(e) + exp}`);
-}
-
-const NO_WORDS = ['没有', '不是', '未建立', '未制定', '未开展', '未达到', '不符合', '不满足', '未完成', '超支', '否', '无', '未', '没', '不', 'no', 'n', '×', '✗'];
-const YES_WORDS = ['是的', '已建立', '已制定', '已开展', '已完成', '符合', '满足', '达到', '完成', '有', '是', '已', '对', '好的', '可以', 'yes', 'y', 'ok', '√', '✓', '✔'];
-
-/** Parses yes/no: 是/否/有/没有/已建立/未… (negatives are checked first: "不是" is no). */
-export function parseYesNo(text: string): Parsed<boolean> {
-  const t = normaliseText(text);
-  const lower = t.toLowerCase();
-  // Latin words count only as whole words ("no", not "nanjing").
-  const starts = (w: string) => lower.startsWith(w) && (!/[a-z]$/.test(w) || !/[a-z]/.test(lower.charAt(w.length)));
-  for (const w of NO_WORDS) if (starts(w)) return { ok: true, value: false, rest: restAfter(t, w.length) };
-  for (const w of YES_WORDS) if (starts(w)) return { ok: true, value: true, rest: restAfter(t, w.length) };
-  return { ok: false, error: T.notYesNo(quote(t)) };
+/** Parses yes/no against the question's wording when given (see `readYesNo`). */
+export function parseYesNo(text: string, question = ''): Parsed<boolean> {
+  const r = readYesNo(text, question);
+  return r.ok ? r : { ok: false, error: r.error };
 }
 
 /** Parses a choice by number ("2", "2.", "第二项") or label (exact, or a unique part of one). */
@@ -175,20 +145,18 @@ export function parseChoices(text: string, options: string[]): Parsed<string[]> 
 export function parseCount(text: string): Parsed<number> {
   const t = normaliseText(text);
   if (/^(无|没有|零|0)(例|次|个|件)?($|[\s,，。;；])/.test(t)) return { ok: true, value: 0, rest: restAfter(t, t.match(/^(无|没有|零|0)(例|次|个|件)?/)![0].length) };
-  const n = leadingNumber(t);
-  if (!n || !Number.isInteger(n.value) || n.value < 0) return { ok: false, error: T.notACount(quote(t)) };
-  const unitWord = /^(例|次|个|件|起|项)/.exec(t.slice(n.length));
-  return { ok: true, value: n.value, rest: restAfter(t, n.length + (unitWord ? unitWord[0].length : 0)) };
+  const r = readQuantity(t, '例');
+  if (!r.ok || r.value === undefined || r.approximate || !Number.isInteger(r.value) || r.value < 0) return { ok: false, error: T.notACount(quote(t)) };
+  return { ok: true, value: r.value, rest: r.rest };
 }
 
 /** Parses a score with its reason: "8 满意度略低于目标", "8分，理由…". */
 export function parseScore(text: string, points: number): Parsed<number> {
   const t = normaliseText(text).replace(/^(得|给|打)/, '');
-  const n = leadingNumber(t);
-  if (!n) return { ok: false, error: T.notAScore(quote(t), points) };
-  if (n.value < 0 || n.value > points) return { ok: false, error: T.scoreOutOfRange(n.value, points) };
-  const unitWord = /^\s*分/.exec(t.slice(n.length));
-  return { ok: true, value: n.value, rest: restAfter(t, n.length + (unitWord ? unitWord[0].length : 0)) };
+  const r = readQuantity(t, '分');
+  if (!r.ok || r.value === undefined || r.approximate) return { ok: false, error: T.notAScore(quote(t), points) };
+  if (r.value < 0 || r.value > points) return { ok: false, error: T.scoreOutOfRange(r.value, points) };
+  return { ok: true, value: r.value, rest: r.rest };
 }
 
 /** Parses a date: 2025-05-31, 2025/5/31, 2025年5月31日, 5月31日 (year from `defaultYear`). Returns YYYY-MM-DD. */

@@ -8,7 +8,8 @@ import type { QuestionMeta } from '../messages';
 import { formatScore } from '../decimal';
 import type { Framework, Indicator } from '../framework/load';
 import type { Rule } from '../framework/schema';
-import { dialogText as T, scoringText } from '../locale/zh-CN';
+import { dialogText as T, readingText, scoringText } from '../locale/zh-CN';
+import { metricCells } from '../scoring/conclusions';
 import type { Answers } from '../scoring/answers';
 import { isFactOnlyForNotApplicable } from '../framework/usage';
 import { instantiate } from '../scoring/engine';
@@ -24,7 +25,9 @@ export type QuestionKind =
   | 'keyTasks'
   | 'bonus'
   | 'penalty'
-  | 'narrative';
+  | 'narrative'
+  /** Where a metric lies when the unit has no figure for it, with the basis. */
+  | 'conclusion';
 
 /** Sections outside the indicator tree. */
 export const SECTION_ADJUSTMENTS = 'adjustments';
@@ -196,6 +199,7 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
   const waiting = new Map<string, IndicatorScore>();
   for (const i of result.indicators) if (i.missing.length && i.missing.some((m) => m.kind === 'decision')) waiting.set(i.code, i);
   const na = answers.notApplicable ?? {};
+  const noFigure = new Set(answers.noFigure ?? []);
   const isNA = (code: string) => ancestors(byCode, code).some((a) => na[a.code] !== undefined);
 
   // Questions grouped by level-1 section, in tree order.
@@ -244,7 +248,7 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
   for (const f of framework.facts) {
     const section = ancestors(byCode, f.section)[0]?.code ?? firstRoot;
     // Not asked when only indicators that do not apply would use it (unless it was given anyway).
-    const given = answers.facts?.[f.key] !== undefined;
+    const given = answers.facts?.[f.key] !== undefined || noFigure.has(f.key);
     if (!given && ((f.section && isNA(f.section)) || isFactOnlyForNotApplicable(framework, f.key, isNA))) continue;
     add(
       section,
@@ -264,17 +268,40 @@ export function buildPlan(framework: Framework, answers: Answers, result: ScoreR
       ),
     );
   }
+  // Metrics that no figure will come for: where they lie is asked instead (a conclusion with its basis).
+  const needConclusion = new Set<string>();
+  for (const i of result.indicators) for (const m of i.missing) if (m.kind === 'conclusion') needConclusion.add(m.key);
   for (const m of framework.metrics) {
-    if (m.ast) continue; // computed from facts; entered directly only through 修改
     const section = ancestors(byCode, m.section)[0]?.code ?? firstRoot;
     if (m.section && isNA(m.section)) continue;
-    add(
-      section,
-      pick(
-        cache.questions.metric.get(m) ?? share(cache.questions.metric, m, metricQuestion(framework, m.key, pathOf(m.section), sectionsOf(m.section), answers)),
-        answers.metrics?.[m.key] !== undefined,
-      ),
-    );
+    const given = answers.metrics?.[m.key] !== undefined || noFigure.has(m.key);
+    // A metric also computed from facts: the figure the unit reports (决算), compared with the computed one.
+    if (!m.ast || m.directAllowed) {
+      add(
+        section,
+        pick(
+          cache.questions.metric.get(m) ?? share(cache.questions.metric, m, metricQuestion(framework, m.key, pathOf(m.section), sectionsOf(m.section), answers)),
+          given,
+        ),
+      );
+    }
+    const concluded = answers.conclusions?.[m.key] !== undefined;
+    if (needConclusion.has(m.key) || concluded) {
+      const options = metricCells(framework, answers, m.key).map((c) => c.label);
+      if (options.length) {
+        add(section, {
+          key: `conclusion:${m.key}`,
+          kind: 'conclusion',
+          target: m.key,
+          label: readingText.conclusionLabel(m.label),
+          path: pathOf(m.section),
+          sections: sectionsOf(m.section),
+          prompt: readingText.askConclusion(m.label, options),
+          meta: { key: `conclusion:${m.key}`, type: 'choice', options },
+          answered: concluded,
+        });
+      }
+    }
   }
 
   const walk = (ind: Indicator) => {
@@ -418,9 +445,9 @@ export function metricQuestion(framework: Framework, key: string, path: string[]
     label: m.label,
     path,
     sections,
-    prompt: T.askQuantity(m.question ?? m.label, m.unit),
+    prompt: m.ast ? T.askQuantity(readingText.reportedFigureQuestion(m.label), m.unit) : T.askQuantity(m.question ?? m.label, m.unit),
     meta: { key: `metric:${m.key}`, type: m.unit === '%' ? 'percent' : 'number', ...(m.unit ? { unit: m.unit } : {}) },
-    answered: answers.metrics?.[m.key] !== undefined,
+    answered: answers.metrics?.[m.key] !== undefined || (answers.noFigure ?? []).includes(m.key),
   };
 }
 

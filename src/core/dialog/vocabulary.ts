@@ -105,3 +105,9 @@ export const REMARK_LABELS = ['佐证材料', '证明材料', '佐证', '依据'
 
 /** Words before a figure that add nothing ("共5959.46万元", "为85%"). */
 export const FILLER_BEFORE_NUMBER = ['合计', '共计', '总计', '一共', '共', '为', '是', '达', '达到'] as const;
+
+/** A conclusion in words that the figure meets the standard the rules set ("满意度达标"). */
+export const CONCLUSION_MET = ['达标', '达到要求', '符合要求', '满足要求', '达到目标', '完成目标', '达到标准', '达到考核要求', '未超支', '没有超支', '无超支'] as const;
+
+/** A conclusion in words that it does not (checked before CONCLUSION_MET: "未达标" contains "达标"). */
+export const CONCLUSION_NOT_MET = ['未达标', '不达标', '没达标', '没有达标', '未达到要求', '不符合要求', '未满足要求', '未达到目标', '未完成目标', '没完成目标', '未达到标准', '超支了'] as const;

@@ -25,6 +25,8 @@ export const scoringText = {
   stepsDeduct: (distance: string, step: string, deduct: string, lost: string) =>
     `距满分标准${distance}个百分点，每${step}个百分点扣${deduct}分，扣${lost}分`,
   proportional: (target: string) => `目标值${target}，按比例计分`,
+  /** A conclusion in place of a figure: "满意度无具体数据，根据第三方测评结论，高于90%". */
+  conclusion: (label: string, where: string, basis?: string) => `${label}无具体数据，${basis ? `根据${basis}，` : '经单位评估，'}${where}`,
   checklistMet: (items: string) => `已满足：${items}`,
   checklistUnmet: (items: string) => `未满足：${items}`,
   perViolation: (counted: string, count: number, deduct: string) =>
@@ -182,6 +184,7 @@ export const reportText = {
     metricVia: (label: string, facts: string) => `${label}，或${facts}`,
     narrative: (title: string) => title,
     fact: (label: string) => label,
+    conclusion: (label: string) => `${label}所在区间及依据（无具体数字）`,
   },
   conclusionIntro: (
     unit: string,
@@ -844,3 +847,46 @@ export const dingtalkText = {
     tooLarge: '请求体过大',
   },
 } as const;
+
+/** Reading replies: figures, yes/no, conclusions (src/core/dialog/quantity.ts, yesno.ts). */
+export const readingText = {
+  /** An example reply that fits a question in this unit. */
+  example: (unit: string) =>
+    unit === '万元' ? '5959.46万元' : unit === '元' ? '59594600元' : unit === '亿元' ? '0.6亿元' : unit === '%' ? '85.72%' : unit === '分' ? '8分' : unit ? `3${unit}` : '12',
+  empty: (example: string) => `没有收到内容，请回复一个数字，如：${example}`,
+  noFigure: (text: string, example: string) => `没能从「${text}」中找到数字，请回复一个数字，如：${example}；没有具体数字的，请回复「没有具体数字」并说明情况`,
+  garbled: (text: string, example: string) => `「${text}」不是一个能读懂的数字，请重新回复，如：${example}`,
+  twoFigures: (text: string, example: string) => `「${text}」里有不止一个数字，不知道以哪个为准，请只回复本题的一个数字，如：${example}`,
+  unclearLabel: (text: string, example: string) => `没能确定「${text}」说的是本题的数字，请直接回复数字，如：${example}`,
+  percentNotWanted: (text: string, unit: string, example: string) => `「${text}」是百分比，本题要的是${unit === '万元' || unit === '元' || unit === '亿元' ? '金额' : '数量'}（${unit}），请回复如：${example}`,
+  moneyNotWanted: (text: string, unit: string, example: string) => `「${text}」是金额，本题要的是${unit === '%' ? '百分比' : '数量'}（${unit}），请回复如：${example}`,
+  wrongUnit: (text: string, unit: string, example: string) => `「${text}」的单位与本题（${unit}）不符，请回复如：${example}`,
+  figureAfterNoFigure: (text: string) => `「${text}」既说没有具体数字又给了数字：有数字请直接回复数字，没有请回复「没有具体数字」`,
+  /** A bound on a raw figure: facts need the figure itself. */
+  boundOnFact: (text: string, example: string) => `「${text}」是一个范围，基础数据需要具体数字，请回复如：${example}；没有具体数字的，请回复「没有具体数字」`,
+  approximateFact: (text: string, example: string) => `基础数据需要准确数字，「${text}」是约数，请回复决算或账面上的数字，如：${example}`,
+  /** A range or an approximate figure that would change a score: which side of the line? */
+  rangeChangesScore: (text: string, indicator: string, line: string) =>
+    `「${text}」不能确定「${indicator}」的得分（评分标准以${line}为界），请回复具体数字；没有具体数字的，请回复「没有具体数字」后选择所在区间`,
+  noFigureRecorded: (label: string) => `已记录：${label}没有具体数字。`,
+  conclusionRecorded: (label: string, where: string, basis?: string) => `已记录：${label}没有具体数字，按「${where}」评分${basis ? `（依据：${basis}）` : ''}。`,
+  approximateRecorded: (label: string, value: string, unit: string) => `已记录 ${label} 约${value}${unit}（约数，不影响得分档次）。`,
+  /** The conclusion question: where the figure lies, with the basis. */
+  askConclusion: (label: string, options: string[]) =>
+    `${label}没有具体数字也可以评分：请选择${label}所在的区间，并写明依据（如 问卷或测评结论、财政反馈），例如「1，第三方测评结论为满意」：\n${options.map((o, i) => `${i + 1}. ${o}`).join('\n')}`,
+  conclusionLabel: (label: string) => `${label}（无具体数字）`,
+  notAConclusion: (text: string, options: string[]) => `「${text}」没能对应到所列区间，请回复序号并写明依据，如「1，测评结论为满意」。可选：${options.map((o, i) => `${i + 1}. ${o}`).join('；')}`,
+  /** Yes/no reading. */
+  notAnAnswer: (text: string) => `「${text}」不是对本题的回答。请回复「是」或「否」，可在后面写上依据或理由，如：是，《内部控制手册》`,
+  notYesNo: (text: string) => `没能从「${text}」看出是「是」还是「否」，请回复「是」或「否」（可在后面写上依据或理由），如：是，《内部控制手册》`,
+  unclearYesNo: (text: string) => `「${text}」的意思不够明确，为避免记错，请回复「是」或「否」，可在后面写上依据或理由`,
+  contradictoryYesNo: (text: string) => `「${text}」前后意思相反（既像「是」又像「否」），请只回复「是」或「否」，再写依据或理由`,
+  ambiguousWithNegativeQuestion: (text: string) => `本题问的是「没有……」，「${text}」可能是「是」也可能是「否」，请回复「是」或「否」`,
+  partialNotAllowed: (text: string) => `本题评分标准没有「部分做到」的档次，「${text}」请回复「是」或「否」，未做到的写明原因`,
+  /** In the report and the reasons: a conclusion in place of a figure. */
+  conclusionReason: (label: string, where: string, basis?: string) => `${label}无具体数据，${basis ? `根据${basis}，` : '经单位评估，'}${where}`,
+  reportedFigureQuestion: (label: string, source?: string) => `${source ?? '决算报表或财政系统'}中报告的${label}是多少？（没有单独报告的回复「没有」）`,
+  reportedNone: (label: string) => `已记录：没有单独报告的${label}，按基础数据计算。`,
+  choiceReasonNeeded: '请在选择后写明理由，如「1，决算报表为准，计算口径含…」',
+  choiceReason: (choice: string, reason: string) => `${choice}（理由：${reason}）`,
+};

@@ -128,6 +128,8 @@ function describeMissing(framework: Framework, m: MissingInput, rule: Rule | und
       return T.missing.confirm(label(m.key));
     case 'keyTasks':
       return T.missing.keyTasks;
+    case 'conclusion':
+      return T.missing.conclusion(label(m.key));
   }
 }
 

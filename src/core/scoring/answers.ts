@@ -3,7 +3,7 @@
  * (chat, answers file, import). Scoring reads only this and the framework.
  */
 import { z } from 'zod';
-import { ruleSchema } from '../framework/schema';
+import { boundsSchema, ruleSchema } from '../framework/schema';
 
 /** 佐证材料: a document backing an answer. A plain string is taken as its title. */
 export const evidenceSchema = z.union([
@@ -43,6 +43,15 @@ export const judgementAnswerSchema = z.union([
     .strict(),
 ]);
 export type JudgementAnswer = z.infer<typeof judgementAnswerSchema>;
+
+/** A conclusion in place of a figure: the range the figure lies in, and what the unit bases it on. */
+export const conclusionSchema = z
+  .object({
+    bounds: boundsSchema,
+    basis: z.string().optional(),
+  })
+  .strict();
+export type Conclusion = z.infer<typeof conclusionSchema>;
 
 /** A key task (重点工作) the unit fills into a slot: its name, points and optionally its own rule. */
 export const keyTaskSchema = z
@@ -92,6 +101,14 @@ export const answersSchema = z
     metrics: z.record(z.string(), z.number()).optional(),
     /** Which value stands where a direct metric disagrees with the one computed from facts. */
     metricChoice: z.record(z.string(), z.enum(['direct', 'computed'])).optional(),
+    /** Why that value stands (by metric key), as the person gave it. */
+    choiceReasons: z.record(z.string(), z.string().min(1)).optional(),
+    /** Facts and metrics the unit has no figure for (for a metric that is also computed: no separately reported figure). */
+    noFigure: z.array(z.string()).optional(),
+    /** Where a metric lies when the unit has no figure for it ("超过90%"), with the basis of that conclusion. */
+    conclusions: z.record(z.string(), conclusionSchema).optional(),
+    /** Facts and metrics given as approximate figures ("约85%"), accepted where no score depends on the difference. */
+    approximate: z.array(z.string()).optional(),
     /** Answers to indicators' own questions, by indicator code. */
     judgements: z.record(z.string(), judgementAnswerSchema).optional(),
     /** Key tasks by slot code. */

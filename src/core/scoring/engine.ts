@@ -369,7 +369,7 @@ function readQuantity(ind: Indicator, answer: NormalisedAnswer | undefined, quan
 
 /** A quantity as compared between scorings: its value, or (as JSON) what is missing for it. */
 function quantitySig(q: Quantity | MissingInput[]): number | string {
-  return Array.isArray(q) ? JSON.stringify(q) : q.value;
+  return Array.isArray(q) ? JSON.stringify(q) : q.bounds ? JSON.stringify([q.bounds, q.basis]) : q.value;
 }
 
 /** An answer as compared between scorings: booleans and numbers as they are, anything else as JSON. */
@@ -409,6 +409,7 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
   const facts = answers.facts ?? {};
   const judgements = answers.judgements ?? {};
   const na = answers.notApplicable ?? {};
+  const noFigure = new Set(answers.noFigure ?? []);
 
   const quantity = (key: string): Quantity | MissingInput[] => {
     const m = framework.metricByKey.get(key);
@@ -416,7 +417,14 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
       if (unresolved.has(key)) return [{ kind: 'confirm', key }];
       const v = values.get(key);
       if (v) return { value: v.value, label: m.label, unit: m.unit, decimals: m.decimals };
-      return [{ kind: 'metric', key, via: metricMissing.get(key) ?? [] }];
+      const c = answers.conclusions?.[key];
+      if (c) return { value: NaN, label: m.label, unit: m.unit, decimals: m.decimals, bounds: c.bounds, ...(c.basis ? { basis: c.basis } : {}) };
+      const via = metricMissing.get(key) ?? [];
+      // No figure will come: neither entered (or reported) nor computable from the facts.
+      const noDirect = !m.directAllowed || noFigure.has(key);
+      const noComputed = !m.ast || via.some((f) => noFigure.has(f));
+      if (noFigure.size && noDirect && noComputed) return [{ kind: 'conclusion', key }];
+      return [{ kind: 'metric', key, via }];
     }
     const f = framework.factByKey.get(key);
     const fv = facts[key];

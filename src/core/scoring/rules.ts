@@ -26,6 +26,10 @@ export interface Quantity {
   label: string;
   unit: string;
   decimals: number;
+  /** A conclusion in place of a figure: the range the figure lies in (then `value` is NaN). */
+  bounds?: Bounds;
+  /** What the conclusion is based on. */
+  basis?: string;
 }
 
 /** What a rule needs from the evaluation. */
@@ -139,6 +143,7 @@ function judgement(rule: JudgementRule, ctx: RuleContext): RuleOutcome {
 function bands(rule: BandsRule, ctx: RuleContext): RuleOutcome {
   const q = quantityOf(ctx, rule.metric);
   if (isOutcome(q)) return q;
+  if (q.bounds) return overBounds(rule, ctx, q);
   const lead = `${q.label}${formatQuantity(q, q.value)}`;
   let hit: Band | undefined;
   for (const b of rule.bands) if (matches(q.value, b)) { hit = b; break; }
@@ -157,6 +162,7 @@ function fullEdge(rule: StepsRule): number {
 function steps(rule: StepsRule, ctx: RuleContext): RuleOutcome {
   const q = quantityOf(ctx, rule.metric);
   if (isOutcome(q)) return q;
+  if (q.bounds) return overBounds(rule, ctx, q);
   const fmt = (n: number) => formatBound(q, n);
   const lead = `${q.label}${formatQuantity(q, q.value)}`;
   if (matches(q.value, rule.full)) return scored(ctx, ctx.points, [`${lead}，${describeBounds(rule.full, q.unit)}`]);
@@ -183,6 +189,7 @@ function steps(rule: StepsRule, ctx: RuleContext): RuleOutcome {
 function proportional(rule: ProportionalRule, ctx: RuleContext): RuleOutcome {
   const q = quantityOf(ctx, rule.metric);
   if (isOutcome(q)) return q;
+  if (q.bounds) return overBounds(rule, ctx, q);
   const target = dec(rule.target ?? 100);
   const lead = `${q.label}${formatQuantity(q, q.value)}`;
   const v = dec(q.value);
@@ -238,6 +245,59 @@ function notExceeding(rule: NotExceedingRule, ctx: RuleContext): RuleOutcome {
   const where = T.exceeding(a, l);
   if (rule.over === 'discretionary') return decide(ctx, [where]);
   return scored(ctx, toUnits(rule.over), [where]);
+}
+
+/** The numbers where a metric rule's score may change: band edges, the full-score edge and cut-off, the target. */
+export function breakpointsOf(rule: Rule): number[] {
+  const ends = (b: Bounds) => [b.eq, b.gt, b.gte, b.lt, b.lte].filter((x): x is number => x !== undefined);
+  switch (rule.kind) {
+    case 'bands':
+      return rule.bands.flatMap(ends);
+    case 'steps':
+      return [...ends(rule.full), ...(rule.cutoff ? ends(rule.cutoff) : [])];
+    case 'proportional':
+      return [rule.target ?? 100];
+    default:
+      return [];
+  }
+}
+
+/** Values that represent every part of `bounds` a rule with these breakpoints can tell apart. */
+export function samplePoints(bounds: Bounds, breakpoints: number[]): number[] {
+  const eps = 1e-6;
+  if (bounds.eq !== undefined) return [bounds.eq];
+  const lo = bounds.gte ?? bounds.gt;
+  const hi = bounds.lte ?? bounds.lt;
+  const inside = (v: number) => matches(v, bounds);
+  const marks = [...new Set([...breakpoints, ...(lo !== undefined ? [lo] : []), ...(hi !== undefined ? [hi] : [])])].sort((a, b) => a - b);
+  const pts: number[] = [];
+  for (const m of marks) pts.push(m - eps, m, m + eps);
+  for (let i = 0; i + 1 < marks.length; i++) {
+    const [a, b] = [marks[i]!, marks[i + 1]!];
+    pts.push(a + (b - a) / 4, (a + b) / 2, a + ((b - a) * 3) / 4);
+  }
+  if (marks.length) pts.push(marks[0]! - 1, marks[0]! - 50, marks[marks.length - 1]! + 1, marks[marks.length - 1]! + 50);
+  else pts.push(0);
+  return pts.filter(inside);
+}
+
+/** A rule's score at one value of its metric, without any person's decision: a number (units) or 'decision'. */
+export function scoreAtValue(rule: Rule, points: number, q: Quantity, value: number): number | 'decision' {
+  const ctx: RuleContext = { code: '', points, answer: undefined, quantity: () => ({ ...q, value, bounds: undefined }) };
+  const out = scoreRule(rule, ctx);
+  return out.score ?? 'decision';
+}
+
+/**
+ * A metric rule over a conclusion: the score when the rule gives the same score everywhere in the range,
+ * otherwise the evaluator's score (a decision, with a reason), as for a value the rule leaves to judgement.
+ */
+function overBounds(rule: Rule, ctx: RuleContext, q: Quantity): RuleOutcome {
+  const where = T.conclusion(q.label, describeBounds(q.bounds!, q.unit), q.basis);
+  const scores = new Set(samplePoints(q.bounds!, breakpointsOf(rule)).map((v) => scoreAtValue(rule, ctx.points, q, v)));
+  const only = scores.size === 1 ? [...scores][0] : undefined;
+  if (typeof only === 'number') return scored(ctx, only, [where]);
+  return decide(ctx, [where]);
 }
 
 /** Scores one rule. */

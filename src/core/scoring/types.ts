@@ -12,6 +12,8 @@ export type MissingInput =
   | { kind: 'decision'; code: string }
   /** A direct metric disagrees with the facts: say which stands. */
   | { kind: 'confirm'; key: string }
+  /** The unit has no figure for the metric: where it lies (a conclusion with its basis). */
+  | { kind: 'conclusion'; key: string }
   /** The unit's key tasks for this slot. */
   | { kind: 'keyTasks'; code: string };
 
