@@ -10,7 +10,7 @@
  */
 import type { Bounds } from '../framework/schema';
 import { readingText as R } from '../locale/zh-CN';
-import { FILLER_BEFORE_NUMBER, MONEY_UNITS, NO_FIGURE_WORDS, PERCENT_BEFORE, QUALIFIERS, REMARK_LABELS } from './vocabulary';
+import { COUNT_UNITS, DECREASE_WORDS, FILLER_BEFORE_NUMBER, INCREASE_WORDS, MONEY_UNITS, NO_FIGURE_WORDS, OTHER_UNITS, PERCENT_BEFORE, QUALIFIERS, REMARK_LABELS } from './vocabulary';
 
 /** What a reply said about a figure. Exactly one of `value`, `bounds` or `noFigure` is set. */
 export interface QuantityReading {
@@ -32,14 +32,13 @@ export type QuantityResult = ({ ok: true } & QuantityReading) | { ok: false; err
 
 type Family = 'money' | 'percent' | 'points' | 'count' | 'plain';
 
-const COUNT_UNITS = ['个', '次', '人', '件', '例', '项', '起', '家', '篇', '条', '台', '套', '户', '场', '期', '天', '名', '所', '批', '份', '本', '张', '万人次', '人次'];
 
 /** The family of a question's unit. */
 export function unitFamily(unit: string): Family {
   if (unit in MONEY_UNITS) return 'money';
   if (unit === '%' || unit === '％') return 'percent';
   if (unit === '分') return 'points';
-  if (COUNT_UNITS.includes(unit)) return 'count';
+  if ((COUNT_UNITS as readonly string[]).includes(unit)) return 'count';
   return 'plain';
 }
 
@@ -107,22 +106,29 @@ interface Figure {
   exp: number;
   percentBefore: boolean;
   negative: boolean;
+  /** Inside （…）: a breakdown or workings after the figure, not the answer. */
+  inParens: boolean;
+  /** Written with a multiplier (万, 亿, 千): a money figure in 元 unless a unit follows. */
+  scaled: boolean;
 }
 
 const ARABIC = /([+\-−]?)(\d{1,3}(?:[,，]\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)/y;
 const CN_RUN = /[零〇一二两三四五六七八九十百千万亿点]+/y;
 /** After a number: these make it part of something else (1.2.3, 1e309, 0x10, 2024年, 1号). */
 const GLUED = /^(?:\.\d|[A-Za-z]|\d)/;
-const NOT_A_FIGURE_AFTER = /^(?:年|月|日|号|届|季度|号文|周年)/;
+const NOT_A_FIGURE_AFTER = /^ ?(?:年|月|日|号|届|季度|号文|周年)/;
 
 /** Finds the figures in a reply (dates, document numbers and text inside 《》〔〕 are not figures). */
 function findFigures(t: string): Figure[] | 'garbled' {
   const out: Figure[] = [];
   let depth = 0;
+  let parens = 0;
   for (let i = 0; i < t.length; ) {
     const c = t[i]!;
     if (c === '《' || c === '〔' || c === '[' || c === '【') depth++;
     if ((c === '》' || c === '〕' || c === ']' || c === '】') && depth > 0) depth--;
+    if (c === '(' || c === '（') parens++;
+    if ((c === ')' || c === '）') && parens > 0) parens--;
     let percentBefore = false;
     let j = i;
     if (t.startsWith(PERCENT_BEFORE, i)) {
@@ -154,7 +160,7 @@ function findFigures(t: string): Figure[] | 'garbled' {
         else break;
       }
       if (depth === 0 && !NOT_A_FIGURE_AFTER.test(t.slice(end)) && t[i - 1] !== '第') {
-        out.push({ start: i, end, digits, exp, percentBefore, negative: a[1] === '-' || a[1] === '−' });
+        out.push({ start: i, end, digits, exp, percentBefore, negative: a[1] === '-' || a[1] === '−', inParens: parens > 0, scaled: exp > 0 });
       }
       i = end;
       continue;
@@ -181,7 +187,7 @@ function findFigures(t: string): Figure[] | 'garbled' {
       const whole = percentBefore || unitAfter || (j === 0 && after.trim() === '');
       const value = whole && body ? chineseNumeral(body) : undefined;
       if (value !== undefined && depth === 0 && !NOT_A_FIGURE_AFTER.test(after) && t[i - 1] !== '第') {
-        out.push({ start: i, end: j + run.length, digits: value, exp, percentBefore, negative: false });
+        out.push({ start: i, end: j + run.length, digits: value, exp, percentBefore, negative: false, inParens: parens > 0, scaled: exp > 0 || /[万亿]/.test(body) });
       }
       i = j + run.length;
       continue;
@@ -246,8 +252,19 @@ export function readQuantity(text: string, unit: string): QuantityResult {
     return { ...inner, noFigure: true };
   }
   if (!figures.length) return { ok: false, error: R.noFigure(quoteOf(original), example) };
-  if (figures.length > 1) return { ok: false, error: R.twoFigures(quoteOf(original), example) };
-  const f = figures[0]!;
+  // Workings ("531.95/535.58=99.32%"): the figure is the result after the last "=".
+  const eq = Math.max(t.lastIndexOf('='), t.lastIndexOf('＝'));
+  if (figures.length > 1 && eq > 0) {
+    const result = readQuantity(original.slice(eq + 1), unit);
+    if (!result.ok || result.value === undefined) return result.ok ? { ok: false, error: R.twoFigures(quoteOf(original), example) } : result;
+    return { ...result, rest: [original.slice(0, eq).trim(), result.rest].filter(Boolean).join('，') };
+  }
+  // A breakdown in brackets after the figure ("5959.46万元（其中基本支出3657.88万元…）") is a remark.
+  const outside = figures.filter((x) => !x.inParens);
+  const chosen = outside.length === 1 ? outside : figures;
+  if (chosen.length > 1) return { ok: false, error: R.twoFigures(quoteOf(original), example) };
+  const f = chosen[0]!;
+  if (chosen !== figures && figures.some((x) => x.start < f.start)) return { ok: false, error: R.twoFigures(quoteOf(original), example) };
 
   // Before the figure: a label, filler and a qualifier; nothing negative or questioning.
   let head = t.slice(0, f.start).trim();
@@ -276,6 +293,13 @@ export function readQuantity(text: string, unit: string): QuantityResult {
       head = head.slice(0, sep.index);
       again = true;
     }
+  }
+  // "减少98.44%": a decrease is a negative change (asked as "减少填负数").
+  let sign = 1;
+  const change = family === 'percent' ? longestSuffix(head, [...DECREASE_WORDS, ...INCREASE_WORDS]) : undefined;
+  if (change) {
+    if ((DECREASE_WORDS as readonly string[]).includes(change)) sign = -1;
+    head = head.slice(0, -change.length).trim();
   }
   if (head && NEGATION_IN_LABEL.test(head)) return { ok: false, error: R.unclearLabel(quoteOf(original), example) };
 
@@ -308,6 +332,7 @@ export function readQuantity(text: string, unit: string): QuantityResult {
       tail = tailTrim.slice(unit.length);
     }
   }
+  if (!moneyWord && !percent && !points && !countUnit && longestPrefix(tailTrim, OTHER_UNITS)) return { ok: false, error: R.wrongUnit(quoteOf(original), unit, example) };
   tail = tail.replace(/^整/, '');
   for (const k of QUALIFIER_KINDS) {
     const w = longestPrefix(tail, after(k));
@@ -335,13 +360,14 @@ export function readQuantity(text: string, unit: string): QuantityResult {
   let exp = f.exp;
   if (family === 'money') {
     const target = Math.round(Math.log10(MONEY_UNITS[unit]! * 1e4)); // 万元 → 4, 元 → 0
-    const given = moneyExp ?? (f.exp ? 0 : target); // "6091.91万" is 6091.91 × 10^4 元; a bare number is in the question's unit
+    const given = moneyExp ?? (f.scaled ? 0 : target); // "6091.91万", "九万" are in 元 times the multiplier; a bare number is in the question's unit
     exp = f.exp + given - target;
   }
   const digits = f.digits.replace(/^0+(?=\d)/, '');
   if (digits.replace('.', '').replace(/^0+/, '').length > 15) return { ok: false, error: R.garbled(quoteOf(original), example) };
   let value = shift(digits, exp);
   if (f.negative) value = -value;
+  if (sign < 0 && value > 0) value = -value;
   if (!Number.isFinite(value)) return { ok: false, error: R.garbled(quoteOf(original), example) };
   value = Number(value.toPrecision(15));
 

@@ -73,6 +73,15 @@ export const NO_FIGURE_WORDS = [
   '未统计',
   '无统计',
   '不清楚具体',
+  '没有做',
+  '没做',
+  '未做',
+  '没有开展',
+  '未开展',
+  '没有进行',
+  '未进行',
+  '没有组织',
+  '未组织',
   '不知道具体',
   '不知道',
   '不清楚',
@@ -111,3 +120,13 @@ export const CONCLUSION_MET = ['达标', '达到要求', '符合要求', '满足
 
 /** A conclusion in words that it does not (checked before CONCLUSION_MET: "未达标" contains "达标"). */
 export const CONCLUSION_NOT_MET = ['未达标', '不达标', '没达标', '没有达标', '未达到要求', '不符合要求', '未满足要求', '未达到目标', '未完成目标', '没完成目标', '未达到标准', '超支了'] as const;
+
+/** Count units after a figure ("两例", "3次", "两笔"). */
+export const COUNT_UNITS = ['个', '次', '人', '件', '例', '项', '起', '家', '篇', '条', '台', '套', '户', '场', '期', '天', '名', '所', '批', '份', '本', '张', '笔', '万人次', '人次'] as const;
+
+/** Units that belong to no question of ours: a figure in them is asked back ("6091.91美元"). */
+export const OTHER_UNITS = ['美元', '欧元', '港元', '港币', '日元', '英镑', '卢布', '韩元', '公里', '千米', '米', '吨', '公斤', '千克', '平方米', '亩', '公顷', '小时', '分钟', '秒'] as const;
+
+/** Before a percentage change: a decrease is negative ("减少98.44%"), an increase positive. */
+export const DECREASE_WORDS = ['减少了', '减少', '下降了', '下降', '降低了', '降低', '减少约'] as const;
+export const INCREASE_WORDS = ['增加了', '增加', '增长了', '增长', '上升了', '上升', '提高了', '提高'] as const;
