@@ -2,27 +2,54 @@
  * Parsing answers the way people type them: full-width digits, thousands separators, 万元/元/亿元,
  * percentages, 是/否/有/没有, a choice by number or label, Chinese numerals, dates, and evidence
  * written after the answer. Every parser returns `{ ok, value, rest }` or `{ ok: false, error }`;
- * none throws.
+ * none throws. Parsers recognise on `normaliseText(text)` and slice `rest` from `cleanText(text)` at
+ * the same index (`restAfter`), so a remark is stored as written (，；（）： stay Chinese).
  */
 import { dialogText as T } from '../locale/zh-CN';
+import { REMARK_LABELS } from './vocabulary';
 
 export type Parsed<V> = { ok: true; value: V; rest: string } | { ok: false; error: string };
 
-const FULL_WIDTH = /[\uFF01-\uFF5E]/g;
+/**
+ * Characters that carry nothing a person meant to write: control characters (newlines kept), zero-width
+ * space, direction marks and the byte-order mark. Zero-width joiners stay: they hold emoji sequences together.
+ */
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B\u200E\u200F\uFEFF]/g;
 
 /**
- * Normalises typed text: full-width ASCII to half-width (９７．８％ → 97.8%), ideographic space to
- * space, control characters removed (newlines kept), runs of spaces collapsed, trimmed.
+ * The verbatim form of typed text, the one that is stored and printed: line breaks unified to "\n",
+ * invisible characters removed, outer whitespace trimmed. Chinese punctuation, full-width forms, inner
+ * spaces and line breaks stay as written.
+ */
+export function cleanText(text: string): string {
+  return text
+    .replace(/\r\n?|[\u2028\u2029]/g, '\n')
+    .replace(INVISIBLE, '')
+    .trim();
+}
+
+/**
+ * The recognising form of verbatim text, one UTF-16 unit for one (so an index into the result is an
+ * index into the input): full-width ASCII to half-width (９７．８％ → 97.8%, ｙｅｓ → yes, ，→ ,),
+ * ideographic, no-break and tab spaces to " ". Used only to recognise answers, never stored.
+ */
+export function foldText(text: string): string {
+  return text.replace(/[\uFF01-\uFF5E\u3000\u00A0\t]/g, (c) => (c === '\u3000' || c === '\u00A0' || c === '\t' ? ' ' : String.fromCharCode(c.charCodeAt(0) - 0xfee0)));
+}
+
+/**
+ * The recognising form of typed text: `foldText(cleanText(text))`. It has the length of
+ * `cleanText(text)` and the same indexes, so what a parser recognises at an index of the one is sliced
+ * verbatim from the other (see `restAfter`). Inner runs of spaces are no longer collapsed.
  */
 export function normaliseText(text: string): string {
-  return text
-    .replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
-    .replace(/\u3000/g, ' ')
-    .replace(/\r\n?/g, '\n')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\u200B-\u200F\u2028\u2029\uFEFF]/g, '')
-    .replace(/[ \t]+/g, ' ')
-    .trim();
+  return foldText(cleanText(text));
+}
+
+/** Whether text has any letter or digit (an emoji or punctuation alone has none). */
+export function hasWords(text: string): boolean {
+  return /[\p{L}\p{N}]/u.test(text);
 }
 
 /** A short quote of what someone typed, for error messages. */
@@ -53,13 +80,23 @@ export function parseChineseNumeral(s: string): number | undefined {
   return total + digit;
 }
 
-/** Splits the evidence or remark that follows an answer: "是，《党组工作规则》" → "《党组工作规则》". */
-function restAfter(text: string, consumed: number): string {
-  return text
-    .slice(consumed)
-    .replace(/^[\s,，;；。.、:：]+/, '')
-    .replace(/^(依据|佐证|佐证材料|证明材料|备注|说明|理由|原因)[:：是为]?\s*/, '')
-    .trim();
+const REMARK_LABEL = new RegExp(`^(?:${[...REMARK_LABELS].sort((a, b) => b.length - a.length).join('|')})[:：是为]?\\s*`);
+
+/**
+ * The evidence or remark that follows an answer, as written: "是，《党组工作规则》" → "《党组工作规则》",
+ * "否；理由：尚在起草（预计6月）" → "尚在起草（预计6月）". `text` is the parser's input and `consumed` an
+ * index into `normaliseText(text)` where the answer ends; the separator and a label (依据/理由/…) after it
+ * are skipped and the rest is sliced from `cleanText(text)`. A rest without any letter or digit ("！",
+ * "👍") is no remark: ''.
+ */
+export function restAfter(text: string, consumed: number): string {
+  const verbatim = cleanText(text);
+  const folded = foldText(verbatim);
+  let i = Math.min(consumed, folded.length);
+  i += /^[\s,，;；。.、:：]*/.exec(folded.slice(i))![0].length;
+  i += REMARK_LABEL.exec(folded.slice(i))?.[0].length ?? 0;
+  const rest = verbatim.slice(i).trim();
+  return hasWords(rest) ? rest : '';
 }
 
 const NUMBER_RE = /^([+\-−]?)(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)/;
@@ -89,7 +126,9 @@ function leadingNumber(text: string): { value: number; length: number } | undefi
  * and "0.6亿" all work; for %: "97.8%" or "97.8"; otherwise a number with an optional unit word.
  */
 export function parseQuantity(text: string, unit: string): Parsed<number> {
-  const t = normaliseText(text).replace(/^(约|大约|共|合计|为|是)\s*/, '');
+  const full = normaliseText(text);
+  const t = full.replace(/^(约|大约|共|合计|为|是)\s*/, '');
+  const shift = full.length - t.length;
   const n = leadingNumber(t);
   if (!n) return { ok: false, error: T.notANumber(quote(t), unit) };
   let value = n.value;
@@ -110,7 +149,7 @@ export function parseQuantity(text: string, unit: string): Parsed<number> {
   } else if (unit && after.startsWith(unit)) {
     i += unit.length;
   }
-  return { ok: true, value, rest: restAfter(t, i) };
+  return { ok: true, value, rest: restAfter(text, shift + i) };
 }
 
 /** Multiplies by a power of ten without binary artefacts (6091.91 × 1e-4 stays 0.609191). */
@@ -129,8 +168,8 @@ export function parseYesNo(text: string): Parsed<boolean> {
   const lower = t.toLowerCase();
   // Latin words count only as whole words ("no", not "nanjing").
   const starts = (w: string) => lower.startsWith(w) && (!/[a-z]$/.test(w) || !/[a-z]/.test(lower.charAt(w.length)));
-  for (const w of NO_WORDS) if (starts(w)) return { ok: true, value: false, rest: restAfter(t, w.length) };
-  for (const w of YES_WORDS) if (starts(w)) return { ok: true, value: true, rest: restAfter(t, w.length) };
+  for (const w of NO_WORDS) if (starts(w)) return { ok: true, value: false, rest: restAfter(text, w.length) };
+  for (const w of YES_WORDS) if (starts(w)) return { ok: true, value: true, rest: restAfter(text, w.length) };
   return { ok: false, error: T.notYesNo(quote(t)) };
 }
 
@@ -140,25 +179,25 @@ export function parseChoice(text: string, options: string[]): Parsed<string> {
   // Options are compared in the same normal form as the text (a label's "：" reads as ":").
   const forms = options.map((o) => normaliseText(o));
   const i = forms.findIndex((o) => t === o || t.startsWith(`${o} `) || t.startsWith(`${o}，`) || t.startsWith(`${o},`));
-  if (i >= 0) return { ok: true, value: options[i]!, rest: restAfter(t, forms[i]!.length) };
+  if (i >= 0) return { ok: true, value: options[i]!, rest: restAfter(text, forms[i]!.length) };
   const num = /^(?:第)?(\d+|[一二三四五六七八九十])(?:项|个|档)?(?:[.、):：\s，,]|$)/.exec(t);
   if (num) {
     const i = /\d/.test(num[1]!) ? Number(num[1]) : parseChineseNumeral(num[1]!)!;
-    if (i >= 1 && i <= options.length) return { ok: true, value: options[i - 1]!, rest: restAfter(t, num[0].length) };
+    if (i >= 1 && i <= options.length) return { ok: true, value: options[i - 1]!, rest: restAfter(text, num[0].length) };
     return { ok: false, error: T.choiceOutOfRange(i, options.length) };
   }
   const partial = forms.map((o, j) => ({ o, j })).filter(({ o }) => t.includes(o) || (t.length >= 2 && o.includes(t)));
   if (partial.length === 1) {
     const { o, j } = partial[0]!;
-    return { ok: true, value: options[j]!, rest: t.includes(o) ? restAfter(t, t.indexOf(o) + o.length) : '' };
+    return { ok: true, value: options[j]!, rest: t.includes(o) ? restAfter(text, t.indexOf(o) + o.length) : '' };
   }
-  return { ok: false, error: T.notAChoice(quote(t), options) };
+  return { ok: false, error: T.notAChoice(quote(cleanText(text)), options) };
 }
 
 /** Parses several choices: "1,3", "1、3", labels, "全部", or "无" (none). */
 export function parseChoices(text: string, options: string[]): Parsed<string[]> {
   const t = normaliseText(text);
-  if (/^(全部|都有|都是|所有|全都)/.test(t)) return { ok: true, value: [...options], rest: restAfter(t, 2) };
+  if (/^(全部|都有|都是|所有|全都)/.test(t)) return { ok: true, value: [...options], rest: restAfter(text, 2) };
   if (/^(无|没有|都没有|都不|均未|均无)$/.test(t)) return { ok: true, value: [], rest: '' };
   const parts = t.split(/[,，、;；\s]+/).filter(Boolean);
   const picked: string[] = [];
@@ -167,28 +206,30 @@ export function parseChoices(text: string, options: string[]): Parsed<string[]> 
     if (!c.ok) return { ok: false, error: c.error };
     if (!picked.includes(c.value)) picked.push(c.value);
   }
-  if (!picked.length) return { ok: false, error: T.notAChoice(quote(t), options) };
+  if (!picked.length) return { ok: false, error: T.notAChoice(quote(cleanText(text)), options) };
   return { ok: true, value: picked, rest: '' };
 }
 
 /** Parses a count of cases: "2", "两例", "无"/"没有" (0). */
 export function parseCount(text: string): Parsed<number> {
   const t = normaliseText(text);
-  if (/^(无|没有|零|0)(例|次|个|件)?($|[\s,，。;；])/.test(t)) return { ok: true, value: 0, rest: restAfter(t, t.match(/^(无|没有|零|0)(例|次|个|件)?/)![0].length) };
+  if (/^(无|没有|零|0)(例|次|个|件)?($|[\s,，。;；])/.test(t)) return { ok: true, value: 0, rest: restAfter(text, t.match(/^(无|没有|零|0)(例|次|个|件)?/)![0].length) };
   const n = leadingNumber(t);
-  if (!n || !Number.isInteger(n.value) || n.value < 0) return { ok: false, error: T.notACount(quote(t)) };
+  if (!n || !Number.isInteger(n.value) || n.value < 0) return { ok: false, error: T.notACount(quote(cleanText(text))) };
   const unitWord = /^(例|次|个|件|起|项)/.exec(t.slice(n.length));
-  return { ok: true, value: n.value, rest: restAfter(t, n.length + (unitWord ? unitWord[0].length : 0)) };
+  return { ok: true, value: n.value, rest: restAfter(text, n.length + (unitWord ? unitWord[0].length : 0)) };
 }
 
 /** Parses a score with its reason: "8 满意度略低于目标", "8分，理由…". */
 export function parseScore(text: string, points: number): Parsed<number> {
-  const t = normaliseText(text).replace(/^(得|给|打)/, '');
+  const full = normaliseText(text);
+  const t = full.replace(/^(得|给|打)/, '');
+  const shift = full.length - t.length;
   const n = leadingNumber(t);
-  if (!n) return { ok: false, error: T.notAScore(quote(t), points) };
+  if (!n) return { ok: false, error: T.notAScore(quote(cleanText(text)), points) };
   if (n.value < 0 || n.value > points) return { ok: false, error: T.scoreOutOfRange(n.value, points) };
   const unitWord = /^\s*分/.exec(t.slice(n.length));
-  return { ok: true, value: n.value, rest: restAfter(t, n.length + (unitWord ? unitWord[0].length : 0)) };
+  return { ok: true, value: n.value, rest: restAfter(text, shift + n.length + (unitWord ? unitWord[0].length : 0)) };
 }
 
 /** Parses a date: 2025-05-31, 2025/5/31, 2025年5月31日, 5月31日 (year from `defaultYear`). Returns YYYY-MM-DD. */
@@ -200,10 +241,10 @@ export function parseDate(text: string, defaultYear: number): Parsed<string> {
   let d: number;
   if (m) [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
   else if ((m = /^(\d{1,2})[-/.月](\d{1,2})日?/.exec(t))) [y, mo, d] = [defaultYear, Number(m[1]), Number(m[2])];
-  else return { ok: false, error: T.notADate(quote(t)) };
+  else return { ok: false, error: T.notADate(quote(cleanText(text))) };
   const date = new Date(Date.UTC(y, mo - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return { ok: false, error: T.notADate(quote(t)) };
-  return { ok: true, value: `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`, rest: restAfter(t, m[0].length) };
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return { ok: false, error: T.notADate(quote(cleanText(text))) };
+  return { ok: true, value: `${y}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`, rest: restAfter(text, m[0].length) };
 }
 
 /** A key task line: "党建工作 4分", "1. 党建工作，4", "公文处理完成率 6分 目标85%". */
@@ -214,19 +255,28 @@ export interface KeyTaskLine {
   target?: number;
 }
 
-/** Parses key-task lines; every line ends in its points, optionally followed by a target ("目标90%"). */
+/**
+ * Parses key-task lines; every line ends in its points, optionally followed by a target ("目标90%").
+ * Names are kept as written ("数据归集（一期）"); a name without any letter or digit is refused.
+ */
 export function parseKeyTaskLines(text: string): Parsed<KeyTaskLine[]> {
-  const lines = normaliseText(text)
-    .split(/\n|[;；]/)
-    .map((l) => l.trim())
-    .filter(Boolean);
+  const verbatim = cleanText(text);
+  const folded = foldText(verbatim);
   const out: KeyTaskLine[] = [];
-  for (const full of lines) {
+  // Lines are found in the folded text and sliced from the verbatim one at the same indexes.
+  for (const seg of folded.matchAll(/[^\n;；]+/g)) {
+    const lead = /^\s*/.exec(seg[0])![0].length;
+    const full = seg[0].trim();
+    if (!full) continue;
+    const from = seg.index! + lead;
     const t = /[\s,，;；]*(?:目标值?|≥|>=)\s*[:：]?\s*(\d+(?:\.\d+)?)\s*%?(?:及以上|以上)?$/.exec(full);
     const line = t ? full.slice(0, t.index) : full;
-    const m = /^(?:\d+[.、)）]\s*)?(.+?)[\s,，:：（(]*(\d+(?:\.\d+)?)\s*分?[)）]?$/.exec(line);
-    if (!m || !m[1]!.trim()) return { ok: false, error: T.badKeyTaskLine(quote(full, 30)) };
-    out.push({ name: m[1]!.trim(), points: Number(m[2]), ...(t ? { target: Number(t[1]) } : {}) });
+    const m = /^(?:\d+[.、)）]\s*)?(.+?)[\s,，:：（(]*(\d+(?:\.\d+)?)\s*分?[)）]?$/d.exec(line);
+    if (!m || !m[1]!.trim()) return { ok: false, error: T.badKeyTaskLine(quote(verbatim.slice(from, from + full.length), 30)) };
+    const [a, b] = m.indices![1]!;
+    const name = verbatim.slice(from + a, from + b).trim();
+    if (!hasWords(name)) return { ok: false, error: T.keyTaskNameNoWords(quote(verbatim.slice(from, from + full.length), 30)) };
+    out.push({ name, points: Number(m[2]), ...(t ? { target: Number(t[1]) } : {}) });
   }
   if (!out.length) return { ok: false, error: T.badKeyTaskLine('') };
   return { ok: true, value: out, rest: '' };

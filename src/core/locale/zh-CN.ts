@@ -601,6 +601,9 @@ export const dialogText = {
   narrativeCollecting: (parts: number, chars: number) => `已收到第${parts}段（共${chars}字），继续发送，写完后发送「完成」。`,
   narrativeEmpty: '还没有收到内容，请先发送正文，再发送「完成」。',
   narrativeSaved: (label: string, chars: number) => `已保存「${label}」（${chars}字）。`,
+  // Text must contain words (an emoji or punctuation alone is not a section, a reason or a name)
+  narrativeNoWords: '这一段没有文字（只有表情或符号），未保存。请发送正文，写完后发送「完成」。',
+  keyTaskNameNoWords: (line: string) => `「${line}」中的重点工作名称没有文字，请写明名称和分值，如：党建工作 4分`,
 
   // Scores
   metricLine: (label: string, workings: string, value: string) => `${label} = ${workings} = ${value}`,
