@@ -87,7 +87,8 @@ describe('answering', () => {
     for (let i = 1; i <= 3; i++) {
       const replies = await t.say('李四', `嗯${i}`);
       const text = replies.map(replyText).join('\n');
-      expect(text).toContain(`「嗯${i}」不是是/否的回答`);
+      expect(text).toContain(`「嗯${i}」`);
+      expect(text).toContain('请回复「是」或「否」');
       expect(questionOf(replies)?.key).toBe('judgement:A11');
       if (i < 3) expect(text).not.toContain('已连续3次');
       else expect(text).toMatch(/已连续3次未能识别[\s\S]*\[跳过\][\s\S]*\[帮助\]/);
@@ -221,8 +222,12 @@ describe('commands before the current question', () => {
     const reply = await t.ask('张三', '92.13%');
     expect(reply).toContain('预算执行率直接填报为92.13%，按基础数据计算为85.72%');
     expect(reply).toContain('以直接填报为准');
-    expect(await t.ask('张三', '2')).toContain('已记录：预算执行率以计算结果为准');
+    // The choice needs its reason: a bare "2" asks for it, and the next message gives it.
+    expect(await t.ask('张三', '2')).toContain('请再发一条消息写明理由');
+    expect(await t.ask('张三', '直接填报数按旧口径，以计算为准')).toContain('已记录：预算执行率以计算结果为准（理由：直接填报数按旧口径，以计算为准）');
     expect(await t.ask('张三', '得分')).not.toContain('预算执行率直接填报');
+    const rec = (await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!))!;
+    expect(rec.answers.choiceReasons).toEqual({ budgetExecutionRate: '直接填报数按旧口径，以计算为准' });
   });
 
   it('two users in one group each keep their own place', async () => {
@@ -251,9 +256,9 @@ describe('commands before the current question', () => {
   it('survives any text: emoji, control characters, 10 000 characters', async () => {
     const t = await created();
     await t.say('李四', '开始');
-    expect(await t.ask('李四', '👍👍\u0000\u0007')).toContain('不是是/否的回答');
+    expect(await t.ask('李四', '👍👍\u0000\u0007')).toContain('请回复「是」或「否」');
     const long = '很'.repeat(10_000);
-    expect(await t.ask('李四', long)).toMatch(/不是是\/否的回答/);
+    expect(await t.ask('李四', long)).toMatch(/请回复「是」或「否」/);
     expect(await t.ask('李四', '是')).toContain('得 2/2 分');
     expect(await t.ask('李四', '很'.repeat(20_001))).toContain('消息太长');
   });

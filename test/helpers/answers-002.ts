@@ -16,7 +16,8 @@ export function answer002(q: { key: string; type: string; options?: string[] }):
     case 'fact':
       return String(a.facts[target!]);
     case 'metric':
-      return `${a.metrics[target!]}%`;
+      // A metric also computed from the facts: 002 reports no separate figure.
+      return a.metrics?.[target!] === undefined ? '没有' : `${a.metrics[target!]}%`;
     case 'judgement': {
       const j = a.judgements[target!];
       if (j === true) return a.evidence?.[target!] ? `是，${typeof a.evidence[target!] === 'string' ? a.evidence[target!] : a.evidence[target!].title}` : '是';

@@ -3,6 +3,7 @@
  * alone or followed by its argument; everything else is an answer.
  */
 
+import { foldText } from './parse';
 import { COMMAND_WORDS as WORDS } from './vocabulary';
 
 export type CommandName =
@@ -38,22 +39,30 @@ const COMMAND_ENTRIES = (Object.entries(COMMAND_WORDS) as Array<[CommandName, st
 /** No command with its argument (a name, a section and @people, a date) is longer than this. */
 const LONGEST_COMMAND_WITH_ARGUMENT = 200;
 
-/** Matches a whole message against the commands; longer words win ("上一题" before "上"). */
+/**
+ * Matches a whole message against the commands; longer words win ("上一题" before "上"). Full-width
+ * forms are recognised (ｈｅｌｐ, ／开始); the argument is sliced from the text as given, so a caller
+ * that passes verbatim text gets a verbatim argument (a unit name, a reason) and folds it to look
+ * things up.
+ */
 export function recogniseCommand(text: string): { name: CommandName; arg: string } | undefined {
   const t = text.trim().replace(/^[/／]/, '');
   // Commands are short: a long message is an answer (and is not compared word by word).
   if (t.length > LONGEST_COMMAND_WITH_ARGUMENT) return undefined;
-  const lower = t.toLowerCase();
+  // One unit for one: an index into `folded` is an index into `t`.
+  const folded = foldText(t);
+  const lower = folded.toLowerCase();
   let best: { name: CommandName; arg: string; len: number } | undefined;
   for (const [name, words] of COMMAND_ENTRIES) {
     for (const w of words) {
       if (lower === w) {
         if (!best || w.length > best.len) best = { name, arg: '', len: w.length };
       } else if (WITH_ARGUMENT.has(name) && lower.startsWith(w)) {
-        const arg = t.slice(w.length);
+        const argFolded = folded.slice(w.length);
         // "修改A11", "修改 A11", "分配 部门管理 @李四"; but not "改进…" as 改 + 进
-        if (w.length === 1 && !/^[\s:：]/.test(arg) && !/^[A-Za-z]/.test(arg)) continue;
-        if (!best || w.length > best.len) best = { name, arg: arg.replace(/^[\s:：=]+/, '').trim(), len: w.length };
+        if (w.length === 1 && !/^[\s:：]/.test(argFolded) && !/^[A-Za-z]/.test(argFolded)) continue;
+        const lead = /^[\s:：=]*/.exec(argFolded)![0].length;
+        if (!best || w.length > best.len) best = { name, arg: t.slice(w.length + lead).trim(), len: w.length };
       }
     }
   }

@@ -13,7 +13,7 @@ import { dialogText as T } from '../locale/zh-CN';
 import { scoreEvaluation } from '../scoring/engine';
 import { recogniseCommand } from './commands';
 import type { DialogDeps, DialogOutcome, FrameworkChoice } from './engine';
-import { normaliseText, parseChoice, parseDate, quote } from './parse';
+import { cleanText, foldText, hasWords, normaliseText, parseChoice, parseDate, quote } from './parse';
 import { buildPlan } from './plan';
 import { commandButton, evaluationTitle, text } from './replies';
 
@@ -46,20 +46,23 @@ function noEvaluationCard(): Reply {
   return { kind: 'card', title: T.noEvaluationTitle, text: T.noEvaluation, buttons: [commandButton(T.createButton, 'create')] };
 }
 
-/** 新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31 */
+/** 新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31; the unit's name is kept as written. */
 function parseCreateArgs(arg: string): Omit<CreateDraft, 'kind'> {
   const out: Omit<CreateDraft, 'kind'> = {};
   const unitParts: string[] = [];
-  for (const tok of normaliseText(arg).split(/\s+/).filter(Boolean)) {
+  const verbatim = cleanText(arg);
+  // Tokens are recognised in the folded text and the unit's taken verbatim at the same indexes.
+  for (const m of foldText(verbatim).matchAll(/\S+/g)) {
+    const tok = m[0];
     const kv = /^(框架|指标体系|framework|截止|截止日期|deadline)[=:：](.+)$/i.exec(tok);
     const year = /^((?:19|20)\d{2})(年度|年)?$/.exec(tok);
     if (kv) {
       if (/^(框架|指标体系|framework)$/i.test(kv[1]!)) out.framework = kv[2]!;
       else out.deadline = kv[2]!;
     } else if (year && out.year === undefined) out.year = Number(year[1]);
-    else unitParts.push(tok);
+    else unitParts.push(verbatim.slice(m.index!, m.index! + tok.length));
   }
-  if (unitParts.length) out.unit = unitParts.join(' ');
+  if (unitParts.length && hasWords(unitParts.join(''))) out.unit = unitParts.join(' ');
   return out;
 }
 
@@ -97,8 +100,9 @@ function createStep(
   if (!fresh && d.step && value !== undefined) {
     const v = normaliseText(value);
     if (d.step === 'unit') {
-      if (!v || [...v].length > 60) errors.push(T.badUnit);
-      else d.unit = v;
+      const unit = cleanText(value);
+      if (!hasWords(unit) || [...unit].length > 60) errors.push(T.badUnit);
+      else d.unit = unit;
     } else if (d.step === 'year') {
       const m = /^((?:19|20)\d{2})(年度|年)?$/.exec(v);
       if (!m) errors.push(T.badYear(quote(v)));

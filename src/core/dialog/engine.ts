@@ -25,7 +25,9 @@ import type { IndicatorScore, ScoreResult } from '../scoring/types';
 import { rangeProblem } from '../scoring/validate';
 import { COMMAND_WORDS, ORGANISER_COMMANDS, recogniseCommand, type CommandName } from './commands';
 import {
-  normaliseText,
+  cleanText,
+  foldText,
+  hasWords,
   parseChoice,
   parseChoices,
   parseCount,
@@ -125,9 +127,11 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
   const raw = msg.text ?? '';
   if (msg.unsupported !== undefined && !msg.text && !msg.action) return { replies: [text(T.unsupportedContent(msg.unsupported))] };
   if ([...raw].length > MAX_TEXT_CHARS) return { replies: [text(T.tooLong(MAX_TEXT_CHARS))] };
-  const body = normaliseText(raw);
+  // What was written (stored as is) and its recognising form, index for index.
+  const verbatim = cleanText(raw);
+  const body = foldText(verbatim);
   const action = msg.action;
-  if (!state.evaluation) return handleWithoutEvaluation(msg, body, state.chatDraft, deps, state.frameworks ?? []);
+  if (!state.evaluation) return handleWithoutEvaluation(msg, verbatim, state.chatDraft, deps, state.frameworks ?? []);
 
   const rec = deps.inPlace ? state.evaluation : structuredClone(state.evaluation);
   const framework = resolveFramework(rec.frameworkId, rec.framework);
@@ -140,10 +144,10 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
     turn.replies.push(text(T.emptyMessage));
   } else {
     const draft = turn.session.draft;
-    const cmd = recogniseCommand(body);
-    if (draft && draft.kind === 'collect' && !cmd) continueCollecting(turn, body);
+    const cmd = recogniseCommand(verbatim);
+    if (draft && draft.kind === 'collect' && !cmd) continueCollecting(turn, verbatim);
     else if (cmd) runCommand(turn, cmd.name, cmd.arg);
-    else if (turn.session.current) answerCurrent(turn, body);
+    else if (turn.session.current) answerCurrent(turn, verbatim);
     else turn.replies.push(shortHelp());
   }
   return closeTurn(turn);
@@ -216,7 +220,9 @@ function audit(turn: Turn, path: string, oldValue: unknown, newValue: unknown): 
 // ---------------------------------------------------------------------------------------------
 // Commands
 
-function runCommand(turn: Turn, name: CommandName, arg: string): void {
+/** `verbatimArg` as written; lookups use its recognising form, stored text (a reason) the verbatim one. */
+function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
+  const arg = foldText(verbatimArg);
   if (ORGANISER_COMMANDS.has(name) && !isOrganiser(turn)) {
     turn.replies.push(text(T.organiserOnly(organiserNames(turn))));
     return;
@@ -270,7 +276,7 @@ function runCommand(turn: Turn, name: CommandName, arg: string): void {
       return;
     }
     case 'notApplicable':
-      markNotApplicable(turn, arg);
+      markNotApplicable(turn, verbatimArg);
       return;
     case 'switch':
       // In a private chat the bot service handles it before the engine; a group stays with its evaluation.
@@ -434,14 +440,15 @@ function setDeadline(turn: Turn, arg: string): void {
   turn.replies.push(text(T.deadlineSet(d.value)));
 }
 
-function markNotApplicable(turn: Turn, arg: string): void {
-  const m = /^(\S+)\s*(.*)$/.exec(arg);
+function markNotApplicable(turn: Turn, verbatimArg: string): void {
+  // The code or name is recognised in the folded form; the reason is kept as written.
+  const m = /^(\S+)\s*/.exec(foldText(verbatimArg));
   if (!m) {
     turn.replies.push(text(T.notApplicableUsage));
     return;
   }
   const target = m[1]!;
-  const reason = m[2]!.trim();
+  const reason = verbatimArg.slice(m[0].length).trim();
   const ind =
     turn.framework.byCode.get(target.toUpperCase()) ??
     [...turn.framework.byCode.values()].find((i) => i.name === target);
@@ -453,7 +460,7 @@ function markNotApplicable(turn: Turn, arg: string): void {
     turn.replies.push(text(T.requiredIndicator(ind.name)));
     return;
   }
-  if (!reason) {
+  if (!hasWords(reason)) {
     turn.replies.push(text(T.notApplicableReason(ind.name)));
     return;
   }
@@ -677,7 +684,7 @@ function answerByKey(turn: Turn, key: string, value: string, stamp: string | und
     return;
   }
   turn.session.current = q.key;
-  const outcome = answer(turn, q, value);
+  const outcome = answer(turn, q, cleanText(value));
   if (outcome.ok === true) {
     const by = turn.msg.userName?.trim() || turn.rec.members[turn.msg.userId]?.name || turn.msg.userId;
     turn.pressed = { ok: true, toast: T.pressedRecorded, card: { title: questionTitle(q), text: T.pressedCard(q.prompt, outcome.summary, by) } };
@@ -752,10 +759,21 @@ function apply(turn: Turn, q: Question, body: string): Applied {
       return { ok: true, summary: T.recordedScore(q.label, formatScore(p.value), p.rest || undefined) };
     }
     case 'confirm': {
-      const p = parseChoice(body, q.meta.options!);
-      if (!p.ok) return p;
-      // The choice stands with its reason: the report says which figure was used and why.
-      if (!p.rest) return { ok: false, error: R.choiceReasonNeeded };
+      // The choice stands with its reason: the report says which figure was used and why. A button
+      // press brings the choice alone; the reason is the next message.
+      const s = turn.session;
+      const pending = s.draft?.kind === 'collect' && s.draft.key === q.key ? (s.draft.choice as string | undefined) : undefined;
+      const parsed = parseChoice(body, q.meta.options!);
+      let label: string;
+      let reason: string;
+      if (parsed.ok) [label, reason] = [parsed.value, parsed.rest];
+      else if (pending && hasWords(body)) [label, reason] = [pending, body.trim()];
+      else return parsed;
+      if (!reason) {
+        s.draft = { kind: 'collect', key: q.key, choice: label };
+        return { ok: 'pending', reply: R.choiceReasonAsk(label) };
+      }
+      const p = { value: label, rest: reason };
       const choice = p.value === T.useDirect ? 'direct' : 'computed';
       const choices = (a.metricChoice ??= {});
       audit(turn, `metricChoice.${q.target}`, choices[q.target], choice);
@@ -1092,11 +1110,16 @@ function applyPenalty(turn: Turn, body: string): Applied {
   return { ok: true, summary: penalties.length ? T.penaltyRecorded(score.reasons, formatScore(score.score)) : T.penaltyNone };
 }
 
-/** Narratives span several messages; 完成 (alone, or as the last line) ends them. */
+/**
+ * Narratives span several messages; 完成 (alone, or as the last line) ends them. Each part is kept as
+ * written (punctuation, line breaks, emoji inside text); a part without any letter or digit (an emoji,
+ * "……") is refused, so a section is never made of emoji alone.
+ */
 function applyNarrative(turn: Turn, q: Question, body: string): Applied {
   const s = turn.session;
   const done = /(^|\n)\s*完成\s*$/.test(body);
   const part = body.replace(/(^|\n)\s*完成\s*$/, '').trim();
+  if (part && !hasWords(part)) return { ok: false, error: T.narrativeNoWords };
   const parts = s.draft?.kind === 'collect' && s.draft.key === q.key ? [...(s.draft.parts as string[])] : [];
   if (part) parts.push(part);
   if (!done) {

@@ -220,7 +220,8 @@ function remark(text: string): string {
   let r = text.replace(SEPARATOR, '').trim();
   const label = longestPrefix(r, REMARK_LABELS);
   if (label) r = r.slice(label.length).replace(/^[\s:：是为]+/, '').trim();
-  return r;
+  // Punctuation or emoji alone is no remark.
+  return /[\p{L}\p{N}]/u.test(r) ? r : '';
 }
 
 /**

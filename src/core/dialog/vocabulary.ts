@@ -130,3 +130,80 @@ export const OTHER_UNITS = ['美元', '欧元', '港元', '港币', '日元', '�
 /** Before a percentage change: a decrease is negative ("减少98.44%"), an increase positive. */
 export const DECREASE_WORDS = ['减少了', '减少', '下降了', '下降', '降低了', '降低', '减少约'] as const;
 export const INCREASE_WORDS = ['增加了', '增加', '增长了', '增长', '上升了', '上升', '提高了', '提高'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Text as written: naming a document. Evidence is printed as written; title marks are added only
+// where the reply names a document without them ("南京市数据局预算管理办法" → 《南京市数据局预算管理办法》).
+
+/** Words a document's title ends with (办法, 通知, 方案…): a short phrase ending in one names a document. */
+export const DOCUMENT_WORDS = [
+  '办法',
+  '规定',
+  '规则',
+  '制度',
+  '方案',
+  '细则',
+  '手册',
+  '通知',
+  '通报',
+  '意见',
+  '计划',
+  '规划',
+  '报告',
+  '纪要',
+  '决定',
+  '决议',
+  '条例',
+  '章程',
+  '清单',
+  '台账',
+  '指引',
+  '指南',
+  '要点',
+  '批复',
+  '预案',
+  '规范',
+] as const;
+
+/**
+ * Words a phrase starts with when it says something about a document rather than naming one
+ * ("已制定预算管理办法", "按照采购管理办法", "见附件"): such a phrase is never given title marks.
+ */
+export const NOT_A_TITLE_START = [
+  '已经',
+  '已',
+  '尚未',
+  '未',
+  '没有',
+  '无',
+  '均',
+  '都',
+  '正在',
+  '将',
+  '在',
+  '按照',
+  '按',
+  '依照',
+  '依据',
+  '根据',
+  '参照',
+  '详见',
+  '参见',
+  '见',
+  '通过',
+  '制定',
+  '印发',
+  '出台',
+  '建立',
+  '完善',
+  '修订',
+  '报送',
+  '上报',
+  '完成',
+  '执行',
+  '落实',
+  '开展',
+] as const;
+
+/** A parenthesis after a title that belongs to it: （试行）, （暂行）, （2024年修订）. */
+export const TITLE_VERSION_NOTES = ['试行', '暂行', '修订', '修订稿', '修订版', '草案', '征求意见稿'] as const;

@@ -105,7 +105,8 @@ function remarkOf(text: string): string {
   let r = text.replace(/^[\s,，;；。.、:：!！]+/, '').trim();
   const label = REMARK_LABELS.find((w) => r.startsWith(w));
   if (label) r = r.slice(label.length).replace(/^[\s:：是为]+/, '').trim();
-  return r;
+  // Punctuation or emoji alone ("是！👍") is no remark.
+  return /[\p{L}\p{N}]/u.test(r) ? r : '';
 }
 
 /**

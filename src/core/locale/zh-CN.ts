@@ -604,6 +604,9 @@ export const dialogText = {
   narrativeCollecting: (parts: number, chars: number) => `已收到第${parts}段（共${chars}字），继续发送，写完后发送「完成」。`,
   narrativeEmpty: '还没有收到内容，请先发送正文，再发送「完成」。',
   narrativeSaved: (label: string, chars: number) => `已保存「${label}」（${chars}字）。`,
+  // Text must contain words (an emoji or punctuation alone is not a section, a reason or a name)
+  narrativeNoWords: '这一段没有文字（只有表情或符号），未保存。请发送正文，写完后发送「完成」。',
+  keyTaskNameNoWords: (line: string) => `「${line}」中的重点工作名称没有文字，请写明名称和分值，如：党建工作 4分`,
 
   // Scores
   metricLine: (label: string, workings: string, value: string) => `${label} = ${workings} = ${value}`,
@@ -887,6 +890,6 @@ export const readingText = {
   conclusionReason: (label: string, where: string, basis?: string) => `${label}无具体数据，${basis ? `根据${basis}，` : '经单位评估，'}${where}`,
   reportedFigureQuestion: (label: string, source?: string) => `${source ?? '决算报表或财政系统'}中报告的${label}是多少？（没有单独报告的回复「没有」）`,
   reportedNone: (label: string) => `已记录：没有单独报告的${label}，按基础数据计算。`,
-  choiceReasonNeeded: '请在选择后写明理由，如「1，决算报表为准，计算口径含…」',
+  choiceReasonAsk: (choice: string) => `已选择「${choice}」，请再发一条消息写明理由（如：决算报表为准，计算口径含…），报告会写明采用哪个数及理由`,
   choiceReason: (choice: string, reason: string) => `${choice}（理由：${reason}）`,
 };

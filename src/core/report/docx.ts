@@ -2,7 +2,7 @@
  * Renders the report's blocks and the annex table into a .docx: a cover, the portrait body with page
  * numbers starting at 1, and a landscape section for the annex table whose header row repeats on
  * every page. Formatting lives in the named styles of `styles.ts`; runs carry no formatting of
- * their own except the 【待填写】 marker's character style.
+ * their own except the 【待填写】 marker's character style. Emoji are left out of the runs (`printableText`).
  */
 import {
   Document,
@@ -25,6 +25,7 @@ import { reportText as T } from '../locale/zh-CN';
 import type { AnnexRow, AnnexTable } from './annex';
 import type { Block } from './sections';
 import { PAGE, STYLE, createFontTableXml, createReportStyles, mmToTwips } from './styles';
+import { printableText } from './text';
 
 const BLOCK_STYLE: Record<Block['kind'], string> = {
   title: STYLE.title,
@@ -37,11 +38,11 @@ const BLOCK_STYLE: Record<Block['kind'], string> = {
 function toParagraph(b: Block): Paragraph {
   return new Paragraph({
     style: BLOCK_STYLE[b.kind],
-    children: b.spans.map((s) => new TextRun(s.pending ? { text: s.text, style: STYLE.pending } : { text: s.text })),
+    children: b.spans.map((s) => new TextRun(s.pending ? { text: s.text, style: STYLE.pending } : { text: printableText(s.text) })),
   });
 }
 
-const styled = (style: string, text: string) => new Paragraph({ style, children: [new TextRun({ text })] });
+const styled = (style: string, text: string) => new Paragraph({ style, children: [new TextRun({ text: printableText(text) })] });
 
 /** Column widths of the annex table (mm), summing to the landscape text width. */
 export const ANNEX_COLUMNS_MM = [22, 26, 40, 56, 71, 12, 16] as const;

@@ -14,6 +14,7 @@ import { reportText as T } from '../locale/zh-CN';
 
 const P = T.punctuation;
 import type { Answers, Evidence } from '../scoring/answers';
+import { markDocumentTitle } from './text';
 import type { IndicatorScore, MissingInput, ScoreResult } from '../scoring/types';
 
 /** A piece of text; `pending` marks a 【待填写：…】 marker. */
@@ -98,11 +99,16 @@ function narrativeTitle(framework: Framework, key: string): string {
   return framework.narratives?.find((n) => n.key === key)?.title ?? T.narrativeTitles[key] ?? key;
 }
 
-/** "《关于印发〈…〉的通知》（宁数党发〔2024〕1号）" */
+/**
+ * Evidence as printed. A string is what someone wrote: kept as written, with title marks added only
+ * when it names a document without them (see `markDocumentTitle`). The object form declares a title:
+ * "《关于印发〈…〉的通知》（宁数党发〔2024〕1号）".
+ */
 export function formatEvidence(e: Evidence): string {
-  const title = typeof e === 'string' ? e : e.title;
-  const quoted = /^《.*》$/.test(title) ? title : `《${title.replace(/《/g, '〈').replace(/》/g, '〉')}》`;
-  return typeof e !== 'string' && e.docNo ? `${quoted}（${e.docNo}）` : quoted;
+  if (typeof e === 'string') return markDocumentTitle(e);
+  const title = e.title;
+  const quoted = /^《[^《》]*》$/.test(title) ? title : `《${title.replace(/《/g, '〈').replace(/》/g, '〉')}》`;
+  return e.docNo ? `${quoted}（${e.docNo}）` : quoted;
 }
 
 function evidenceFor(answers: Answers, key: string): string | undefined {
