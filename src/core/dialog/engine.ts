@@ -16,11 +16,11 @@ import { dialogText as T, readingText as R } from '../locale/zh-CN';
 import type { Bounds, Rule } from '../framework/schema';
 import { cellHolding, metricCells, readersUnsettledWithin } from '../scoring/conclusions';
 import { breakpointsOf, describeBounds } from '../scoring/rules';
-import { CONCLUSION_MET, CONCLUSION_NOT_MET, NONE_WORDS } from './vocabulary';
+import { CONCLUSION_MET, CONCLUSION_NOT_MET, NEGATIONS, NONE_WORDS } from './vocabulary';
 import { readQuantity } from './quantity';
 import { readYesNo } from './yesno';
 import type { Answers, BonusAward, KeyTask, Penalty } from '../scoring/answers';
-import { instantiate, measureLabel, scoreEvaluation } from '../scoring/engine';
+import { instantiate, measureLabel, ownMeasureKey, scoreEvaluation } from '../scoring/engine';
 import type { IndicatorScore, ScoreResult } from '../scoring/types';
 import { rangeProblem } from '../scoring/validate';
 import { COMMAND_WORDS, ORGANISER_COMMANDS, recogniseCommand, type CommandName } from './commands';
@@ -753,6 +753,12 @@ function apply(turn: Turn, q: Question, body: string): Applied {
       const judgements = (a.judgements ??= {});
       const old = judgements[q.target];
       const base = typeof old === 'object' && old !== null && !Array.isArray(old) ? old : {};
+      // A graded level with a share range: the score stays inside its level.
+      const level = q.rule?.kind === 'graded' && base.level ? q.rule.levels.find((l) => l.label === base.level) : undefined;
+      if (level && level.score === undefined) {
+        const [min, max] = [q.points! * level.minShare!, q.points! * level.maxShare!];
+        if (p.value < min - 1e-9 || p.value > max + 1e-9) return { ok: false, error: T.scoreOutsideLevel(level.label, formatScore(min), formatScore(max)) };
+      }
       const next = { ...base, score: p.value, ...(p.rest ? { reason: p.rest } : {}) };
       audit(turn, `judgements.${q.target}`, old, next);
       judgements[q.target] = next;
@@ -963,7 +969,16 @@ function applyJudgement(turn: Turn, q: Question, body: string): Applied {
       return record(p.rest ? { value: false, reason: p.rest } : false, T.recordedJudgement(q.label, T.no, p.rest || undefined));
     }
     case 'graded': {
-      const p = parseChoice(body, rule.levels.map((l) => l.label));
+      const labels = rule.levels.map((l) => l.label);
+      let p = parseChoice(body, labels);
+      // "没开展" for the level "未开展": negations are one word here.
+      if (!p.ok) {
+        const neg = NEGATIONS.find((n) => body.startsWith(n));
+        if (neg && neg !== '未') {
+          const again = parseChoice(`未${body.slice(neg.length)}`, labels);
+          if (again.ok) p = { ...again, rest: again.rest };
+        }
+      }
       if (!p.ok) return p;
       const level = rule.levels.find((l) => l.label === p.value)!;
       let rest = p.rest;
@@ -1004,6 +1019,21 @@ function applyJudgement(turn: Turn, q: Question, body: string): Applied {
       if (!measure) return { ok: false, error: T.notAskable };
       const read = readQuantity(body, measure.unit);
       if (!read.ok) return read;
+      // "达到85%及以上": a range, taken when it settles the score (at or above the target).
+      if (read.bounds) {
+        const key = ownMeasureKey(q.target);
+        const unsettled = readersUnsettledWithin(turn.framework, turn.rec.answers, key, read.bounds);
+        if (unsettled.length) return { ok: false, error: R.rangeChangesScore(quote(body), q.label, lineOf(unsettled[0]!.rule, measure.unit, read.bounds)) };
+        const value = { bounds: read.bounds, ...(read.rest ? { basis: read.rest } : {}) };
+        const conclusions = (turn.rec.answers.conclusions ??= {});
+        audit(turn, `conclusions.${key}`, conclusions[key], value);
+        conclusions[key] = value;
+        if (judgements[q.target] !== undefined) {
+          audit(turn, `judgements.${q.target}`, judgements[q.target], undefined);
+          delete judgements[q.target];
+        }
+        return { ok: true, summary: R.rangeRecorded(measureLabel(q.label, measure.label), describeBounds(read.bounds, measure.unit)) };
+      }
       if (read.value === undefined || read.approximate) return { ok: false, error: R.boundOnFact(quote(body), R.example(measure.unit)) };
       const p = { value: read.value, rest: read.rest };
       if (p.value < 0) return { ok: false, error: T.negativeMeasure };

@@ -7,7 +7,7 @@
  */
 import { dialogText as T, readingText as R } from '../locale/zh-CN';
 import { readQuantity } from './quantity';
-import { REMARK_LABELS } from './vocabulary';
+import { ALL_WORDS, REMARK_LABELS } from './vocabulary';
 import { readYesNo } from './yesno';
 
 export type Parsed<V> = { ok: true; value: V; rest: string } | { ok: false; error: string };
@@ -148,7 +148,8 @@ export function parseChoice(text: string, options: string[]): Parsed<string> {
 /** Parses several choices: "1,3", "1、3", labels, "全部", or "无" (none). */
 export function parseChoices(text: string, options: string[]): Parsed<string[]> {
   const t = normaliseText(text);
-  if (/^(全部|都有|都是|所有|全都)/.test(t)) return { ok: true, value: [...options], rest: restAfter(text, 2) };
+  const all = ALL_WORDS.find((w) => t.startsWith(w));
+  if (all) return { ok: true, value: [...options], rest: restAfter(text, all.length) };
   if (/^(无|没有|都没有|都不|均未|均无)$/.test(t)) return { ok: true, value: [], rest: '' };
   const parts = t.split(/[,，、;；\s]+/).filter(Boolean);
   const picked: string[] = [];

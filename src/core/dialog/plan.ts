@@ -12,7 +12,7 @@ import { dialogText as T, readingText, scoringText } from '../locale/zh-CN';
 import { metricCells } from '../scoring/conclusions';
 import type { Answers } from '../scoring/answers';
 import { isFactOnlyForNotApplicable } from '../framework/usage';
-import { instantiate } from '../scoring/engine';
+import { instantiate, ownMeasureKey } from '../scoring/engine';
 import type { IndicatorScore, ScoreResult } from '../scoring/types';
 
 export type QuestionKind =
@@ -116,7 +116,7 @@ function judgementPrompt(rule: Rule, points: number, ind?: Indicator): string {
 
 /** Whether an indicator's own question has an answer (judgement, level, items, count or score). */
 function judged(answers: Answers, code: string): boolean {
-  return answers.judgements?.[code] !== undefined;
+  return answers.judgements?.[code] !== undefined || answers.conclusions?.[ownMeasureKey(code)] !== undefined;
 }
 
 /** What a plan of a framework (with given key tasks) shares with the next one: the tree's index and the questions' texts. */

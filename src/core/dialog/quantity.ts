@@ -171,7 +171,7 @@ function findFigures(t: string): Figure[] | 'garbled' {
       const run = m[0];
       // A Chinese numeral counts when it is clearly a figure: after 百分之, before a unit, or the whole reply.
       const after = t.slice(j + run.length);
-      const unitAfter = /^(?:%|‰|个百分点|元|万元|亿元|千元|分|例|次|个|人|件|项|起|家)/.test(after);
+      const unitAfter = /^(?:%|‰|个百分点|元|万元|亿元|千元|分)/.test(after) || COUNT_UNITS.some((u) => after.startsWith(u));
       let body = run;
       let exp = 0;
       // "…万元": the 万 belongs to the unit.

@@ -55,7 +55,7 @@ export const DONE_WORDS = ['完成', '结束', '好了', '写完了'] as const;
 export const NONE_WORDS = ['无', '没有', '否', '都没有', '均无', '均未', '未获得', '没有发生', '零'] as const;
 
 /** Partial credit: "部分，0.5 理由" to a yes/no question whose rule allows it. */
-export const PARTIAL_WORDS = ['部分做到', '部分达到', '部分完成', '部分落实', '部分', '基本做到', '基本'] as const;
+export const PARTIAL_WORDS = ['部分做到', '部分达到', '部分完成', '部分落实', '部分', '基本做到', '基本', '大部分', '绝大部分', '大多数', '多数'] as const;
 
 /** "I have no figure for this": leads to a conclusion in words instead of a number. */
 export const NO_FIGURE_WORDS = [
@@ -207,3 +207,29 @@ export const NOT_A_TITLE_START = [
 
 /** A parenthesis after a title that belongs to it: （试行）, （暂行）, （2024年修订）. */
 export const TITLE_VERSION_NOTES = ['试行', '暂行', '修订', '修订稿', '修订版', '草案', '征求意见稿'] as const;
+
+/** Not yet done, before a verb of making (NOT_YET_VERBS): read as a negation ("正在制定" to "是否制定…" is no). */
+export const NOT_YET = ['正在', '准备', '拟', '即将'] as const;
+export const NOT_YET_VERBS = ['制定', '建立', '编制', '起草', '出台', '印发', '成立', '开展', '设置'] as const;
+
+/** A reservation after an answer ("公开了，但晚了一周"): the reply is asked back. */
+export const BUT_WORDS = ['但是', '但', '不过', '只是', '然而', '可是', '可惜'] as const;
+
+/**
+ * Words of one meaning, in pairs of opposites: group 2k and 2k+1 mean the opposite of each other.
+ * "没有超出预算" restates "控制在预算以内".
+ */
+export const MEANING_GROUPS: ReadonlyArray<readonly string[]> = [
+  ['超支', '超出', '超过', '突破', '超'],
+  ['控制在', '以内', '之内', '预算内'],
+  ['挤占', '挪用', '截留'],
+  ['专款专用'],
+  ['滞后', '延迟', '推迟', '逾期'],
+  ['按时', '及时', '按期', '如期'],
+];
+
+/** The indicator does not concern the unit ("本单位无需批复下属单位预算"): asked back with how to mark it 不适用. */
+export const NOT_APPLICABLE_WORDS = ['无需', '不需要', '不涉及', '没有涉及', '未涉及', '不适用', '无此项', '没有此项', '没有下属单位', '无下属单位', '统一反映在'] as const;
+
+/** "All of them" to a checklist ("都做到了"). */
+export const ALL_WORDS = ['全部做到', '都做到了', '都做到', '均已做到', '均做到', '全部', '都有', '都是', '所有', '全都', '均已'] as const;

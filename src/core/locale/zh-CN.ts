@@ -871,6 +871,7 @@ export const readingText = {
   /** A range or an approximate figure that would change a score: which side of the line? */
   rangeChangesScore: (text: string, indicator: string, line: string) =>
     `「${text}」不能确定「${indicator}」的得分（评分标准以${line}为界），请回复具体数字；没有具体数字的，请回复「没有具体数字」后选择所在区间`,
+  rangeRecorded: (label: string, where: string) => `已记录：${label}${where}。`,
   noFigureRecorded: (label: string) => `已记录：${label}没有具体数字。`,
   conclusionRecorded: (label: string, where: string, basis?: string) => `已记录：${label}没有具体数字，按「${where}」评分${basis ? `（依据：${basis}）` : ''}。`,
   approximateRecorded: (label: string, value: string, unit: string) => `已记录 ${label} 约${value}${unit}（约数，不影响得分档次）。`,
@@ -885,6 +886,7 @@ export const readingText = {
   unclearYesNo: (text: string) => `「${text}」的意思不够明确，为避免记错，请回复「是」或「否」，可在后面写上依据或理由`,
   contradictoryYesNo: (text: string) => `「${text}」前后意思相反（既像「是」又像「否」），请只回复「是」或「否」，再写依据或理由`,
   ambiguousWithNegativeQuestion: (text: string) => `本题问的是「没有……」，「${text}」可能是「是」也可能是「否」，请回复「是」或「否」`,
+  seemsNotApplicable: (text: string) => `「${text}」听起来本项不涉及本单位：如确不适用，请组织者发送「不适用 <指标代码> 原因」；否则请回复「是」或「否」`,
   partialNotAllowed: (text: string) => `本题评分标准没有「部分做到」的档次，「${text}」请回复「是」或「否」，未做到的写明原因`,
   /** In the report and the reasons: a conclusion in place of a figure. */
   conclusionReason: (label: string, where: string, basis?: string) => `${label}无具体数据，${basis ? `根据${basis}，` : '经单位评估，'}${where}`,

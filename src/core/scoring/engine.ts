@@ -363,7 +363,11 @@ function newEntry(ind: Indicator, children: string[]): IndicatorScore {
 function readQuantity(ind: Indicator, answer: NormalisedAnswer | undefined, quantity: (key: string) => Quantity | MissingInput[], key: string): Quantity | MissingInput[] {
   const measure = ind.measure;
   if (!measure || key !== ownMeasureKey(ind.code)) return quantity(key);
-  if (answer?.actual === undefined) return [{ kind: 'judgement', code: ind.code }];
+  if (answer?.actual === undefined) {
+    // A conclusion in place of the achieved value ("完成率达到85%及以上").
+    const c = quantity(key);
+    return Array.isArray(c) ? [{ kind: 'judgement', code: ind.code }] : { ...c, label: measureLabel(ind.name, measure.label), unit: measure.unit };
+  }
   return { value: answer.actual, label: measureLabel(ind.name, measure.label), unit: measure.unit, decimals: 2 };
 }
 
@@ -429,6 +433,8 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
     const f = framework.factByKey.get(key);
     const fv = facts[key];
     if (f && fv !== undefined) return { value: fv, label: f.label, unit: f.unit, decimals: 2 };
+    const c = answers.conclusions?.[key];
+    if (c) return { value: NaN, label: f?.label ?? key, unit: f?.unit ?? '', decimals: 2, bounds: c.bounds, ...(c.basis ? { basis: c.basis } : {}) };
     return [{ kind: 'fact', key }];
   };
 
