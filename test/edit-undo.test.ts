@@ -192,3 +192,22 @@ describe('跳过 says what happened', () => {
     expect(asked(await t.say('张三', '上一题'))).toBe('judgement:A11');
   });
 });
+
+describe('a confirmed check can be withdrawn', () => {
+  it('撤销确认 removes the confirmation and asks the check again while it fails', async () => {
+    const t = createTranscript();
+    await t.say('张三', '新建自评 南京市数据局 2024 框架=nanjing-2021');
+    expect(await t.ask('张三', '撤销确认')).toContain('目前没有已确认的数据核对');
+    for (const [label, v] of [['调整后部门预算数', '6091.91'], ['年初结转和结余', '860.29'], ['本年实际支出数', '5959.46'], ['年末结转和结余', '990']]) {
+      await t.say('张三', `修改 ${label}`);
+      await t.say('张三', v!);
+    }
+    expect(await t.ask('张三', '继续')).toContain('年末结转和结余核对不符');
+    expect(await t.ask('张三', '确认无误')).toContain('发送「撤销确认」可撤销');
+    const undo = await t.say('张三', '撤销确认');
+    expect(undo.map(replyText).join('\n')).toContain('已撤销对「年末结转和结余」数据无误的确认');
+    expect(asked(undo)).toBe('check:balance');
+    const rec = (await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!))!;
+    expect(rec.answers.confirmedChecks).toEqual([]);
+  });
+});

@@ -33,7 +33,7 @@ import {
 } from './parse';
 import { handleWithoutEvaluation } from './create';
 import { commandButton, evaluationTitle, text } from './replies';
-import { buildPlan, findIndicator, findQuestion, indicatorChain, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
+import { buildPlan, canonicalName, findIndicator, findQuestion, indicatorChain, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
 
 /** Bumped when SessionState changes shape; older sessions are dropped (answers are kept, only places reset). */
 export const SESSION_VERSION = 1;
@@ -272,6 +272,9 @@ function runCommand(turn: Turn, name: CommandName, arg: string): void {
     case 'applicable':
       markApplicable(turn, arg);
       return;
+    case 'unconfirm':
+      unconfirmCheck(turn, arg);
+      return;
     case 'switch':
       // In a private chat the bot service handles it before the engine; a group stays with its evaluation.
       turn.replies.push(text(T.switchOnlyInPrivate));
@@ -413,6 +416,31 @@ function restoreApplicable(turn: Turn, ind: Indicator, below: boolean): boolean 
   lines.push(...scoreChanges(prev, turn.result));
   turn.replies.push(text(lines.join('\n')));
   return true;
+}
+
+/** 撤销确认 [check]: withdraws a 确认无误, so the check is asked again while it fails. */
+function unconfirmCheck(turn: Turn, arg: string): void {
+  const confirmed = turn.rec.answers.confirmedChecks ?? [];
+  const checks = turn.framework.checks.filter((c) => confirmed.includes(c.key));
+  if (!checks.length) {
+    turn.replies.push(text(T.nothingConfirmed));
+    return;
+  }
+  const n = canonicalName(arg);
+  const hits = n ? checks.filter((c) => c.key === arg.trim() || canonicalName(c.label) === n) : checks;
+  if (hits.length !== 1) {
+    turn.replies.push({ kind: 'card', title: T.editWhichTitle, text: T.unconfirmWhich, buttons: checks.map((c) => commandButton(c.label, 'unconfirm', c.key)) });
+    return;
+  }
+  const check = hits[0]!;
+  const next = confirmed.filter((k) => k !== check.key);
+  audit(turn, 'confirmedChecks', [...confirmed], next);
+  turn.rec.answers.confirmedChecks = next;
+  rescore(turn);
+  turn.replies.push(text(T.unconfirmed(check.label)));
+  const q = turn.plan.find((x) => x.key === `check:${check.key}`);
+  if (q) ask(turn, q);
+  else turn.replies.push(text(T.checkNowHolds(check.label)));
 }
 
 /** 适用 <code or name>: undoes 不适用, then asks the indicator's first question. */

@@ -568,7 +568,7 @@ export const dialogText = {
   askCheck: (message: string) => `${message}\n如数据无误，请回复「确认无误」；如有误，请发送「修改 <项目名称>」更正。`,
   checkConfirmed: '确认无误',
   checkHowToFix: '请回复「确认无误」，或发送「修改 <项目名称>」更正有误的数据。',
-  checkConfirmedText: (label: string) => `已确认${label}数据无误。`,
+  checkConfirmedText: (label: string) => `已确认${label}数据无误（发送「撤销确认」可撤销）。`,
   askKeyTasks: (question: string, points: string) => `${question}\n分值合计应为${points}分，可一次发送多行，也可分几条发送；发送「重新」清空重填。`,
   askBonus: (items: string[], cap: string) =>
     `本年度是否获得以下嘉奖或考核奖励？\n${items.map((l, i) => `${i + 1}. ${l}`).join('\n')}\n有则回复序号和事项（每行一项，如：3 市级部门绩效考核位列第一等次），没有请回复「无」。同一项工作不累计加分，加分上限${cap}分。`,
@@ -658,6 +658,10 @@ export const dialogText = {
     `已恢复「${names.join('」「')}」，重新计入评分（参评指标满分 ${applicable} 分${applicable === base ? '，不再折算' : `，折算为 ${base} 分制`}）。`,
   alreadyApplicable: (name: string) => `「${name}」没有标记为不适用，无需恢复。`,
   applicableUsage: '用法：适用 <指标编码或名称>，撤销「不适用」标记，如：适用 B4',
+  nothingConfirmed: '目前没有已确认的数据核对，无需撤销。',
+  unconfirmWhich: '请选择要撤销确认的核对项：',
+  unconfirmed: (label: string) => `已撤销对「${label}」数据无误的确认。`,
+  checkNowHolds: (label: string) => `「${label}」目前核对一致，无需确认。`,
   reportMissing: (n: number, shown: string) => `报告中尚有 ${n} 处【待填写】：${shown}${n > 10 ? ' 等' : ''}。补充后再发送「报告」即可更新。`,
   reportBuilding: (missing?: number) => (missing ? `正在生成报告（尚有 ${missing} 项待填写，报告中会标注【待填写】）…` : '正在生成报告…'),
   alreadyBound: (title: string) => `本群已有自评任务「${title}」。发送「进度」查看进展，「继续」接着填报。`,
@@ -668,11 +672,12 @@ export const dialogText = {
   shortHelpTitle: '需要帮忙吗？',
   shortHelp: '没听懂这条消息。发送「继续」接着填报，「得分」查看当前得分，「帮助」查看全部命令。',
   helpTitle: '可以这样对我说',
-  helpLines: (w: (name: 'start' | 'skip' | 'back' | 'edit' | 'progress' | 'score' | 'deductions' | 'report' | 'cancel' | 'help') => string) => [
+  helpLines: (w: (name: 'start' | 'skip' | 'back' | 'edit' | 'progress' | 'score' | 'deductions' | 'report' | 'cancel' | 'help' | 'unconfirm') => string) => [
     `${w('start')} / 继续：下一道未填的题`,
     `${w('skip')}：先跳过当前题`,
     `${w('back')}：回到上一题`,
     `${w('edit')} <名称或编码>：修改已填内容，如「修改 本年实际支出数」「修改 A11」`,
+    `${w('unconfirm')}：撤销对数据核对的「确认无误」`,
     `${w('progress')}：查看填报进度`,
     `${w('score')}：查看当前得分`,
     `${w('deductions')}：查看扣分项及原因`,
