@@ -242,7 +242,7 @@ function runCommand(turn: Turn, name: CommandName, arg: string): void {
       turn.replies.push(text(deductionsText(turn.result)));
       return;
     case 'report':
-      turn.replies.push(text(T.reportBuilding(turn.result.complete ? undefined : turn.result.counts.missing)));
+      turn.replies.push(text(T.reportBuilding(gradeStatus(turn.result).final ? undefined : itemCounts(turn.result).missing)));
       turn.report = true;
       return;
     case 'help':

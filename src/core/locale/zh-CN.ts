@@ -663,7 +663,7 @@ export const dialogText = {
   unconfirmed: (label: string) => `已撤销对「${label}」数据无误的确认。`,
   checkNowHolds: (label: string) => `「${label}」目前核对一致，无需确认。`,
   reportMissing: (n: number, shown: string) => `报告中尚有 ${n} 处【待填写】：${shown}${n > 10 ? ' 等' : ''}。补充后再发送「报告」即可更新。`,
-  reportBuilding: (missing?: number) => (missing ? `正在生成报告（尚有 ${missing} 项待填写，报告中会标注【待填写】）…` : '正在生成报告…'),
+  reportBuilding: (missing?: number) => (missing ? `正在生成报告（尚有 ${missing} 项指标待评分，报告中会标注【待填写】）…` : '正在生成报告…'),
   alreadyBound: (title: string) => `本群已有自评任务「${title}」。发送「进度」查看进展，「继续」接着填报。`,
   onlySkippedLeft: (n: number) => `除了您跳过的 ${n} 项，其余都已填完。发送「继续」回到跳过的题目。`,
   othersAnswering: '其余题目正由其他同事填写中。发送「进度」查看进展，「得分」查看当前得分。',
