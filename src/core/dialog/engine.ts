@@ -373,7 +373,12 @@ function edit(turn: Turn, arg: string): void {
     turn.replies.push({
       kind: 'card',
       title: T.editWhichTitle,
-      text: found.length > shown.length ? T.editWhichMore(quote(arg), found.length, shown.length) : T.editWhich(quote(arg)),
+      text:
+        found.length > shown.length
+          ? T.editWhichMore(ind?.name ?? quote(arg), found.length, shown.length)
+          : ind && !ind.children.length
+            ? T.editInputs(ind.name)
+            : T.editWhich(ind?.name ?? quote(arg)),
       buttons: shown.map((q) => commandButton(q.label, 'edit', q.key)),
     });
     return;

@@ -643,6 +643,7 @@ export const dialogText = {
   editWhichTitle: '请选择要修改的项目',
   editWhich: (name: string) => `「${name}」对应多项，请选择：`,
   editWhichMore: (name: string, total: number, shown: number) => `「${name}」对应 ${total} 项，下面是前 ${shown} 项；其余可用指标编码或名称直接修改：`,
+  editInputs: (name: string) => `「${name}」的得分由以下数据计算，请选择要修改的一项：`,
   editNothingToAsk: (name: string) => `「${name}」目前没有可以填写的问题。`,
   assignUsage: '用法：分配 <部分名称或编码> @某人，如：分配 部门管理 @李四',
   unknownSection: (name: string, names: string) => `没有「${name}」这一部分。可分配：${names}，或二级指标名称/编码。`,
