@@ -12,6 +12,8 @@ import { formulaRefs } from '../src/core/framework/formula';
 import type { Framework, Indicator } from '../src/core/framework/load';
 import { quantitiesOf } from '../src/core/framework/usage';
 import { formatScore } from '../src/core/decimal';
+import { loadConfig } from '../src/config';
+import { createApp } from '../src/server/app';
 import { instantiate } from '../src/core/scoring/engine';
 import { createTranscript, replyText, type Transcript } from './helpers/transcript';
 
@@ -131,6 +133,10 @@ describe('not applicable can be undone', () => {
     expect(subtotal(await t.ask('张三', '得分'), '部门管理')).toBe('20');
     expect(await t.ask('张三', '不适用 "三公"经费控制率 由机关事务局统一核算')).toContain('已将「“三公”经费控制率」标记为不适用');
     expect(subtotal(await t.ask('张三', '得分'), '部门管理')).toBe('19');
+    // The console's subtotals (the JSON API) say the same.
+    const app = createApp({ store: t.store, bot: t.bot, config: loadConfig({}) });
+    const view = (await (await app.request('/api/chats/group-1/evaluation', {}, { incoming: { socket: { remoteAddress: '127.0.0.1' } } })).json()) as { subtotals: Array<{ code: string; points: number }> };
+    expect(view.subtotals.find((x) => x.code === 'B')!.points).toBe(19);
     expect(await t.ask('李四', '修改 B13')).toContain('只有组织者');
     const back = await t.say('张三', '修改 B13');
     expect(back.map(replyText).join('\n')).toContain('已恢复「“三公”经费控制率」，重新计入评分（参评指标满分 100 分，不再折算）');

@@ -5,7 +5,7 @@
 import { resolveFramework } from '../core/framework/resolve';
 import type { Framework } from '../core/framework/load';
 import { scoreEvaluation } from '../core/scoring/engine';
-import { gradeStatus, itemCounts, missingItems } from '../core/scoring/summary';
+import { applicablePointsOf, gradeStatus, itemCounts, missingItems } from '../core/scoring/summary';
 import type { ScoreResult } from '../core/scoring/types';
 import type { EvaluationRecord } from '../store/port';
 
@@ -53,7 +53,7 @@ export interface ScoreDetail extends ScoreSummary {
 /** What the console's score panel shows for a chat. */
 export interface ChatEvaluationView extends EvaluationSummary {
   complete: boolean;
-  /** Level-1 indicators with their subtotals. */
+  /** Level-1 indicators with their subtotals, out of the points that count (items marked not applicable left out, as in the chat). */
   subtotals: Array<{ code: string; name: string; points: number; score: number | null }>;
   /** Leaves still waiting for an answer, in framework order. */
   missing: Array<{ code: string; name: string }>;
@@ -118,7 +118,7 @@ export function describeChatEvaluation(rec: EvaluationRecord, result: ScoreResul
     complete: result.complete,
     subtotals: result.roots.map((code) => {
       const i = byCode.get(code)!;
-      return { code: i.code, name: i.name, points: i.points, score: i.score };
+      return { code: i.code, name: i.name, points: applicablePointsOf(result, code), score: i.score };
     }),
     missing: missingItems(result).map((i) => ({ code: i.code, name: i.name })),
     deductions: result.deductions.map((d) => ({ code: d.code, name: d.name, lost: d.lost, reasons: d.reasons })),
