@@ -305,8 +305,8 @@ describe('JSON API', () => {
     const result = scoreEvaluation(fw, example.ok ? example.answers : {});
     expect(list[0]).toEqual({
       id: 'ev-full', unit: '南京市数据局', year: 2024, framework: 'nanjing-2021', chatIds: ['g-full'],
-      completion: { answered: result.counts.answered + result.counts.notApplicable, total: result.counts.total },
-      score: { base: result.base, bonus: result.bonus.score, penalty: result.penalty.score, total: result.total, grade: result.grade },
+      completion: { answered: result.counts.answered, total: result.counts.answered + result.counts.missing, notApplicable: result.counts.notApplicable },
+      score: { base: result.base, bonus: result.bonus.score, penalty: result.penalty.score, total: result.total, grade: result.complete ? result.grade : null, final: result.complete },
     });
     expect(list[1]).toMatchObject({ id: 'ev-empty', completion: { answered: 0 } });
   });
@@ -321,7 +321,7 @@ describe('JSON API', () => {
     expect(body.indicators).toHaveLength(result.indicators.length);
     const first = result.indicators[0]!;
     expect(body.indicators[0]).toEqual({ code: first.code, name: first.name, level: first.level, points: first.points, score: first.score, status: first.status, reasons: first.reasons });
-    expect(Object.keys(body).sort()).toEqual(['base', 'bonus', 'grade', 'indicators', 'penalty', 'total']);
+    expect(Object.keys(body).sort()).toEqual(['base', 'bonus', 'final', 'grade', 'indicators', 'penalty', 'total']);
     expect((await h.app.request('/api/evaluations/nope/score', {}, LOCAL)).status).toBe(404);
   });
 

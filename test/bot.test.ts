@@ -90,7 +90,7 @@ describe('pressing a card', () => {
     const result = await t.pressFull('李四', { type: 'answer', key, value: '很多' });
     expect(result.pressed).toMatchObject({ ok: false });
     expect(result.pressed!.card).toBeUndefined();
-    expect(result.replies.map(replyText).join('\n')).toContain('没能从「很多」中识别出数字');
+    expect(result.replies.map(replyText).join('\n')).toContain('没能从「很多」中找到数字');
     expect(result.pressed!.toast).toContain('很多');
   });
 });

@@ -445,7 +445,7 @@ describe('an imported framework on the disk store', () => {
       // The framework is on disk once; the evaluation file names it.
       expect(await readdir(join(dir, 'carried'))).toHaveLength(1);
       const again = createTranscript({ store: await openLowdbStore(dir) });
-      expect(await again.ask('张三', '进度')).toContain('已填 2/');
+      expect(await again.ask('张三', '进度')).toContain('已评分指标 2/');
       const replies = await again.say('张三', '报告');
       expect(replies.some((r) => r.kind === 'file')).toBe(true);
       const rec = (await again.store.getEvaluation((await again.store.evaluationIdForChat('group-1'))!))!;

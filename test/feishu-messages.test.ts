@@ -249,7 +249,7 @@ describe('with the real bot', () => {
     const pic = await act(feishuEvents.message({ chatId: 'oc_private_lisi', chatType: 'p2p', sender: LISI, type: 'image', content: { image_key: 'img_1' } }));
     expect(pic.posted.map((m) => m.content.text).join('\n')).toContain('暂时无法识别图片');
     const post = await act(feishuEvents.message({ chatId: GROUP, sender: ZHANG, type: 'post', content: { title: '', content: [[{ tag: 'at', user_id: '@_user_1', user_name: BOT_NAME }, { tag: 'text', text: ' 进度' }]] }, mentions: [AT_BOT] }));
-    expect(post.posted.map((m) => m.content.text).join('\n')).toContain('进度：已填');
+    expect(post.posted.map((m) => m.content.text).join('\n')).toContain('进度：已评分指标');
   });
 
   it('explains a message that is too long', async () => {

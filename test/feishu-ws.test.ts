@@ -67,7 +67,7 @@ describe('the long connection', () => {
   it('decrypts an encrypted payload', async () => {
     const r = await push({ encrypt: encryptFeishu(JSON.stringify(say('进度')), FAKE_ENCRYPT_KEY) });
     expect(r.ack.code).toBe(200);
-    expect(r.posted.map((m) => m.content.text).join('\n')).toContain('进度：已填');
+    expect(r.posted.map((m) => m.content.text).join('\n')).toContain('进度：已评分指标');
   });
 
   it('acknowledges and logs an event type it does not handle', async () => {

@@ -53,7 +53,8 @@ describe('score CLI', () => {
     writeFileSync(file, JSON.stringify(partial));
     const r = await score(['--answers', file]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('尚有 1 项待填写：以上为部分得分，不是最终结果。');
+    expect(r.stdout).toContain('尚有 1 项指标待评分：以上为部分得分，不是最终结果。');
+    expect(r.stdout).toContain('等级：待全部指标评分后评定');
   });
 
   it('refuses a broken framework file, naming the file and the field', async () => {

@@ -13,6 +13,7 @@ import { formatScore } from '../core/decimal';
 import type { Framework } from '../core/framework/load';
 import { reportText } from '../core/locale/zh-CN';
 import { buildReport, buildScoreTableXlsx, reportFileName, scoreTableFileName } from '../core/report/index';
+import { gradeStatus } from '../core/scoring/summary';
 import { scoreEvaluation } from '../core/scoring/engine';
 import { validateAnswers } from '../core/scoring/validate';
 import { CliError, loadFrameworkArg, parseArgs, readJsonFile, runCli } from './cli-util';
@@ -71,8 +72,9 @@ async function buildOne(file: string, opts: Options, withXlsx: boolean, framewor
     fileName: reportFileName(unit!, year!),
     xlsxName: scoreTableFileName(unit!, year!),
     total: formatScore(result.total),
-    grade: result.grade,
-    complete: result.complete,
+    // The same rule as the chat, the API and `npm run score`: a grade only when final.
+    grade: gradeStatus(result).grade ?? '',
+    complete: gradeStatus(result).final,
     missing: report.missing,
   };
 }

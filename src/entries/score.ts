@@ -1,11 +1,13 @@
 /**
  * `npm run score -- --framework <id|file.json> --answers <file.json> [--json]`: prints the score table
  * of a filled answers file, so a finance officer can check one without the chat.
- * Exit codes: 0 complete, 1 bad input, 2 valid but incomplete (the table says so).
+ * Exit codes: 0 complete, 1 bad input, 2 valid but incomplete (the table says so, and gives no grade).
+ * `--json` prints the scoring with `grade` null and `final` false until every item is answered.
  */
 import { formatScore } from '../core/decimal';
 import { scoreCliText as T } from '../core/locale/zh-CN';
 import { scoreEvaluation } from '../core/scoring/engine';
+import { gradeStatus, itemCounts } from '../core/scoring/summary';
 import type { ScoreResult } from '../core/scoring/types';
 import { validateAnswers } from '../core/scoring/validate';
 import { CliError, fitWidth, loadFrameworkArg, parseArgs, readJsonFile, runCli } from './cli-util';
@@ -13,6 +15,7 @@ import { CliError, fitWidth, loadFrameworkArg, parseArgs, readJsonFile, runCli }
 /** Renders the score table as text lines. */
 export function renderScoreTable(result: ScoreResult, title?: string): string[] {
   const lines: string[] = [];
+  const items = itemCounts(result);
   if (title) lines.push(title, '');
   const [hCode, hName, hPoints, hScore, hWhy] = T.header;
   lines.push(`${fitWidth(hCode, 6)}${fitWidth(hName, 42)}${fitWidth(hPoints, 6, 'right')}${fitWidth(hScore, 8, 'right')}  ${hWhy}`);
@@ -46,10 +49,10 @@ export function renderScoreTable(result: ScoreResult, title?: string): string[] 
   }
   for (const n of result.notes) lines.push(n);
   lines.push(
-    T.totalLine(formatScore(result.base), formatScore(result.bonus.score), formatScore(result.penalty.score), formatScore(result.total), result.grade),
-    T.counts(result.counts.answered, result.counts.total - result.counts.notApplicable, result.counts.notApplicable),
+    T.totalLine(formatScore(result.base), formatScore(result.bonus.score), formatScore(result.penalty.score), formatScore(result.total), gradeStatus(result).grade),
+    T.counts(items.scored, items.applicable, items.notApplicable),
   );
-  if (!result.complete) lines.push(T.incomplete(result.counts.missing));
+  if (!gradeStatus(result).final) lines.push(T.incomplete(items.missing));
   return lines;
 }
 
@@ -66,7 +69,8 @@ await runCli(async () => {
   if (!v.ok) throw new CliError([T.invalidAnswers(answersFile, v.problems.length), ...v.problems.map((p) => `  - ${p}`)].join('\n'));
   const result = scoreEvaluation(framework, v.answers);
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    // The grade only once final, as everywhere else (`final` says whether it is).
+    process.stdout.write(`${JSON.stringify({ ...result, ...gradeStatus(result) }, null, 2)}\n`);
   } else {
     const title = [framework.name, v.answers.unit, v.answers.year ? `${v.answers.year}年度` : ''].filter(Boolean).join(' · ');
     process.stdout.write(`${renderScoreTable(result, title).join('\n')}\n`);

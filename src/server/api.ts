@@ -5,6 +5,7 @@
 import { resolveFramework } from '../core/framework/resolve';
 import type { Framework } from '../core/framework/load';
 import { scoreEvaluation } from '../core/scoring/engine';
+import { applicablePointsOf, gradeStatus, itemCounts, missingItems } from '../core/scoring/summary';
 import type { ScoreResult } from '../core/scoring/types';
 import type { EvaluationRecord } from '../store/port';
 
@@ -14,7 +15,10 @@ export interface ScoreSummary {
   bonus: number;
   penalty: number;
   total: number;
-  grade: string;
+  /** The grade band of the total; null until every item is answered (see `final`). */
+  grade: string | null;
+  /** Every item answered: total and grade are the evaluation's result (the report states them). */
+  final: boolean;
 }
 
 /** One row of `GET /api/evaluations`. */
@@ -24,7 +28,11 @@ export interface EvaluationSummary {
   year: number;
   framework: string;
   chatIds: string[];
-  completion: { answered: number; total: number };
+  /**
+   * Items (scored leaf indicators, see core/scoring/summary): `answered` scored of `total` that count;
+   * `notApplicable` apart. The same figures as the chat's 进度 and `npm run score`.
+   */
+  completion: { answered: number; total: number; notApplicable: number };
   /** null when the evaluation's framework cannot be loaded. */
   score: ScoreSummary | null;
 }
@@ -45,7 +53,7 @@ export interface ScoreDetail extends ScoreSummary {
 /** What the console's score panel shows for a chat. */
 export interface ChatEvaluationView extends EvaluationSummary {
   complete: boolean;
-  /** Level-1 indicators with their subtotals. */
+  /** Level-1 indicators with their subtotals, out of the points that count (items marked not applicable left out, as in the chat). */
   subtotals: Array<{ code: string; name: string; points: number; score: number | null }>;
   /** Leaves still waiting for an answer, in framework order. */
   missing: Array<{ code: string; name: string }>;
@@ -61,7 +69,8 @@ export function scoreRecord(rec: EvaluationRecord): { framework: Framework; resu
 
 /** The score figures of a result. */
 export function summariseScore(result: ScoreResult): ScoreSummary {
-  return { base: result.base, bonus: result.bonus.score, penalty: result.penalty.score, total: result.total, grade: result.grade };
+  const { grade, final } = gradeStatus(result);
+  return { base: result.base, bonus: result.bonus.score, penalty: result.penalty.score, total: result.total, grade, final };
 }
 
 /** One row of the evaluation list; `result` is the record's score, or undefined when it cannot be computed. */
@@ -72,11 +81,15 @@ export function summariseEvaluation(rec: EvaluationRecord, result: ScoreResult |
     year: rec.year,
     framework: rec.frameworkId,
     chatIds: rec.chatIds,
-    completion: result
-      ? { answered: result.counts.answered + result.counts.notApplicable, total: result.counts.total }
-      : { answered: 0, total: 0 },
+    completion: result ? completionOf(result) : { answered: 0, total: 0, notApplicable: 0 },
     score: result ? summariseScore(result) : null,
   };
+}
+
+/** The completion figures of a result. */
+function completionOf(result: ScoreResult): EvaluationSummary['completion'] {
+  const c = itemCounts(result);
+  return { answered: c.scored, total: c.applicable, notApplicable: c.notApplicable };
 }
 
 /** The detailed score of one evaluation. */
@@ -105,11 +118,9 @@ export function describeChatEvaluation(rec: EvaluationRecord, result: ScoreResul
     complete: result.complete,
     subtotals: result.roots.map((code) => {
       const i = byCode.get(code)!;
-      return { code: i.code, name: i.name, points: i.points, score: i.score };
+      return { code: i.code, name: i.name, points: applicablePointsOf(result, code), score: i.score };
     }),
-    missing: result.indicators
-      .filter((i) => i.status === 'missing' && i.children.length === 0)
-      .map((i) => ({ code: i.code, name: i.name })),
+    missing: missingItems(result).map((i) => ({ code: i.code, name: i.name })),
     deductions: result.deductions.map((d) => ({ code: d.code, name: d.name, lost: d.lost, reasons: d.reasons })),
   };
 }

@@ -22,15 +22,20 @@ export type CommandName =
   | 'deadline'
   | 'keyTasks'
   | 'notApplicable'
-  | 'switch';
+  | 'switch'
+  | 'applicable'
+  | 'unconfirm';
 
 /** Words for each command (from the vocabulary); the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
 export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
 
-const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch']);
+const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm']);
 
 /** Commands only an organiser may use. */
-export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable']);
+export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable']);
+
+/** Command words that also begin ordinary replies ("适用范围…"): a command only when a space, a colon or a code follows. */
+const NEEDS_SEPARATOR = new Set<string>(['适用']);
 
 /** The command words in lower case, by command. */
 const COMMAND_ENTRIES = (Object.entries(COMMAND_WORDS) as Array<[CommandName, string[]]>).map(
@@ -60,7 +65,7 @@ export function recogniseCommand(text: string): { name: CommandName; arg: string
       } else if (WITH_ARGUMENT.has(name) && lower.startsWith(w)) {
         const argFolded = folded.slice(w.length);
         // "修改A11", "修改 A11", "分配 部门管理 @李四"; but not "改进…" as 改 + 进
-        if (w.length === 1 && !/^[\s:：]/.test(argFolded) && !/^[A-Za-z]/.test(argFolded)) continue;
+        if ((w.length === 1 || NEEDS_SEPARATOR.has(w)) && !/^[\s:：]/.test(argFolded) && !/^[A-Za-z]/.test(argFolded)) continue;
         const lead = /^[\s:：=]*/.exec(argFolded)![0].length;
         if (!best || w.length > best.len) best = { name, arg: t.slice(w.length + lead).trim(), len: w.length };
       }

@@ -10,6 +10,7 @@ import type { Framework } from '../framework/load';
 import { resolveFramework } from '../framework/resolve';
 import type { FrameworkInput } from '../framework/schema';
 import { dialogText as T } from '../locale/zh-CN';
+import { itemCounts } from '../scoring/summary';
 import { scoreEvaluation } from '../scoring/engine';
 import { recogniseCommand } from './commands';
 import type { DialogDeps, DialogOutcome, FrameworkChoice } from './engine';
@@ -172,7 +173,7 @@ function createStep(
       {
         kind: 'card',
         title: T.createdTitle,
-        text: `${prefix}${T.created(evaluationTitle(rec), framework.name, result.counts.total, plan.length, rec.deadline)}`,
+        text: `${prefix}${T.created(evaluationTitle(rec), framework.name, itemCounts(result).applicable, plan.length, rec.deadline, [...framework.byCode.values()].some((i) => i.keyTasks))}`,
         buttons: [commandButton(T.startButton, 'start'), commandButton(T.helpButton, 'help')],
       },
     ],

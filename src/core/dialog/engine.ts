@@ -21,6 +21,7 @@ import { readQuantity } from './quantity';
 import { readYesNo } from './yesno';
 import type { Answers, BonusAward, KeyTask, Penalty } from '../scoring/answers';
 import { instantiate, measureLabel, ownMeasureKey, scoreEvaluation } from '../scoring/engine';
+import { applicablePointsOf, gradeStatus, itemCounts, missingItems } from '../scoring/summary';
 import type { IndicatorScore, ScoreResult } from '../scoring/types';
 import { rangeProblem } from '../scoring/validate';
 import { COMMAND_WORDS, ORGANISER_COMMANDS, recogniseCommand, type CommandName } from './commands';
@@ -38,7 +39,7 @@ import {
 } from './parse';
 import { handleWithoutEvaluation } from './create';
 import { commandButton, evaluationTitle, text } from './replies';
-import { buildPlan, findQuestion, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
+import { buildPlan, canonicalName, findIndicator, findQuestion, indicatorChain, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
 
 /** Bumped when SessionState changes shape; older sessions are dropped (answers are kept, only places reset). */
 export const SESSION_VERSION = 1;
@@ -251,7 +252,7 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
       turn.replies.push(text(deductionsText(turn.result)));
       return;
     case 'report':
-      turn.replies.push(text(T.reportBuilding(turn.result.complete ? undefined : turn.result.counts.missing)));
+      turn.replies.push(text(T.reportBuilding(gradeStatus(turn.result).final ? undefined : itemCounts(turn.result).missing)));
       turn.report = true;
       return;
     case 'help':
@@ -277,6 +278,12 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
     }
     case 'notApplicable':
       markNotApplicable(turn, verbatimArg);
+      return;
+    case 'applicable':
+      markApplicable(turn, arg);
+      return;
+    case 'unconfirm':
+      unconfirmCheck(turn, arg);
       return;
     case 'switch':
       // In a private chat the bot service handles it before the engine; a group stays with its evaluation.
@@ -308,12 +315,19 @@ function skip(turn: Turn): void {
     turn.replies.push(text(T.nothingToSkip));
     return;
   }
-  if (!s.skipped.includes(s.current)) s.skipped.push(s.current);
-  const skippedLabel = turn.plan.find((q) => q.key === s.current)?.label ?? s.current;
+  const q = turn.plan.find((x) => x.key === s.current);
+  const label = q?.label ?? s.current;
   s.current = undefined;
   s.draft = undefined;
+  s.failures = 0;
   turn.changed = true;
-  turn.replies.push(text(T.skipped(skippedLabel)));
+  if (q?.answered) {
+    // Leaving a question one came back to edit: its answer stays as it was, and it is not skipped.
+    turn.replies.push(text(T.editLeft(label, currentValue(turn, q))));
+  } else {
+    if (!s.skipped.includes(q?.key ?? label)) s.skipped.push(q?.key ?? label);
+    turn.replies.push(text(T.skipped(label)));
+  }
   askNext(turn, false);
 }
 
@@ -332,22 +346,50 @@ function back(turn: Turn): void {
   ask(turn, q);
 }
 
+/** Most choices a 修改 list offers as buttons. */
+const MAX_EDIT_CHOICES = 12;
+
 function edit(turn: Turn, arg: string): void {
   if (!arg) {
     turn.replies.push(text(T.editWhat));
     return;
   }
-  const found = findQuestion(turn.framework, turn.plan, turn.rec.answers, arg);
-  if (!found) {
-    turn.replies.push(text(T.editNotFound(quote(arg))));
-    return;
+  // An indicator marked not applicable (or under one that is) is brought back before it is asked.
+  const ind = findIndicator(turn.framework, turn.rec.answers, arg);
+  if (ind && markedChain(turn, ind).length) {
+    if (!isOrganiser(turn)) {
+      turn.replies.push(text(T.organiserOnly(organiserNames(turn))));
+      return;
+    }
+    restoreApplicable(turn, ind, false);
   }
-  if (Array.isArray(found)) {
+  // A level-1 indicator: choose one of its level-2 indicators first.
+  if (ind && ind.level === 1 && ind.children.length > 1 && !ind.keyTasks) {
     turn.replies.push({
       kind: 'card',
       title: T.editWhichTitle,
-      text: T.editWhich(quote(arg)),
-      buttons: found.slice(0, 8).map((q) => commandButton(q.label, 'edit', q.key)),
+      text: T.editWhich(ind.name),
+      buttons: ind.children.map((c) => commandButton(c.name, 'edit', c.code)),
+    });
+    return;
+  }
+  const found = findQuestion(turn.framework, turn.plan, turn.rec.answers, arg);
+  if (!found) {
+    turn.replies.push(text(ind ? T.editNothingToAsk(ind.name) : T.editNotFound(quote(arg))));
+    return;
+  }
+  if (Array.isArray(found)) {
+    const shown = found.slice(0, MAX_EDIT_CHOICES);
+    turn.replies.push({
+      kind: 'card',
+      title: T.editWhichTitle,
+      text:
+        found.length > shown.length
+          ? T.editWhichMore(ind?.name ?? quote(arg), found.length, shown.length)
+          : ind && !ind.children.length
+            ? T.editInputs(ind.name)
+            : T.editWhich(ind?.name ?? quote(arg)),
+      buttons: shown.map((q) => commandButton(q.label, 'edit', q.key)),
     });
     return;
   }
@@ -355,15 +397,85 @@ function edit(turn: Turn, arg: string): void {
     turn.replies.push(text(T.organiserOnly(organiserNames(turn))));
     return;
   }
-  // Editing an indicator marked not applicable brings it back.
-  const code = found.kind === 'judgement' || found.kind === 'decision' ? found.target : undefined;
-  if (code && turn.rec.answers.notApplicable?.[code] !== undefined) {
-    const old = turn.rec.answers.notApplicable[code];
-    delete turn.rec.answers.notApplicable[code];
-    audit(turn, `notApplicable.${code}`, old, undefined);
-    rescore(turn);
-  }
   ask(turn, found);
+}
+
+/** The indicator and its ancestors that carry a not-applicable mark. */
+function markedChain(turn: Turn, ind: Indicator): Indicator[] {
+  const na = turn.rec.answers.notApplicable ?? {};
+  return indicatorChain(turn.framework, turn.rec.answers, ind.code).filter((i) => na[i.code] !== undefined);
+}
+
+/**
+ * Removes the not-applicable marks that keep an indicator out (its own and its ancestors'; with
+ * `below`, those of the indicators under it too), re-scores, and says what came back and what
+ * changed. Returns whether anything was marked.
+ */
+function restoreApplicable(turn: Turn, ind: Indicator, below: boolean): boolean {
+  const na = turn.rec.answers.notApplicable ?? {};
+  const marked = markedChain(turn, ind);
+  if (below) {
+    const visit = (i: Indicator) => {
+      if (i !== ind && na[i.code] !== undefined) marked.push(i);
+      i.children.forEach(visit);
+    };
+    visit(ind);
+  }
+  if (!marked.length) return false;
+  for (const i of marked) {
+    audit(turn, `notApplicable.${i.code}`, na[i.code], undefined);
+    delete na[i.code];
+  }
+  const prev = rescore(turn);
+  const lines = [T.restoredApplicable(marked.map((i) => i.name), formatScore(turn.result.applicablePoints), formatScore(turn.result.basePoints))];
+  lines.push(...scoreChanges(prev, turn.result));
+  turn.replies.push(text(lines.join('\n')));
+  return true;
+}
+
+/** 撤销确认 [check]: withdraws a 确认无误, so the check is asked again while it fails. */
+function unconfirmCheck(turn: Turn, arg: string): void {
+  const confirmed = turn.rec.answers.confirmedChecks ?? [];
+  const checks = turn.framework.checks.filter((c) => confirmed.includes(c.key));
+  if (!checks.length) {
+    turn.replies.push(text(T.nothingConfirmed));
+    return;
+  }
+  const n = canonicalName(arg);
+  const hits = n ? checks.filter((c) => c.key === arg.trim() || canonicalName(c.label) === n) : checks;
+  if (hits.length !== 1) {
+    turn.replies.push({ kind: 'card', title: T.editWhichTitle, text: T.unconfirmWhich, buttons: checks.map((c) => commandButton(c.label, 'unconfirm', c.key)) });
+    return;
+  }
+  const check = hits[0]!;
+  const next = confirmed.filter((k) => k !== check.key);
+  audit(turn, 'confirmedChecks', [...confirmed], next);
+  turn.rec.answers.confirmedChecks = next;
+  rescore(turn);
+  turn.replies.push(text(T.unconfirmed(check.label)));
+  const q = turn.plan.find((x) => x.key === `check:${check.key}`);
+  if (q) ask(turn, q);
+  else turn.replies.push(text(T.checkNowHolds(check.label)));
+}
+
+/** 适用 <code or name>: undoes 不适用, then asks the indicator's first question. */
+function markApplicable(turn: Turn, arg: string): void {
+  if (!arg.trim()) {
+    turn.replies.push(text(T.applicableUsage));
+    return;
+  }
+  const ind = findIndicator(turn.framework, turn.rec.answers, arg);
+  if (!ind) {
+    turn.replies.push(text(T.editNotFound(quote(arg))));
+    return;
+  }
+  if (!restoreApplicable(turn, ind, true)) {
+    turn.replies.push(text(T.alreadyApplicable(ind.name)));
+    return;
+  }
+  const found = findQuestion(turn.framework, turn.plan, turn.rec.answers, ind.code);
+  const q = Array.isArray(found) ? found.find((x) => !x.answered) : found;
+  if (q) ask(turn, q);
 }
 
 function assign(turn: Turn, arg: string): void {
@@ -449,9 +561,7 @@ function markNotApplicable(turn: Turn, verbatimArg: string): void {
   }
   const target = m[1]!;
   const reason = verbatimArg.slice(m[0].length).trim();
-  const ind =
-    turn.framework.byCode.get(target.toUpperCase()) ??
-    [...turn.framework.byCode.values()].find((i) => i.name === target);
+  const ind = findIndicator(turn.framework, turn.rec.answers, target);
   if (!ind) {
     turn.replies.push(text(T.editNotFound(quote(target))));
     return;
@@ -1199,26 +1309,29 @@ export function scoreChanges(prev: ScoreResult, next: ScoreResult): string[] {
   }
   const known = new Set(prev.inconsistencies.map((x) => x.message));
   for (const inc of next.inconsistencies) if (!known.has(inc.message) && !inc.resolved) lines.push(T.warning(inc.message));
-  if (next.complete && !prev.complete) lines.push(T.nowComplete(formatScore(next.total), next.grade));
+  const grade = gradeStatus(next);
+  if (grade.final && !gradeStatus(prev).final) lines.push(T.nowComplete(formatScore(next.total), grade.grade!));
   return lines;
 }
 
 function scoreText(turn: Turn): string {
   const r = turn.result;
+  const items = itemCounts(r);
   const lines = [
-    T.scoreSummary(formatScore(r.base), formatScore(r.bonus.score), formatScore(r.penalty.score), formatScore(r.total), r.complete ? r.grade : undefined),
-    T.answeredCount(r.counts.answered, r.counts.total - r.counts.notApplicable, r.deductions.length),
+    T.scoreSummary(formatScore(r.base), formatScore(r.bonus.score), formatScore(r.penalty.score), formatScore(r.total), gradeStatus(r).grade ?? undefined),
+    T.answeredCount(items.scored, items.applicable, r.deductions.length),
   ];
   for (const code of r.roots) {
     const i = r.indicators.find((x) => x.code === code)!;
-    lines.push(T.subtotalLine(i.name, i.score === null ? '—' : formatScore(i.score), formatScore(i.points), i.status === 'missing'));
+    // Out of the points that still count: an indicator marked not applicable lowers its section's maximum.
+    lines.push(T.subtotalLine(i.name, i.score === null ? '—' : formatScore(i.score), formatScore(applicablePointsOf(r, code)), i.status === 'missing'));
   }
   if (r.deductions.length) {
     lines.push(T.deductionsHeader);
     for (const d of r.deductions) lines.push(T.deductionLine(d.name, formatScore(d.lost), d.reasons.join('，')));
   }
   if (r.notes.length) lines.push(...r.notes);
-  if (!r.complete) lines.push(T.scoreProvisional(r.counts.missing));
+  if (!gradeStatus(r).final) lines.push(T.scoreProvisional(items.missing));
   return lines.join('\n');
 }
 
@@ -1230,22 +1343,37 @@ function deductionsText(r: ScoreResult): string {
   return lines.join('\n');
 }
 
+/**
+ * 进度: items (scored leaf indicators, see scoring/summary) and questions (their inputs), each
+ * counted and labelled as such, per section; then the items still to be scored and the questions
+ * outside the indicators (adjustments, report sections) still to be answered.
+ */
 function progressText(turn: Turn): string {
   const r = turn.result;
-  const lines = [T.progressSummary(r.counts.answered, r.counts.total - r.counts.notApplicable, r.counts.notApplicable)];
-  const sections = [
-    ...turn.framework.indicators.map((i) => ({ code: i.code, name: i.name })),
+  const items = itemCounts(r);
+  const firstRoot = r.roots[0];
+  // Facts filed under no indicator are asked in the first section.
+  const sectionOf = (q: Question) => q.sections[0] ?? (q.kind === 'fact' || q.kind === 'metric' ? firstRoot : undefined);
+  const lines = [T.progressSummary(items.scored, items.applicable, items.notApplicable, turn.plan.filter((q) => q.answered).length, turn.plan.length)];
+  const whoOf = (code: string) => (turn.rec.assignments[code] ?? []).map((id) => displayName(turn, id)).join('、') || undefined;
+  for (const i of turn.framework.indicators) {
+    const qs = turn.plan.filter((q) => sectionOf(q) === i.code);
+    const c = itemCounts(r, i.code);
+    if (!c.applicable && !qs.length) continue;
+    lines.push(T.sectionProgress(i.name, c.scored, c.applicable, qs.filter((q) => q.answered).length, qs.length, whoOf(i.code)));
+  }
+  const others = [
     ...(turn.framework.bonus || turn.framework.penalty ? [{ code: SECTION_ADJUSTMENTS, name: turn.framework.adjustmentsName ?? T.adjustments }] : []),
     ...((turn.framework.narratives ?? []).length ? [{ code: SECTION_REPORT, name: T.reportSection }] : []),
   ];
-  for (const s of sections) {
+  for (const s of others) {
     const qs = turn.plan.filter((q) => q.sections[0] === s.code);
-    if (!qs.length) continue;
-    const who = (turn.rec.assignments[s.code] ?? []).map((id) => displayName(turn, id)).join('、');
-    lines.push(T.sectionProgress(s.name, qs.filter((q) => q.answered).length, qs.length, who || undefined));
+    if (qs.length) lines.push(T.sectionQuestions(s.name, qs.filter((q) => q.answered).length, qs.length, whoOf(s.code)));
   }
-  const open = turn.plan.filter((q) => !q.answered);
-  if (open.length) lines.push(T.stillOpen(open.slice(0, 8).map((q) => q.label), open.length));
+  const missing = missingItems(r);
+  if (missing.length) lines.push(T.itemsOpen(missing.slice(0, 8).map((i) => `${i.code} ${i.name}`), missing.length));
+  const otherOpen = turn.plan.filter((q) => !q.answered && others.some((s) => s.code === q.sections[0]));
+  if (otherOpen.length) lines.push(T.otherQuestionsOpen(otherOpen.slice(0, 8).map((q) => q.label), otherOpen.length));
   if (turn.rec.deadline) lines.push(T.deadlineIs(turn.rec.deadline));
   if (isOrganiser(turn)) lines.push(...(turn.msg.organiserNotes ?? []));
   return lines.join('\n');
@@ -1255,7 +1383,7 @@ function allDoneCard(turn: Turn): Reply {
   return {
     kind: 'card',
     title: T.allDoneTitle,
-    text: T.allDone(formatScore(turn.result.total), turn.result.grade),
+    text: T.allDone(formatScore(turn.result.total), gradeStatus(turn.result).grade),
     buttons: [commandButton(T.reportButton, 'report'), commandButton(T.scoreButton, 'score')],
   };
 }

@@ -11,7 +11,8 @@ import type { Rule } from '../framework/schema';
 import { dialogText as T, readingText, scoringText } from '../locale/zh-CN';
 import { metricCells } from '../scoring/conclusions';
 import type { Answers } from '../scoring/answers';
-import { isFactOnlyForNotApplicable } from '../framework/usage';
+import { formulaRefs } from '../framework/formula';
+import { isFactOnlyForNotApplicable, quantitiesOf } from '../framework/usage';
 import { instantiate, ownMeasureKey } from '../scoring/engine';
 import type { IndicatorScore, ScoreResult } from '../scoring/types';
 
@@ -452,33 +453,116 @@ export function metricQuestion(framework: Framework, key: string, path: string[]
 }
 
 /**
- * Finds the question a person means by a name or code (修改 <name or code>): an indicator code, a
- * fact/metric label, an indicator name, a narrative title, 重点工作, 加分, 减分 — exact first, then a
- * unique partial match. Metrics computed from facts can be named to enter them directly.
+ * A name as people type it, for comparing: full-width forms folded (NFKC), quotes of every kind and
+ * spaces removed, letters in lower case. “三公”经费, "三公"经费 and 三公经费 compare equal.
+ */
+export function canonicalName(name: string): string {
+  return name
+    .normalize('NFKC')
+    .replace(/["'“”‘’「」『』〝〞〟＂＇`]/g, '')
+    .replace(/\s+/g, '')
+    .toLowerCase();
+}
+
+/**
+ * The indicator a person means by a code or a name, at any level, key-task items included (once
+ * entered): the code (any case), else the one indicator whose name is the same (quotes and
+ * full-width forms aside). Indicators marked not applicable are found too.
+ */
+export function findIndicator(framework: Framework, answers: Answers, name: string): Indicator | undefined {
+  const n = name.trim();
+  if (!n) return undefined;
+  const { byCode } = planCacheFor(framework, answers);
+  const upper = n.toUpperCase();
+  for (const [code, ind] of byCode) if (code.toUpperCase() === upper) return ind;
+  const c = canonicalName(n);
+  if (!c) return undefined;
+  const named = [...byCode.values()].filter((i) => canonicalName(i.name) === c);
+  return named.length === 1 ? named[0] : undefined;
+}
+
+/** The indicator's ancestors, from level 1 down to the indicator itself. */
+export function indicatorChain(framework: Framework, answers: Answers, code: string): Indicator[] {
+  return ancestorsOf(planCacheFor(framework, answers).byCode, code);
+}
+
+/**
+ * Every question that feeds an indicator, in plan order: its own question (judgement, decision, key
+ * tasks) and the facts and metrics its rule reads (a computed metric through the facts of its
+ * formula, and its direct entry where allowed); for a parent, the questions of every indicator below
+ * it and of the facts filed under it. Questions of indicators marked not applicable are not in the plan.
+ */
+export function indicatorQuestions(framework: Framework, plan: Question[], answers: Answers, ind: Indicator): Question[] {
+  const keys = new Set<string>();
+  const extra: Question[] = [];
+  const addQuantity = (key: string, seen: Set<string>) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (framework.factByKey.has(key)) keys.add(`fact:${key}`);
+    const m = framework.metricByKey.get(key);
+    if (!m) return;
+    keys.add(`confirm:${key}`);
+    if (m.ast) for (const ref of formulaRefs(m.ast)) addQuantity(ref, seen);
+    if (m.directAllowed) {
+      keys.add(`metric:${key}`);
+      if (!plan.some((q) => q.key === `metric:${key}`)) extra.push(metricQuestion(framework, key, [], [], answers));
+    }
+  };
+  const visit = (i: Indicator) => {
+    keys.add(`judgement:${i.code}`);
+    keys.add(`decision:${i.code}`);
+    keys.add(`keyTasks:${i.code}`);
+    if (i.rule) for (const q of quantitiesOf(i.rule)) addQuantity(q, new Set());
+    i.children.forEach(visit);
+  };
+  visit(ind);
+  const inPlan = plan.filter((q) => keys.has(q.key) || (ind.children.length > 0 && q.sections.includes(ind.code) && q.kind !== 'check'));
+  return [...inPlan, ...extra.filter((q) => !inPlan.some((p) => p.key === q.key))];
+}
+
+/**
+ * Finds the question a person means by a name or code (修改 <name or code>): a question key, an
+ * indicator code or name at any level (a leaf's own question or the inputs its score is computed
+ * from; a parent's questions), a fact/metric label, a narrative title, 重点工作, 加分, 减分 — exact
+ * first (quotes and full-width forms aside), then a unique partial match. Several matches come back
+ * as a list to choose from. Metrics computed from facts can be named to enter them directly.
  */
 export function findQuestion(framework: Framework, plan: Question[], answers: Answers, name: string): Question | Question[] | undefined {
   const n = name.trim();
   if (!n) return undefined;
-  const upper = n.toUpperCase();
   const byKey = plan.find((q) => q.key === n);
   if (byKey) return byKey;
   if (n.startsWith('metric:') && framework.metricByKey.get(n.slice(7))?.directAllowed) return metricQuestion(framework, n.slice(7), [], [], answers);
-  const byCode = plan.filter((q) => (q.kind === 'judgement' || q.kind === 'decision' || q.kind === 'keyTasks') && q.target.toUpperCase() === upper);
-  if (byCode.length) return byCode.find((q) => q.kind === 'judgement') ?? byCode.find((q) => q.kind === 'keyTasks') ?? byCode[0];
+  const one = (qs: Question[]): Question | Question[] | undefined => (qs.length === 1 ? qs[0] : qs.length ? qs : undefined);
+  const upper = n.toUpperCase();
+  const codeHit = findIndicator(framework, answers, n);
+  if (codeHit && codeHit.code.toUpperCase() === upper) {
+    const own = plan.find((q) => q.kind === 'judgement' && q.target === codeHit.code);
+    return own ?? one(indicatorQuestions(framework, plan, answers, codeHit));
+  }
   if (/^(重点工作|关键任务)$/.test(n)) return plan.find((q) => q.kind === 'keyTasks');
   if (/^(加分|加分项)$/.test(n)) return plan.find((q) => q.kind === 'bonus');
   if (/^(减分|减分项|扣分项)$/.test(n)) return plan.find((q) => q.kind === 'penalty');
+  const c = canonicalName(n);
   // Follow-ups (a conflict to settle, a check to confirm) share their figure's name: names mean the figure.
   const named = plan.filter((q) => q.kind !== 'check' && q.kind !== 'confirm');
-  const exact = named.filter((q) => q.label === n);
-  if (exact.length === 1) return exact[0];
-  const metric = framework.metrics.find((m) => m.label === n || (m.synonyms ?? []).includes(n));
-  if (metric && metric.directAllowed) {
-    const existing = plan.find((q) => q.key === `metric:${metric.key}`);
-    return existing ?? metricQuestion(framework, metric.key, [], [], answers);
+  const exact = named.filter((q) => canonicalName(q.label) === c && q.kind !== 'decision');
+  const metric = framework.metrics.find((m) => canonicalName(m.label) === c || (m.synonyms ?? []).some((s) => canonicalName(s) === c));
+  if (metric?.directAllowed && !exact.some((q) => q.key === `metric:${metric.key}`)) {
+    exact.push(plan.find((q) => q.key === `metric:${metric.key}`) ?? metricQuestion(framework, metric.key, [], [], answers));
   }
-  const partial = named.filter((q) => q.label.includes(n) && q.kind !== 'decision');
-  if (partial.length === 1) return partial[0];
-  if (partial.length > 1) return partial;
+  // An indicator named exactly: its own question, else what its score is computed from.
+  if (codeHit) {
+    const own = plan.find((q) => q.kind === 'judgement' && q.target === codeHit.code);
+    const qs = own && !codeHit.children.length ? [own] : indicatorQuestions(framework, plan, answers, codeHit);
+    // A figure or section of the same name (满意度, 中长期规划) is offered beside the indicator's questions.
+    const all = [...qs, ...exact.filter((q) => !qs.some((x) => x.key === q.key))];
+    // The indicator's questions include the figure of the same name: that figure is what is meant.
+    if (exact.length === 1 && qs.some((x) => x.key === exact[0]!.key) && !codeHit.children.length) return exact[0];
+    return one(all);
+  }
+  if (exact.length) return one(exact);
+  const partial = named.filter((q) => canonicalName(q.label).includes(c) && q.kind !== 'decision');
+  if (partial.length) return one(partial);
   return undefined;
 }

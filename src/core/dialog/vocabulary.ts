@@ -22,6 +22,10 @@ export const COMMAND_WORDS = {
   keyTasks: ['重点工作'],
   notApplicable: ['不适用'],
   switch: ['切换自评', '切换', '选择自评'],
+  // Issue #12 (edits and undo): undoes 不适用. "适用" alone needs a space, a colon or a code after it.
+  applicable: ['适用', '撤销不适用', '取消不适用', '恢复适用'],
+  // Issue #12 (edits and undo): withdraws a 确认无误 given to a failed balance check.
+  unconfirm: ['撤销确认', '取消确认'],
 } as const;
 
 /**

@@ -8,7 +8,8 @@ import type { Rule } from './schema';
 
 const cache = new WeakMap<Framework, Map<string, Set<string>>>();
 
-function quantitiesOf(rule: Rule): string[] {
+/** The facts and metrics a rule reads (its quantities). */
+export function quantitiesOf(rule: Rule): string[] {
   switch (rule.kind) {
     case 'bands':
     case 'steps':

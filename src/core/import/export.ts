@@ -94,9 +94,13 @@ export async function exportFramework(framework: Framework, options: { title?: s
   return new Uint8Array(out as ArrayBuffer);
 }
 
-/** Number of rows the export's annex sheet has (for the CLI's message). */
+/**
+ * Number of rows of the export's annex sheet that an import reads back (indicators, bonus, penalty):
+ * the 合计 row is written for the reader and skipped by the importer, so it is not counted — the
+ * export's "已导出 N 行" and the import's "共N行" agree.
+ */
 export function countExportRows(framework: Framework): number {
-  return buildAnnexTable(framework).rows.length;
+  return buildAnnexTable(framework).rows.filter((r) => r.kind !== 'total').length;
 }
 
 /**
