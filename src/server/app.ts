@@ -9,6 +9,7 @@
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { serverText as T } from '../core/locale/zh-CN';
+import { reportDateOf } from '../core/evaluation';
 import { buildReport, DOCX_MIME, reportFileName, type ReportInput } from '../core/report';
 import type { Config } from '../config';
 import { describeChannels } from '../config';
@@ -134,7 +135,7 @@ export function createApp(deps: AppDeps): Hono {
     if (!scored) return c.json({ error: T.scoreFailed }, 500);
     let report: Awaited<ReturnType<ReportBuilder>>;
     try {
-      report = await makeReport({ framework: scored.framework, answers: rec.answers, result: scored.result, unit: rec.unit, year: rec.year, date: now() });
+      report = await makeReport({ framework: scored.framework, answers: rec.answers, result: scored.result, unit: rec.unit, year: rec.year, date: reportDateOf(rec, now()) });
     } catch (err) {
       logger.error('report failed', { evaluationId: rec.id, ...describeError(err) });
       return c.json({ error: T.reportFailed }, 500);

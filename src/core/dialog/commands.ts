@@ -21,15 +21,16 @@ export type CommandName =
   | 'deadline'
   | 'keyTasks'
   | 'notApplicable'
-  | 'switch';
+  | 'switch'
+  | 'reportDate';
 
 /** Words for each command (from the vocabulary); the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
 export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
 
-const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch']);
+const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'reportDate']);
 
 /** Commands only an organiser may use. */
-export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable']);
+export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'reportDate']);
 
 /** The command words in lower case, by command. */
 const COMMAND_ENTRIES = (Object.entries(COMMAND_WORDS) as Array<[CommandName, string[]]>).map(

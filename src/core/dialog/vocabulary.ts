@@ -22,6 +22,7 @@ export const COMMAND_WORDS = {
   keyTasks: ['重点工作'],
   notApplicable: ['不适用'],
   switch: ['切换自评', '切换', '选择自评'],
+  reportDate: ['落款', '落款日期'],
 } as const;
 
 /**
@@ -105,3 +106,9 @@ export const REMARK_LABELS = ['佐证材料', '证明材料', '佐证', '依据'
 
 /** Words before a figure that add nothing ("共5959.46万元", "为85%"). */
 export const FILLER_BEFORE_NUMBER = ['合计', '共计', '总计', '一共', '共', '为', '是', '达', '达到'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// The report's 落款日期 (issue #12, the report)
+
+/** Arguments of 落款 that clear the set date, so the report is dated the day it is generated again. */
+export const REPORT_DATE_RESET_WORDS = ['恢复默认', '默认', '清除', '生成日期', '当天'] as const;

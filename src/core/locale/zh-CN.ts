@@ -642,6 +642,12 @@ export const dialogText = {
   assigned: (section: string, who: string, owed: number) => `已将「${section}」分配给 ${who}，该部分尚有 ${owed} 项待填写。`,
   deadlineUsage: '。用法：截止 2025-05-31',
   deadlineSet: (date: string) => `截止日期已设为 ${date}。`,
+  reportDateUsage: '。用法：落款 2025-03-31（报告封面的落款日期；发送「落款 默认」恢复为生成报告当天）',
+  reportDateSet: (date: string) => `报告落款日期已设为 ${date}，之后生成的报告都使用这一日期。`,
+  reportDateCleared: '已恢复默认：报告落款日期为生成报告当天。',
+  reportDateIs: (date: string | undefined) =>
+    date ? `报告落款日期：${date}。修改请发送如「落款 2025-03-31」，发送「落款 默认」恢复为生成报告当天。` : '报告落款日期未设置，默认为生成报告当天。设置请发送如「落款 2025-03-31」。',
+  reportDateBeforeYear: (date: string, year: number) => `${date} 早于评价年度 ${year} 年，不能作为报告落款日期`,
   noKeyTaskSlot: '当前指标体系没有需要填写的重点工作。',
   notApplicableUsage: '用法：不适用 <指标编码或名称> <理由>，如：不适用 B4 本单位无政府采购业务',
   notApplicableReason: (name: string) => `请写明「${name}」不适用的理由，如：不适用 B4 本单位无政府采购业务`,
@@ -670,10 +676,11 @@ export const dialogText = {
     `${w('help')}：显示本说明`,
     '回答数字时可带单位，如「6091.91万元」「60919100元」「97.8%」；是非题可在答案后写依据，如「是，《××办法》」。',
   ],
-  organiserHelpLines: (w: (name: 'assign' | 'deadline' | 'keyTasks' | 'notApplicable') => string) => [
+  organiserHelpLines: (w: (name: 'assign' | 'deadline' | 'keyTasks' | 'notApplicable' | 'reportDate') => string) => [
     '组织者还可以：',
     `${w('assign')} <部分> @某人：分配填报任务，如「分配 部门管理 @李四」`,
     `${w('deadline')} <日期>：设置截止日期，如「截止 2025-05-31」`,
+    `${w('reportDate')} <日期>：设置报告封面的落款日期，如「落款 2025-03-31」（默认为生成报告当天）`,
     `${w('keyTasks')}：填写本单位的重点工作及分值`,
     `${w('notApplicable')} <编码> <理由>：标记不适用的指标`,
     '确认指标体系 <编号>：逐行确认导入的指标表中待确认的评分规则',
