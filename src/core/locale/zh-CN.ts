@@ -229,6 +229,8 @@ export const reportText = {
     `本次自评价依据《${framework}》，共设置一级指标${level1}个、二级指标${level2}个${level3 ? `、三级指标${level3}个` : ''}${adjustments ? `，另设${adjustments}` : ''}，各指标得分详见附件。`,
   annexReference: (title: string) => `附件：${title}`,
   annexLabel: '附件',
+  /** The heading of the table of contents. */
+  tocTitle: '目  录',
   /** "2024年度南京市数据局整体预算绩效自评价指标体系得分情况" */
   annexTitle: (unit: string, year: number) => `${year}年度${unit}整体预算绩效自评价指标体系得分情况`,
   annexTitleBlank: (framework: string) => `${framework}`,
