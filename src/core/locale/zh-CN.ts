@@ -29,7 +29,8 @@ export const scoringText = {
   checklistUnmet: (items: string) => `未满足：${items}`,
   perViolation: (counted: string, count: number, deduct: string) =>
     count === 0 ? `无${counted}` : `${counted}${count}例，每例扣${deduct}分`,
-  graded: (level: string, reason?: string) => `评价为「${level}」${reason ? `：${reason}` : ''}`,
+  /** A graded finding as prose: the level's report wording, or "经评价，<label>"; the reason in brackets. */
+  graded: (level: string, reason?: string, wording?: string) => `${wording ?? `经评价，${level}`}${reason ? `（${reason}）` : ''}`,
   notExceeding: (actual: string, limit: string) => `${actual}，未超过${limit}`,
   exceeding: (actual: string, limit: string) => `${actual}，超过${limit}`,
   discretionary: (reason?: string) => (reason ? `酌情评分：${reason}` : '酌情评分'),
