@@ -93,6 +93,20 @@ export function createApp(deps: AppDeps): Hono {
     if (!chatId) return c.json({ error: T.badField('chatId', T.expected.chatId), field: 'chatId' }, 400);
     return c.json({ replies: local ? await local.takeMailbox(chatId) : [] });
   });
+  // A local chat's recent conversation (kept in memory), for a console opening a chat it has not seen.
+  app.get('/api/local/history', guard, (c) => {
+    const chatId = c.req.query('chatId');
+    if (!chatId) return c.json({ error: T.badField('chatId', T.expected.chatId), field: 'chatId' }, 400);
+    return c.json({ entries: local ? local.history(chatId) : [] });
+  });
+  app.delete('/api/local/history', guard, (c) => {
+    const chatId = c.req.query('chatId');
+    if (!chatId) return c.json({ error: T.badField('chatId', T.expected.chatId), field: 'chatId' }, 400);
+    local?.clearHistory(chatId);
+    return c.body(null, 204);
+  });
+  // The console names its icon inline; a browser asking for /favicon.ico anyway gets nothing, not a 404.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
 
   // Stored files: the id is a random 128-bit capability, so links work from any chat client.
   app.get('/files/:id', async (c) => {
