@@ -249,13 +249,13 @@ export const reportText = {
   /** `npm run report` */
   cli: {
     usage:
-      '用法：npm run report -- --framework <指标体系编号或 .json 文件> --answers <答案文件.json 或文件夹> --out <报告.docx 或文件夹> [--xlsx <得分表.xlsx 或文件夹>] [--unit <单位>] [--year <年度>] [--date <YYYY-MM-DD>]',
+      '用法：npm run report -- --framework <指标体系编号或 .json 文件> --answers <答案文件.json 或文件夹> --out <报告.docx 或文件夹> [--xlsx <得分表.xlsx 或文件夹>] [--unit <单位>] [--year <年度>] [--date <封面落款日期 YYYY-MM-DD，默认当天>]',
     invalidAnswers: (file: string, n: number) => `${file} 有 ${n} 处问题，未生成报告：`,
     noFramework: (file: string) => `${file} 未注明指标体系（framework），请用 --framework 指定`,
     noUnit: (file: string) => `${file} 未注明单位（unit），请用 --unit 指定`,
     noYear: (file: string) => `${file} 未注明年度（year），请用 --year 指定`,
     badYear: (v: string) => `年度「${v}」不是有效的年份`,
-    badDate: (v: string) => `日期「${v}」应为 YYYY-MM-DD`,
+    badDate: (v: string) => `落款日期「${v}」应为有效日期 YYYY-MM-DD`,
     emptyFolder: (dir: string) => `文件夹 ${dir} 中没有 .json 答案文件`,
     outNotFolder: (path: string) => `--answers 是文件夹时，--out 也应是文件夹：${path}`,
     written: (file: string) => `已生成 ${file}`,
