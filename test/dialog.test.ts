@@ -286,7 +286,7 @@ describe("002's whole evaluation from 新建自评 to 报告", () => {
     for (const line of ['· 部门决策 14/15', '· 部门管理 18.5/20', '· 部门履职 40/40', '· 履职绩效 20/20', '· 可持续发展能力 5/5']) expect(score).toContain(line);
     const deductions = await t.ask('王五', '扣分');
     expect(deductions).toContain('「预算编制科学规范」扣 1 分：预算执行率85.72%，低于90%');
-    expect(deductions).toContain('「工作开展情况」扣 0.5 分：评价为「部分环节不充分」：事前评估充分性不足');
+    expect(deductions).toContain('「工作开展情况」扣 0.5 分：事前评估、目标管理、跟踪评价、自评价和整改落实部分环节开展不充分（事前评估充分性不足）');
 
     // The chat's state scores exactly like the answers file.
     const rec = await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!);

@@ -93,6 +93,30 @@ describe.skipIf(!tools && !process.env.CI)('report rendered by LibreOffice', () 
     expect(text).toContain(flat(reportText.annexTitle('南京市数据局', 2024)));
   });
 
+  it('opens with the cover, then the table of contents listing the headings in order', () => {
+    const cover = flat(pageText(1));
+    expect(cover).toContain('南京市数据局');
+    expect(cover).toContain('二〇二五年六月');
+    const contents = flat(pageText(2));
+    expect(contents).toContain(flat(reportText.tocTitle));
+    const T = reportText;
+    const headings = [
+      T.heading1(1, T.sections.overview),
+      T.heading2(1, T.sections.basicInfo),
+      T.heading1(2, T.sections.conclusion),
+      ...result.roots.map((code, i) => T.heading2(i + 1, result.indicators.find((e) => e.code === code)!.name)),
+      T.heading1(6, T.sections.process),
+    ].map(flat);
+    let at = 0;
+    for (const h of headings) {
+      const found = contents.indexOf(h, at);
+      expect(found, h).toBeGreaterThanOrEqual(at);
+      at = found + h.length;
+    }
+    // The body starts on the next page.
+    expect(flat(pageText(3))).toContain(flat(T.heading1(1, T.sections.overview)));
+  });
+
   it('holds every indicator name and every level-1 subtotal', () => {
     // In the annex table, each name in its own column (一级, 二级, 三级指标 by level).
     const absent = result.indicators.filter((e) => !columns[e.level - 1]!.includes(flat(e.name))).map((e) => `${e.code} ${e.name}`);
@@ -105,12 +129,13 @@ describe.skipIf(!tools && !process.env.CI)('report rendered by LibreOffice', () 
     }
   });
 
-  it('has a sane page count, no number on the cover and "— 1 —" on the first body page', () => {
+  it('has a sane page count, no number on the cover or the contents and "— 1 —" on the first body page', () => {
     expect(pages).toBeGreaterThanOrEqual(6);
     expect(pages).toBeLessThanOrEqual(30);
     expect(flat(pageText(1))).not.toMatch(/—\d+—/);
-    expect(flat(pageText(2))).toContain('—1—');
-    expect(flat(pageText(3))).toContain('—2—');
+    expect(flat(pageText(2))).not.toMatch(/—\d+—/);
+    expect(flat(pageText(3))).toContain('—1—');
+    expect(flat(pageText(4))).toContain('—2—');
     // The annex table's header row repeats: it appears on the last page too.
     const last = flat(pageText(pages));
     for (const column of reportText.columns) expect(last).toContain(column);

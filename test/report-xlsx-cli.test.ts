@@ -82,6 +82,17 @@ describe('npm run report', () => {
     expect(ws.getCell(2, 1).value).toBe('一级指标');
   });
 
+  it('dates the cover with --date (the 落款日期), and refuses a day that does not exist', async () => {
+    const out = join(dir, 'dated.docx');
+    const r = run('--answers', EXAMPLE_002, '--out', out, '--date', '2025-03-31');
+    expect(r.status, r.stderr).toBe(0);
+    const cover = (await readDocx(new Uint8Array(readFileSync(out)))).body.flatMap((b) => (b.type === 'p' && b.style === 'ReportCoverInfo' ? [b.text] : []));
+    expect(cover).toEqual(['南京市数据局', '二〇二五年三月']);
+    const bad = run('--answers', EXAMPLE_002, '--out', join(dir, 'bad-date.docx'), '--date', '2025-02-30');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('2025-02-30');
+  });
+
   it('builds a folder of answers files with a progress line each, and names the bad one', () => {
     const inDir = join(dir, 'in');
     mkdirSync(inDir);

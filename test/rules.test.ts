@@ -282,7 +282,20 @@ describe('graded (shape 11: "充分：3分；一般：1.5分；没有：0分"; 1
   ])('%s → %s', (level, score) => {
     const e = scoreLeaf(fixed, 3, { judgements: { X: { level } } });
     expect(e.score).toBe(score);
-    expect(e.reasons[0]).toBe(`评价为「${level}」`);
+    // Prose, as the report prints it: the label unquoted after 经评价.
+    expect(e.reasons[0]).toBe(`经评价，${level}`);
+  });
+  it('states a level in its report wording when the framework gives one', () => {
+    const worded: Rule = {
+      kind: 'graded',
+      question: '事前评估是否充分？',
+      levels: [
+        { label: '充分', score: 3, report: '事前评估充分' },
+        { label: '一般', score: 1.5, report: '事前评估部分环节不充分' },
+      ],
+    };
+    expect(scoreLeaf(worded, 3, { judgements: { X: { level: '一般' } } }).reasons[0]).toBe('事前评估部分环节不充分');
+    expect(scoreLeaf(worded, 3, { judgements: { X: { level: '一般', reason: '缺少成本效益分析' } } }).reasons[0]).toBe('事前评估部分环节不充分（缺少成本效益分析）');
   });
 
   const shares: Rule = {
@@ -297,7 +310,7 @@ describe('graded (shape 11: "充分：3分；一般：1.5分；没有：0分"; 1
   it('takes the score a person picks inside the level, with the reason', () => {
     const e = scoreLeaf(shares, 10, { judgements: { X: { level: '中', score: 7, reason: '部分目标未达成' } } });
     expect(e.score).toBe(7);
-    expect(e.reasons).toEqual(['评价为「中」：部分目标未达成', '得7分（满分10分）']);
+    expect(e.reasons).toEqual(['经评价，中（部分目标未达成）', '得7分（满分10分）']);
   });
   it('requires a reason when a person picks less than full marks', () => {
     const v = validateAnswers(oneLeaf(shares, 10), { judgements: { X: { level: '中', score: 7 } } });

@@ -21,7 +21,7 @@ import {
   type ConfirmState,
 } from '../core/dialog/confirm-framework';
 import { handleMessage, type DialogOutcome, type Scored } from '../core/dialog/engine';
-import type { EvaluationRecord } from '../core/evaluation';
+import { reportDateOf, type EvaluationRecord } from '../core/evaluation';
 import { resolveFramework } from '../core/framework/resolve';
 import { confirmChatText, dialogText } from '../core/locale/zh-CN';
 import { buildReport, DOCX_MIME } from '../core/report';
@@ -50,7 +50,7 @@ const HANDLED_KEPT = 8;
 export async function buildReportReplies(rec: EvaluationRecord, now: Date): Promise<Reply[]> {
   const framework = resolveFramework(rec.frameworkId, rec.framework);
   const result = scoreEvaluation(framework, rec.answers);
-  const built = await buildReport({ framework, answers: rec.answers, result, unit: rec.unit, year: rec.year, date: now });
+  const built = await buildReport({ framework, answers: rec.answers, result, unit: rec.unit, year: rec.year, date: reportDateOf(rec, now) });
   const replies: Reply[] = [{ kind: 'file', name: built.fileName, mime: DOCX_MIME, bytes: built.bytes }];
   if (built.missing.length) replies.push({ kind: 'text', text: reportMissingText(built.missing) });
   return replies;

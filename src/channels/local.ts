@@ -3,9 +3,12 @@
  * tests. Decodes `POST /api/local/messages` bodies into InboundMessage and answers with the replies
  * in the response (file replies are stored and become links). It records nothing before answering:
  * a client that gets no response knows nothing was acknowledged. Messages nobody asked for
- * (reminders) wait in a per-chat mailbox, read with `GET /api/local/messages?chatId=…`.
+ * (reminders) wait in a per-chat mailbox, read with `GET /api/local/messages?chatId=…`. The channel also
+ * keeps each chat's recent conversation (what was said, what came back) in memory, for a console that
+ * opens a chat it has not seen (`GET /api/local/history?chatId=…`); it does not outlive the process.
  */
 import { z } from 'zod';
+import { actionAsText } from '../core/dialog/commands';
 import { parseButtonAction, type Delivery, type InboundMessage, type Reply } from '../core/messages';
 import { serverText as T } from '../core/locale/zh-CN';
 import { jsonResponse, readLimitedBody } from '../lib/http';
@@ -17,6 +20,13 @@ export type LocalReply = Exclude<Reply, { kind: 'file' }> | { kind: 'file'; name
 
 /** Unprompted messages a local chat's mailbox keeps until read (older ones are dropped). */
 const MAILBOX_SIZE = 100;
+
+/** Entries of conversation kept per chat, and chats kept (the least recently active are forgotten). */
+const HISTORY_SIZE = 200;
+const HISTORY_CHATS = 50;
+
+/** One entry of a local chat's conversation: a message someone sent (a pressed button as its words in ［］), or a reply. */
+export type LocalHistoryEntry = { from: 'user'; userId: string; name: string; text: string } | { from: 'bot'; reply: LocalReply };
 
 const E = T.expected;
 
@@ -101,6 +111,10 @@ export interface LocalChannelOptions {
 export interface LocalChannel extends ChannelAdapter {
   /** Takes the unprompted messages waiting for a chat (oldest first), emptying its mailbox. */
   takeMailbox(chatId: string): Promise<LocalReply[]>;
+  /** A chat's recent conversation, oldest first (empty for a chat this process has not seen). */
+  history(chatId: string): LocalHistoryEntry[];
+  /** Forgets a chat's conversation (the console's 清空记录). */
+  clearHistory(chatId: string): void;
 }
 
 /** Creates the local channel. @example const local = createLocalChannel({ store }) */
@@ -108,6 +122,16 @@ export function createLocalChannel(options: LocalChannelOptions): LocalChannel {
   const { store, publicBaseUrl } = options;
   const now = options.now ?? (() => new Date());
   const mailbox = new Map<string, LocalReply[]>();
+  // By chat, in order of last activity (a Map keeps insertion order: re-inserted on every entry).
+  const histories = new Map<string, LocalHistoryEntry[]>();
+  const remember = (chatId: string, entries: LocalHistoryEntry[]) => {
+    const list = histories.get(chatId) ?? [];
+    histories.delete(chatId);
+    list.push(...entries);
+    if (list.length > HISTORY_SIZE) list.splice(0, list.length - HISTORY_SIZE);
+    histories.set(chatId, list);
+    if (histories.size > HISTORY_CHATS) histories.delete(histories.keys().next().value!);
+  };
   let seq = 0;
   return {
     id: 'local',
@@ -130,7 +154,10 @@ export function createLocalChannel(options: LocalChannelOptions): LocalChannel {
           // A refused press says why on the card elsewhere; here, in the chat.
           const pressed = outcome.result.pressed;
           if (pressed && !pressed.ok && !replies.length) replies.push({ kind: 'text', text: pressed.toast });
-          return jsonResponse({ replies: await encodeLocalReplies(replies, store, publicBaseUrl) });
+          const encoded = await encodeLocalReplies(replies, store, publicBaseUrl);
+          const said = msg.text ?? (msg.action ? `［${actionAsText(msg.action)}］` : '');
+          remember(msg.chatId, [{ from: 'user', userId: msg.userId, name: msg.userName ?? msg.userId, text: said }, ...encoded.map((reply) => ({ from: 'bot' as const, reply }))]);
+          return jsonResponse({ replies: encoded });
         },
         busy: () => jsonResponse({ error: T.chatBusy }, 429),
       };
@@ -144,11 +171,18 @@ export function createLocalChannel(options: LocalChannelOptions): LocalChannel {
       box.push(reply);
       if (box.length > MAILBOX_SIZE) box.splice(0, box.length - MAILBOX_SIZE);
       mailbox.set(delivery.target.chatId, box);
+      remember(delivery.target.chatId, [{ from: 'bot', reply }]);
     },
     async takeMailbox(chatId) {
       const box = mailbox.get(chatId) ?? [];
       mailbox.delete(chatId);
       return box;
+    },
+    history(chatId) {
+      return [...(histories.get(chatId) ?? [])];
+    },
+    clearHistory(chatId) {
+      histories.delete(chatId);
     },
   };
 }

@@ -51,6 +51,11 @@ export interface EvaluationRecord {
   assignments: Record<string, string[]>;
   members: Record<string, { name?: string }>;
   deadline?: string;
+  /**
+   * The 落款日期 on the report's cover, YYYY-MM-DD, set by an organiser (落款 2025-03-31); absent, the
+   * report is dated the day it is generated. See `reportDateOf`.
+   */
+  reportDate?: string;
   answers: Answers;
   /** Per-user sessions by user id. */
   sessions: Record<string, SessionState>;
@@ -82,3 +87,12 @@ export interface ChatDraft {
   updatedAt: string;
 }
 
+
+/**
+ * The date a report of this evaluation carries: its 落款日期 when one is set, otherwise `generatedAt`.
+ * The set date is a calendar day, returned as local midnight (the report prints year and month).
+ */
+export function reportDateOf(rec: Pick<EvaluationRecord, 'reportDate'>, generatedAt: Date): Date {
+  const m = rec.reportDate ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(rec.reportDate) : null;
+  return m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : generatedAt;
+}

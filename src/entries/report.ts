@@ -146,9 +146,11 @@ function parseOptions(flags: Record<string, string | true>): Options {
     opts.year = y;
   }
   if (typeof flags.date === 'string') {
+    // The 落款日期 on the cover: a real calendar day (2025-02-30 is refused, not rolled over to March).
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(flags.date);
-    if (!m) throw new CliError(T.badDate(flags.date));
-    opts.date = new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
+    const date = m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])) : undefined;
+    if (!date || date.getMonth() !== Number(m![2]) - 1 || date.getDate() !== Number(m![3])) throw new CliError(T.badDate(flags.date));
+    opts.date = date;
   }
   return opts;
 }

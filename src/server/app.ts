@@ -9,6 +9,7 @@
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { serverText as T } from '../core/locale/zh-CN';
+import { reportDateOf } from '../core/evaluation';
 import { buildReport, DOCX_MIME, reportFileName, type ReportInput } from '../core/report';
 import type { Config } from '../config';
 import { describeChannels } from '../config';
@@ -92,6 +93,20 @@ export function createApp(deps: AppDeps): Hono {
     if (!chatId) return c.json({ error: T.badField('chatId', T.expected.chatId), field: 'chatId' }, 400);
     return c.json({ replies: local ? await local.takeMailbox(chatId) : [] });
   });
+  // A local chat's recent conversation (kept in memory), for a console opening a chat it has not seen.
+  app.get('/api/local/history', guard, (c) => {
+    const chatId = c.req.query('chatId');
+    if (!chatId) return c.json({ error: T.badField('chatId', T.expected.chatId), field: 'chatId' }, 400);
+    return c.json({ entries: local ? local.history(chatId) : [] });
+  });
+  app.delete('/api/local/history', guard, (c) => {
+    const chatId = c.req.query('chatId');
+    if (!chatId) return c.json({ error: T.badField('chatId', T.expected.chatId), field: 'chatId' }, 400);
+    local?.clearHistory(chatId);
+    return c.body(null, 204);
+  });
+  // The console names its icon inline; a browser asking for /favicon.ico anyway gets nothing, not a 404.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
 
   // Stored files: the id is a random 128-bit capability, so links work from any chat client.
   app.get('/files/:id', async (c) => {
@@ -134,7 +149,7 @@ export function createApp(deps: AppDeps): Hono {
     if (!scored) return c.json({ error: T.scoreFailed }, 500);
     let report: Awaited<ReturnType<ReportBuilder>>;
     try {
-      report = await makeReport({ framework: scored.framework, answers: rec.answers, result: scored.result, unit: rec.unit, year: rec.year, date: now() });
+      report = await makeReport({ framework: scored.framework, answers: rec.answers, result: scored.result, unit: rec.unit, year: rec.year, date: reportDateOf(rec, now()) });
     } catch (err) {
       logger.error('report failed', { evaluationId: rec.id, ...describeError(err) });
       return c.json({ error: T.reportFailed }, 500);

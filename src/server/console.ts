@@ -2,7 +2,10 @@
  * The console page: a simulated group chat (chat id, user switcher, messages, buttons, file links) and
  * a live score panel, as one server-rendered HTML page with inline CSS and JS (no front-end build).
  * It talks to the same endpoints as every other client: POST /api/local/messages and
- * GET /api/chats/:chatId/evaluation.
+ * GET /api/chats/:chatId/evaluation (asked only for chats the list of evaluations names, so a chat
+ * without one costs no 404). Opening a chat shows the conversation the local channel remembers
+ * (GET /api/local/history), so an evaluation chosen from the list shows what was said in it. On a phone
+ * the header fields stack and nothing is wider than the screen.
  *
  * A second tab, 指标体系 (also opened by `/#frameworks`), imports a framework sheet through
  * /api/frameworks: upload, the rows with their compiled rules, one input per open row posting to
@@ -43,9 +46,11 @@ export function formatConsolePolicy(nonce: string): string {
 const CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.55 -apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;background:#f3f5f8;color:#1f2329}
-header{display:flex;align-items:center;gap:16px;padding:10px 20px;background:#fff;border-bottom:1px solid #e4e7ec}
-header h1{font-size:17px;margin:0;font-weight:600}
-header .fields{display:flex;gap:12px;align-items:center;margin-left:auto;flex-wrap:wrap}
+header{display:flex;align-items:center;flex-wrap:wrap;gap:8px 16px;padding:10px 20px;background:#fff;border-bottom:1px solid #e4e7ec}
+header h1{font-size:17px;margin:0;font-weight:600;white-space:nowrap}
+header .fields{display:flex;gap:8px 12px;align-items:center;margin-left:auto;flex-wrap:wrap;min-width:0}
+header .fields label{white-space:nowrap}
+header .fields select{max-width:260px}
 label{color:#646a73;font-size:13px}
 input,select,button{font:inherit}
 input[type=text],select{border:1px solid #d0d3d6;border-radius:6px;padding:5px 8px;background:#fff}
@@ -54,7 +59,7 @@ button:hover{border-color:#3370ff;color:#3370ff}
 button.primary{background:#3370ff;border-color:#3370ff;color:#fff}
 button.primary:hover{background:#245bdb;color:#fff}
 main{display:grid;grid-template-columns:minmax(0,2fr) minmax(300px,1fr);gap:16px;padding:16px 20px;height:calc(100vh - 56px)}
-@media (max-width:900px){main{grid-template-columns:1fr;height:auto}}
+@media (max-width:900px){main{grid-template-columns:minmax(0,1fr);height:auto}}
 .panel{background:#fff;border:1px solid #e4e7ec;border-radius:10px;display:flex;flex-direction:column;min-height:0}
 .users{display:flex;gap:6px;align-items:center;padding:10px 14px;border-bottom:1px solid #eef0f3;flex-wrap:wrap}
 .users button.active{background:#e1eaff;border-color:#3370ff;color:#245bdb;font-weight:600}
@@ -77,7 +82,7 @@ main{display:grid;grid-template-columns:minmax(0,2fr) minmax(300px,1fr);gap:16px
 a.file{display:inline-flex;gap:6px;align-items:center;padding:8px 12px;border:1px solid #dee0e3;border-radius:10px;background:#fff;color:#245bdb;text-decoration:none}
 a.file::before{content:"📄"}
 .composer{display:flex;gap:8px;padding:10px 14px;border-top:1px solid #eef0f3}
-.composer input{flex:1}
+.composer input{flex:1;min-width:0}
 .help{font-size:12px;color:#8f959e;padding:0 14px 10px}
 #score{padding:14px 16px;overflow-y:auto;gap:12px}
 #score h2{font-size:15px;margin:0}
@@ -98,11 +103,11 @@ ul.missing{margin:0;padding-left:18px;font-size:13px;color:#646a73}
 .muted{color:#8f959e}
 .denied{max-width:640px;margin:80px auto;background:#fff;border:1px solid #e4e7ec;border-radius:10px;padding:24px}
 [hidden]{display:none!important}
-nav.tabs{display:flex;gap:4px}
-nav.tabs button{border:none;background:none;padding:6px 12px;border-radius:6px;color:#646a73}
+nav.tabs{display:flex;gap:4px;flex:none}
+nav.tabs button{border:none;background:none;padding:6px 12px;border-radius:6px;color:#646a73;white-space:nowrap}
 nav.tabs button.active{background:#e1eaff;color:#245bdb;font-weight:600}
 #frameworks-view{display:grid;grid-template-columns:minmax(280px,1fr) minmax(0,2fr);gap:16px;padding:16px 20px;min-height:calc(100vh - 56px)}
-@media (max-width:900px){#frameworks-view{grid-template-columns:1fr}}
+@media (max-width:900px){#frameworks-view{grid-template-columns:minmax(0,1fr)}}
 #frameworks-view .panel{padding:14px 16px;gap:10px}
 #frameworks-view h2{font-size:15px;margin:4px 0 0}
 #fw-upload{display:flex;flex-direction:column;gap:8px}
@@ -123,6 +128,19 @@ code{font-family:ui-monospace,Menlo,Consolas,monospace;background:#f2f3f5;paddin
 #fw-rows td{vertical-align:top}
 #fw-rows td.rule{white-space:pre-wrap}
 #fw-rows tr.open td{color:#de7802}
+/* A phone: header fields one under another at full width, tighter margins, nothing wider than the screen. */
+@media (max-width:600px){
+header{padding:8px 12px}
+header h1{font-size:16px}
+header .fields{margin-left:0;width:100%}
+header .fields label{display:flex;align-items:center;gap:6px;width:100%}
+header .fields select,header .fields input[type=text]{flex:1;min-width:0;max-width:none}
+main,#frameworks-view{padding:10px;gap:10px}
+.users input[type=text]{flex:1 1 7em;min-width:0}
+.msg{max-width:92%}
+#messages{min-height:240px}
+.fw-q form,.fw-override{flex-wrap:wrap}
+}
 `;
 
 /** The page's script; reads its labels from the JSON in #labels. */
@@ -229,7 +247,7 @@ function record(entry) {
 function send(input) {
   const user = state.users[state.current];
   const chatId = state.chatId;
-  record({ from: 'user', name: user.name, text: input.text !== undefined ? input.text : '［' + input.label + '］' });
+  record({ from: 'user', userId: user.id, name: user.name, text: input.text !== undefined ? input.text : '［' + input.label + '］' });
   const body = { chatId, userId: user.id, userName: user.name, chatType: state.chatType };
   if (input.text !== undefined) body.text = input.text; else body.action = input.action;
   // One request at a time, so the conversation keeps its order.
@@ -245,8 +263,29 @@ function send(input) {
     } finally {
       $('status').textContent = '';
     }
-    await refreshScore();
     await refreshEvaluations();
+    await refreshScore();
+  });
+  return state.busy;
+}
+
+/**
+ * The chat's conversation as the server's local channel remembers it (another browser's, the terminal's),
+ * in place of this browser's copy unless that copy already ends with it. Queued behind any message being sent.
+ */
+function loadHistory() {
+  const chatId = state.chatId;
+  state.busy = state.busy.then(async () => {
+    try {
+      const res = await fetch('/api/local/history?chatId=' + encodeURIComponent(chatId));
+      if (!res.ok || chatId !== state.chatId) return;
+      const entries = (await res.json()).entries || [];
+      if (!entries.length) return;
+      const mine = readLog().filter((e) => e.from !== 'error');
+      if (JSON.stringify(mine.slice(-entries.length)) === JSON.stringify(entries)) return;
+      writeLog(entries);
+      renderLog();
+    } catch {}
   });
   return state.busy;
 }
@@ -255,10 +294,13 @@ function fmt(n) { return n === null || n === undefined ? '—' : String(Math.rou
 
 async function refreshScore() {
   const box = $('score-body');
+  const noEvaluation = () => { box.replaceChildren(el('p', 'muted', L.noEvaluation)); $('score').dataset.revision = 'none'; };
+  // The list of evaluations names every chat that has one: no request (and no 404) for a chat without.
+  if (state.chats && !state.chats.has(state.chatId)) return noEvaluation();
   let data;
   try {
     const res = await fetch('/api/chats/' + encodeURIComponent(state.chatId) + '/evaluation');
-    if (res.status === 404) { box.replaceChildren(el('p', 'muted', L.noEvaluation)); $('score').dataset.revision = 'none'; return; }
+    if (res.status === 404) return noEvaluation();
     data = await res.json();
     if (!res.ok) throw new Error(data.error || res.status);
   } catch (err) {
@@ -321,6 +363,7 @@ async function refreshEvaluations() {
     const res = await fetch('/api/evaluations');
     if (!res.ok) return;
     const list = await res.json();
+    state.chats = new Set(list.flatMap((e) => e.chatIds));
     const sel = $('evaluations');
     const first = sel.options[0];
     sel.replaceChildren(first);
@@ -342,7 +385,7 @@ $('evaluations').onchange = () => {
 };
 $('chat-id').value = state.chatId;
 $('chat-type').value = state.chatType;
-$('chat-id').onchange = () => { state.chatId = $('chat-id').value.trim() || 'demo-group'; save(); renderLog(); refreshScore(); };
+$('chat-id').onchange = () => { state.chatId = $('chat-id').value.trim() || 'demo-group'; save(); renderLog(); loadHistory(); refreshScore(); };
 $('chat-type').onchange = () => { state.chatType = $('chat-type').value; save(); };
 $('add-user').onclick = () => {
   const name = $('new-user').value.trim();
@@ -352,7 +395,11 @@ $('add-user').onclick = () => {
   $('new-user').value = '';
   save(); renderUsers();
 };
-$('clear').onclick = () => { writeLog([]); renderLog(); };
+$('clear').onclick = () => {
+  writeLog([]);
+  renderLog();
+  fetch('/api/local/history?chatId=' + encodeURIComponent(state.chatId), { method: 'DELETE' }).catch(() => {});
+};
 $('refresh').onclick = () => refreshScore();
 $('composer').onsubmit = (e) => {
   e.preventDefault();
@@ -363,8 +410,8 @@ $('composer').onsubmit = (e) => {
 };
 renderUsers();
 renderLog();
-refreshScore();
-refreshEvaluations();
+loadHistory();
+refreshEvaluations().then(refreshScore);
 
 // ---- 指标体系: import a sheet, answer its open rows, use or export it.
 const FW = L.fw;
@@ -586,6 +633,11 @@ $('fw-upload').onsubmit = async (e) => {
 if (location.hash === '#frameworks') showTab('frameworks');
 `;
 
+/** The page's icon, inline (a blue tile with a bar chart), so the browser asks the server for none. */
+const ICON = `data:image/svg+xml,${encodeURIComponent(
+  "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'><rect width='32' height='32' rx='7' fill='#3370ff'/><path d='M8 24V15M16 24V8M24 24V12' stroke='#fff' stroke-width='4' stroke-linecap='round'/></svg>",
+)}`;
+
 const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** Escapes text for HTML. */
@@ -596,7 +648,7 @@ function escapeHtml(s: string): string {
 /** Renders the console page (or an access message when `denied` is set). */
 export function renderConsolePage(options: ConsolePageOptions): string {
   const C = T.console;
-  const head = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(C.title)}</title><style>${CSS}</style></head>`;
+  const head = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(C.title)}</title><link rel="icon" href="${ICON}"><style>${CSS}</style></head>`;
   if (options.denied) return `${head}<body><div class="denied"><h1>${escapeHtml(C.title)}</h1><p>${escapeHtml(options.denied)}</p></div></body></html>`;
   const FC = F.console;
   const fw = { ...FC, open: FC.open(0).replace('0', '{n}'), readyNote: FC.readyNote('{id}') };

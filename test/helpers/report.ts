@@ -111,8 +111,10 @@ export interface DocxParts {
   settings: string;
   fontTable: string;
   footers: string[];
-  /** Body elements in order (tables are not nested here). */
+  /** Body elements in order (tables are not nested here), without the table of contents. */
   body: Array<DocParagraph | DocTable>;
+  /** The table of contents' paragraphs (in its w:sdt), with its field instruction. */
+  toc: { paragraphs: DocParagraph[]; instruction: string | undefined; xml: string } | undefined;
   /** Every w:sectPr, in order. */
   sections: string[];
 }
@@ -123,7 +125,10 @@ export async function readDocx(bytes: Uint8Array): Promise<DocxParts> {
   const read = async (p: string) => (await zip.file(p)?.async('string')) ?? '';
   const files = Object.keys(zip.files);
   const document = await read('word/document.xml');
-  const bodyXml = /<w:body>([\s\S]*)<\/w:body>/.exec(document)?.[1] ?? '';
+  const allXml = /<w:body>([\s\S]*)<\/w:body>/.exec(document)?.[1] ?? '';
+  // The table of contents repeats the headings: kept apart from the body.
+  const tocXml = /<w:sdt>(?:(?!<\/w:sdt>)[\s\S])*?<w:docPartGallery w:val="Table of Contents"\/>[\s\S]*?<\/w:sdt>/.exec(allXml)?.[0];
+  const bodyXml = tocXml ? allXml.replace(tocXml, '') : allXml;
   const body: Array<DocParagraph | DocTable> = [];
   // Top-level paragraphs and tables, in order.
   const re = /<w:tbl>[\s\S]*?<\/w:tbl>|<w:p>[\s\S]*?<\/w:p>|<w:p [^>]*>[\s\S]*?<\/w:p>/g;
@@ -137,6 +142,13 @@ export async function readDocx(bytes: Uint8Array): Promise<DocxParts> {
     fontTable: await read('word/fontTable.xml'),
     footers,
     body,
+    toc: tocXml
+      ? {
+          paragraphs: [...tocXml.matchAll(/<w:p>[\s\S]*?<\/w:p>|<w:p [^>]*>[\s\S]*?<\/w:p>/g)].map((m) => parseParagraph(m[0])),
+          instruction: /<w:instrText[^>]*>(TOC [^<]*)<\/w:instrText>/.exec(tocXml)?.[1]?.replace(/&quot;/g, '"'),
+          xml: tocXml,
+        }
+      : undefined,
     sections: [...document.matchAll(/<w:sectPr[\s\S]*?<\/w:sectPr>/g)].map((m) => m[0]),
   };
 }

@@ -24,15 +24,16 @@ export type CommandName =
   | 'notApplicable'
   | 'switch'
   | 'applicable'
-  | 'unconfirm';
+  | 'unconfirm'
+  | 'reportDate';
 
 /** Words for each command (from the vocabulary); the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
 export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
 
-const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm']);
+const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm', 'reportDate']);
 
 /** Commands only an organiser may use. */
-export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable']);
+export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable', 'reportDate']);
 
 /** Command words that also begin ordinary replies ("适用范围…"): a command only when a space, a colon or a code follows. */
 const NEEDS_SEPARATOR = new Set<string>(['适用']);

@@ -38,6 +38,7 @@ import {
   quote,
 } from './parse';
 import { handleWithoutEvaluation } from './create';
+import { REPORT_DATE_RESET_WORDS } from './vocabulary';
 import { commandButton, evaluationTitle, text } from './replies';
 import { buildPlan, canonicalName, findIndicator, findQuestion, indicatorChain, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
 
@@ -269,6 +270,9 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
       return;
     case 'deadline':
       setDeadline(turn, arg);
+      return;
+    case 'reportDate':
+      setReportDate(turn, arg);
       return;
     case 'keyTasks': {
       const q = turn.plan.find((x) => x.kind === 'keyTasks' && (!arg || x.label.includes(arg) || x.target === arg));
@@ -550,6 +554,35 @@ function setDeadline(turn: Turn, arg: string): void {
   turn.rec.deadline = d.value;
   turn.changed = true;
   turn.replies.push(text(T.deadlineSet(d.value)));
+}
+
+/** 落款 <date>: the date on the report's cover (audited); 落款 默认 clears it; 落款 alone says what it is. */
+function setReportDate(turn: Turn, arg: string): void {
+  const a = arg.trim();
+  if (!a) {
+    turn.replies.push(text(T.reportDateIs(turn.rec.reportDate)));
+    return;
+  }
+  if ((REPORT_DATE_RESET_WORDS as readonly string[]).includes(a)) {
+    if (turn.rec.reportDate !== undefined) {
+      audit(turn, 'reportDate', turn.rec.reportDate, undefined);
+      delete turn.rec.reportDate;
+      turn.changed = true;
+    }
+    turn.replies.push(text(T.reportDateCleared));
+    return;
+  }
+  // A day without a year ("3月31日") is in the year after the evaluated one, when reports are written.
+  const d = parseDate(a, turn.rec.year + 1);
+  const error = !d.ok ? d.error : d.rest ? T.notADate(a) : d.value < `${turn.rec.year}-01-01` ? T.reportDateBeforeYear(d.value, turn.rec.year) : undefined;
+  if (error || !d.ok) {
+    turn.replies.push(text(`${error}${T.reportDateUsage}`));
+    return;
+  }
+  audit(turn, 'reportDate', turn.rec.reportDate, d.value);
+  turn.rec.reportDate = d.value;
+  turn.changed = true;
+  turn.replies.push(text(T.reportDateSet(d.value)));
 }
 
 function markNotApplicable(turn: Turn, verbatimArg: string): void {

@@ -26,6 +26,7 @@ export const COMMAND_WORDS = {
   applicable: ['适用', '撤销不适用', '取消不适用', '恢复适用'],
   // Issue #12 (edits and undo): withdraws a 确认无误 given to a failed balance check.
   unconfirm: ['撤销确认', '取消确认'],
+  reportDate: ['落款', '落款日期'],
 } as const;
 
 /**
@@ -237,3 +238,9 @@ export const NOT_APPLICABLE_WORDS = ['无需', '不需要', '不涉及', '没有
 
 /** "All of them" to a checklist ("都做到了"). */
 export const ALL_WORDS = ['全部做到', '都做到了', '都做到', '均已做到', '均做到', '全部', '都有', '都是', '所有', '全都', '均已'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// The report's 落款日期 (issue #12, the report)
+
+/** Arguments of 落款 that clear the set date, so the report is dated the day it is generated again. */
+export const REPORT_DATE_RESET_WORDS = ['恢复默认', '默认', '清除', '生成日期', '当天'] as const;

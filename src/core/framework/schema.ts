@@ -115,6 +115,11 @@ export const gradedRuleSchema = z
             score: z.number().min(0).optional(),
             minShare: z.number().min(0).max(1).optional(),
             maxShare: z.number().min(0).max(1).optional(),
+            /**
+             * The finding as the report states it, a clause of official prose ("事前评估、目标管理…部分环节开展不充分");
+             * without it the report says "经评价，<label>".
+             */
+            report: z.string().min(1).optional(),
           })
           .strict(),
       )

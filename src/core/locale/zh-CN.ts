@@ -31,7 +31,8 @@ export const scoringText = {
   checklistUnmet: (items: string) => `未满足：${items}`,
   perViolation: (counted: string, count: number, deduct: string) =>
     count === 0 ? `无${counted}` : `${counted}${count}例，每例扣${deduct}分`,
-  graded: (level: string, reason?: string) => `评价为「${level}」${reason ? `：${reason}` : ''}`,
+  /** A graded finding as prose: the level's report wording, or "经评价，<label>"; the reason in brackets. */
+  graded: (level: string, reason?: string, wording?: string) => `${wording ?? `经评价，${level}`}${reason ? `（${reason}）` : ''}`,
   notExceeding: (actual: string, limit: string) => `${actual}，未超过${limit}`,
   exceeding: (actual: string, limit: string) => `${actual}，超过${limit}`,
   discretionary: (reason?: string) => (reason ? `酌情评分：${reason}` : '酌情评分'),
@@ -232,6 +233,8 @@ export const reportText = {
     `本次自评价依据《${framework}》，共设置一级指标${level1}个、二级指标${level2}个${level3 ? `、三级指标${level3}个` : ''}${adjustments ? `，另设${adjustments}` : ''}，各指标得分详见附件。`,
   annexReference: (title: string) => `附件：${title}`,
   annexLabel: '附件',
+  /** The heading of the table of contents. */
+  tocTitle: '目  录',
   /** "2024年度南京市数据局整体预算绩效自评价指标体系得分情况" */
   annexTitle: (unit: string, year: number) => `${year}年度${unit}整体预算绩效自评价指标体系得分情况`,
   annexTitleBlank: (framework: string) => `${framework}`,
@@ -249,13 +252,13 @@ export const reportText = {
   /** `npm run report` */
   cli: {
     usage:
-      '用法：npm run report -- --framework <指标体系编号或 .json 文件> --answers <答案文件.json 或文件夹> --out <报告.docx 或文件夹> [--xlsx <得分表.xlsx 或文件夹>] [--unit <单位>] [--year <年度>] [--date <YYYY-MM-DD>]',
+      '用法：npm run report -- --framework <指标体系编号或 .json 文件> --answers <答案文件.json 或文件夹> --out <报告.docx 或文件夹> [--xlsx <得分表.xlsx 或文件夹>] [--unit <单位>] [--year <年度>] [--date <封面落款日期 YYYY-MM-DD，默认当天>]',
     invalidAnswers: (file: string, n: number) => `${file} 有 ${n} 处问题，未生成报告：`,
     noFramework: (file: string) => `${file} 未注明指标体系（framework），请用 --framework 指定`,
     noUnit: (file: string) => `${file} 未注明单位（unit），请用 --unit 指定`,
     noYear: (file: string) => `${file} 未注明年度（year），请用 --year 指定`,
     badYear: (v: string) => `年度「${v}」不是有效的年份`,
-    badDate: (v: string) => `日期「${v}」应为 YYYY-MM-DD`,
+    badDate: (v: string) => `落款日期「${v}」应为有效日期 YYYY-MM-DD`,
     emptyFolder: (dir: string) => `文件夹 ${dir} 中没有 .json 答案文件`,
     outNotFolder: (path: string) => `--answers 是文件夹时，--out 也应是文件夹：${path}`,
     written: (file: string) => `已生成 ${file}`,
@@ -656,6 +659,12 @@ export const dialogText = {
   assigned: (section: string, who: string, owed: number) => `已将「${section}」分配给 ${who}，该部分尚有 ${owed} 项待填写。`,
   deadlineUsage: '。用法：截止 2025-05-31',
   deadlineSet: (date: string) => `截止日期已设为 ${date}。`,
+  reportDateUsage: '。用法：落款 2025-03-31（报告封面的落款日期；发送「落款 默认」恢复为生成报告当天）',
+  reportDateSet: (date: string) => `报告落款日期已设为 ${date}，之后生成的报告都使用这一日期。`,
+  reportDateCleared: '已恢复默认：报告落款日期为生成报告当天。',
+  reportDateIs: (date: string | undefined) =>
+    date ? `报告落款日期：${date}。修改请发送如「落款 2025-03-31」，发送「落款 默认」恢复为生成报告当天。` : '报告落款日期未设置，默认为生成报告当天。设置请发送如「落款 2025-03-31」。',
+  reportDateBeforeYear: (date: string, year: number) => `${date} 早于评价年度 ${year} 年，不能作为报告落款日期`,
   noKeyTaskSlot: '当前指标体系没有需要填写的重点工作。',
   notApplicableUsage: '用法：不适用 <指标编码或名称> <理由>，如：不适用 B4 本单位无政府采购业务',
   notApplicableReason: (name: string) => `请写明「${name}」不适用的理由，如：不适用 B4 本单位无政府采购业务`,
@@ -693,10 +702,11 @@ export const dialogText = {
     `${w('help')}：显示本说明`,
     '回答数字时可带单位，如「6091.91万元」「60919100元」「97.8%」；是非题可在答案后写依据，如「是，《××办法》」。',
   ],
-  organiserHelpLines: (w: (name: 'assign' | 'deadline' | 'keyTasks' | 'notApplicable' | 'applicable') => string) => [
+  organiserHelpLines: (w: (name: 'assign' | 'deadline' | 'keyTasks' | 'notApplicable' | 'applicable' | 'reportDate') => string) => [
     '组织者还可以：',
     `${w('assign')} <部分> @某人：分配填报任务，如「分配 部门管理 @李四」`,
     `${w('deadline')} <日期>：设置截止日期，如「截止 2025-05-31」`,
+    `${w('reportDate')} <日期>：设置报告封面的落款日期，如「落款 2025-03-31」（默认为生成报告当天）`,
     `${w('keyTasks')}：填写本单位的重点工作及分值`,
     `${w('notApplicable')} <编码> <理由>：标记不适用的指标`,
     `${w('applicable')} <编码>：撤销不适用标记，恢复该指标`,

@@ -1,12 +1,14 @@
 /**
- * Renders the report's blocks and the annex table into a .docx: a cover, the portrait body with page
- * numbers starting at 1, and a landscape section for the annex table whose header row repeats on
+ * Renders the report's blocks and the annex table into a .docx: a cover and a table of contents (a TOC
+ * field over the headings' outline levels, which Word and WPS fill in with page numbers when they open the
+ * document), the portrait body with page numbers starting at 1, and a landscape section for the annex table whose header row repeats on
  * every page. Formatting lives in the named styles of `styles.ts`; runs carry no formatting of
  * their own except the 【待填写】 marker's character style. Emoji are left out of the runs (`printableText`).
  */
 import {
   Document,
   Footer,
+  PageBreak,
   PageNumber,
   PageOrientation,
   Packer,
@@ -14,6 +16,7 @@ import {
   Table,
   TableCell,
   TableLayoutType,
+  TableOfContents,
   TableRow,
   TextRun,
   VerticalAlignTable,
@@ -106,6 +109,23 @@ function pageNumberFooter(style: string): Footer {
 
 const footers = () => ({ default: pageNumberFooter(STYLE.pageNumberOdd), even: pageNumberFooter(STYLE.pageNumberEven) });
 
+/** The outline levels (1 = 一、, 2 = （一）) the table of contents lists. */
+export const TOC_LEVELS = '1-2';
+
+/**
+ * The table of contents: a TOC field over the paragraphs' outline levels (\o "1-2" \u, since the
+ * report's headings use its own styles, not Word's built-in 标题 1/2), entries linked to their headings (\h).
+ * It is written with the entries already in it (without page numbers), so it is not empty where fields
+ * are not updated; Word and WPS add the page numbers when they update it.
+ */
+function createTableOfContents(): TableOfContents {
+  return new TableOfContents(T.tocTitle, {
+    headingStyleRange: TOC_LEVELS,
+    useAppliedParagraphOutlineLevel: true,
+    hyperlink: true,
+  });
+}
+
 /** What the .docx is made of. */
 export interface DocxParts {
   title: string;
@@ -124,7 +144,13 @@ export function createReportDocument(parts: DocxParts): Document {
   };
   const cover: ISectionOptions = {
     properties: { page: portrait },
-    children: [...parts.cover.title.map((t) => styled(STYLE.coverTitle, t)), ...parts.cover.info.map((t) => styled(STYLE.coverInfo, t))],
+    children: [
+      ...parts.cover.title.map((t) => styled(STYLE.coverTitle, t)),
+      ...parts.cover.info.map((t) => styled(STYLE.coverInfo, t)),
+      // 目录 on its own page after the cover, before the numbered body.
+      new Paragraph({ style: STYLE.tocTitle, children: [new PageBreak(), new TextRun({ text: T.tocTitle })] }),
+      createTableOfContents(),
+    ],
   };
   const body: ISectionOptions = {
     properties: { page: { ...portrait, pageNumbers: { start: 1 } } },
@@ -145,6 +171,8 @@ export function createReportDocument(parts: DocxParts): Document {
     title: parts.title,
     creator: T.creator,
     evenAndOddHeaderAndFooters: true,
+    // Word and WPS update the fields on opening, so the table of contents gets its page numbers.
+    features: { updateFields: true },
     styles: createReportStyles(),
     sections: [cover, body, annex],
   });

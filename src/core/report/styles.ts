@@ -65,6 +65,10 @@ export const STYLE = {
   coverTitle: 'ReportCoverTitle',
   coverInfo: 'ReportCoverInfo',
   annexLabel: 'ReportAnnexLabel',
+  tocTitle: 'ReportTocTitle',
+  /** The table of contents' entries, by level: Word's own style ids and names ("toc 1"), which its TOC field uses. */
+  toc1: 'TOC1',
+  toc2: 'TOC2',
   annexTitle: 'ReportAnnexTitle',
   tableHeader: 'ReportTableHeader',
   tableText: 'ReportTableText',
@@ -105,7 +109,7 @@ export function createReportStyles(): IStylesOptions {
         next: STYLE.body,
         quickFormat: true,
         // A blank line after the title block, none between its lines (contextual spacing).
-        paragraph: { alignment: AlignmentType.CENTER, spacing: exact(700, 0, BODY_LINE_TWIPS), contextualSpacing: true, keepNext: true, outlineLevel: 0 },
+        paragraph: { alignment: AlignmentType.CENTER, spacing: exact(700, 0, BODY_LINE_TWIPS), contextualSpacing: true, keepNext: true },
         run: { font: eastAsia(FONTS.title), size: hp(SIZE_PT.er) },
       },
       {
@@ -114,7 +118,7 @@ export function createReportStyles(): IStylesOptions {
         basedOn: STYLE.body,
         next: STYLE.body,
         quickFormat: true,
-        paragraph: { keepNext: true, outlineLevel: 1 },
+        paragraph: { keepNext: true, outlineLevel: 0 },
         run: { font: eastAsia(FONTS.heading1) },
       },
       {
@@ -123,7 +127,7 @@ export function createReportStyles(): IStylesOptions {
         basedOn: STYLE.body,
         next: STYLE.body,
         quickFormat: true,
-        paragraph: { keepNext: true, outlineLevel: 2 },
+        paragraph: { keepNext: true, outlineLevel: 1 },
         run: { font: eastAsia(FONTS.heading2) },
       },
       {
@@ -132,7 +136,7 @@ export function createReportStyles(): IStylesOptions {
         basedOn: STYLE.body,
         next: STYLE.body,
         quickFormat: true,
-        paragraph: { keepNext: true, outlineLevel: 3 },
+        paragraph: { keepNext: true, outlineLevel: 2 },
         run: { font: eastAsia(FONTS.body) },
       },
       {
@@ -149,6 +153,30 @@ export function createReportStyles(): IStylesOptions {
         basedOn: 'Normal',
         paragraph: { alignment: AlignmentType.CENTER, spacing: exact(BODY_LINE_TWIPS, 4800), contextualSpacing: true },
         run: { font: eastAsia(FONTS.heading2), size: hp(SIZE_PT.san) },
+      },
+      {
+        id: STYLE.tocTitle,
+        name: 'Report TOC Title',
+        basedOn: 'Normal',
+        // Not itself an entry of the table (no outline level).
+        paragraph: { alignment: AlignmentType.CENTER, spacing: exact(700, 0, BODY_LINE_TWIPS), keepNext: true },
+        run: { font: eastAsia(FONTS.heading1), size: hp(SIZE_PT.er) },
+      },
+      {
+        id: STYLE.toc1,
+        name: 'toc 1',
+        basedOn: 'Normal',
+        next: 'Normal',
+        paragraph: { spacing: exact(BODY_LINE_TWIPS) },
+        run: { font: eastAsia(FONTS.heading1), size: hp(SIZE_PT.san) },
+      },
+      {
+        id: STYLE.toc2,
+        name: 'toc 2',
+        basedOn: 'Normal',
+        next: 'Normal',
+        paragraph: { spacing: exact(BODY_LINE_TWIPS), indent: { left: twoChars.firstLine } },
+        run: { font: eastAsia(FONTS.body), size: hp(SIZE_PT.san) },
       },
       {
         id: STYLE.annexLabel,

@@ -227,7 +227,7 @@ function graded(rule: GradedRule, ctx: RuleContext): RuleOutcome {
   if (a?.level === undefined) return missingJudgement(ctx);
   const level = rule.levels.find((l) => l.label === a.level);
   if (!level) return missingJudgement(ctx);
-  const reason = T.graded(level.label, a.reason);
+  const reason = T.graded(level.label, a.reason, level.report);
   if (level.score !== undefined) return scored(ctx, toUnits(level.score), [reason]);
   // A share range: the person's score, which validation keeps inside the range.
   if (a.score === undefined) return { reasons: [reason, T.missingDecision], missing: [{ kind: 'decision', code: ctx.code }] };
