@@ -249,11 +249,14 @@ for (const framework of FRAMEWORKS) {
     for (const category of [...new Set(cases.map((c) => c.category))]) {
       describe(category, () => {
         for (const c of cases.filter((x) => x.category === category)) {
-          const want = 'ask' in c.expect ? 'asked back right' : 'recorded right';
+          // Asking back a reply a clerk would have understood costs a message; recording it wrongly
+          // costs points. Each case must never be recorded wrongly nor asked back badly; the tally
+          // below bounds how often the bot is too cautious.
+          const allowed = 'ask' in c.expect ? ['asked back right'] : ['recorded right', 'asked back wrongly'];
           it(`「${c.reply}」 to ${c.question} → ${JSON.stringify(c.expect)}`, async () => {
             const { outcome, message } = await run(c);
             count(c, outcome, message);
-            expect(outcome, `${message}\n(source: ${c.source})`).toBe(want);
+            expect(allowed, `${outcome}: ${message}\n(source: ${c.source})`).toContain(outcome);
           });
         }
       });
@@ -264,6 +267,10 @@ for (const framework of FRAMEWORKS) {
 describe('the tally', () => {
   it('records nothing wrongly', () => {
     expect(wrong, wrong.join('\n')).toEqual([]);
+  });
+
+  it('asks back at most one reply in fifty that a clerk would have understood', () => {
+    expect(tally['asked back wrongly']).toBeLessThanOrEqual(Math.floor(CASES.length / 50));
   });
 });
 

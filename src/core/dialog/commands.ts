@@ -35,6 +35,29 @@ const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadlin
 /** Commands only an organiser may use. */
 export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable', 'reportDate']);
 
+/** Whether a command may take an argument written straight after its word, with no space. */
+const GLUED_ARGUMENT_OK: Record<CommandName, (arg: string) => boolean> = {
+  start: () => false,
+  skip: () => false,
+  back: () => false,
+  edit: () => true,
+  progress: () => false,
+  score: () => false,
+  deductions: () => false,
+  report: () => false,
+  help: () => false,
+  cancel: () => false,
+  create: () => false,
+  assign: (arg) => arg.includes('@'),
+  deadline: (arg) => /^\d/.test(arg),
+  keyTasks: () => false,
+  notApplicable: (arg) => /^[A-Za-z]/.test(arg),
+  switch: () => true,
+  applicable: (arg) => /^[A-Za-z]/.test(arg),
+  unconfirm: () => false,
+  reportDate: (arg) => /^\d/.test(arg),
+};
+
 /** Command words that also begin ordinary replies ("适用范围…"): a command only when a space, a colon or a code follows. */
 const NEEDS_SEPARATOR = new Set<string>(['适用']);
 
@@ -66,7 +89,11 @@ export function recogniseCommand(text: string): { name: CommandName; arg: string
       } else if (WITH_ARGUMENT.has(name) && lower.startsWith(w)) {
         const argFolded = folded.slice(w.length);
         // "修改A11", "修改 A11", "分配 部门管理 @李四"; but not "改进…" as 改 + 进
-        if ((w.length === 1 || NEEDS_SEPARATOR.has(w)) && !/^[\s:：]/.test(argFolded) && !/^[A-Za-z]/.test(argFolded)) continue;
+        const separated = /^[\s:：=]/.test(argFolded) || /^[A-Za-z]/.test(argFolded);
+        if ((w.length === 1 || NEEDS_SEPARATOR.has(w)) && !separated) continue;
+        // Glued to Chinese text, a command word is usually the start of an answer ("分配合理、不固化",
+        // "截止到年底…"): only 修改/切换 read it as the target, 分配 needs an @, a date command a digit.
+        if (!separated && !GLUED_ARGUMENT_OK[name](argFolded)) continue;
         const lead = /^[\s:：=]*/.exec(argFolded)![0].length;
         if (!best || w.length > best.len) best = { name, arg: t.slice(w.length + lead).trim(), len: w.length };
       }

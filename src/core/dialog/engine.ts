@@ -18,7 +18,7 @@ import { cellHolding, metricCells, readersUnsettledWithin } from '../scoring/con
 import { breakpointsOf, describeBounds } from '../scoring/rules';
 import { CONCLUSION_MET, CONCLUSION_NOT_MET, NEGATIONS, NONE_WORDS } from './vocabulary';
 import { readQuantity } from './quantity';
-import { readYesNo } from './yesno';
+import { longestCommon, readYesNo } from './yesno';
 import type { Answers, BonusAward, KeyTask, Penalty } from '../scoring/answers';
 import { instantiate, measureLabel, ownMeasureKey, scoreEvaluation } from '../scoring/engine';
 import { applicablePointsOf, gradeStatus, itemCounts, missingItems } from '../scoring/summary';
@@ -1146,7 +1146,13 @@ function applyJudgement(turn: Turn, q: Question, body: string): Applied {
       return record(keys, T.recordedJudgement(q.label, p.value.length ? p.value.join('、') : T.none));
     }
     case 'per_violation': {
-      const p = parseCount(body);
+      let p = parseCount(body);
+      // "无超预算、超范围、超标准支出…": a denial that restates what is counted is none.
+      if (!p.ok) {
+        const none = /^(无|没有|未发生|未出现|不存在)/.exec(foldText(body));
+        const said = none ? foldText(body).slice(none[0].length) : '';
+        if (none && said && longestCommon(said, rule.question + rule.counted) >= 3 && !/\d|[一二两三四五六七八九十]+(笔|例|次|件|起|项)/.test(said)) p = { ok: true, value: 0, rest: '' };
+      }
       if (!p.ok) return p;
       return record(p.rest ? { count: p.value, reason: p.rest } : p.value, T.recordedCount(q.label, p.value, p.rest || undefined));
     }

@@ -48,7 +48,8 @@ export function questionClauses(question: string): { subject: string; clauses: C
   return { subject, clauses };
 }
 
-function longestCommon(a: string, b: string): number {
+/** The length of the longest run of characters two texts share. */
+export function longestCommon(a: string, b: string): number {
   let best = 0;
   for (let i = 0; i < a.length; i++) {
     for (let j = 0; j < b.length; j++) {
