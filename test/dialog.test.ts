@@ -228,6 +228,8 @@ describe('commands before the current question', () => {
     expect(await t.ask('张三', '得分')).not.toContain('预算执行率直接填报');
     const rec = (await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!))!;
     expect(rec.answers.choiceReasons).toEqual({ budgetExecutionRate: '直接填报数按旧口径，以计算为准' });
+    // Every score read from the figure says which one was used and why (so does the report, from the same reasons).
+    expect(await t.ask('张三', '扣分')).toContain('预算执行率85.72%（采用按基础数据计算的数，直接填报为92.13%；理由：直接填报数按旧口径，以计算为准），低于90%');
   });
 
   it('two users in one group each keep their own place', async () => {

@@ -25,6 +25,10 @@ export const scoringText = {
   stepsDeduct: (distance: string, step: string, deduct: string, lost: string) =>
     `距满分标准${distance}个百分点，每${step}个百分点扣${deduct}分，扣${lost}分`,
   proportional: (target: string) => `目标值${target}，按比例计分`,
+  /** After a figure: which of two was used and why ("（采用直接填报数，按基础数据计算为85.72%；理由：…）"). */
+  figureChoice: (direct: boolean, other: string, reason?: string) =>
+    `（${direct ? `采用直接填报数，按基础数据计算为${other}` : `采用按基础数据计算的数，直接填报为${other}`}${reason ? `；理由：${reason}` : ''}）`,
+  figureApproximate: '（约数）',
   /** A conclusion in place of a figure: "满意度无具体数据，根据第三方测评结论，高于90%". */
   conclusion: (label: string, where: string, basis?: string) => `${label}无具体数据，${basis ? `根据${basis}，` : '经单位评估，'}${where}`,
   checklistMet: (items: string) => `已满足：${items}`,

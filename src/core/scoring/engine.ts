@@ -359,6 +359,20 @@ function newEntry(ind: Indicator, children: string[]): IndicatorScore {
   };
 }
 
+/**
+ * What reasons say after a metric's figure: which of a reported and a computed figure was used and why
+ * (when they differ), or that the figure is approximate.
+ */
+function figureNote(v: MetricValue, m: { unit: string; decimals: number }, answers: Answers): string | undefined {
+  if (v.direct !== undefined && v.computed !== undefined && v.direct !== v.computed && answers.metricChoice?.[v.key]) {
+    const reason = answers.choiceReasons?.[v.key];
+    const other = v.source === 'direct' ? v.computed : v.direct;
+    return T.figureChoice(v.source === 'direct', formatQuantity(m, other), reason);
+  }
+  if ((answers.approximate ?? []).includes(v.key)) return T.figureApproximate;
+  return undefined;
+}
+
 /** A quantity a leaf's rule asks for: a key task measured against a target reads its own achieved value from its answer. */
 function readQuantity(ind: Indicator, answer: NormalisedAnswer | undefined, quantity: (key: string) => Quantity | MissingInput[], key: string): Quantity | MissingInput[] {
   const measure = ind.measure;
@@ -373,7 +387,7 @@ function readQuantity(ind: Indicator, answer: NormalisedAnswer | undefined, quan
 
 /** A quantity as compared between scorings: its value, or (as JSON) what is missing for it. */
 function quantitySig(q: Quantity | MissingInput[]): number | string {
-  return Array.isArray(q) ? JSON.stringify(q) : q.bounds ? JSON.stringify([q.bounds, q.basis]) : q.value;
+  return Array.isArray(q) ? JSON.stringify(q) : q.bounds ? JSON.stringify([q.bounds, q.basis]) : q.note ? `${q.value}${q.note}` : q.value;
 }
 
 /** An answer as compared between scorings: booleans and numbers as they are, anything else as JSON. */
@@ -420,7 +434,10 @@ export function scoreEvaluation(framework: Framework, answers: Answers, previous
     if (m) {
       if (unresolved.has(key)) return [{ kind: 'confirm', key }];
       const v = values.get(key);
-      if (v) return { value: v.value, label: m.label, unit: m.unit, decimals: m.decimals };
+      if (v) {
+        const note = figureNote(v, m, answers);
+        return note ? { value: v.value, label: m.label, unit: m.unit, decimals: m.decimals, note } : { value: v.value, label: m.label, unit: m.unit, decimals: m.decimals };
+      }
       const c = answers.conclusions?.[key];
       if (c) return { value: NaN, label: m.label, unit: m.unit, decimals: m.decimals, bounds: c.bounds, ...(c.basis ? { basis: c.basis } : {}) };
       const via = metricMissing.get(key) ?? [];

@@ -30,6 +30,8 @@ export interface Quantity {
   bounds?: Bounds;
   /** What the conclusion is based on. */
   basis?: string;
+  /** Said after the figure in reasons: which of two figures was used and why, or that it is approximate. */
+  note?: string;
 }
 
 /** What a rule needs from the evaluation. */
@@ -144,7 +146,7 @@ function bands(rule: BandsRule, ctx: RuleContext): RuleOutcome {
   const q = quantityOf(ctx, rule.metric);
   if (isOutcome(q)) return q;
   if (q.bounds) return overBounds(rule, ctx, q);
-  const lead = `${q.label}${formatQuantity(q, q.value)}`;
+  const lead = `${q.label}${formatQuantity(q, q.value)}${q.note ?? ''}`;
   let hit: Band | undefined;
   for (const b of rule.bands) if (matches(q.value, b)) { hit = b; break; }
   if (hit) return scored(ctx, toUnits(hit.score), [`${lead}，${describeBounds(hit, q.unit)}`]);
@@ -164,7 +166,7 @@ function steps(rule: StepsRule, ctx: RuleContext): RuleOutcome {
   if (isOutcome(q)) return q;
   if (q.bounds) return overBounds(rule, ctx, q);
   const fmt = (n: number) => formatBound(q, n);
-  const lead = `${q.label}${formatQuantity(q, q.value)}`;
+  const lead = `${q.label}${formatQuantity(q, q.value)}${q.note ?? ''}`;
   if (matches(q.value, rule.full)) return scored(ctx, ctx.points, [`${lead}，${describeBounds(rule.full, q.unit)}`]);
   if (rule.cutoff && matches(q.value, rule.cutoff)) return scored(ctx, 0, [`${lead}，${describeBounds(rule.cutoff, q.unit)}`]);
   // Distances in percentage points, in decimals: 99 − 89.1 must be 9.9, not 9.900000000000006.
@@ -191,7 +193,7 @@ function proportional(rule: ProportionalRule, ctx: RuleContext): RuleOutcome {
   if (isOutcome(q)) return q;
   if (q.bounds) return overBounds(rule, ctx, q);
   const target = dec(rule.target ?? 100);
-  const lead = `${q.label}${formatQuantity(q, q.value)}`;
+  const lead = `${q.label}${formatQuantity(q, q.value)}${q.note ?? ''}`;
   const v = dec(q.value);
   let share: Big;
   if (rule.direction === 'higher') share = v.div(target);
