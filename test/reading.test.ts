@@ -9,6 +9,7 @@ import { questionClauses, readYesNo } from '../src/core/dialog/yesno';
 import { loadBuiltinFramework } from '../src/core/framework/builtin';
 import { createAnswers } from '../src/core/scoring/answers';
 import { cellHolding, metricCells, readersUnsettledWithin } from '../src/core/scoring/conclusions';
+import { scoreEvaluation } from '../src/core/scoring/engine';
 
 describe('readQuantity: the whole figure, in a unit of the question', () => {
   it.each([
@@ -140,5 +141,17 @@ describe('the ranges a conclusion can name', () => {
   it('leaves out the rules of indicators that do not apply', () => {
     const answers = { ...createAnswers(), notApplicable: { A41: '不适用' } };
     expect(metricCells(nanjing, answers, 'budgetExecutionRate').map((c) => c.label)).toEqual(['低于90%', '达到90%（含）以上']);
+  });
+});
+
+describe('a reported figure against the computed one', () => {
+  const nanjing = loadBuiltinFramework('nanjing-2021')!;
+  const facts = { adjustedBudget: 6091.91, carryoverStart: 860.29, spending: 5959.46 };
+  it('agrees within the rounding of the reported figure, and differs beyond it', () => {
+    const conflicts = (reported: number) =>
+      scoreEvaluation(nanjing, { ...createAnswers(), facts, metrics: { budgetExecutionRate: reported } }).inconsistencies.filter((i) => i.kind === 'metric_conflict').length;
+    // Computed: 85.72%.
+    expect([conflicts(85.7), conflicts(86), conflicts(85.72)]).toEqual([0, 0, 0]);
+    expect([conflicts(85.8), conflicts(83.04), conflicts(85.71)]).toEqual([1, 1, 1]);
   });
 });

@@ -170,6 +170,13 @@ export function resolveMetrics(
     if (computed !== undefined && d !== undefined) {
       const dr = roundDirect(d, m.decimals);
       const choice = answers.metricChoice?.[key];
+      // A reported figure rounded to fewer decimals ("85.7" for 85.72) agrees with the computed one.
+      const typed = (String(d).split('.')[1] ?? '').length;
+      const withinRounding = typed < m.decimals && dec(d).minus(dec(computed)).abs().lte(dec(5).times(dec(10).pow(-(typed + 1))));
+      if (withinRounding) {
+        values.set(key, withFormula(m, ast, { key, label: m.label, unit: m.unit, value: computed, source: 'computed', computed, direct: dr }));
+        continue;
+      }
       if (dr !== computed) {
         inconsistencies.push({
           kind: 'metric_conflict',
