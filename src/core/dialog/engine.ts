@@ -10,11 +10,12 @@ import type { Button, InboundMessage, PressFeedback, Reply } from '../messages';
 import { formatScore } from '../decimal';
 import type { AuditEntry, EvaluationRecord, SessionState } from '../evaluation';
 import type { Framework, Indicator } from '../framework/load';
-import type { FrameworkInput } from '../framework/schema';
+import { inPartialRange, partialRange, type FrameworkInput } from '../framework/schema';
 import { resolveFramework } from '../framework/resolve';
-import { dialogText as T } from '../locale/zh-CN';
+import { dialogText as T, partialCreditText as PT } from '../locale/zh-CN';
 import type { Answers, BonusAward, KeyTask, Penalty } from '../scoring/answers';
 import { instantiate, measureLabel, scoreEvaluation } from '../scoring/engine';
+import { describePartialRange } from '../scoring/rules';
 import type { IndicatorScore, ScoreResult } from '../scoring/types';
 import { rangeProblem } from '../scoring/validate';
 import { COMMAND_WORDS, ORGANISER_COMMANDS, recogniseCommand, type CommandName } from './commands';
@@ -32,7 +33,8 @@ import {
 } from './parse';
 import { handleWithoutEvaluation } from './create';
 import { commandButton, evaluationTitle, text } from './replies';
-import { buildPlan, findQuestion, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
+import { buildPlan, findQuestion, partialExampleScore, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
+import { PARTIAL_WORDS } from './vocabulary';
 
 /** Bumped when SessionState changes shape; older sessions are dropped (answers are kept, only places reset). */
 export const SESSION_VERSION = 1;
@@ -796,6 +798,22 @@ function applyJudgement(turn: Turn, q: Question, body: string): Applied {
   };
   switch (rule.kind) {
     case 'judgement': {
+      // "部分，0.5 理由": partly done, before the yes/no reading ("部分" is neither yes nor no).
+      const partly = partialReply(body);
+      if (partly !== undefined) {
+        const range = partialRange(rule, q.points!);
+        if (!range) return { ok: false, error: PT.chatNotAllowed(quote(normaliseText(body))) };
+        const rangeText = describePartialRange(range);
+        const example = PT.example(formatScore(partialExampleScore(range)));
+        const s = parseScore(partly, q.points!);
+        if (!s.ok) {
+          const n = /^(?:得|给|打)?\s*(\d+(?:\.\d+)?)/.exec(partly);
+          return { ok: false, error: n ? PT.chatOutOfRange(n[1]!, rangeText, example) : PT.chatNeedsScore(rangeText, example) };
+        }
+        if (!inPartialRange(range, s.value)) return { ok: false, error: PT.chatOutOfRange(formatScore(s.value), rangeText, example) };
+        if (!s.rest) return { ok: false, error: PT.chatNeedsReason(example) };
+        return record({ partial: true, score: s.value, reason: s.rest }, PT.recorded(q.label, formatScore(s.value), s.rest));
+      }
       const p = parseYesNo(body);
       if (!p.ok) return p;
       if (p.value) {
@@ -852,6 +870,16 @@ function applyJudgement(turn: Turn, q: Question, body: string): Applied {
     default:
       return { ok: false, error: T.notAskable };
   }
+}
+
+/**
+ * The rest of a "partly done" reply ("部分做到，0.5分，理由" → "0.5分，理由"), or undefined when the reply
+ * does not start with a word of PARTIAL_WORDS.
+ */
+function partialReply(body: string): string | undefined {
+  const t = normaliseText(body);
+  const word = PARTIAL_WORDS.find((w) => t.startsWith(w));
+  return word === undefined ? undefined : t.slice(word.length).replace(/^(?:了|的)?[\s,，;；。.、:：]*/, '');
 }
 
 /** Key tasks may arrive over several messages; they are saved once their points add up to the slot's. */

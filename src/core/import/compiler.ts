@@ -399,7 +399,7 @@ const fmt = (n: number) => String(n);
 const OTHERWISE = /^(?:否则|否|其他|其它|其余|反之|未达到|达不到|不符合|不满足|未做到|没有做到|不能|未能|若未|如未|未按要求|不是|没有)?(?:的|情况|情形)?$/;
 const NEGATIVE_PREFIX = /^(?:否则|反之|不|未|没有|无)/;
 /** Conditions of partly meeting a requirement: 部分做到, 基本达到, 不完善, 未完全落实, 存在不足. */
-const PARTIAL_CONDITION = /^(?:若|如|对)?(?:部分|基本|大部分|少部分|个别|未完全|没有完全|不完全|未全部|未能全部|存在不足|有欠缺|有不足)|(?:不完善|不完整|不健全|不充分|不到位|不规范|不及时|不全面|欠缺|有待完善|存在不足|存在问题)$/;
+const PARTIAL_CONDITION = /^(?:若|如|对)?(?:部分|基本|大部分|少部分|个别|未完全|没有完全|不完全|未全部|未能全部|存在不足|有欠缺|有不足)|(?:不完善|不完整|不健全|不齐全|不充分|不到位|不规范|不及时|不全面|欠缺|有待完善|存在不足|存在问题)$/;
 
 /** Phrases that promise a standard without giving one. */
 const VAGUE = /(达到(?:市|省)?财政(?:部门)?(?:考核)?要求|达到(?:序时)?进度要求|达到(?:预定|预期|规定|考核|既定|年初)?(?:目标|标准|要求)|符合(?:市|省)?财政(?:部门)?(?:考核)?要求|较高|较好|合理水平|合理区间|基本达到)/;
@@ -714,11 +714,17 @@ function compileJudgement(p: Parsed, text: string, ctx: CompileContext): Compile
     // a judgement with partial credit. Anything else leaves the amount unknown.
     const d = decided[0]!;
     const c = stripDe(d.cond);
-    const full = positive.length === 1 && scoreOf(positive[0]!.outcome, ctx.points) === ctx.points ? positive[0]! : undefined;
-    const partly = full && (PARTIAL_CONDITION.test(c) || OTHERWISE.test(c) || (NEGATIVE_PREFIX.test(c) && isNegationOf(c, full.cond)));
-    if (decided.length > 1 || !full || !partly || (stripDe(full.cond).match(/[\u3400-\u9fff]/g) ?? []).length < 2)
+    // The full-score clause, and at most one failure clause with its own score ("未建立的不得分").
+    const fulls = positive.filter((s) => scoreOf(s.outcome, ctx.points) === ctx.points);
+    const full = fulls.length === 1 ? fulls[0]! : undefined;
+    const failures = positive.filter((s) => s !== full);
+    const failure = failures.length === 1 && noScore === undefined && NEGATIVE_PREFIX.test(stripDe(failures[0]!.cond)) ? failures[0] : undefined;
+    const partly = full && (PARTIAL_CONDITION.test(c) || OTHERWISE.test(c) || negates(c, full.cond));
+    if (decided.length > 1 || !full || !partly || (failures.length && !failure) || (stripDe(full.cond).match(/[\u3400-\u9fff]/g) ?? []).length < 2)
       return open('unspecified_deduction', T.open.unspecifiedDeduction(d.text));
-    const base = judgementRule(full.cond, ctx, noScore ?? 0, negativeText);
+    const base = failure
+      ? judgementRule(full.cond, ctx, scoreOf(failure.outcome, ctx.points)!, failure.cond)
+      : judgementRule(full.cond, ctx, noScore ?? 0, negativeText);
     if (base.kind !== 'judgement' || (base.noScore ?? 0) >= ctx.points) return open('unspecified_deduction', T.open.unspecifiedDeduction(d.text));
     return done({ ...base, partial: true }, ctx, NO_QUANTITIES);
   }
@@ -761,6 +767,13 @@ function compileJudgement(p: Parsed, text: string, ctx: CompileContext): Compile
     return open('unrecognised', T.open.unrecognised);
   if (noScore === undefined && !levels.some((l) => l.score === 0)) levels.push({ label: T.otherLevel, score: 0 });
   return done({ kind: 'graded', question: T.gradedQuestion(ctx.name), levels }, ctx, NO_QUANTITIES);
+}
+
+/** Whether a condition says the positive one is not (fully) met: "不完善" of "制度完善", "资料不齐全" of "档案资料齐全". */
+function negates(neg: string, pos: string): boolean {
+  if (NEGATIVE_PREFIX.test(neg) && isNegationOf(neg, pos)) return true;
+  const m = /(?:不|未|没有)([\u3400-\u9fff]{2,})$/.exec(stripDe(neg));
+  return !!m && stripDe(pos).includes(m[1]!.slice(0, 2));
 }
 
 function isNegationOf(neg: string, pos: string): boolean {
