@@ -173,3 +173,57 @@ describe('draft details the sheet does not give', () => {
     expect([after.compiled, after.compilable]).toEqual([4, 7]);
   });
 });
+
+describe('partial credit through import and confirmation', () => {
+  const PARTIAL_CSV = [
+    '一级指标,二级指标,三级指标,指标说明,评价要点,分值',
+    '部门管理（100分）,制度建设（100分）,收支管理制度,,制定收支管理制度的得40分，部分做到的酌情打分,40',
+    ',,资产管理制度,,资产管理制度健全的得30分，以年度检查结果为准,30',
+    ',,政府采购,,按规定开展政府采购的得30分，否则不得分,30',
+  ].join('\n');
+  const imported = (): DraftFramework => importSheet(sheetFromCsv(PARTIAL_CSV, 'partial.csv'), { id: 'partial-test' });
+
+  it('keeps the partial clause of a compiled row', () => {
+    const row = imported().rows.find((r) => r.code === 'A11')!;
+    expect(row.outcome).toMatchObject({ status: 'compiled', rule: { kind: 'judgement', yes: '制定收支管理制度', partial: true } });
+    expect('text' in row.outcome && row.outcome.text).toContain('部分做到的由评价人酌情打分（大于0分、小于40分）并说明理由');
+  });
+
+  it('asks about a clause it cannot represent, quoting it, instead of dropping it', () => {
+    const open = listOpenRows(imported());
+    expect(open.map((q) => q.code)).toEqual(['A12']);
+    expect(open[0]!.reason).toContain('“以年度检查结果为准”未能识别计分方法');
+    expect(open[0]!.question).toContain('以年度检查结果为准');
+  });
+
+  it('keeps a partial clause the organiser writes, and refuses a phrase with a clause it cannot read', () => {
+    let draft = imported();
+    const refused = applyConfirmation(draft, 'A12', '资产管理制度健全的得30分，以年度检查结果为准');
+    expect(!refused.ok && refused.error).toContain('以年度检查结果为准');
+    draft = apply(draft, 'A12', '资产管理制度健全的得30分，不健全的酌情扣分');
+    expect(draft.rows.find((r) => r.code === 'A12')!.outcome).toMatchObject({ status: 'confirmed', rule: { kind: 'judgement', partial: true } });
+    // An override of a compiled all-or-nothing row with a partial clause replaces it whole.
+    draft = apply(draft, 'A13', '按规定开展政府采购的得30分，部分做到的酌情扣分');
+    const fw = finaliseDraft(draft);
+    expect(fw.byCode.get('A13')!.rule).toMatchObject({ kind: 'judgement', partial: true });
+    const result = scoreEvaluation(fw, {
+      judgements: {
+        A11: true,
+        A12: { partial: true, score: 20, reason: '下属单位制度未覆盖' },
+        A13: { partial: true, score: 25.5, reason: '个别项目未履行采购程序' },
+      },
+    });
+    expect(result.base).toBe(85.5);
+    expect(result.deductions.map((d) => [d.code, d.lost, d.reasons[0]])).toEqual([
+      ['A12', 10, '资产管理制度健全，但下属单位制度未覆盖'],
+      ['A13', 4.5, '按规定开展政府采购，但个别项目未履行采购程序'],
+    ]);
+  });
+
+  it('takes a rule object with a partial range, and refuses one outside the points', () => {
+    const ok = applyConfirmation(imported(), 'A12', { kind: 'judgement', question: '资产管理制度是否健全？', yes: '资产管理制度健全', no: '资产管理制度不健全', partial: { min: 10, max: 25 } });
+    expect(ok.ok && ok.row.outcome).toMatchObject({ status: 'confirmed', text: expect.stringContaining('在10至25分之间') });
+    const bad = applyConfirmation(imported(), 'A12', { kind: 'judgement', question: '资产管理制度是否健全？', yes: '资产管理制度健全', no: '资产管理制度不健全', partial: { max: 35 } });
+    expect(!bad.ok && bad.error).toContain('above the points');
+  });
+});

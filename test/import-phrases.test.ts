@@ -202,6 +202,30 @@ const PHRASES: Phrase[] = [
   },
   // 14. Discretionary.
   { text: '部门或工作人员违法违纪，酌情扣分', points: 5, expect: { kind: 'discretionary' } },
+  // 1 + 14. Partial credit: the second clause is kept (the evaluator scores a partial answer with a reason).
+  { text: '制度健全的得1分，部分做到的酌情打分', points: 1, expect: { kind: 'judgement', partial: true } },
+  { text: '全部达到的得2分，部分达到的酌情扣分', points: 2, expect: { kind: 'judgement', partial: true } },
+  { text: '管理制度完善的得1分，不完善的酌情扣分', points: 1, expect: { kind: 'judgement', partial: true } },
+  { text: '按时公开的得1分，否则视情况扣分', points: 1, expect: { kind: 'judgement', partial: true } },
+  { text: '制度健全的得1分；基本健全的，酌情给分；未建立的不得分', points: 1, expect: { kind: 'judgement', partial: true } },
+  { text: '档案资料齐全的得2分，资料不齐全的酌情扣分，未建档的得0.5分', points: 2, expect: { kind: 'judgement', noScore: 0.5, partial: true } },
+  // ...a fixed partial score is a graded judgement.
+  {
+    text: '全部完成的得1分，部分完成的得0.5分，未完成不得分',
+    points: 1,
+    expect: { kind: 'graded', levels: [{ label: '全部完成', score: 1 }, { label: '部分完成', score: 0.5 }, { label: '未完成', score: 0 }] },
+  },
+  {
+    text: '制度健全的得1分，部分做到的得0.5分',
+    points: 1,
+    expect: { kind: 'graded', levels: [{ label: '制度健全', score: 1 }, { label: '部分做到', score: 0.5 }, { label: '其他情况', score: 0 }] },
+  },
+  // ...and a clause the grammar cannot represent is a question, never dropped.
+  { text: '制度健全的得1分，部分做到的按完成情况打分', points: 1, expect: { open: 'unrecognised' } },
+  { text: '制度健全的得1分，以年度检查结果为准', points: 1, expect: { open: 'unrecognised' } },
+  { text: '预算执行率90%以上得2分，否则不得分，结合审计情况综合认定', points: 2, expect: { open: 'unrecognised' } },
+  { text: '制度健全的得1分，部分做到的酌情打分，另行检查的酌情扣分', points: 1, expect: { open: 'unspecified_deduction' } },
+  { text: '按时报送的得1分，内容有误的酌情扣分', points: 1, expect: { open: 'unspecified_deduction' } },
   // Other common phrasings.
   {
     text: '预算执行率≥90%得满分；每低1个百分点扣0.1分，扣完为止',

@@ -10,13 +10,13 @@ import type { Button, InboundMessage, PressFeedback, Reply } from '../messages';
 import { formatScore } from '../decimal';
 import type { AuditEntry, EvaluationRecord, SessionState } from '../evaluation';
 import type { Framework, Indicator } from '../framework/load';
-import type { FrameworkInput } from '../framework/schema';
+import { inPartialRange, partialRange, type FrameworkInput } from '../framework/schema';
 import { resolveFramework } from '../framework/resolve';
-import { dialogText as T, readingText as R } from '../locale/zh-CN';
+import { dialogText as T, partialCreditText as PT, readingText as R } from '../locale/zh-CN';
 import type { Bounds, Rule } from '../framework/schema';
 import { cellHolding, metricCells, readersUnsettledWithin } from '../scoring/conclusions';
-import { breakpointsOf, describeBounds } from '../scoring/rules';
-import { CONCLUSION_MET, CONCLUSION_NOT_MET, NEGATIONS, NONE_WORDS } from './vocabulary';
+import { breakpointsOf, describeBounds, describePartialRange } from '../scoring/rules';
+import { CONCLUSION_MET, CONCLUSION_NOT_MET, NEGATIONS, NONE_WORDS, PARTIAL_WORDS } from './vocabulary';
 import { readQuantity } from './quantity';
 import { longestCommon, readYesNo } from './yesno';
 import type { Answers, BonusAward, KeyTask, Penalty } from '../scoring/answers';
@@ -40,7 +40,7 @@ import {
 import { handleWithoutEvaluation } from './create';
 import { REPORT_DATE_RESET_WORDS } from './vocabulary';
 import { commandButton, evaluationTitle, text } from './replies';
-import { buildPlan, canonicalName, findIndicator, findQuestion, indicatorChain, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
+import { buildPlan, canonicalName, findIndicator, findQuestion, indicatorChain, partialExampleScore, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
 
 /** Bumped when SessionState changes shape; older sessions are dropped (answers are kept, only places reset). */
 export const SESSION_VERSION = 1;
@@ -1103,6 +1103,24 @@ function applyJudgement(turn: Turn, q: Question, body: string): Applied {
   };
   switch (rule.kind) {
     case 'judgement': {
+      // "部分，0.5 理由": partly done, before the yes/no reading ("部分" is neither yes nor no).
+      const partly = partialReply(body);
+      if (partly !== undefined) {
+        const range = partialRange(rule, q.points!);
+        // Without a partial clause, "部分…" goes to the yes/no reading ("部分未完成" to "是否都完成" is no).
+        if (range) {
+        const rangeText = describePartialRange(range);
+        const example = PT.example(formatScore(partialExampleScore(range)));
+        const s = parseScore(partly, q.points!);
+        if (!s.ok) {
+          const n = /^(?:得|给|打)?\s*(\d+(?:\.\d+)?)/.exec(partly);
+          return { ok: false, error: n ? PT.chatOutOfRange(n[1]!, rangeText, example) : PT.chatNeedsScore(rangeText, example) };
+        }
+        if (!inPartialRange(range, s.value)) return { ok: false, error: PT.chatOutOfRange(formatScore(s.value), rangeText, example) };
+        if (!s.rest) return { ok: false, error: PT.chatNeedsReason(example) };
+        return record({ partial: true, score: s.value, reason: s.rest }, PT.recorded(q.label, formatScore(s.value), s.rest));
+        }
+      }
       const p = readYesNo(body, rule.question);
       if (!p.ok) return { ok: false, error: p.error };
       if (p.value) {
@@ -1191,6 +1209,16 @@ function applyJudgement(turn: Turn, q: Question, body: string): Applied {
     default:
       return { ok: false, error: T.notAskable };
   }
+}
+
+/**
+ * The rest of a "partly done" reply ("部分做到，0.5分，理由" → "0.5分，理由"), or undefined when the reply
+ * does not start with a word of PARTIAL_WORDS.
+ */
+function partialReply(body: string): string | undefined {
+  const t = body.trim();
+  const word = PARTIAL_WORDS.find((w) => t.startsWith(w));
+  return word === undefined ? undefined : t.slice(word.length).replace(/^(?:了|的)?[\s,，;；。.、:：]*/, '');
 }
 
 /** Key tasks may arrive over several messages; they are saved once their points add up to the slot's. */

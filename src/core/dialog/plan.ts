@@ -7,9 +7,10 @@
 import type { QuestionMeta } from '../messages';
 import { formatScore } from '../decimal';
 import type { Framework, Indicator } from '../framework/load';
-import type { Rule } from '../framework/schema';
-import { dialogText as T, readingText, scoringText } from '../locale/zh-CN';
+import { inPartialRange, partialRange, type PartialRange, type Rule } from '../framework/schema';
+import { dialogText as T, partialCreditText as PT, readingText, scoringText } from '../locale/zh-CN';
 import { metricCells } from '../scoring/conclusions';
+import { describePartialRange } from '../scoring/rules';
 import type { Answers } from '../scoring/answers';
 import { formulaRefs } from '../framework/formula';
 import { isFactOnlyForNotApplicable, quantitiesOf } from '../framework/usage';
@@ -67,11 +68,17 @@ function ancestorsOf(byCode: Map<string, Indicator>, code: string | undefined): 
   return out;
 }
 
-/** Options of a judgement question, as the buttons show them. */
+/** A partial score to show in an example: the middle of the range, in hundredths. */
+export function partialExampleScore(r: PartialRange): number {
+  const mid = Math.round(((r.min + r.max) / 2) * 100) / 100;
+  return inPartialRange(r, mid) ? mid : r.minIncluded ? r.min : r.max;
+}
+
+/** Options of a judgement question, as the buttons show them (部分做到 where the rule allows partial credit). */
 export function optionsFor(rule: Rule): string[] | undefined {
   switch (rule.kind) {
     case 'judgement':
-      return [T.yes, T.no];
+      return rule.partial !== undefined ? [T.yes, PT.option, T.no] : [T.yes, T.no];
     case 'graded':
       return rule.levels.map((l) => l.label);
     case 'checklist':
@@ -85,7 +92,7 @@ function judgementMeta(key: string, rule: Rule, points: number, ind?: Indicator)
   if (ind?.measure) return { key, type: ind.measure.unit === '%' ? 'percent' : 'number', unit: ind.measure.unit };
   switch (rule.kind) {
     case 'judgement':
-      return { key, type: 'boolean', options: [T.yes, T.no] };
+      return { key, type: 'boolean', options: optionsFor(rule)! };
     case 'graded':
       return { key, type: 'choice', options: rule.levels.map((l) => l.label) };
     case 'checklist':
@@ -100,8 +107,11 @@ function judgementMeta(key: string, rule: Rule, points: number, ind?: Indicator)
 function judgementPrompt(rule: Rule, points: number, ind?: Indicator): string {
   if (ind?.measure) return T.askMeasure(ind.name, ind.measure.label, `${ind.measure.target}${ind.measure.unit}`, ind.measure.unit);
   switch (rule.kind) {
-    case 'judgement':
-      return T.askJudgement(rule.question);
+    case 'judgement': {
+      const range = partialRange(rule, points);
+      if (!range) return T.askJudgement(rule.question);
+      return PT.ask(rule.question, describePartialRange(range), PT.example(formatScore(partialExampleScore(range))));
+    }
     case 'graded':
       return T.askGraded(rule.question, rule.levels.map((l) => l.label));
     case 'checklist':

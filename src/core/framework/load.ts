@@ -9,6 +9,7 @@ import { dec, sum } from '../decimal';
 import { FormulaSyntaxError, formulaRefs, parseFormula, type FormulaNode } from './formula';
 import {
   frameworkSchema,
+  partialRange,
   type Bounds,
   type FrameworkInput,
   type IndicatorInput,
@@ -334,6 +335,13 @@ export function ruleProblems(rule: Rule, points: number, names: Map<string, stri
   switch (rule.kind) {
     case 'judgement':
       if (rule.noScore !== undefined && rule.noScore > points) add('.noScore', `${rule.noScore} is above the points ${points}`);
+      if (rule.partial !== undefined) {
+        const r = partialRange(rule, points)!;
+        if (r.max > points) add('.partial.max', `${r.max} is above the points ${points}`);
+        if (r.min < (rule.noScore ?? 0)) add('.partial.min', `${r.min} is below the score for no ${rule.noScore ?? 0}`);
+        if (r.min > r.max || (r.min === r.max && !(r.minIncluded && r.maxIncluded)))
+          add('.partial', `no score lies between ${r.min} and ${r.max}`);
+      }
       break;
     case 'bands': {
       quantity('.metric', rule.metric);

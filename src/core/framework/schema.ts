@@ -27,7 +27,30 @@ const direction = z.enum(['higher', 'lower']);
 /** 'discretionary': a person decides the score in [0, points] and gives a reason. */
 const otherwiseSchema = z.union([z.number().min(0), z.literal('discretionary')]);
 
-/** Shape 1 (all or nothing): a yes/no judgement. `yes`/`no` are the report's words for each outcome. */
+/**
+ * Partial credit on a yes/no judgement (shape 1 with a clause of shape 14: "…的得1分，部分做到的酌情打分").
+ * Besides yes (the points) and no (`noScore`), the evaluator may answer "partly" with a score and a
+ * reason. `true`: the score lies strictly between `noScore` and the points (equal to either it is a
+ * plain no or yes). `{ min, max }`: inclusive bounds set by the criteria; an end left out stays strict
+ * at `noScore` or the points.
+ */
+export const partialCreditSchema = z.union([
+  z.literal(true),
+  z
+    .object({
+      /** Lowest partial score, inclusive (default: above `noScore`). */
+      min: z.number().min(0).optional(),
+      /** Highest partial score, inclusive (default: below the points). */
+      max: z.number().min(0).optional(),
+    })
+    .strict(),
+]);
+export type PartialCredit = z.infer<typeof partialCreditSchema>;
+
+/**
+ * Shape 1 (all or nothing): a yes/no judgement. `yes`/`no` are the report's words for each outcome.
+ * With `partial`, also "partly": a score between no and yes that the evaluator sets with a reason.
+ */
 export const judgementRuleSchema = z
   .object({
     kind: z.literal('judgement'),
@@ -36,8 +59,39 @@ export const judgementRuleSchema = z
     no: z.string().min(1),
     /** Score when the answer is no (default 0). */
     noScore: z.number().min(0).optional(),
+    /** Partial credit allowed ("部分做到的酌情打分"): see `partialCreditSchema`. */
+    partial: partialCreditSchema.optional(),
   })
   .strict();
+
+/** Where a partial score may lie: `[min, max]`, each end inclusive or not. */
+export interface PartialRange {
+  min: number;
+  minIncluded: boolean;
+  max: number;
+  maxIncluded: boolean;
+}
+
+/** The range of a partial score for a judgement rule worth `points`; undefined when the rule allows none. */
+export function partialRange(rule: JudgementRule, points: number): PartialRange | undefined {
+  const p = rule.partial;
+  if (p === undefined) return undefined;
+  const o = p === true ? {} : p;
+  return {
+    min: o.min ?? rule.noScore ?? 0,
+    minIncluded: o.min !== undefined,
+    max: o.max ?? points,
+    maxIncluded: o.max !== undefined,
+  };
+}
+
+/** Whether `score` lies within a partial range (scores are short decimals; compared in hundredths). */
+export function inPartialRange(r: PartialRange, score: number): boolean {
+  const c = (a: number, b: number) => Math.round(a * 100) - Math.round(b * 100);
+  const lo = c(score, r.min);
+  const hi = c(r.max, score);
+  return (r.minIncluded ? lo >= 0 : lo > 0) && (r.maxIncluded ? hi >= 0 : hi > 0);
+}
 
 /** Shapes 2, 6, 7: bands over a metric (two tiers, 80%(含)-90%, an exact-zero band…). */
 export const bandsRuleSchema = z

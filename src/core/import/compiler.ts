@@ -27,7 +27,7 @@
 import { dec, sum } from '../decimal';
 import { coverageProblems } from '../framework/load';
 import type { Band, Bounds, Fact, Metric, Rule } from '../framework/schema';
-import { importText as T } from '../locale/zh-CN';
+import { importText as T, partialCreditText as PT } from '../locale/zh-CN';
 import { describeGaps, describeRule } from './describe';
 import {
   bindLibraryMetric,
@@ -132,6 +132,8 @@ const OUTCOME_PATTERNS: Array<[RegExp, (m: RegExpExecArray) => Outcome]> = [
   [new RegExp(`\\((?:得|计)?${N}分\\)$`), (m) => ({ t: 'score', n: Number(m[1]) })],
   [new RegExp(`^${N}分$`), (m) => ({ t: 'score', n: Number(m[1]) })],
   [new RegExp(`${LEAD}(?:扣|减|扣除)${N}分$`), (m) => ({ t: 'deduct', n: Number(m[1]) })],
+  // A person decides the amount ("部分做到的酌情打分", "否则视情况扣分"): a deduction without an amount.
+  [new RegExp(`${LEAD}(?:酌情|视情况|根据情况|视具体情况|根据实际情况|按实际情况)(?:扣分|减分|打分|评分|计分|给分|扣减|确定得分)$`), () => ({ t: 'deduct' })],
   [new RegExp(`${LEAD}(?:酌情)?(?:扣分|减分)$`), () => ({ t: 'deduct' })],
   [new RegExp(`${LEAD}加${N}分$`), (m) => ({ t: 'add', n: Number(m[1]) })],
 ];
@@ -147,6 +149,8 @@ function splitOutcome(token: string): { cond: string; outcome?: Outcome } {
 const MODIFIERS = {
   floor: /^(?:分值)?扣完(?:为止|即止)$|^最低(?:为|得)?0分$|^最多扣至0分$/,
   cap: /^(?:最高)?(?:得)?满分为止$|^(?:最高|最多)(?:得|不超过)?(?:该项)?满分$/,
+  /** "无需批复下属单位预算的不适用": shape 15, which any indicator has; nothing for the rule. */
+  notApplicable: /^[^\d%]*(?:的)?(?:不适用|不参与评价|不纳入评价)$/,
 };
 
 interface Parsed {
@@ -177,6 +181,7 @@ function parseStatements(text: string): Parsed {
       cap = true;
       continue;
     }
+    if (MODIFIERS.notApplicable.test(tok)) continue;
     let body = tok;
     // "…，扣完为止" written without a comma.
     if (/扣完(为止|即止)$/.test(body)) {
@@ -393,6 +398,8 @@ const fmt = (n: number) => String(n);
 
 const OTHERWISE = /^(?:否则|否|其他|其它|其余|反之|未达到|达不到|不符合|不满足|未做到|没有做到|不能|未能|若未|如未|未按要求|不是|没有)?(?:的|情况|情形)?$/;
 const NEGATIVE_PREFIX = /^(?:否则|反之|不|未|没有|无)/;
+/** Conditions of partly meeting a requirement: 部分做到, 基本达到, 不完善, 未完全落实, 存在不足. */
+const PARTIAL_CONDITION = /^(?:若|如|对)?(?:部分|基本|大部分|少部分|个别|未完全|没有完全|不完全|未全部|未能全部|存在不足|有欠缺|有不足)|(?:不完善|不完整|不健全|不齐全|不充分|不到位|不规范|不及时|不全面|欠缺|有待完善|存在不足|存在问题)$/;
 
 /** Phrases that promise a standard without giving one. */
 const VAGUE = /(达到(?:市|省)?财政(?:部门)?(?:考核)?要求|达到(?:序时)?进度要求|达到(?:预定|预期|规定|考核|既定|年初)?(?:目标|标准|要求)|符合(?:市|省)?财政(?:部门)?(?:考核)?要求|较高|较好|合理水平|合理区间|基本达到)/;
@@ -673,10 +680,16 @@ function compileJudgement(p: Parsed, text: string, ctx: CompileContext): Compile
   const positive: Statement[] = [];
   let noScore: number | undefined;
   let negativeText: string | undefined;
+  // Clauses whose amount a person decides ("部分做到的酌情打分"): partial credit, once the full-score clause is known.
+  const decided: Statement[] = [];
   for (const s of p.statements) {
     if (s.outcome.t === 'add' || s.outcome.t === 'step') return open('unrecognised', T.open.unrecognised);
     const c = s.cond.replace(/^[，,]/, '');
     if (!c) return open('no_score', T.open.noCondition);
+    if (s.outcome.t === 'deduct' && s.outcome.n === undefined) {
+      decided.push(s);
+      continue;
+    }
     const isOtherwise = OTHERWISE.test(c) || (positive.length > 0 && NEGATIVE_PREFIX.test(c) && isNegationOf(c, positive[0]!.cond));
     // A condition with a percentage or a score in it is a comparison the grammar did not read; one
     // without words is not a condition.
@@ -695,6 +708,25 @@ function compileJudgement(p: Parsed, text: string, ctx: CompileContext): Compile
       noScore = score;
       negativeText = c;
     } else positive.push(s);
+  }
+  if (decided.length) {
+    // One full-score condition and one clause for "partly / not fully" (部分做到, 不完善, 否则视情况扣分):
+    // a judgement with partial credit. Anything else leaves the amount unknown.
+    const d = decided[0]!;
+    const c = stripDe(d.cond);
+    // The full-score clause, and at most one failure clause with its own score ("未建立的不得分").
+    const fulls = positive.filter((s) => scoreOf(s.outcome, ctx.points) === ctx.points);
+    const full = fulls.length === 1 ? fulls[0]! : undefined;
+    const failures = positive.filter((s) => s !== full);
+    const failure = failures.length === 1 && noScore === undefined && NEGATIVE_PREFIX.test(stripDe(failures[0]!.cond)) ? failures[0] : undefined;
+    const partly = full && (PARTIAL_CONDITION.test(c) || OTHERWISE.test(c) || negates(c, full.cond));
+    if (decided.length > 1 || !full || !partly || (failures.length && !failure) || (stripDe(full.cond).match(/[\u3400-\u9fff]/g) ?? []).length < 2)
+      return open('unspecified_deduction', T.open.unspecifiedDeduction(d.text));
+    const base = failure
+      ? judgementRule(full.cond, ctx, scoreOf(failure.outcome, ctx.points)!, failure.cond)
+      : judgementRule(full.cond, ctx, noScore ?? 0, negativeText);
+    if (base.kind !== 'judgement' || (base.noScore ?? 0) >= ctx.points) return open('unspecified_deduction', T.open.unspecifiedDeduction(d.text));
+    return done({ ...base, partial: true }, ctx, NO_QUANTITIES);
   }
   if (positive.length === 0) {
     if (noScore === undefined) return open('unrecognised', T.open.unrecognised);
@@ -737,6 +769,13 @@ function compileJudgement(p: Parsed, text: string, ctx: CompileContext): Compile
   return done({ kind: 'graded', question: T.gradedQuestion(ctx.name), levels }, ctx, NO_QUANTITIES);
 }
 
+/** Whether a condition says the positive one is not (fully) met: "不完善" of "制度完善", "资料不齐全" of "档案资料齐全". */
+function negates(neg: string, pos: string): boolean {
+  if (NEGATIVE_PREFIX.test(neg) && isNegationOf(neg, pos)) return true;
+  const m = /(?:不|未|没有)([\u3400-\u9fff]{2,})$/.exec(stripDe(neg));
+  return !!m && stripDe(pos).includes(m[1]!.slice(0, 2));
+}
+
 function isNegationOf(neg: string, pos: string): boolean {
   const core = stripDe(neg).replace(NEGATIVE_PREFIX, '').replace(/^(?:能|按|达到)/, '');
   return core.length > 0 && stripDe(pos).includes(core.slice(0, Math.min(core.length, 4)));
@@ -775,11 +814,10 @@ export function compileCriteria(criteria: string, ctx: CompileContext): CompileR
   if (special) return special;
   const parsed = parseStatements(flat);
   if (parsed.statements.some((s) => s.outcome.t === 'add')) return open('unrecognised', T.open.bonusInIndicator);
-  const notExceeding = compileNotExceeding(parsed, flat, ctx);
-  if (notExceeding) return notExceeding;
-  const quantitative = compileQuantitative(parsed, ctx);
-  if (quantitative) return quantitative;
-  return compileJudgement(parsed, flat, ctx);
+  const result = compileNotExceeding(parsed, flat, ctx) ?? compileQuantitative(parsed, ctx) ?? compileJudgement(parsed, flat, ctx);
+  // A trailing clause with no score and no way of scoring is asked about, never dropped from a rule.
+  if (result.ok && parsed.statements.length && parsed.loose.length) return open('unrecognised', PT.looseClause(parsed.loose.join('，')));
+  return result;
 }
 
 /** Bonus table (shape 13): "受到国务院嘉奖加3分，…；同一项工作不累计加分". */

@@ -5,8 +5,9 @@
  * @example describeRule({ kind: 'bands', metric: 'budgetExecutionRate', bands: [{ gt: 90, score: 2 }], otherwise: 1 }, 2, () => '预算执行率')
  */
 import { formatScore } from '../decimal';
-import type { Bounds, Rule } from '../framework/schema';
-import { importText as T } from '../locale/zh-CN';
+import { partialRange, type Bounds, type Rule } from '../framework/schema';
+import { importText as T, partialCreditText as PT } from '../locale/zh-CN';
+import { describePartialRange } from '../scoring/rules';
 
 /** Bounds as a comparison with the quantity's label: "预算执行率 ≥ 90%", "80% ≤ 预算执行率 < 90%". */
 export function describeBoundsWith(label: string, b: Bounds, unit: string): string {
@@ -40,6 +41,7 @@ export function describeRule(
   switch (rule.kind) {
     case 'judgement':
       text = T.describe.judgement(rule.yes, score(points), rule.noScore ? score(rule.noScore) : undefined);
+      if (rule.partial !== undefined) text += PT.describe(describePartialRange(partialRange(rule, points)!));
       break;
     case 'bands': {
       const label = labelOf(rule.metric);

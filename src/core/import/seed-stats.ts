@@ -45,7 +45,7 @@ export function scoringShape(rule: Partial<Rule> & { kind: Rule['kind'] }): unkn
   const r = rule as Record<string, unknown>;
   switch (rule.kind) {
     case 'judgement':
-      return { kind: 'judgement', noScore: r.noScore ?? 0 };
+      return { kind: 'judgement', noScore: r.noScore ?? 0, partial: r.partial ?? null };
     case 'bands':
       return { kind: 'bands', metric: r.metric, direction: r.direction ?? 'higher', bands: (r.bands as Array<Record<string, number>>).map(sortKeys), otherwise: r.otherwise ?? null };
     case 'steps':

@@ -927,3 +927,38 @@ export const readingText = {
   choiceReasonAsk: (choice: string) => `已选择「${choice}」，请再发一条消息写明理由（如：决算报表为准，计算口径含…），报告会写明采用哪个数及理由`,
   choiceReason: (choice: string, reason: string) => `${choice}（理由：${reason}）`,
 };
+
+/**
+ * Partial credit on a yes/no judgement ("…的得1分，部分做到的酌情打分"): the score's range, the reason
+ * sentence in the reports' style, the chat's question and answers, the answers file's problems and the
+ * importer's description. Scores and ranges arrive formatted ("0.5").
+ */
+export const partialCreditText = {
+  /** The option and the word the report and chat use for the outcome. */
+  option: '部分做到',
+  /** A range in words: "大于0分、小于1分", "在0.2至0.8分之间", "不低于0.2分、小于1分". */
+  range: (min: string, minIncluded: boolean, max: string, maxIncluded: boolean) =>
+    minIncluded && maxIncluded ? `在${min}至${max}分之间` : `${minIncluded ? '不低于' : '大于'}${min}分、${maxIncluded ? '不高于' : '小于'}${max}分`,
+  /** The reason sentence of a partial score, as the reports write it: "建立预算绩效管理制度，但事前评估充分性不足". */
+  reason: (yes: string, reason?: string) => (reason ? `${yes}，但${reason.replace(/^(?:但是|但)[，,\s]*/, '')}` : `${yes}（部分做到）`),
+  /** The rule in plain Chinese, after the judgement's own sentence. */
+  describe: (range: string) => `；部分做到的由评价人酌情打分（${range}）并说明理由`,
+  /** A clause with neither a score nor a way of scoring that the compiler could read. */
+  looseClause: (clause: string) => `“${clause}”未能识别计分方法，请补充或改写（如“部分做到的酌情打分”“部分完成的得0.5分”）`,
+  /** Answers-file problems. */
+  notAllowed: (code: string) => `指标「${code}」的评分标准没有“部分做到”的情形，请回答是或否`,
+  withValue: (code: string) => `指标「${code}」填写了部分做到，不应同时填写是或否`,
+  noScore: (code: string, name: string) => `指标「${code} ${name}」部分做到时应填写得分及理由`,
+  outOfRange: (code: string, range: string) => `指标「${code}」部分做到时得分应${range}`,
+  noReason: (code: string) => `指标「${code}」部分做到，请说明扣分理由`,
+  /** The chat. */
+  ask: (question: string, range: string, example: string) =>
+    `${question}\n请回复「是」「否」或「部分做到」；部分做到时写明得分（${range}）和理由，如：${example}`,
+  example: (score: string) => `部分做到，${score}分，制度未覆盖下属单位`,
+  chatNotAllowed: (text: string) => `「${text}」：本项评分标准没有“部分做到”的情形，只能回复「是」或「否」（可在后面写上依据或理由）`,
+  chatNeedsScore: (range: string, example: string) => `部分做到时请写明得分（${range}）和理由，如：${example}`,
+  chatNeedsReason: (example: string) => `部分做到时请写明扣分理由，如：${example}`,
+  chatOutOfRange: (score: string, range: string, example: string) =>
+    `部分做到的得分应${range}，${score}分不在此范围（全部做到请回复「是」，未做到请回复「否」），如：${example}`,
+  recorded: (label: string, score: string, reason: string) => `已记录「${label}」：部分做到，得${score}分（${reason}）。`,
+} as const;

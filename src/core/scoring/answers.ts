@@ -23,7 +23,8 @@ export type Evidence = z.infer<typeof evidenceSchema>;
  * The answer to an indicator's own question. Shorthands: `true`/`false` (judgement), a number
  * (per-violation count), a string array (checklist items). The object form carries what each kind needs:
  * `value` (judgement), `level` (+`score` for a share range) for graded, `items`, `count`, or `score` for
- * discretionary decisions; `reason` explains any lost point.
+ * discretionary decisions; `reason` explains any lost point. A judgement whose rule allows partial
+ * credit may instead be `{ partial: true, score, reason }` (no `value`; the reason is required).
  */
 export const judgementAnswerSchema = z.union([
   z.boolean(),
@@ -32,6 +33,8 @@ export const judgementAnswerSchema = z.union([
   z
     .object({
       value: z.boolean().optional(),
+      /** Partly done (a judgement whose rule has `partial`): scores `score`, explained by `reason`. */
+      partial: z.literal(true).optional(),
       level: z.string().optional(),
       items: z.array(z.string()).optional(),
       count: z.number().optional(),

@@ -16,7 +16,8 @@ import type {
   Rule,
   StepsRule,
 } from '../framework/schema';
-import { scoringText as T } from '../locale/zh-CN';
+import type { PartialRange } from '../framework/schema';
+import { partialCreditText as PT, scoringText as T } from '../locale/zh-CN';
 import type { JudgementAnswer } from './answers';
 import type { MissingInput } from './types';
 
@@ -46,6 +47,7 @@ export interface RuleContext {
 /** The judgement answer in object form. */
 export interface NormalisedAnswer {
   value?: boolean;
+  partial?: true;
   level?: string;
   items?: string[];
   count?: number;
@@ -135,8 +137,18 @@ function quantityOf(ctx: RuleContext, key: string): Quantity | RuleOutcome {
 }
 const isOutcome = (x: Quantity | RuleOutcome): x is RuleOutcome => 'missing' in x;
 
+/** A partial range in words: "大于0分、小于1分". */
+export function describePartialRange(r: PartialRange): string {
+  return PT.range(formatScore(r.min), r.minIncluded, formatScore(r.max), r.maxIncluded);
+}
+
 function judgement(rule: JudgementRule, ctx: RuleContext): RuleOutcome {
   const a = ctx.answer;
+  if (a?.partial) {
+    // Partly done: the evaluator's score, which validation keeps inside the rule's range, and the reason.
+    if (rule.partial === undefined || a.score === undefined) return missingJudgement(ctx);
+    return scored(ctx, toUnits(a.score), [PT.reason(rule.yes, a.reason)]);
+  }
   if (a?.value === undefined) return missingJudgement(ctx);
   if (a.value) return scored(ctx, ctx.points, [T.judgementYes(rule.yes)]);
   return scored(ctx, toUnits(rule.noScore ?? 0), [T.judgementNo(rule.no, a.reason)]);

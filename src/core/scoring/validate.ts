@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { dec, formatNumber, formatScore, sum } from '../decimal';
 import type { Framework, Indicator } from '../framework/load';
 import { ruleProblems } from '../framework/load';
-import { answersText as T } from '../locale/zh-CN';
+import { inPartialRange, partialRange } from '../framework/schema';
+import { answersText as T, partialCreditText as PT } from '../locale/zh-CN';
 import { answersSchema, type Answers, type JudgementAnswer } from './answers';
 import { instantiate } from './engine';
-import { normaliseAnswer } from './rules';
+import { describePartialRange, normaliseAnswer } from './rules';
 
 export type AnswersValidation = { ok: true; answers: Answers } | { ok: false; problems: string[]; answers?: Answers };
 
@@ -42,10 +43,22 @@ export function judgementProblems(ind: Indicator, raw: JudgementAnswer): string[
     else needReasonIfLost(a.score);
   };
   if (!rule) return [T.notJudged(code, ind.name)];
+  if (a.partial && rule.kind !== 'judgement') out.push(PT.notAllowed(code));
   switch (rule.kind) {
-    case 'judgement':
-      if (a.value === undefined) out.push(T.wrongAnswer(code, ind.name, '是或否'));
+    case 'judgement': {
+      if (!a.partial) {
+        if (a.value === undefined) out.push(T.wrongAnswer(code, ind.name, '是或否'));
+        break;
+      }
+      // Partly done: only where the rule allows it, with a score inside its range and a reason.
+      const range = partialRange(rule, points);
+      if (!range) out.push(PT.notAllowed(code));
+      if (a.value !== undefined) out.push(PT.withValue(code));
+      if (a.score === undefined) out.push(PT.noScore(code, ind.name));
+      else if (range && !inPartialRange(range, a.score)) out.push(PT.outOfRange(code, describePartialRange(range)));
+      if (!a.reason?.trim()) out.push(PT.noReason(code));
       break;
+    }
     case 'checklist': {
       if (!a.items) out.push(T.wrongAnswer(code, ind.name, '已满足的项目列表'));
       else
