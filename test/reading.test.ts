@@ -100,7 +100,7 @@ describe('readYesNo: against the question', () => {
     ['是，没有建立', '前后意思相反'],
     ['公开了，但晚了一周', '不够明确'],
     ['本单位无需批复下属单位预算', '不适用'],
-    ['部分做到', '没有「部分做到」'],
+    ['部分做到', '没有“部分做到”'],
   ])('asks back 「%s」', (reply, reason) => {
     const r = readYesNo(reply, '是否建立了决策制度？');
     expect(r.ok).toBe(false);

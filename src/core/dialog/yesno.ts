@@ -7,7 +7,7 @@
  * 「尚未建立」 and 「还没有」 are no. Acknowledgements (好的, 收到, 完成) are not answers; hedges (应该是,
  * 不一定) and replies that say both (是，没有建立) are asked back. Nothing is guessed.
  */
-import { readingText as R } from '../locale/zh-CN';
+import { partialCreditText as PT, readingText as R } from '../locale/zh-CN';
 import { NOT_APPLICABLE_WORDS, BUT_WORDS, DONE_MARKERS, MEANING_GROUPS, NEGATIONS, NON_ANSWERS, NOT_YET, NOT_YET_VERBS, PARTIAL_WORDS, REMARK_LABELS } from './vocabulary';
 
 export type YesNoResult = { ok: true; value: boolean; rest: string } | { ok: false; error: string; partial?: boolean };
@@ -169,7 +169,7 @@ export function readYesNo(reply: string, question = ''): YesNoResult {
   const all = /都|全部|均|所有|全面/.test(question);
   if (PARTIAL_WORDS.some((w) => head.startsWith(w))) {
     if (all && ALL_NEGATIONS.some((n) => head.includes(n))) return { ok: true, value: false, rest: remarkOf(restRaw) };
-    return { ok: false, error: R.partialNotAllowed(shown), partial: true };
+    return { ok: false, error: PT.chatNotAllowed(shown), partial: true };
   }
 
   let value: boolean | undefined;

@@ -919,7 +919,6 @@ export const readingText = {
   contradictoryYesNo: (text: string) => `「${text}」前后意思相反（既像「是」又像「否」），请只回复「是」或「否」，再写依据或理由`,
   ambiguousWithNegativeQuestion: (text: string) => `本题问的是「没有……」，「${text}」可能是「是」也可能是「否」，请回复「是」或「否」`,
   seemsNotApplicable: (text: string) => `「${text}」听起来本项不涉及本单位：如确不适用，请组织者发送「不适用 <指标代码> 原因」；否则请回复「是」或「否」`,
-  partialNotAllowed: (text: string) => `本题评分标准没有「部分做到」的档次，「${text}」请回复「是」或「否」，未做到的写明原因`,
   /** In the report and the reasons: a conclusion in place of a figure. */
   conclusionReason: (label: string, where: string, basis?: string) => `${label}无具体数据，${basis ? `根据${basis}，` : '经单位评估，'}${where}`,
   reportedFigureQuestion: (label: string, source?: string) => `${source ?? '决算报表或财政系统'}中报告的${label}是多少？（没有单独报告的回复「没有」）`,
