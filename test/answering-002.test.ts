@@ -101,3 +101,23 @@ describe("002's questionnaire answered as the unit would, without every raw figu
     expect(text).toContain('满意度无具体数据，根据年度满意度测评结论，高于90%');
   });
 });
+
+describe('「没有具体数字」 while editing', () => {
+  it('asks where the figure lies at once, and the evaluator scores a range the rule leaves to judgement', async () => {
+    const t = createTranscript();
+    await t.say('张三', '新建自评 南京市数据局 2024 框架=nanjing-2021');
+    await t.say('张三', '修改 D21');
+    const asked = await t.say('张三', '没有具体数字');
+    // Straight to the range, not to the next question of the plan.
+    expect(questionOf(asked)).toMatchObject({ key: 'conclusion:satisfactionRate', options: ['不超过90%', '高于90%'] });
+    const ranged = await t.say('张三', '1，第三方测评结论为基本满意');
+    expect(ranged.map(replyText).join('\n')).toContain('已记录：满意度没有具体数字，按「不超过90%」评分（依据：第三方测评结论为基本满意）');
+    // D21 leaves anything up to 90% to the evaluator: the score and its reason are asked next.
+    expect(questionOf(ranged)).toMatchObject({ key: 'decision:D21' });
+    const scored = (await t.say('张三', '8分，满意度略低于90%')).map(replyText).join('\n');
+    expect(scored).toContain('得 8/10 分');
+    const rec = (await t.store.getEvaluation((await t.store.evaluationIdForChat('group-1'))!))!;
+    expect(rec.answers.conclusions).toEqual({ satisfactionRate: { bounds: { lte: 90 }, basis: '第三方测评结论为基本满意' } });
+    expect(rec.answers.judgements?.D21).toEqual({ score: 8, reason: '满意度略低于90%' });
+  });
+});

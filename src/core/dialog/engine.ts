@@ -14,7 +14,7 @@ import { inPartialRange, partialRange, type FrameworkInput } from '../framework/
 import { resolveFramework } from '../framework/resolve';
 import { dialogText as T, partialCreditText as PT, readingText as R } from '../locale/zh-CN';
 import type { Bounds, Rule } from '../framework/schema';
-import { cellHolding, metricCells, readersUnsettledWithin } from '../scoring/conclusions';
+import { cellHolding, metricCells, metricReaders, readersUnsettledWithin } from '../scoring/conclusions';
 import { breakpointsOf, describeBounds, describePartialRange } from '../scoring/rules';
 import { CONCLUSION_MET, CONCLUSION_NOT_MET, NEGATIONS, NONE_WORDS, PARTIAL_WORDS } from './vocabulary';
 import { readQuantity } from './quantity';
@@ -851,7 +851,8 @@ function answerCurrent(turn: Turn, body: string): void {
   answer(turn, q, body);
 }
 
-type Applied = { ok: true; summary: string } | { ok: false; error: string } | { ok: 'pending'; reply: string };
+/** What applying a reply did; `followUp` names a question to ask next, before the plan's order (a conclusion after 「没有具体数字」). */
+type Applied = { ok: true; summary: string; followUp?: string[] } | { ok: false; error: string } | { ok: 'pending'; reply: string };
 
 function answer(turn: Turn, q: Question, body: string): Applied {
   const applied = apply(turn, q, body);
@@ -874,7 +875,9 @@ function answer(turn: Turn, q: Question, body: string): Applied {
   const prev = rescore(turn);
   const lines = [applied.summary, ...scoreChanges(prev, turn.result)];
   turn.replies.push(text(lines.join('\n')));
-  askNext(turn, false);
+  const follow = applied.followUp ? turn.plan.find((x) => applied.followUp!.includes(x.key) && !x.answered) : undefined;
+  if (follow) ask(turn, follow);
+  else askNext(turn, false);
   return applied;
 }
 
@@ -984,7 +987,9 @@ function recordConclusion(turn: Turn, key: string, bounds: Bounds, basis: string
   clearSlot(turn, 'metrics', key);
   markKey(turn, 'noFigure', key, true);
   markKey(turn, 'approximate', key, false);
-  return { ok: true, summary: R.conclusionRecorded(m.label, describeBounds(bounds, m.unit), basis || undefined) };
+  // Where the rule leaves the range to judgement, the evaluator's score is asked next.
+  const decisions = metricReaders(turn.framework, a, key).map((r) => `decision:${r.code}`);
+  return { ok: true, summary: R.conclusionRecorded(m.label, describeBounds(bounds, m.unit), basis || undefined), followUp: decisions };
 }
 
 /** A conclusion in words ("满意度达标", "未达标") as the range it means, when only one range fits. */
@@ -1025,9 +1030,11 @@ function applyFigure(turn: Turn, q: Question, body: string): Applied {
     const words = isFact || !p.rest ? undefined : conclusionFromWords(turn, q.target, p.rest);
     if (words) return recordConclusion(turn, q.target, words, p.rest);
     clearSlot(turn, bucketName, q.target);
+    // Said again, 「没有具体数字」 asks for the range again too.
+    if (!isFact) clearSlot(turn, 'conclusions', q.target);
     markKey(turn, 'noFigure', q.target, true);
     markKey(turn, 'approximate', q.target, false);
-    return { ok: true, summary: R.noFigureRecorded(def.label) };
+    return { ok: true, summary: R.noFigureRecorded(def.label), followUp: isFact ? undefined : [`conclusion:${q.target}`] };
   }
   if (p.bounds) {
     if (isFact) return { ok: false, error: R.boundOnFact(quote(body), example) };
