@@ -248,7 +248,6 @@ export function readQuantity(text: string, unit: string): QuantityResult {
     // "没有具体数字，满意度在90%以上": the conclusion must be a range, not a figure.
     const inner = readQuantity(original.slice(original.length - restText.length).replace(SEPARATOR, ''), unit);
     if (!inner.ok) return inner;
-    if (inner.value !== undefined && !inner.approximate) return { ok: false, error: R.figureAfterNoFigure(quoteOf(original)) };
     if (inner.value !== undefined) return { ok: false, error: R.figureAfterNoFigure(quoteOf(original)) };
     return { ...inner, noFigure: true };
   }
