@@ -62,6 +62,8 @@ const CHAT = 'group-1';
 const NOW = new Date('2025-05-10T01:00:00Z');
 
 type Outcome = 'recorded right' | 'asked back right' | 'recorded wrong' | 'asked back wrongly' | 'asked badly';
+/** Replies asked back that a clerk would have understood, listed in the summary. */
+const cautious: string[] = [];
 const tally: Record<Outcome, number> = { 'recorded right': 0, 'asked back right': 0, 'recorded wrong': 0, 'asked back wrongly': 0, 'asked badly': 0 };
 const byCategory = new Map<string, Record<Outcome, number>>();
 const wrong: string[] = [];
@@ -226,6 +228,7 @@ function count(c: Case, outcome: Outcome, message: string): void {
   if (!byCategory.has(key)) byCategory.set(key, { 'recorded right': 0, 'asked back right': 0, 'recorded wrong': 0, 'asked back wrongly': 0, 'asked badly': 0 });
   byCategory.get(key)![outcome]++;
   if (outcome === 'recorded wrong') wrong.push(`${c.framework} ${c.question} 「${c.reply}」: ${message.split('\n')[0]}`);
+  if (outcome === 'asked back wrongly') cautious.push(`${c.framework} ${c.question} 「${c.reply}」`);
 }
 
 describe('the reply corpus', () => {
@@ -277,5 +280,6 @@ describe('the tally', () => {
 afterAll(() => {
   const lines = [`reply corpus: ${CASES.length} cases`, ...Object.entries(tally).map(([k, v]) => `  ${k}: ${v}`), '  by framework / category (right, asked right, wrong, too cautious, asked badly):'];
   for (const [k, v] of byCategory) lines.push(`    ${k}: ${Object.values(v).join(' / ')}`);
+  if (cautious.length) lines.push('  asked back although a clerk would have understood:', ...cautious.map((x) => `    ${x}`));
   console.log(lines.join('\n'));
 });

@@ -284,6 +284,11 @@ export const keyTaskSlotSchema = z
     maxItems: z.number().int().min(1).optional(),
     /** Rule kinds an item may carry; the first is the default. */
     kinds: z.array(z.enum(['judgement', 'proportional', 'bands', 'graded', 'discretionary'])).min(1).optional(),
+    /**
+     * Items judged yes/no may be partly done ("部分未达到的按完成程度在档内打分"): their default rule takes a
+     * partial score with a reason, as a judgement rule's `partial`.
+     */
+    partial: z.literal(true).optional(),
   })
   .strict();
 export type KeyTaskSlot = z.infer<typeof keyTaskSlotSchema>;

@@ -23,12 +23,13 @@ import type {
 } from './types';
 
 /** The default rule of a key task without one: a yes/no judgement in the reports' words. */
-export function defaultKeyTaskRule(name: string): Rule {
+export function defaultKeyTaskRule(name: string, partial?: true): Rule {
   return {
     kind: 'judgement',
     question: T.defaultKeyTask.question(name),
     yes: T.defaultKeyTask.yes(name),
     no: T.defaultKeyTask.no(name),
+    ...(partial ? { partial } : {}),
   };
 }
 
@@ -44,7 +45,7 @@ export function keyTaskIndicators(slot: Indicator, tasks: KeyTask[]): Indicator[
       points: t.points,
       description: t.description ?? '',
       criteria: t.criteria ?? (measured ? T.keyTaskTargetCriteria(t.measure ?? T.defaultMeasure, `${t.target}${t.unit ?? '%'}`) : ''),
-      rule: t.rule ?? (measured ? targetRule(code, t.target!) : defaultKeyTaskRule(t.name)),
+      rule: t.rule ?? (measured ? targetRule(code, t.target!) : defaultKeyTaskRule(t.name, slot.keyTasks?.partial)),
       children: [],
       parent: slot.code,
       required: false,
