@@ -260,12 +260,14 @@ function scoreSummaryCard(reply: ScoreCardReply, s: ScoreSummary, target: Outbou
     const rest = round(Math.max(0, x.max - got));
     if (rest) values.push({ name: x.name, series: x.complete ? G.lostSeries : G.pendingSeries, value: rest });
   }
+  // A note column only when some indicator is not complete (every row key needs its column).
+  const withNote = s.sections.some((x) => !x.complete);
   const rows = s.sections.map((x) => ({
     name: x.name,
     score: num(x.score),
     points: formatScore(x.max),
     rate: x.score === null || !x.max ? '—' : `${formatScore(round((x.score / x.max) * 100))}%`,
-    note: x.complete ? '' : G.notFinal,
+    ...(withNote ? { note: x.complete ? '' : G.notFinal } : {}),
   }));
   const cols: Array<[string, string]> = [
     ['name', G.columns.name],
@@ -273,7 +275,7 @@ function scoreSummaryCard(reply: ScoreCardReply, s: ScoreSummary, target: Outbou
     ['points', G.columns.max],
     ['rate', G.columns.rate],
   ];
-  if (rows.some((r) => r.note)) cols.push(['note', T.scoreColumns.note]);
+  if (withNote) cols.push(['note', T.scoreColumns.note]);
   const elements: unknown[] = [
     { tag: 'markdown', content: `${cardMentions(reply.mentions)}${head}` },
     barChart('score_chart', G.chartTitle, values, true),

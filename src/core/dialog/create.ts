@@ -178,7 +178,7 @@ function createStep(
 
   const { framework, carried } = chosenFramework(d.framework, extra)!;
   // Last year's evaluation of the same unit: its key tasks and profile are offered, taken only when chosen.
-  const previous = d.carryFrom ? others.find((o) => o.id === d.carryFrom) : lastYearOf(others, d.unit, d.year, msg.userId);
+  const previous = d.carryFrom ? others.find((o) => o.id === d.carryFrom) : lastYearOf(others, d.unit, d.year, [msg.userId]);
   const carry = previous ? carryOverOf(previous, framework) : undefined;
   if (carry && d.carry === undefined) {
     const question: QuestionMeta = { key: 'create:carry', type: 'choice', options: [G.carryYes, G.carryNo] };
@@ -229,7 +229,8 @@ function createStep(
 }
 
 function askCreate(d: CreateDraft, step: string, prompt: string, meta?: QuestionMeta, title: string = T.createTitle): DialogOutcome {
-  const draft: CreateDraft = { ...d, step, stepwise: true };
+  // The carry-over choice is not a step of creating step by step (a one-line 新建自评 stays one).
+  const draft: CreateDraft = { ...d, step, ...(step === 'carry' ? {} : { stepwise: true }) };
   const question = meta ?? { key: `create:${step}`, type: 'text' as const };
   const buttons: Button[] = (question.options ?? []).map((o) => ({ label: o, action: { type: 'answer', key: question.key, value: o } }));
   if (step === 'deadline') buttons.push({ label: T.skipButton, action: { type: 'answer', key: question.key, value: '跳过' } });

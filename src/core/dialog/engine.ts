@@ -264,7 +264,7 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
       turn.replies.push(deductionsView(turn.result));
       return;
     case 'compare':
-      turn.replies.push(compareView(turn.rec, turn.result, lastYearOf(turn.others ?? [], turn.rec.unit, turn.rec.year, turn.msg.userId, turn.rec.id)));
+      turn.replies.push(compareView(turn.rec, turn.result, lastYearOf(turn.others ?? [], turn.rec.unit, turn.rec.year, turn.rec.organisers, turn.rec.id)));
       return;
     case 'report':
       turn.replies.push(text(T.reportBuilding(gradeStatus(turn.result).final ? undefined : itemCounts(turn.result).missing)));

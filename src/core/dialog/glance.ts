@@ -169,13 +169,13 @@ function takesPart(rec: EvaluationRecord, userId: string): boolean {
 }
 
 /**
- * Last year's evaluation of the same unit among `others`, readable by `userId`: the same unit name, year − 1,
- * and the person took part in it (so a chat cannot read another unit's figures by naming it). The most
- * recently changed one when there are several.
+ * Last year's evaluation of the same unit among `others`: the same unit name, year − 1, and one of
+ * `organisers` (this year's, or the person creating it) took part in it, so a chat cannot read another
+ * unit's figures just by giving itself that unit's name. The most recently changed one when there are several.
  */
-export function lastYearOf(others: readonly EvaluationRecord[], unit: string, year: number, userId: string, exceptId?: string): EvaluationRecord | undefined {
+export function lastYearOf(others: readonly EvaluationRecord[], unit: string, year: number, organisers: readonly string[], exceptId?: string): EvaluationRecord | undefined {
   return others
-    .filter((o) => o.id !== exceptId && o.year === year - 1 && sameUnit(o.unit, unit) && takesPart(o, userId))
+    .filter((o) => o.id !== exceptId && o.year === year - 1 && sameUnit(o.unit, unit) && organisers.some((u) => takesPart(o, u)))
     .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
 }
 

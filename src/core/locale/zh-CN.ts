@@ -977,7 +977,7 @@ export const glanceText = {
   assigneeLine: (who: string, sections: string[], answered: number, questions: number) =>
     `· ${who}（${sections.join('、')}）：问题 ${answered}/${questions} 个${questions > answered ? `，还差 ${questions - answered} 个` : '，已完成'}`,
   unassignedLine: (answered: number, questions: number) => `· 未分配（由组织者填写）：问题 ${answered}/${questions} 个`,
-  noPreviousYear: (unit: string, year: number) => `没有找到「${unit}」${year}年度的自评，无法对比。上年的自评在本机器人中完成后才能对比（同一单位名称，且你参与了该自评）。`,
+  noPreviousYear: (unit: string, year: number) => `没有找到「${unit}」${year}年度的自评，无法对比。只有在本机器人中填报过、单位名称相同、且本自评的组织者参与过的上年自评才能对比。`,
   previousUnreadable: (year: number) => `${year}年度的自评所用指标体系已无法读取，无法对比。`,
   compareTitle: (previous: number, year: number) => `${year}年度与${previous}年度对比`,
   compareTotals: (py: number, pt: string, pg: string, y: number, t: string, g: string) => `总分：${py}年度 ${pt} 分（${pg}）→ ${y}年度 ${t} 分（${g}）`,
