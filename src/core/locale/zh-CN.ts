@@ -692,7 +692,7 @@ export const dialogText = {
   shortHelpTitle: '需要帮忙吗？',
   shortHelp: '没听懂这条消息。发送「继续」接着填报，「得分」查看当前得分，「帮助」查看全部命令。',
   helpTitle: '可以这样对我说',
-  helpLines: (w: (name: 'start' | 'skip' | 'back' | 'edit' | 'progress' | 'score' | 'deductions' | 'report' | 'cancel' | 'help' | 'unconfirm') => string) => [
+  helpLines: (w: (name: 'start' | 'skip' | 'back' | 'edit' | 'progress' | 'score' | 'deductions' | 'report' | 'cancel' | 'help' | 'unconfirm' | 'compare') => string) => [
     `${w('start')} / 继续：下一道未填的题`,
     `${w('skip')}：先跳过当前题`,
     `${w('back')}：回到上一题`,
@@ -701,6 +701,7 @@ export const dialogText = {
     `${w('progress')}：查看填报进度`,
     `${w('score')}：查看当前得分`,
     `${w('deductions')}：查看扣分项及原因`,
+    `${w('compare')}：与本单位上年的自评对比各一级指标得分`,
     `${w('report')}：生成自评价报告（.docx）`,
     `${w('cancel')}：暂停当前填报（已填内容不会丢失）`,
     `${w('help')}：显示本说明`,
