@@ -269,11 +269,12 @@ describe('新建自评 carrying last year over', () => {
     expect(progress).toMatch(/已回答问题 [1-9]\d*\//);
   });
 
-  it('starts empty when the organiser declines', async () => {
+  it('starts empty when the organiser declines (by the option\'s number)', async () => {
     const { store } = await withLastYear();
     const t = createTranscript({ store, chatId: 'group-2024' });
     await t.say('张三', '新建自评 南京市数据局 2024 框架=nanjing-2021');
-    const created = await t.ask('张三', '不沿用');
+    // By the option's number, as DingTalk groups list the choices.
+    const created = await t.ask('张三', '2');
     expect(created).toContain('已创建');
     const rec = (await store.getEvaluation((await store.evaluationIdForChat('group-2024'))!))!;
     expect(rec.answers.keyTasks).toBeUndefined();

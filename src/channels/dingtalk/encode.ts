@@ -21,6 +21,7 @@
  */
 import { actionAsText } from '../../core/dialog/commands';
 import { formatScore } from '../../core/decimal';
+import { comparisonLines } from '../../core/dialog/glance';
 import type { Button, OutboundItem, ScoreComparison, ScoreSummary } from '../../core/messages';
 import { dingtalkText as T, glanceText as G } from '../../core/locale/zh-CN';
 
@@ -271,7 +272,7 @@ export function textBar(value: number, max: number): string {
 function glanceLines(item: Extract<OutboundItem, { kind: 'text' | 'card' }>): string[] | undefined {
   if (item.kind !== 'card') return undefined;
   if (item.scoreSummary) return scoreLines(item.scoreSummary);
-  if (item.comparison) return comparisonLines(item.comparison, item.text);
+  if (item.comparison) return comparisonMarkdown(item.comparison);
   return undefined;
 }
 
@@ -290,14 +291,7 @@ function scoreLines(s: ScoreSummary): string[] {
   return lines;
 }
 
-function comparisonLines(c: ScoreComparison, text: string): string[] {
-  // The text's lines after its first two (totals, header) are the indicators, in the same order as c.sections.
-  const [totals, header, ...rest] = text.split('\n');
-  const lines = [`**${totals ?? ''}**`, header ?? '', ''];
-  c.sections.forEach((x, i) => {
-    const line = rest[i] ?? '';
-    lines.push(`- ${line.replace(/^· /, '')}`);
-  });
-  lines.push(...rest.slice(c.sections.length).map((n) => `> ${n}`));
-  return lines;
+function comparisonMarkdown(c: ScoreComparison): string[] {
+  const l = comparisonLines(c);
+  return [`**${l.totals}**`, l.header, '', ...l.sections.map((x) => `- ${x.replace(/^· /, '')}`), ...l.notes.map((n) => `> ${n}`)];
 }

@@ -14,6 +14,7 @@
  * @example const { msgType, content } = encodeFeishuReply(reply, target, names)
  */
 import { formatScore } from '../../core/decimal';
+import { comparisonLines } from '../../core/dialog/glance';
 import { feishuText as T, glanceText as G } from '../../core/locale/zh-CN';
 import type { Button, Mention, OutboundTarget, PressFeedback, QuestionMeta, Reply, ScoreComparison, ScoreSummary } from '../../core/messages';
 import type { ButtonValue } from './decode';
@@ -308,7 +309,7 @@ function comparisonCard(reply: ScoreCardReply, c: ScoreComparison, target: Outbo
     ['current', cy],
     ['change', G.columns.change],
   ]);
-  const first = reply.text.split('\n')[0] ?? '';
+  const first = comparisonLines(c).totals;
   const elements: unknown[] = [
     { tag: 'markdown', content: `${cardMentions(reply.mentions)}**${escapeMarkdown(first)}**` },
     barChart('compare_chart', G.compareChartTitle, values, false),

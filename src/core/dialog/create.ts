@@ -21,11 +21,14 @@ import { applyCarryOver, carryOverOf, describeCarryOver, lastYearOf } from './gl
 import { CARRY_OVER_NO, CARRY_OVER_YES } from './vocabulary';
 import { readYesNo } from './yesno';
 
-/** The organiser's answer to carrying last year over: true, false, or undefined when it is neither. */
+/** The organiser's answer to carrying last year over: true, false, or undefined when it is neither (asked again). */
 function readCarryChoice(v: string): boolean | undefined {
   const w = v.replace(/[。！!，,\s]+$/g, '').trim();
   if ((CARRY_OVER_NO as readonly string[]).includes(w)) return false;
   if ((CARRY_OVER_YES as readonly string[]).includes(w)) return true;
+  // The options by number (DingTalk groups list them as 1. and 2.) or by their label.
+  const choice = parseChoice(w, [G.carryYes, G.carryNo]);
+  if (choice.ok && !choice.rest) return choice.value === G.carryYes;
   const yn = readYesNo(w, G.carryYesNoQuestion);
   return yn.ok && !yn.rest ? yn.value : undefined;
 }

@@ -210,6 +210,27 @@ export function comparisonOf(rec: EvaluationRecord, r: ScoreResult, prev: Evalua
   };
 }
 
+/** 对比's lines: the totals of both years, a header, a line per level-1 indicator (as in `c.sections`), notes. */
+export function comparisonLines(c: ScoreComparison): { totals: string; header: string; sections: string[]; notes: string[] } {
+  const fmt = (x: number | null) => (x === null ? '—' : formatScore(x));
+  const delta = (a: number | null, b: number | null) => (a === null || b === null ? '' : G.delta(formatScore(Math.round((a - b) * 10000) / 10000), a - b));
+  return {
+    totals:
+      G.compareTotals(c.previousYear, formatScore(c.previous.total), c.previous.grade ?? G.notFinal, c.year, formatScore(c.current.total), c.current.grade ?? G.notFinal) +
+      delta(c.current.total, c.previous.total),
+    header: G.compareHeader(c.previousYear, c.year),
+    sections: c.sections.map((s) =>
+      G.compareLine(
+        s.name,
+        s.previousMax === null ? G.absent : `${fmt(s.previous)}/${formatScore(s.previousMax)}`,
+        s.currentMax === null ? G.absent : `${fmt(s.current)}/${formatScore(s.currentMax)}`,
+        delta(s.current, s.previous),
+      ),
+    ),
+    notes: !c.current.final || !c.previous.final ? [G.compareProvisional] : [],
+  };
+}
+
 /** 对比: this year against last year's evaluation of the same unit, or why there is nothing to compare. */
 export function compareView(rec: EvaluationRecord, r: ScoreResult, prev: EvaluationRecord | undefined): Reply {
   if (!prev) return { kind: 'text', text: G.noPreviousYear(rec.unit, rec.year - 1) };
@@ -220,23 +241,9 @@ export function compareView(rec: EvaluationRecord, r: ScoreResult, prev: Evaluat
     return { kind: 'text', text: G.previousUnreadable(prev.year) };
   }
   const c = comparisonOf(rec, r, prev, pr);
-  const fmt = (x: number | null) => (x === null ? '—' : formatScore(x));
-  const delta = (a: number | null, b: number | null) => (a === null || b === null ? '' : G.delta(formatScore(Math.round((a - b) * 10000) / 10000), a - b));
-  const lines = [
-    G.compareTotals(c.previousYear, formatScore(c.previous.total), c.previous.grade ?? G.notFinal, c.year, formatScore(c.current.total), c.current.grade ?? G.notFinal) +
-      delta(c.current.total, c.previous.total),
-    G.compareHeader(c.previousYear, c.year),
-    ...c.sections.map((s) =>
-      G.compareLine(
-        s.name,
-        s.previousMax === null ? G.absent : `${fmt(s.previous)}/${formatScore(s.previousMax)}`,
-        s.currentMax === null ? G.absent : `${fmt(s.current)}/${formatScore(s.currentMax)}`,
-        delta(s.current, s.previous),
-      ),
-    ),
-  ];
-  if (!c.current.final || !c.previous.final) lines.push(G.compareProvisional);
-  return { kind: 'card', title: G.compareTitle(c.previousYear, c.year), text: lines.join('\n'), comparison: c };
+  const lines = comparisonLines(c);
+  const all = [lines.totals, lines.header, ...lines.sections, ...lines.notes];
+  return { kind: 'card', title: G.compareTitle(c.previousYear, c.year), text: all.join('\n'), comparison: c };
 }
 
 /** What 新建自评 may carry over from last year's evaluation into a new one with `framework`. */
