@@ -146,11 +146,12 @@ describe("002's questionnaire in a Feishu group", () => {
     const everything = all.map(readable).join('\n');
     expect(everything, transcript.slice(-10).join('\n')).toContain('所有问题都已回答：总分 98.5 分，优秀');
 
-    // The score as a card with a table of the first-level indicators.
+    // The score as a card with a bar chart and a table of the first-level indicators.
     const score = await say('李四', '得分');
     const scoreCard = score.posted.find((m) => m.msgType === 'interactive');
     expect(scoreCard?.content.body.elements.some((e: any) => e.tag === 'table')).toBe(true);
-    expect(readable(scoreCard!)).toContain('98.5 分，优秀');
+    expect(scoreCard?.content.body.elements.some((e: any) => e.tag === 'chart')).toBe(true);
+    expect(readable(scoreCard!)).toContain('总分 98.5（优秀）');
     expect(readable(scoreCard!)).toContain('部门履职 40/40');
 
     // The report: a short progress message first, then the .docx uploaded and sent as a file message.

@@ -9,7 +9,7 @@
  */
 import type { HandleResult, InboundMessage, Reply } from '../core/messages';
 import type { HandledMessage } from '../core/evaluation';
-import { recogniseCommand } from '../core/dialog/commands';
+import { recogniseCommand, type CommandName } from '../core/dialog/commands';
 import { commandButton, evaluationTitle } from '../core/dialog/replies';
 import { normaliseText } from '../core/dialog/parse';
 import {
@@ -83,7 +83,9 @@ export function createBot(deps: BotDeps): Bot {
     // read only when creating, not for every message in a chat without an evaluation.
     const creating = !!draft || /新建|创建/.test(msg.text ?? '') || (msg.action?.type === 'command' && msg.action.command === 'create');
     const frameworks = creating ? await loadFrameworkChoices(store) : [];
-    const out = handleMessage(msg, { ...(draft ? { chatDraft: draft.draft } : {}), frameworks }, { now: at, newId });
+    // Last year's evaluation of the same unit may be carried over: the engine picks it from these.
+    const others = creating ? await store.listEvaluations() : [];
+    const out = handleMessage(msg, { ...(draft ? { chatDraft: draft.draft } : {}), frameworks, others }, { now: at, newId });
     if (out.created) {
       noteHandled(out.created, msg, out);
       await store.createEvaluation(out.created, out.audit);
@@ -196,7 +198,9 @@ export function createBot(deps: BotDeps): Bot {
 
       // The store hands out copies, so the engine may change this one in place.
       const cached = scoredCache.get(evaluationId);
-      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}) }, { now: at, newId, inPlace: true });
+      // 对比 reads last year's evaluation of the same unit: the engine picks it from the others.
+      const others = isCommand(msg, 'compare') ? (await store.listEvaluations()).filter((r) => r.id !== evaluationId && r.year === rec.year - 1) : undefined;
+      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}), ...(others ? { others } : {}) }, { now: at, newId, inPlace: true });
       let saved: EvaluationRecord = rec;
       if (out.evaluation) {
         noteHandled(out.evaluation, msg, out);
@@ -205,7 +209,7 @@ export function createBot(deps: BotDeps): Bot {
           (await store.replaceEvaluation(out.evaluation, out.audit)) ??
           // ...else someone else's message landed first: apply this one to the newer record instead.
           (await store.updateEvaluation(evaluationId, (current, audit) => {
-            out = handleMessage(msg, { evaluation: current }, { now: at, newId, inPlace: true });
+            out = handleMessage(msg, { evaluation: current, ...(others ? { others } : {}) }, { now: at, newId, inPlace: true });
             if (out.audit) audit.push(...out.audit);
             if (out.evaluation) noteHandled(out.evaluation, msg, out);
             return out.evaluation ?? current;
@@ -235,8 +239,13 @@ function noteHandled(target: EvaluationRecord, msg: InboundMessage, out: DialogO
 
 /** True when the message is 切换自评 (typed or pressed). */
 function isSwitch(msg: InboundMessage): boolean {
-  if (msg.action) return msg.action.type === 'command' && msg.action.command === 'switch';
-  return recogniseCommand(normaliseText(msg.text ?? ''))?.name === 'switch';
+  return isCommand(msg, 'switch');
+}
+
+/** True when the message is the command `name` (typed or pressed). */
+function isCommand(msg: InboundMessage, name: CommandName): boolean {
+  if (msg.action) return msg.action.type === 'command' && msg.action.command === name;
+  return recogniseCommand(normaliseText(msg.text ?? ''))?.name === name;
 }
 
 /** True when a person takes part in an evaluation: organiser, assignee, or someone who answered in it. */

@@ -89,10 +89,52 @@ export interface Mention {
   name?: string;
 }
 
+/**
+ * 得分 as figures, beside the card's text, for channels that draw it (a chart and a table). The text
+ * says the same, so a channel that ignores it loses nothing.
+ */
+export interface ScoreSummary {
+  total: number;
+  base: number;
+  bonus: number;
+  penalty: number;
+  /** The grade; null while not every item is answered (shown as 「未填完」). */
+  grade: string | null;
+  final: boolean;
+  /** Completion in items (see scoring/summary `itemCounts`). */
+  items: { scored: number; applicable: number; notApplicable: number };
+  deductions: number;
+  /** Level-1 indicators: the subtotal (null before any item under it is scored) out of the points that count. */
+  sections: Array<{ code: string; name: string; score: number | null; max: number; complete: boolean }>;  /** Lines the text has after the figures (re-basing, the provisional notice), for channels that draw the figures. */
+  notes: string[];
+}
+
+/** 对比 as figures: this year's evaluation against last year's of the same unit, per level-1 indicator. */
+export interface ScoreComparison {
+  unit: string;
+  previousYear: number;
+  year: number;
+  previous: { total: number; grade: string | null; final: boolean };
+  current: { total: number; grade: string | null; final: boolean };
+  /** Matched by name, else by code; null where that year has no such indicator or no score yet. */
+  sections: Array<{ name: string; previous: number | null; previousMax: number | null; current: number | null; currentMax: number | null }>;
+}
+
 /** A reply as the core produces it. */
 export type Reply =
   | { kind: 'text'; text: string; question?: QuestionMeta; mentions?: Mention[] }
-  | { kind: 'card'; title: string; text: string; buttons?: Button[]; question?: QuestionMeta; mentions?: Mention[] }
+  | {
+      kind: 'card';
+      title: string;
+      text: string;
+      buttons?: Button[];
+      question?: QuestionMeta;
+      mentions?: Mention[];
+      /** 得分's figures (the text says the same). */
+      scoreSummary?: ScoreSummary;
+      /** 对比's figures (the text says the same). */
+      comparison?: ScoreComparison;
+    }
   | { kind: 'file'; name: string; mime: string; bytes: Uint8Array };
 
 /**

@@ -12,7 +12,7 @@
  * /confirm (errors shown beside the row), and once nothing is open, the id to use in 新建自评 and the
  * export link.
  */
-import { frameworksText as F, importText, serverText as T } from '../core/locale/zh-CN';
+import { frameworksText as F, glanceText as G, importText, serverText as T } from '../core/locale/zh-CN';
 
 const importRowPrefix = importText.sheet.rowPrefix;
 
@@ -118,6 +118,14 @@ nav.tabs button.active{background:#e1eaff;color:#245bdb;font-weight:600}
 .badge.ready{background:#e8f8ef;color:#2ea121}
 .badge.open{background:#fff3e0;color:#de7802}
 .error{color:#d83931;white-space:pre-wrap}
+.chart-box{padding:0 12px 10px}
+svg.chart{width:100%;height:auto;display:block;font-size:12px}
+svg.chart .track{fill:#eef0f3}
+svg.chart .bar.done,svg.chart .cur{fill:#3370ff}
+svg.chart .bar.pending{fill:#9fb8ff}
+svg.chart .prev{fill:#bbbfc4}
+svg.chart text{fill:#646a73}
+svg.chart text.name{fill:#1f2329}
 ul.error{margin:0;padding-left:18px}
 .fw-q{border:1px solid #ffd8a8;background:#fffaf2;border-radius:8px;padding:10px 12px;display:flex;flex-direction:column;gap:6px}
 .fw-q .text{white-space:pre-wrap;word-break:break-word}
@@ -196,6 +204,7 @@ function renderEntry(entry) {
     else if (r.kind === 'card') {
       const card = el('div', 'card');
       card.append(el('div', 'title', r.title), el('div', 'text', r.text));
+      if (r.scoreSummary || r.comparison) card.append(barChart(r));
       if (r.buttons && r.buttons.length) {
         const bs = el('div', 'buttons');
         for (const btn of r.buttons) {
@@ -230,6 +239,55 @@ function renderEntry(entry) {
     box.append(m);
   }
   box.scrollTop = box.scrollHeight;
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+const svgEl = (tag, attrs, text) => { const e = document.createElementNS(SVG, tag); for (const k in attrs) e.setAttribute(k, String(attrs[k])); if (text !== undefined) e.textContent = text; return e; };
+
+/**
+ * 得分 (a bar per level-1 indicator: its score on a track as long as its maximum) or 对比 (last year's
+ * and this year's bars per indicator) as an inline SVG chart, drawn from the reply's figures.
+ */
+function barChart(r) {
+  const rows = r.scoreSummary
+    ? r.scoreSummary.sections.map((s) => ({ name: s.name, bars: [{ value: s.score || 0, max: s.max, cls: s.complete ? 'done' : 'pending', label: fmt(s.score) + '/' + fmt(s.max) }] }))
+    : r.comparison.sections.map((s) => ({
+        name: s.name,
+        bars: [
+          { value: s.previous || 0, max: s.previousMax, cls: 'prev', label: s.previousMax === null ? L.chart.absent : fmt(s.previous) + '/' + fmt(s.previousMax) },
+          { value: s.current || 0, max: s.currentMax, cls: 'cur', label: s.currentMax === null ? L.chart.absent : fmt(s.current) + '/' + fmt(s.currentMax) },
+        ],
+      }));
+  const scale = Math.max(1, ...rows.flatMap((row) => row.bars.map((b) => b.max || 0)));
+  const W = 420, NAME = 120, LABEL = 70, BAR = 14, GAP = 10;
+  const track = W - NAME - LABEL;
+  const legend = r.comparison ? 22 : 0;
+  const rowH = rows[0] ? rows[0].bars.length * (BAR + 2) : 0;
+  const H = legend + rows.length * (rowH + GAP) + 4;
+  const svg = svgEl('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'chart', role: 'img', 'aria-label': r.title });
+  if (r.comparison) {
+    const c = r.comparison;
+    [[c.previousYear, 'prev'], [c.year, 'cur']].forEach(([year, cls], i) => {
+      svg.append(svgEl('rect', { x: NAME + i * 110, y: 4, width: 12, height: 12, class: cls }));
+      svg.append(svgEl('text', { x: NAME + i * 110 + 16, y: 14, class: 'legend' }, L.chart.year.replace('{y}', year)));
+    });
+  }
+  rows.forEach((row, i) => {
+    const y0 = legend + i * (rowH + GAP);
+    const g = svgEl('g', { class: 'row', 'data-name': row.name });
+    g.append(svgEl('text', { x: NAME - 6, y: y0 + rowH / 2 + 4, 'text-anchor': 'end', class: 'name' }, row.name.length > 9 ? row.name.slice(0, 8) + '…' : row.name));
+    row.bars.forEach((b, j) => {
+      const y = y0 + j * (BAR + 2);
+      if (b.max) g.append(svgEl('rect', { x: NAME, y, width: (track * b.max) / scale, height: BAR, rx: 3, class: 'track' }));
+      const bar = svgEl('rect', { x: NAME, y, width: (track * Math.max(0, b.value)) / scale, height: BAR, rx: 3, class: 'bar ' + b.cls, 'data-value': b.value, 'data-max': b.max === null ? '' : b.max });
+      bar.append(svgEl('title', {}, row.name + ' ' + b.label));
+      g.append(bar, svgEl('text', { x: W - LABEL + 4, y: y + BAR - 3, class: 'value' }, b.label));
+    });
+    svg.append(g);
+  });
+  const box = el('div', 'chart-box');
+  box.append(svg);
+  return box;
 }
 
 function renderLog() {
@@ -652,7 +710,8 @@ export function renderConsolePage(options: ConsolePageOptions): string {
   if (options.denied) return `${head}<body><div class="denied"><h1>${escapeHtml(C.title)}</h1><p>${escapeHtml(options.denied)}</p></div></body></html>`;
   const FC = F.console;
   const fw = { ...FC, open: FC.open(0).replace('0', '{n}'), readyNote: FC.readyNote('{id}') };
-  const labels = { ...C, missingMore: C.missingMore(0).replace('0', '{n}'), lost: C.lost('{n}'), rowPrefix: importRowPrefix(0).replace('0', '{n}'), fw };
+  const chart = { absent: G.absent, year: G.previousSeries(0).replace('0', '{y}') };
+  const labels = { ...C, missingMore: C.missingMore(0).replace('0', '{n}'), lost: C.lost('{n}'), rowPrefix: importRowPrefix(0).replace('0', '{n}'), fw, chart };
   const json = JSON.stringify(labels).replace(/</g, '\\u003c');
   return `${head}<body>
 <header><h1>${escapeHtml(C.title)}</h1>

@@ -20,8 +20,10 @@
  * await fetch(sessionWebhook, { method: 'POST', body: JSON.stringify(toSessionBody(msg)) })
  */
 import { actionAsText } from '../../core/dialog/commands';
-import type { Button, OutboundItem } from '../../core/messages';
-import { dingtalkText as T } from '../../core/locale/zh-CN';
+import { formatScore } from '../../core/decimal';
+import { comparisonLines } from '../../core/dialog/glance';
+import type { Button, OutboundItem, ScoreComparison, ScoreSummary } from '../../core/messages';
+import { dingtalkText as T, glanceText as G } from '../../core/locale/zh-CN';
 
 /** A session webhook body may be this long (bytes). */
 export const SESSION_BODY_MAX_BYTES = 20_000;
@@ -66,7 +68,7 @@ export function encodeReply(item: Extract<OutboundItem, { kind: 'text' | 'card' 
   const title = item.kind === 'card' ? item.title : firstLine(item.text);
   const lines: string[] = [];
   if (item.kind === 'card') lines.push(`#### ${oneLine(item.title)}`, '');
-  lines.push(...item.text.split('\n'));
+  lines.push(...(glanceLines(item) ?? item.text.split('\n')));
   const buttons = item.kind === 'card' ? (item.buttons ?? []) : [];
   const asCard = options.chatType === 'p2p' && buttons.length > 0 && buttons.length <= MAX_CARD_BUTTONS;
   if (buttons.length && !asCard) lines.push('', ...optionLines(item.text, buttons, item.kind === 'card' ? item.question?.options : undefined));
@@ -255,4 +257,41 @@ export function splitByBytes(text: string, maxBytes: number): string[] {
   }
   if (current.length || !parts.length) parts.push(current.join(''));
   return parts;
+}
+
+/** Cells of a text bar in 得分 (DingTalk markdown has no charts or tables that show on every client). */
+export const BAR_CELLS = 10;
+
+/** A share as a bar of BAR_CELLS cells: `▇▇▇▇▇▇▇▇░░`. */
+export function textBar(value: number, max: number): string {
+  const filled = max > 0 ? Math.max(0, Math.min(BAR_CELLS, Math.round((value / max) * BAR_CELLS))) : 0;
+  return `${'▇'.repeat(filled)}${'░'.repeat(BAR_CELLS - filled)}`;
+}
+
+/** 得分 and 对比 as DingTalk markdown lines (bold headline, a bar per level-1 indicator); undefined for other replies. */
+function glanceLines(item: Extract<OutboundItem, { kind: 'text' | 'card' }>): string[] | undefined {
+  if (item.kind !== 'card') return undefined;
+  if (item.scoreSummary) return scoreLines(item.scoreSummary);
+  if (item.comparison) return comparisonMarkdown(item.comparison);
+  return undefined;
+}
+
+function scoreLines(s: ScoreSummary): string[] {
+  const lines = [
+    `**${G.headline(formatScore(s.total), s.grade ?? G.notFinal)}**`,
+    G.parts(formatScore(s.base), formatScore(s.bonus), formatScore(s.penalty)),
+    G.completion(s.items.scored, s.items.applicable),
+    '',
+  ];
+  for (const x of s.sections) {
+    const score = x.score === null ? '—' : formatScore(x.score);
+    lines.push(`- ${x.name} **${score}**/${formatScore(x.max)} ${textBar(x.score ?? 0, x.max)}${x.complete ? '' : `（${G.notFinal}）`}`);
+  }
+  if (s.notes.length) lines.push('', ...s.notes.map((n) => `> ${n}`));
+  return lines;
+}
+
+function comparisonMarkdown(c: ScoreComparison): string[] {
+  const l = comparisonLines(c);
+  return [`**${l.totals}**`, l.header, '', ...l.sections.map((x) => `- ${x.replace(/^· /, '')}`), ...l.notes.map((n) => `> ${n}`)];
 }

@@ -13,8 +13,10 @@
  *
  * @example const { msgType, content } = encodeFeishuReply(reply, target, names)
  */
-import { feishuText as T } from '../../core/locale/zh-CN';
-import type { Button, Mention, OutboundTarget, PressFeedback, QuestionMeta, Reply } from '../../core/messages';
+import { formatScore } from '../../core/decimal';
+import { comparisonLines } from '../../core/dialog/glance';
+import { feishuText as T, glanceText as G } from '../../core/locale/zh-CN';
+import type { Button, Mention, OutboundTarget, PressFeedback, QuestionMeta, Reply, ScoreComparison, ScoreSummary } from '../../core/messages';
 import type { ButtonValue } from './decode';
 
 /** Message content ready for `im.v1.message.create`: `content` is the JSON string (serialised once). */
@@ -56,6 +58,8 @@ export function buildReplyCard(reply: TextOrCard, target: OutboundTarget, nameOf
   const buttons = reply.kind === 'card' ? (reply.buttons ?? []) : [];
   const q = reply.question;
   if (reply.kind === 'text' && !q) return scoreCard(reply.text, reply.mentions);
+  if (reply.kind === 'card' && reply.scoreSummary) return scoreSummaryCard(reply, reply.scoreSummary, target);
+  if (reply.kind === 'card' && reply.comparison) return comparisonCard(reply, reply.comparison, target);
   const title = reply.kind === 'card' ? reply.title : T.questionTitle;
   const elements: unknown[] = [{ tag: 'markdown', content: `${cardMentions(reply.mentions)}${escapeMarkdown(reply.text)}` }];
   if (q?.unit && !BUTTON_ONLY.has(q.type)) elements.push({ tag: 'markdown', content: escapeMarkdown(T.unit(q.unit)), text_size: 'notation' });
@@ -187,4 +191,135 @@ const escapeTagText = (s: string): string => s.replace(/[<>&]/g, '');
  */
 export function escapeMarkdown(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+// ---------------------------------------------------------------------------------------------
+// 得分 and 对比 (issue #13): a bar chart and a table, within the card 2.0 limits
+// (https://open.feishu.cn/document/feishu-cards/card-json-v2-components/content-components/chart,
+// …/content-components/table): a table only at the body's root, at most 10 rows a page, at most 5
+// tables and 5 charts a card; the chart spec is data only (no JavaScript).
+
+/** A table shows at most this many rows a page. */
+export const TABLE_PAGE_ROWS = 10;
+/** At most this many level-1 indicators are drawn in the chart (the table pages through all of them). */
+export const CHART_MAX_BARS = 20;
+
+type ScoreCardReply = Extract<Reply, { kind: 'card' }>;
+
+const num = (x: number | null): string => (x === null ? '—' : formatScore(x));
+const round = (x: number): number => Math.round(x * 10000) / 10000;
+
+function textColumns(cols: Array<[string, string]>): Array<Record<string, string>> {
+  return cols.map(([name, display_name]) => ({ name, display_name, data_type: 'text', width: 'auto' }));
+}
+
+function table(id: string, columns: Array<Record<string, string>>, rows: Array<Record<string, string>>): unknown {
+  return {
+    tag: 'table',
+    element_id: id,
+    page_size: Math.max(1, Math.min(TABLE_PAGE_ROWS, rows.length)),
+    row_height: 'low',
+    header_style: { bold: true, background_style: 'grey' },
+    columns,
+    rows,
+  };
+}
+
+function barChart(id: string, title: string, values: Array<Record<string, string | number>>, stack: boolean): unknown {
+  return {
+    tag: 'chart',
+    element_id: id,
+    aspect_ratio: '4:3',
+    color_theme: 'brand',
+    chart_spec: {
+      type: 'bar',
+      title: { text: title },
+      direction: 'horizontal',
+      data: { values },
+      xField: 'value',
+      yField: 'name',
+      seriesField: 'series',
+      ...(stack ? { stack: true } : {}),
+      legends: { visible: true, orient: 'bottom' },
+      label: { visible: true },
+    },
+  };
+}
+
+/** 得分 as a card: the total and grade, a stacked bar per level-1 indicator (scored and lost or pending), a table. */
+function scoreSummaryCard(reply: ScoreCardReply, s: ScoreSummary, target: OutboundTarget): FeishuCard {
+  const grade = s.grade ?? G.notFinal;
+  const head = [
+    `**${escapeMarkdown(G.headline(formatScore(s.total), grade))}**`,
+    escapeMarkdown(G.parts(formatScore(s.base), formatScore(s.bonus), formatScore(s.penalty))),
+    escapeMarkdown(G.completion(s.items.scored, s.items.applicable)),
+  ].join('\n');
+  const values: Array<Record<string, string | number>> = [];
+  for (const x of s.sections.slice(0, CHART_MAX_BARS)) {
+    const got = x.score ?? 0;
+    values.push({ name: x.name, series: G.scoreSeries, value: round(got) });
+    const rest = round(Math.max(0, x.max - got));
+    if (rest) values.push({ name: x.name, series: x.complete ? G.lostSeries : G.pendingSeries, value: rest });
+  }
+  // A note column only when some indicator is not complete (every row key needs its column).
+  const withNote = s.sections.some((x) => !x.complete);
+  const rows = s.sections.map((x) => ({
+    name: x.name,
+    score: num(x.score),
+    points: formatScore(x.max),
+    rate: x.score === null || !x.max ? '—' : `${formatScore(round((x.score / x.max) * 100))}%`,
+    ...(withNote ? { note: x.complete ? '' : G.notFinal } : {}),
+  }));
+  const cols: Array<[string, string]> = [
+    ['name', G.columns.name],
+    ['score', G.columns.score],
+    ['points', G.columns.max],
+    ['rate', G.columns.rate],
+  ];
+  if (withNote) cols.push(['note', T.scoreColumns.note]);
+  const elements: unknown[] = [
+    { tag: 'markdown', content: `${cardMentions(reply.mentions)}${head}` },
+    barChart('score_chart', G.chartTitle, values, true),
+    table('score_table', textColumns(cols), rows),
+  ];
+  if (s.notes.length) elements.push({ tag: 'markdown', content: escapeMarkdown(s.notes.join('\n')), text_size: 'notation' });
+  for (const b of reply.buttons ?? []) elements.push(button(b, target.chatType, 'default'));
+  return card({ title: reply.title, template: s.final ? 'green' : 'blue', summary: G.headline(formatScore(s.total), grade), elements });
+}
+
+/** 对比 as a card: totals of both years, grouped bars per level-1 indicator, and a table with the change. */
+function comparisonCard(reply: ScoreCardReply, c: ScoreComparison, target: OutboundTarget): FeishuCard {
+  const py = G.previousSeries(c.previousYear);
+  const cy = G.currentSeries(c.year);
+  const values: Array<Record<string, string | number>> = [];
+  for (const x of c.sections.slice(0, CHART_MAX_BARS)) {
+    if (x.previous !== null) values.push({ name: x.name, series: py, value: round(x.previous) });
+    if (x.current !== null) values.push({ name: x.name, series: cy, value: round(x.current) });
+  }
+  const cell = (v: number | null, max: number | null) => (max === null ? G.absent : `${num(v)}/${formatScore(max)}`);
+  const rows = c.sections.map((x) => ({
+    name: x.name,
+    previous: cell(x.previous, x.previousMax),
+    current: cell(x.current, x.currentMax),
+    change: x.previous === null || x.current === null ? '—' : signed(round(x.current - x.previous)),
+  }));
+  const columns = textColumns([
+    ['name', G.columns.name],
+    ['previous', py],
+    ['current', cy],
+    ['change', G.columns.change],
+  ]);
+  const first = comparisonLines(c).totals;
+  const elements: unknown[] = [
+    { tag: 'markdown', content: `${cardMentions(reply.mentions)}**${escapeMarkdown(first)}**` },
+    barChart('compare_chart', G.compareChartTitle, values, false),
+    table('compare_table', columns, rows),
+  ];
+  if (!c.current.final || !c.previous.final) elements.push({ tag: 'markdown', content: escapeMarkdown(G.compareProvisional), text_size: 'notation' });
+  for (const b of reply.buttons ?? []) elements.push(button(b, target.chatType, 'default'));
+  return card({ title: reply.title, template: 'blue', summary: first, elements });
+}
+
+function signed(x: number): string {
+  return x > 0 ? `+${formatScore(x)}` : formatScore(x);
 }

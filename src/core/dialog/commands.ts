@@ -25,7 +25,9 @@ export type CommandName =
   | 'switch'
   | 'applicable'
   | 'unconfirm'
-  | 'reportDate';
+  | 'reportDate'
+  // Issue #13 (leaders' views): this year against last year's evaluation of the same unit.
+  | 'compare';
 
 /** Words for each command (from the vocabulary); the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
 export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
@@ -56,6 +58,7 @@ const GLUED_ARGUMENT_OK: Record<CommandName, (arg: string) => boolean> = {
   applicable: (arg) => /^[A-Za-z]/.test(arg),
   unconfirm: () => false,
   reportDate: (arg) => /^\d/.test(arg),
+  compare: () => false,
 };
 
 /** Command words that also begin ordinary replies ("适用范围…"): a command only when a space, a colon or a code follows. */

@@ -9,7 +9,7 @@ import { BUILTIN_FRAMEWORK_IDS, loadBuiltinFramework } from '../framework/builti
 import type { Framework } from '../framework/load';
 import { resolveFramework } from '../framework/resolve';
 import type { FrameworkInput } from '../framework/schema';
-import { dialogText as T } from '../locale/zh-CN';
+import { glanceText as G, dialogText as T } from '../locale/zh-CN';
 import { itemCounts } from '../scoring/summary';
 import { scoreEvaluation } from '../scoring/engine';
 import { recogniseCommand } from './commands';
@@ -17,9 +17,35 @@ import type { DialogDeps, DialogOutcome, FrameworkChoice } from './engine';
 import { cleanText, foldText, hasWords, normaliseText, parseChoice, parseDate, quote } from './parse';
 import { buildPlan } from './plan';
 import { commandButton, evaluationTitle, text } from './replies';
+import { applyCarryOver, carryOverOf, describeCarryOver, lastYearOf } from './glance';
+import { CARRY_OVER_NO, CARRY_OVER_YES } from './vocabulary';
+import { readYesNo } from './yesno';
+
+/** The organiser's answer to carrying last year over: true, false, or undefined when it is neither (asked again). */
+function readCarryChoice(v: string): boolean | undefined {
+  const w = v.replace(/[。！!，,\s]+$/g, '').trim();
+  if ((CARRY_OVER_NO as readonly string[]).includes(w)) return false;
+  if ((CARRY_OVER_YES as readonly string[]).includes(w)) return true;
+  // The options by number (DingTalk groups list them as 1. and 2.) or by their label.
+  const choice = parseChoice(w, [G.carryYes, G.carryNo]);
+  if (choice.ok && !choice.rest) return choice.value === G.carryYes;
+  const yn = readYesNo(w, G.carryYesNoQuestion);
+  return yn.ok && !yn.rest ? yn.value : undefined;
+}
 
 
-type CreateDraft = { kind: 'create'; unit?: string; year?: number; framework?: string; deadline?: string | null; step?: string; stepwise?: boolean };
+type CreateDraft = {
+  kind: 'create';
+  unit?: string;
+  year?: number;
+  framework?: string;
+  deadline?: string | null;
+  step?: string;
+  stepwise?: boolean;
+  /** Last year's evaluation offered for carrying over (its id), and the organiser's choice once made. */
+  carryFrom?: string;
+  carry?: boolean;
+};
 
 /** Handles a message in a chat without an evaluation: 新建自评 and its steps, or an offer to create one. */
 export function handleWithoutEvaluation(
@@ -28,16 +54,17 @@ export function handleWithoutEvaluation(
   draftIn: Record<string, unknown> | undefined,
   deps: DialogDeps,
   extra: FrameworkChoice[],
+  others: EvaluationRecord[] = [],
 ): DialogOutcome {
   const cmd = body ? recogniseCommand(body) : undefined;
   const actionCommand = msg.action?.type === 'command' ? { name: msg.action.command, arg: msg.action.arg ?? '' } : undefined;
   const c = cmd ?? actionCommand;
   const draft = draftIn?.kind === 'create' ? (draftIn as CreateDraft) : undefined;
-  if (c?.name === 'create') return createStep(msg, { kind: 'create', ...parseCreateArgs(c.arg) }, deps, extra, true);
+  if (c?.name === 'create') return createStep(msg, { kind: 'create', ...parseCreateArgs(c.arg) }, deps, extra, true, undefined, others);
   if (draft) {
     if (c?.name === 'cancel') return { replies: [text(T.createCancelled)], chatDraft: null };
     const value = msg.action?.type === 'answer' ? (msg.action.value ?? '') : body;
-    return createStep(msg, draft, deps, extra, false, value);
+    return createStep(msg, draft, deps, extra, false, value, others);
   }
   if (c?.name === 'help') return { replies: [noEvaluationCard()] };
   return { replies: [noEvaluationCard()] };
@@ -94,6 +121,7 @@ function createStep(
   extra: FrameworkChoice[],
   fresh: boolean,
   value?: string,
+  others: EvaluationRecord[] = [],
 ): DialogOutcome {
   const d: CreateDraft = { ...draft };
   const errors: string[] = [];
@@ -115,6 +143,10 @@ function createStep(
       if (byId) d.framework = byId.id;
       else if (p.ok) d.framework = opts.find((o) => o.label === p.value)!.id;
       else errors.push(p.error);
+    } else if (d.step === 'carry') {
+      const choice = readCarryChoice(v);
+      if (choice === undefined) errors.push(G.carryBad(quote(v)));
+      else d.carry = choice;
     } else if (d.step === 'deadline') {
       if (/^(跳过|暂不设置|无)$/.test(v)) d.deadline = null;
       else {
@@ -148,6 +180,14 @@ function createStep(
   if (d.deadline === undefined && d.stepwise) return askCreate(d, 'deadline', `${prefix}${T.askDeadline}`, { key: 'create:deadline', type: 'date' });
 
   const { framework, carried } = chosenFramework(d.framework, extra)!;
+  // Last year's evaluation of the same unit: its key tasks and profile are offered, taken only when chosen.
+  const previous = d.carryFrom ? others.find((o) => o.id === d.carryFrom) : lastYearOf(others, d.unit, d.year, [msg.userId]);
+  const carry = previous ? carryOverOf(previous, framework) : undefined;
+  if (carry && d.carry === undefined) {
+    const question: QuestionMeta = { key: 'create:carry', type: 'choice', options: [G.carryYes, G.carryNo] };
+    const prompt = `${prefix}${G.carryQuestion(previous!.year, describeCarryOver(carry, framework))}`;
+    return askCreate({ ...d, carryFrom: previous!.id }, 'carry', prompt, question, G.carryTitle);
+  }
   const now = deps.now.toISOString();
   const rec: EvaluationRecord = {
     id: deps.newId(),
@@ -160,7 +200,7 @@ function createStep(
     assignments: {},
     members: { [msg.userId]: msg.userName ? { name: msg.userName } : {} },
     ...(d.deadline ? { deadline: d.deadline } : {}),
-    answers: { framework: d.framework, unit: d.unit, year: d.year },
+    answers: carry && d.carry ? applyCarryOver({ framework: d.framework, unit: d.unit, year: d.year }, carry) : { framework: d.framework, unit: d.unit, year: d.year },
     sessions: {},
     createdAt: now,
     updatedAt: now,
@@ -173,23 +213,32 @@ function createStep(
       {
         kind: 'card',
         title: T.createdTitle,
-        text: `${prefix}${T.created(evaluationTitle(rec), framework.name, itemCounts(result).applicable, plan.length, rec.deadline, [...framework.byCode.values()].some((i) => i.keyTasks))}`,
+        text: `${prefix}${T.created(evaluationTitle(rec), framework.name, itemCounts(result).applicable, plan.length, rec.deadline, [...framework.byCode.values()].some((i) => i.keyTasks))}${carry && d.carry ? `\n${G.carried(previous!.year)}` : ''}`,
         buttons: [commandButton(T.startButton, 'start'), commandButton(T.helpButton, 'help')],
       },
     ],
     created: rec,
-    audit: [{ at: now, userId: msg.userId, ...(msg.userName ? { userName: msg.userName } : {}), path: 'evaluation', new: { unit: d.unit, year: d.year, framework: d.framework } }],
+    audit: [
+      {
+        at: now,
+        userId: msg.userId,
+        ...(msg.userName ? { userName: msg.userName } : {}),
+        path: 'evaluation',
+        new: { unit: d.unit, year: d.year, framework: d.framework, ...(carry && d.carry ? { carriedFrom: previous!.id } : {}) },
+      },
+    ],
     chatDraft: null,
   };
 }
 
-function askCreate(d: CreateDraft, step: string, prompt: string, meta?: QuestionMeta): DialogOutcome {
-  const draft: CreateDraft = { ...d, step, stepwise: true };
+function askCreate(d: CreateDraft, step: string, prompt: string, meta?: QuestionMeta, title: string = T.createTitle): DialogOutcome {
+  // The carry-over choice is not a step of creating step by step (a one-line 新建自评 stays one).
+  const draft: CreateDraft = { ...d, step, ...(step === 'carry' ? {} : { stepwise: true }) };
   const question = meta ?? { key: `create:${step}`, type: 'text' as const };
   const buttons: Button[] = (question.options ?? []).map((o) => ({ label: o, action: { type: 'answer', key: question.key, value: o } }));
   if (step === 'deadline') buttons.push({ label: T.skipButton, action: { type: 'answer', key: question.key, value: '跳过' } });
   const reply: Reply = buttons.length
-    ? { kind: 'card', title: T.createTitle, text: prompt, buttons, question }
+    ? { kind: 'card', title, text: prompt, buttons, question }
     : { kind: 'text', text: prompt, question };
   return { replies: [reply], chatDraft: draft as unknown as Record<string, unknown> };
 }

@@ -21,7 +21,7 @@ import { readQuantity } from './quantity';
 import { longestCommon, readYesNo } from './yesno';
 import type { Answers, BonusAward, KeyTask, Penalty } from '../scoring/answers';
 import { instantiate, measureLabel, ownMeasureKey, scoreEvaluation } from '../scoring/engine';
-import { applicablePointsOf, gradeStatus, itemCounts, missingItems } from '../scoring/summary';
+import { gradeStatus, itemCounts } from '../scoring/summary';
 import type { IndicatorScore, ScoreResult } from '../scoring/types';
 import { rangeProblem } from '../scoring/validate';
 import { COMMAND_WORDS, ORGANISER_COMMANDS, recogniseCommand, type CommandName } from './commands';
@@ -38,6 +38,7 @@ import {
   quote,
 } from './parse';
 import { handleWithoutEvaluation } from './create';
+import { compareView, deductionsView, lastYearOf, progressView, scoreView } from './glance';
 import { REPORT_DATE_RESET_WORDS } from './vocabulary';
 import { commandButton, evaluationTitle, text } from './replies';
 import { buildPlan, canonicalName, findIndicator, findQuestion, indicatorChain, partialExampleScore, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
@@ -71,6 +72,11 @@ export interface DialogState {
   frameworks?: FrameworkChoice[];
   /** The evaluation's scores and plan from the last message, reused when its revision has not changed. */
   scored?: Scored;
+  /**
+   * Other evaluations the message may read: 对比 and 新建自评 take last year's evaluation of the same unit
+   * from them (see glance.ts `lastYearOf`). The bot loads them only for those commands.
+   */
+  others?: EvaluationRecord[];
 }
 
 /** Scores and question plan of an evaluation at one revision. */
@@ -120,6 +126,8 @@ interface Turn {
   changed: boolean;
   report: boolean;
   pressed?: PressFeedback;
+  /** DialogState.others: for 对比. */
+  others?: EvaluationRecord[];
 }
 
 
@@ -133,11 +141,12 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
   const verbatim = cleanText(raw);
   const body = foldText(verbatim);
   const action = msg.action;
-  if (!state.evaluation) return handleWithoutEvaluation(msg, verbatim, state.chatDraft, deps, state.frameworks ?? []);
+  if (!state.evaluation) return handleWithoutEvaluation(msg, verbatim, state.chatDraft, deps, state.frameworks ?? [], state.others ?? []);
 
   const rec = deps.inPlace ? state.evaluation : structuredClone(state.evaluation);
   const framework = resolveFramework(rec.frameworkId, rec.framework);
   const turn = openTurn(msg, deps, rec, framework, state.scored);
+  if (state.others) turn.others = state.others;
 
   if (action) {
     if (action.type === 'answer') answerByKey(turn, action.key, action.value ?? '', action.stamp);
@@ -244,13 +253,18 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
       edit(turn, arg);
       return;
     case 'progress':
-      turn.replies.push(text(progressText(turn)));
+      turn.replies.push(
+        progressView({ rec: turn.rec, framework: turn.framework, result: turn.result, plan: turn.plan, organiser: isOrganiser(turn), ...(turn.msg.organiserNotes ? { organiserNotes: turn.msg.organiserNotes } : {}) }),
+      );
       return;
     case 'score':
-      turn.replies.push(text(scoreText(turn)));
+      turn.replies.push(scoreView(turn.result));
       return;
     case 'deductions':
-      turn.replies.push(text(deductionsText(turn.result)));
+      turn.replies.push(deductionsView(turn.result));
+      return;
+    case 'compare':
+      turn.replies.push(compareView(turn.rec, turn.result, lastYearOf(turn.others ?? [], turn.rec.unit, turn.rec.year, turn.rec.organisers, turn.rec.id)));
       return;
     case 'report':
       turn.replies.push(text(T.reportBuilding(gradeStatus(turn.result).final ? undefined : itemCounts(turn.result).missing)));
@@ -1386,71 +1400,6 @@ export function scoreChanges(prev: ScoreResult, next: ScoreResult): string[] {
   const grade = gradeStatus(next);
   if (grade.final && !gradeStatus(prev).final) lines.push(T.nowComplete(formatScore(next.total), grade.grade!));
   return lines;
-}
-
-function scoreText(turn: Turn): string {
-  const r = turn.result;
-  const items = itemCounts(r);
-  const lines = [
-    T.scoreSummary(formatScore(r.base), formatScore(r.bonus.score), formatScore(r.penalty.score), formatScore(r.total), gradeStatus(r).grade ?? undefined),
-    T.answeredCount(items.scored, items.applicable, r.deductions.length),
-  ];
-  for (const code of r.roots) {
-    const i = r.indicators.find((x) => x.code === code)!;
-    // Out of the points that still count: an indicator marked not applicable lowers its section's maximum.
-    lines.push(T.subtotalLine(i.name, i.score === null ? '—' : formatScore(i.score), formatScore(applicablePointsOf(r, code)), i.status === 'missing'));
-  }
-  if (r.deductions.length) {
-    lines.push(T.deductionsHeader);
-    for (const d of r.deductions) lines.push(T.deductionLine(d.name, formatScore(d.lost), d.reasons.join('，')));
-  }
-  if (r.notes.length) lines.push(...r.notes);
-  if (!gradeStatus(r).final) lines.push(T.scoreProvisional(items.missing));
-  return lines.join('\n');
-}
-
-function deductionsText(r: ScoreResult): string {
-  if (!r.deductions.length && !r.penalty.score) return T.noDeductions;
-  const lines: string[] = [T.deductionsHeader];
-  for (const d of r.deductions) lines.push(T.deductionLine(d.name, formatScore(d.lost), d.reasons.join('，')));
-  for (const p of r.penalty.reasons) lines.push(`· ${p}`);
-  return lines.join('\n');
-}
-
-/**
- * 进度: items (scored leaf indicators, see scoring/summary) and questions (their inputs), each
- * counted and labelled as such, per section; then the items still to be scored and the questions
- * outside the indicators (adjustments, report sections) still to be answered.
- */
-function progressText(turn: Turn): string {
-  const r = turn.result;
-  const items = itemCounts(r);
-  const firstRoot = r.roots[0];
-  // Facts filed under no indicator are asked in the first section.
-  const sectionOf = (q: Question) => q.sections[0] ?? (q.kind === 'fact' || q.kind === 'metric' ? firstRoot : undefined);
-  const lines = [T.progressSummary(items.scored, items.applicable, items.notApplicable, turn.plan.filter((q) => q.answered).length, turn.plan.length)];
-  const whoOf = (code: string) => (turn.rec.assignments[code] ?? []).map((id) => displayName(turn, id)).join('、') || undefined;
-  for (const i of turn.framework.indicators) {
-    const qs = turn.plan.filter((q) => sectionOf(q) === i.code);
-    const c = itemCounts(r, i.code);
-    if (!c.applicable && !qs.length) continue;
-    lines.push(T.sectionProgress(i.name, c.scored, c.applicable, qs.filter((q) => q.answered).length, qs.length, whoOf(i.code)));
-  }
-  const others = [
-    ...(turn.framework.bonus || turn.framework.penalty ? [{ code: SECTION_ADJUSTMENTS, name: turn.framework.adjustmentsName ?? T.adjustments }] : []),
-    ...((turn.framework.narratives ?? []).length ? [{ code: SECTION_REPORT, name: T.reportSection }] : []),
-  ];
-  for (const s of others) {
-    const qs = turn.plan.filter((q) => q.sections[0] === s.code);
-    if (qs.length) lines.push(T.sectionQuestions(s.name, qs.filter((q) => q.answered).length, qs.length, whoOf(s.code)));
-  }
-  const missing = missingItems(r);
-  if (missing.length) lines.push(T.itemsOpen(missing.slice(0, 8).map((i) => `${i.code} ${i.name}`), missing.length));
-  const otherOpen = turn.plan.filter((q) => !q.answered && others.some((s) => s.code === q.sections[0]));
-  if (otherOpen.length) lines.push(T.otherQuestionsOpen(otherOpen.slice(0, 8).map((q) => q.label), otherOpen.length));
-  if (turn.rec.deadline) lines.push(T.deadlineIs(turn.rec.deadline));
-  if (isOrganiser(turn)) lines.push(...(turn.msg.organiserNotes ?? []));
-  return lines.join('\n');
 }
 
 function allDoneCard(turn: Turn): Reply {

@@ -27,6 +27,8 @@ export const COMMAND_WORDS = {
   // Issue #12 (edits and undo): withdraws a 确认无误 given to a failed balance check.
   unconfirm: ['撤销确认', '取消确认'],
   reportDate: ['落款', '落款日期'],
+  // Issue #13 (leaders' views): this year against last year's evaluation of the same unit.
+  compare: ['对比', '同比', '与上年对比', '对比上年', '和去年比'],
 } as const;
 
 /**
@@ -244,3 +246,11 @@ export const ALL_WORDS = ['全部做到', '都做到了', '都做到', '均已�
 
 /** Arguments of 落款 that clear the set date, so the report is dated the day it is generated again. */
 export const REPORT_DATE_RESET_WORDS = ['恢复默认', '默认', '清除', '生成日期', '当天'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// 新建自评 carrying last year's key tasks and unit profile over (issue #13, leaders' views)
+
+/** Replies that take last year's key-task structure and unit profile into a new evaluation. */
+export const CARRY_OVER_YES = ['沿用上年', '沿用', '沿用去年', '用上年的', '是', '是的', '好', '可以', '同意'] as const;
+/** Replies that start the new evaluation empty. */
+export const CARRY_OVER_NO = ['不沿用', '不用', '重新填写', '重新填', '不要', '否', '不'] as const;

@@ -692,7 +692,7 @@ export const dialogText = {
   shortHelpTitle: '需要帮忙吗？',
   shortHelp: '没听懂这条消息。发送「继续」接着填报，「得分」查看当前得分，「帮助」查看全部命令。',
   helpTitle: '可以这样对我说',
-  helpLines: (w: (name: 'start' | 'skip' | 'back' | 'edit' | 'progress' | 'score' | 'deductions' | 'report' | 'cancel' | 'help' | 'unconfirm') => string) => [
+  helpLines: (w: (name: 'start' | 'skip' | 'back' | 'edit' | 'progress' | 'score' | 'deductions' | 'report' | 'cancel' | 'help' | 'unconfirm' | 'compare') => string) => [
     `${w('start')} / 继续：下一道未填的题`,
     `${w('skip')}：先跳过当前题`,
     `${w('back')}：回到上一题`,
@@ -701,6 +701,7 @@ export const dialogText = {
     `${w('progress')}：查看填报进度`,
     `${w('score')}：查看当前得分`,
     `${w('deductions')}：查看扣分项及原因`,
+    `${w('compare')}：与本单位上年的自评对比各一级指标得分`,
     `${w('report')}：生成自评价报告（.docx）`,
     `${w('cancel')}：暂停当前填报（已填内容不会丢失）`,
     `${w('help')}：显示本说明`,
@@ -960,4 +961,54 @@ export const partialCreditText = {
   chatOutOfRange: (score: string, range: string, example: string) =>
     `部分做到的得分应${range}，${score}分不在此范围（全部做到请回复「是」，未做到请回复「否」），如：${example}`,
   recorded: (label: string, score: string, reason: string) => `已记录「${label}」：部分做到，得${score}分（${reason}）。`,
+} as const;
+
+/** Leaders' views (issue #13): 得分 and 对比 cards, 扣分 grouped, 进度 per assignee, carrying last year over. */
+export const glanceText = {
+  notFinal: '未填完',
+  scoreTitle: (grade: string) => `得分 · ${grade}`,
+  deductionsButton: '扣分原因',
+  progressButton: '进度',
+  compareButton: '与上年对比',
+  seeDeductions: (n: number) => `共 ${n} 处扣分，发送「扣分」查看原因，「对比」与上年比较。`,
+  deductionsTotal: (n: number, lost: string) => `扣分 ${n} 处，共扣 ${lost} 分：`,
+  deductionSection: (name: string) => `【${name}】`,
+  penaltySection: (points: string) => `【减分项】共减 ${points} 分`,
+  byAssignee: '按负责人：',
+  assigneeLine: (who: string, sections: string[], answered: number, questions: number) =>
+    `· ${who}（${sections.join('、')}）：问题 ${answered}/${questions} 个${questions > answered ? `，还差 ${questions - answered} 个` : '，已完成'}`,
+  unassignedLine: (answered: number, questions: number) => `· 未分配（由组织者填写）：问题 ${answered}/${questions} 个`,
+  noPreviousYear: (unit: string, year: number) => `没有找到「${unit}」${year}年度的自评，无法对比。只有在本机器人中填报过、单位名称相同、且本自评的组织者参与过的上年自评才能对比。`,
+  previousUnreadable: (year: number) => `${year}年度的自评所用指标体系已无法读取，无法对比。`,
+  compareTitle: (previous: number, year: number) => `${year}年度与${previous}年度对比`,
+  compareTotals: (py: number, pt: string, pg: string, y: number, t: string, g: string) => `总分：${py}年度 ${pt} 分（${pg}）→ ${y}年度 ${t} 分（${g}）`,
+  compareHeader: (py: number, y: number) => `各一级指标（${py} → ${y}）：`,
+  compareLine: (name: string, previous: string, current: string, delta: string) => `· ${name}：${previous} → ${current}${delta}`,
+  delta: (d: string, sign: number) => (sign > 0 ? `，升 ${d}` : sign < 0 ? `，降 ${d.replace(/^-/, '')}` : '，持平'),
+  absent: '无此项',
+  compareProvisional: '注：未填完的年度按已评分部分计，不是最终结果。',
+  /** Chart and table labels (Feishu card, console). */
+  previousSeries: (year: number) => `${year}年度`,
+  currentSeries: (year: number) => `${year}年度`,
+  scoreSeries: '得分',
+  lostSeries: '失分',
+  pendingSeries: '未评分',
+  columns: { name: '一级指标', score: '得分', max: '满分', rate: '得分率', previous: '上年', current: '本年', change: '变化' },
+  completion: (scored: number, applicable: number) => `已评分 ${scored}/${applicable} 项`,
+  headline: (total: string, grade: string) => `总分 ${total}（${grade}）`,
+  parts: (base: string, bonus: string, penalty: string) => `基础分 ${base} ＋ 加分 ${bonus}${penalty !== '0' ? ` － 减分 ${penalty}` : ''}`,
+  chartTitle: '各一级指标得分',
+  compareChartTitle: '各一级指标得分对比',
+  /** 新建自评: carrying last year over. */
+  carryTitle: '沿用上年内容？',
+  carryQuestion: (year: number, parts: string[]) =>
+    `找到本单位${year}年度的自评。是否沿用上年的以下内容（只需再填今年的数据和完成情况，之后仍可修改）？\n${parts.map((p) => `· ${p}`).join('\n')}`,
+  carryKeyTasks: (slot: string, tasks: string[]) => `${slot}：${tasks.length} 项重点工作（${tasks.slice(0, 5).join('、')}${tasks.length > 5 ? ' 等' : ''}）`,
+  carryNarratives: (titles: string[]) => `单位概况：${titles.join('、')}`,
+  carryYes: '沿用上年',
+  /** The choice as a 是否 question, to read replies such as 「沿用」「不沿用了」. */
+  carryYesNoQuestion: '是否沿用上年的重点工作和单位概况？',
+  carryNo: '不沿用',
+  carryBad: (text: string) => `「${text}」不是对本题的回答，请回复「沿用上年」或「不沿用」。`,
+  carried: (year: number) => `已沿用${year}年度的重点工作结构和单位概况，发送「修改 重点工作」可调整。`,
 } as const;
