@@ -27,6 +27,9 @@ export const COMMAND_WORDS = {
   // Issue #12 (edits and undo): withdraws a 确认无误 given to a failed balance check.
   unconfirm: ['撤销确认', '取消确认'],
   reportDate: ['落款', '落款日期'],
+  // Issue #13 (bureau overview): a chat following several units; consent given in the unit's own chat.
+  overview: ['汇总', '单位汇总', '汇总表'],
+  overviewConsent: ['同意汇总'],
 } as const;
 
 /**
@@ -244,3 +247,13 @@ export const ALL_WORDS = ['全部做到', '都做到了', '都做到', '均已�
 
 /** Arguments of 落款 that clear the set date, so the report is dated the day it is generated again. */
 export const REPORT_DATE_RESET_WORDS = ['恢复默认', '默认', '清除', '生成日期', '当天'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// The bureau overview (issue #13): arguments of 汇总
+
+/** 汇总 导出: the table as an .xlsx file. */
+export const OVERVIEW_EXPORT_WORDS = ['导出表格', '导出', '表格', 'excel', 'xlsx'] as const;
+/** 汇总 取消 <unit>…: stop following those units (all, without names). */
+export const OVERVIEW_STOP_WORDS = ['取消关注', '不再关注', '取消', '移除', '删除'] as const;
+/** 汇总 最新: back to each unit's latest year. */
+export const OVERVIEW_LATEST_WORDS = ['最新年度', '最新'] as const;

@@ -961,3 +961,58 @@ export const partialCreditText = {
     `部分做到的得分应${range}，${score}分不在此范围（全部做到请回复「是」，未做到请回复「否」），如：${example}`,
   recorded: (label: string, score: string, reason: string) => `已记录「${label}」：部分做到，得${score}分（${reason}）。`,
 } as const;
+
+/** The bureau overview (汇总, issue #13): a chat following several units' completion, score and grade. */
+export const overviewText = {
+  title: (year?: number) => (year ? `${year}年度自评汇总` : '自评汇总（各单位最新年度）'),
+  /** One unit's line: rank, unit, year, completion, total and grade (or 未填完). */
+  row: (rank: number, unit: string, year: number, scored: number, applicable: number, percent: string, total: string, grade: string | null) =>
+    `${rank}. ${unit}（${year}年度）：完成 ${scored}/${applicable} 项（${percent}%），${grade ? `${total} 分，${grade}` : `当前 ${total} 分，未填完`}`,
+  rowNone: (rank: number, unit: string, year?: number) => `${rank}. ${unit}：尚无${year ? `${year}年度` : ''}自评`,
+  rowError: (rank: number, unit: string, year: number) => `${rank}. ${unit}（${year}年度）：无法计分（指标体系无法加载）`,
+  sortNote: '已完成的按总分从高到低排列，未填完的按完成度排列。',
+  pendingTitle: '待单位同意（同意前不显示其数据）：',
+  pending: (unit: string, code: string) => `· ${unit}：请该单位组织者在本单位自评群发送「同意汇总 ${code}」`,
+  exportButton: '导出表格',
+  empty:
+    '本群尚未关注任何单位。发送「汇总 <单位名称>…」关注多个单位的自评完成度、得分和等级，如「汇总 南京市数据局 南京市财政局」；指定年度如「汇总 2024 南京市数据局」。须经各单位组织者同意（或由管理员在控制台绑定）。',
+  notFound: (units: string) => `未找到以下单位的自评：${units}。单位名称须与其自评的单位名称一致。`,
+  added: (units: string) => `已关注：${units}`,
+  askConsent: (units: string) => `已向以下单位申请查看（只读：完成度、得分和等级）：${units}`,
+  removed: (units: string) => `已取消关注：${units}`,
+  removedAll: '本群已不再关注任何单位。',
+  notFollowing: (units: string) => `本群并未关注：${units}`,
+  yearSet: (year: number) => `汇总改为显示${year}年度的自评。`,
+  yearLatest: '汇总改为显示各单位最新年度的自评。',
+  nothingToExport: '本群还没有已同意的单位，没有可导出的数据。发送「汇总」查看状态。',
+  exported: (n: number) => `汇总表（${n} 个单位）见附件。`,
+  consentNeedsCode: '请写上申请汇总的群收到的编码，如「同意汇总 AB12CD」。',
+  consentNoEvaluation: '请在本单位的自评群里发送「同意汇总 <编码>」。',
+  consentNotOrganiser: (names: string) => `同意汇总只有本单位自评的组织者（${names}）可以进行。`,
+  consentUnknown: (code: string, unit: string) => `没有「${unit}」待同意的汇总申请「${code}」，请核对编码。`,
+  consented: (unit: string, who: string) => `已同意${who}所在的群查看「${unit}」的完成度、得分和等级（只读，不能查看或修改任何答案）。`,
+  someone: '申请人',
+  /** The .xlsx export. */
+  sheetName: '自评汇总',
+  fileName: (year?: number) => `自评汇总${year ? `${year}年度` : ''}.xlsx`,
+  columns: ['序号', '单位', '年度', '已评分项', '应评分项', '完成度', '总分', '等级'] as readonly string[],
+  statusNotFinal: '未填完',
+  statusNone: '尚无自评',
+  statusError: '无法计分',
+  /** The console tab. */
+  console: {
+    tab: '汇总',
+    units: '单位',
+    unitsPlaceholder: '单位名称，空格或顿号分隔',
+    year: '年度',
+    yearPlaceholder: '最新',
+    chatId: '或按群',
+    chatIdPlaceholder: '关注这些单位的群号',
+    show: '查询',
+    exportLink: '导出 .xlsx',
+    empty: '填写单位名称或群号后查询。',
+    none: '没有可显示的单位。',
+    pending: '待同意：',
+    failed: '查询失败：',
+  },
+} as const;
