@@ -192,14 +192,22 @@ function consent(msg: InboundMessage, verbatimArg: string, ctx: OverviewContext,
   return { replies, bindings: changed };
 }
 
-/** A short code no pending request uses yet (letters and digits, no look-alikes). */
+/** Letters and digits that cannot be mistaken for each other (no O/0, I/1/L). */
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+/** A six-character code, from a fresh id, that no pending request uses yet. */
 function consentCode(newId: () => string, bindings: OverviewBinding[]): string {
   const used = new Set(bindings.flatMap((b) => b.units.map((u) => u.code).filter(Boolean)));
   for (;;) {
-    const id = newId().toUpperCase().replace(/[^A-Z0-9]/g, '').replace(/[O0I1L]/g, '');
-    const code = id.slice(0, 6);
-    if (code.length >= 2 && !used.has(code)) return code;
-    if (id.length > 6 && !used.has(id.slice(-6))) return id.slice(-6);
+    // FNV-1a over the id, spread over the alphabet: six characters whatever the id's length.
+    let h = 0x811c9dc5;
+    for (const ch of newId()) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+    let code = '';
+    for (let i = 0; i < 6; i++) {
+      code += CODE_ALPHABET[h % CODE_ALPHABET.length];
+      h = Math.imul(h ^ (i + 1), 0x01000193) >>> 0;
+    }
+    if (!used.has(code)) return code;
   }
 }
 

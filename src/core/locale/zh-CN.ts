@@ -1015,4 +1015,11 @@ export const overviewText = {
     pending: '待同意：',
     failed: '查询失败：',
   },
+  /** The JSON API (/api/overview). */
+  api: {
+    needUnits: '需要 units（单位名称，逗号或顿号分隔）或 chatId',
+    badYear: '应为四位年度，如 2024',
+    badUnits: '应为单位名称的数组（至少一个，每个不超过100字）',
+    noBinding: (chatId: string) => `会话「${chatId}」没有关注任何单位`,
+  },
 } as const;
