@@ -156,6 +156,28 @@ describe('汇总 in a bureau chat', () => {
   });
 });
 
+describe('consent under a borrowed name', () => {
+  it('covers only the evaluations the consenting organiser organises, so a namesake evaluation unlocks nothing', async () => {
+    const { t } = await fourUnits();
+    // Anyone can create an evaluation under a unit's name in a chat of their own, and so organise it.
+    await t.say(BUREAU, '新建自评 南京市数据局 2024 框架=nanjing-2021', { chatId: 'namesake' });
+    const self = textOf(await t.say(BUREAU, '汇总 南京市数据局', { chatId: 'bureau' }));
+    expect(self).toContain('已关注：南京市数据局');
+    expect(lineOf(self, '南京市数据局')).toMatch(/完成 0\/\d+ 项/);
+    expect(self).not.toContain('98.5');
+    // Consent given from the namesake's chat to someone else's request covers the namesake only.
+    await t.say('周九', '汇总 南京市数据局', { chatId: 'bureau-2' });
+    const code = await codeOf(t, 'bureau-2', '南京市数据局');
+    await t.say(BUREAU, `同意汇总 ${code}`, { chatId: 'namesake' });
+    expect(lineOf(textOf(await t.say('周九', '汇总', { chatId: 'bureau-2' })), '南京市数据局')).not.toContain('98.5');
+    // The real unit's organiser agreeing shows the real figures.
+    await t.say('周九', '汇总 取消', { chatId: 'bureau-2' });
+    await t.say('周九', '汇总 南京市数据局', { chatId: 'bureau-2' });
+    await t.say('张三', `同意汇总 ${await codeOf(t, 'bureau-2', '南京市数据局')}`, { chatId: UNITS.data.chatId });
+    expect(lineOf(textOf(await t.say('周九', '汇总', { chatId: 'bureau-2' })), '南京市数据局')).toContain('98.5 分，优秀');
+  });
+});
+
 describe('GET /api/overview', () => {
   async function harness(env: Record<string, string> = {}) {
     const { t } = await fourUnits();

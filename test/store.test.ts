@@ -304,7 +304,7 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     expect(await store.getOverviewBinding('bureau')).toBeUndefined();
     const unit = { unit: '南京市数据局', status: 'pending' as const, code: 'AB12CD', requestedBy: 'u9', requestedAt: 't0' };
     await store.setOverviewBinding({ chatId: 'bureau', year: 2024, units: [unit], updatedAt: 't0' });
-    await store.setOverviewBinding({ chatId: 'another', units: [{ ...unit, status: 'approved', approvedBy: 'admin' }], updatedAt: 't0' });
+    await store.setOverviewBinding({ chatId: 'another', units: [{ ...unit, status: 'approved', byAdmin: true }], updatedAt: 't0' });
     const read = (await store.getOverviewBinding('bureau'))!;
     read.units[0]!.status = 'approved';
     expect(await store.getOverviewBinding('bureau')).toEqual({ chatId: 'bureau', year: 2024, units: [unit], updatedAt: 't0' });
@@ -405,12 +405,12 @@ describe('lowdb store on disk', () => {
   it('keeps overview bindings across a reopen', async () => {
     const dir = await makeTempDir();
     const first = await openLowdbStore(dir);
-    await first.setOverviewBinding({ chatId: 'bureau', units: [{ unit: '南京市财政局', status: 'approved', requestedBy: 'u9', requestedAt: 't0', approvedBy: 'admin' }], updatedAt: 't0' });
+    await first.setOverviewBinding({ chatId: 'bureau', units: [{ unit: '南京市财政局', status: 'approved', requestedBy: 'u9', requestedAt: 't0', byAdmin: true }], updatedAt: 't0' });
     await first.setOverviewBinding({ chatId: 'gone', units: [{ unit: '某局', status: 'pending', code: 'X', requestedBy: 'u9', requestedAt: 't0' }], updatedAt: 't0' });
     await first.setOverviewBinding({ chatId: 'gone', units: [], updatedAt: 't1' });
     const second = await openLowdbStore(dir);
     expect(await second.listOverviewBindings()).toEqual([
-      { chatId: 'bureau', units: [{ unit: '南京市财政局', status: 'approved', requestedBy: 'u9', requestedAt: 't0', approvedBy: 'admin' }], updatedAt: 't0' },
+      { chatId: 'bureau', units: [{ unit: '南京市财政局', status: 'approved', requestedBy: 'u9', requestedAt: 't0', byAdmin: true }], updatedAt: 't0' },
     ]);
   });
 

@@ -26,8 +26,10 @@ export interface OverviewUnit {
   requestedBy: string;
   requestedByName?: string;
   requestedAt: string;
-  /** Who agreed: an organiser's user id, or `admin` (the console/API). */
+  /** The organiser who agreed (user id); the consent covers the evaluations they organise. */
   approvedBy?: string;
+  /** Bound by the admin (the console/API): covers every evaluation of the unit. */
+  byAdmin?: boolean;
   approvedAt?: string;
 }
 
@@ -61,10 +63,13 @@ export function unitKey(name: string): string {
   return foldText(name).replace(/\s+/g, '').toLowerCase();
 }
 
-/** The evaluation shown for a unit: of `year` when given, else the latest year; the most recently changed of those. */
-export function evaluationOfUnit(unit: string, evaluations: readonly EvaluationRecord[], year?: number): EvaluationRecord | undefined {
+/**
+ * The evaluation shown for a unit: of `year` when given, else the latest year; the most recently changed
+ * of those. `allowed` narrows the evaluations considered (those the consenting organiser organises).
+ */
+export function evaluationOfUnit(unit: string, evaluations: readonly EvaluationRecord[], year?: number, allowed?: (rec: EvaluationRecord) => boolean): EvaluationRecord | undefined {
   const key = unitKey(unit);
-  const own = evaluations.filter((r) => unitKey(r.unit) === key);
+  const own = evaluations.filter((r) => unitKey(r.unit) === key && (!allowed || allowed(r)));
   const wanted = year ?? Math.max(...own.map((r) => r.year));
   return own.filter((r) => r.year === wanted).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt))[0];
 }
@@ -116,11 +121,21 @@ export function buildOverview(units: readonly string[], evaluations: readonly Ev
   return units.map((u) => overviewRow(u, evaluationOfUnit(u, evaluations, year))).sort(compareRows);
 }
 
-/** The overview a chat's binding shows: its approved units only. */
+/**
+ * The overview a chat's binding shows: its approved units only, each from the evaluations its consent
+ * covers — those organised by the organiser who agreed (anyone may create an evaluation under any
+ * unit's name, so a name alone grants nothing), or any of the unit's when the admin bound it.
+ */
 export function overviewOfBinding(binding: OverviewBinding | undefined, evaluations: readonly EvaluationRecord[]): OverviewRow[] {
   if (!binding) return [];
-  const units = binding.units.filter((u) => u.status === 'approved').map((u) => u.unit);
-  return buildOverview(units, evaluations, binding.year);
+  return binding.units
+    .filter((u) => u.status === 'approved')
+    .map((u) => {
+      const by = u.approvedBy;
+      const allowed = u.byAdmin ? undefined : (r: EvaluationRecord) => by !== undefined && r.organisers.includes(by);
+      return overviewRow(u.unit, evaluationOfUnit(u.unit, evaluations, binding.year, allowed));
+    })
+    .sort(compareRows);
 }
 
 /** Splits a list of unit names ("南京市数据局 南京市财政局", "甲、乙，丙"). */

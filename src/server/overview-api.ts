@@ -7,7 +7,7 @@
  * - `GET /export.xlsx?units=…` or `?chatId=…` — the same rows as an .xlsx.
  * - `GET /bindings` — every chat's binding.
  * - `PUT /bindings/:chatId` — JSON `{ units: string[], year?: number | null }`: the chat follows exactly
- *   these units, approved by the admin (units already followed keep their record).
+ *   these units, approved by the admin (covering every evaluation of each unit).
  * - `DELETE /bindings/:chatId` — the chat follows nothing.
  *
  * @example app.route('/api/overview', createOverviewApi({ store, now }))
@@ -111,10 +111,7 @@ export function createOverviewApi(deps: OverviewApiDeps): Hono {
       if (seen.has(key)) continue;
       seen.add(key);
       const old = kept.get(key);
-      const unit: OverviewUnit =
-        old?.status === 'approved'
-          ? old
-          : { unit: name, status: 'approved', requestedBy: 'admin', requestedAt: old?.requestedAt ?? at, approvedBy: 'admin', approvedAt: at };
+      const unit: OverviewUnit = old?.byAdmin ? old : { unit: old?.unit ?? name, status: 'approved', requestedBy: old?.requestedBy ?? 'admin', requestedAt: old?.requestedAt ?? at, byAdmin: true, approvedAt: at };
       next.units.push(unit);
     }
     const year = d.year === undefined ? previous?.year : (d.year as number | null);

@@ -45,6 +45,8 @@ export interface OverviewOutcome {
 /** True when a message is 汇总… or 同意汇总… (typed or pressed). */
 export function isOverviewCommand(msg: Pick<InboundMessage, 'text' | 'action'>, verbatim: string): boolean {
   if (msg.action) return msg.action.type === 'command' && (msg.action.command === 'overview' || msg.action.command === 'overviewConsent');
+  // Every message passes here: only one that mentions 汇总 is compared with the command words.
+  if (!verbatim.includes('汇总')) return false;
   const name = recogniseCommand(verbatim)?.name;
   return name === 'overview' || name === 'overviewConsent';
 }
