@@ -178,6 +178,24 @@ describe('consent under a borrowed name', () => {
   });
 });
 
+describe('撤销汇总', () => {
+  it('lets the unit\'s organiser withdraw every consent and request for the unit, and no one else', async () => {
+    const { t } = await fourUnits();
+    await t.say(BUREAU, '汇总 南京市数据局 南京市财政局', { chatId: 'bureau' });
+    await t.say('周九', '汇总 南京市数据局', { chatId: 'bureau-2' });
+    await t.say('张三', `同意汇总 ${await codeOf(t, 'bureau', '南京市数据局')}`, { chatId: UNITS.data.chatId });
+    await t.say('李四', `同意汇总 ${await codeOf(t, 'bureau', '南京市财政局')}`, { chatId: UNITS.finance.chatId });
+    expect(lineOf(textOf(await t.say(BUREAU, '汇总', { chatId: 'bureau' })), '南京市数据局')).toContain('98.5');
+
+    expect(await t.ask('李四', '撤销汇总', { chatId: UNITS.data.chatId })).toContain('只有本单位自评的组织者（张三）');
+    expect(await t.ask('张三', '撤销汇总', { chatId: UNITS.data.chatId })).toContain('已撤销 2 个群对「南京市数据局」的汇总查看');
+    const after = textOf(await t.say(BUREAU, '汇总', { chatId: 'bureau' }));
+    expect(after).not.toContain('南京市数据局');
+    expect(lineOf(after, '南京市财政局')).toMatch(/完成 \d+\/\d+ 项/);
+    expect(await t.store.getOverviewBinding('bureau-2')).toBeUndefined();
+  });
+});
+
 describe('GET /api/overview', () => {
   async function harness(env: Record<string, string> = {}) {
     const { t } = await fourUnits();

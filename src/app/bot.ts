@@ -160,7 +160,7 @@ export function createBot(deps: BotDeps): Bot {
   }
 
   /**
-   * 汇总 / 同意汇总 (the bureau overview): loads the chat's binding, the bindings waiting for consent,
+   * 汇总 / 同意汇总 / 撤销汇总 (the bureau overview): loads the chat's binding, every chat's binding,
    * the evaluations and the chat's own evaluation (for consent), runs the engine, stores the bindings
    * it returns and builds the .xlsx it asks for. Never writes an evaluation.
    */
@@ -172,8 +172,7 @@ export function createBot(deps: BotDeps): Bot {
       store.evaluationIdForChat(msg.chatId),
     ]);
     const own = ownId === undefined ? undefined : evaluations.find((r) => r.id === ownId);
-    const pending = all.filter((b) => b.units.some((u) => u.status === 'pending'));
-    const out = handleMessage(msg, { ...(own ? { evaluation: own } : {}), overview: { ...(binding ? { binding } : {}), pending, evaluations } }, { now: at, newId });
+    const out = handleMessage(msg, { ...(own ? { evaluation: own } : {}), overview: { ...(binding ? { binding } : {}), bindings: all, evaluations } }, { now: at, newId });
     for (const b of out.overviewBindings ?? []) await store.setOverviewBinding(b);
     const replies = [...out.replies];
     if (out.overviewExport) {

@@ -27,7 +27,8 @@ export type CommandName =
   | 'unconfirm'
   | 'reportDate'
   | 'overview'
-  | 'overviewConsent';
+  | 'overviewConsent'
+  | 'overviewRevoke';
 
 /** Words for each command (from the vocabulary); the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
 export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
@@ -60,6 +61,7 @@ const GLUED_ARGUMENT_OK: Record<CommandName, (arg: string) => boolean> = {
   reportDate: (arg) => /^\d/.test(arg),
   overview: () => false,
   overviewConsent: (arg) => /^[A-Za-z0-9]/.test(arg),
+  overviewRevoke: () => false,
 };
 
 /** Command words that also begin ordinary replies ("适用范围…"): a command only when a space, a colon or a code follows. */

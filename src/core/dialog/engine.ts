@@ -308,6 +308,7 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
       return;
     case 'overview':
     case 'overviewConsent':
+    case 'overviewRevoke':
       // Handled with `DialogState.overview`, which the bot service loads for these commands.
       turn.replies.push(text(overviewText.empty));
       return;

@@ -18,7 +18,7 @@ import {
   type OverviewRow,
   type OverviewUnit,
 } from '../overview';
-import { recogniseCommand } from './commands';
+import { recogniseCommand, type CommandName } from './commands';
 import { foldText } from './parse';
 import { commandButton, text } from './replies';
 import { OVERVIEW_EXPORT_WORDS, OVERVIEW_LATEST_WORDS, OVERVIEW_STOP_WORDS } from './vocabulary';
@@ -27,8 +27,8 @@ import { OVERVIEW_EXPORT_WORDS, OVERVIEW_LATEST_WORDS, OVERVIEW_STOP_WORDS } fro
 export interface OverviewContext {
   /** This chat's binding, if it follows any unit. */
   binding?: OverviewBinding;
-  /** Bindings with a unit waiting for consent (read for 同意汇总). */
-  pending: OverviewBinding[];
+  /** Every chat's binding (read for 同意汇总 and 撤销汇总). */
+  bindings: OverviewBinding[];
   /** The evaluations the units are looked up in. */
   evaluations: EvaluationRecord[];
 }
@@ -44,12 +44,14 @@ export interface OverviewOutcome {
 
 /** True when a message is 汇总… or 同意汇总… (typed or pressed). */
 export function isOverviewCommand(msg: Pick<InboundMessage, 'text' | 'action'>, verbatim: string): boolean {
-  if (msg.action) return msg.action.type === 'command' && (msg.action.command === 'overview' || msg.action.command === 'overviewConsent');
+  if (msg.action) return msg.action.type === 'command' && OVERVIEW_COMMANDS.has(msg.action.command);
   // Every message passes here: only one that mentions 汇总 is compared with the command words.
   if (!verbatim.includes('汇总')) return false;
   const name = recogniseCommand(verbatim)?.name;
-  return name === 'overview' || name === 'overviewConsent';
+  return name !== undefined && OVERVIEW_COMMANDS.has(name);
 }
+
+const OVERVIEW_COMMANDS = new Set<CommandName>(['overview', 'overviewConsent', 'overviewRevoke']);
 
 /**
  * Handles 汇总 / 同意汇总. `evaluation` is the chat's own evaluation (for consent); `newId` makes consent codes.
@@ -65,6 +67,7 @@ export function handleOverview(
   const cmd = action ? { name: action.command, arg: action.arg ?? '' } : recogniseCommand(verbatim);
   if (!cmd) return { replies: [] };
   if (cmd.name === 'overviewConsent') return consent(msg, cmd.arg, ctx, evaluation, deps.now);
+  if (cmd.name === 'overviewRevoke') return revoke(msg, ctx, evaluation, deps.now);
   return follow(msg, cmd.arg, ctx, deps);
 }
 
@@ -144,7 +147,7 @@ function follow(msg: InboundMessage, verbatimArg: string, ctx: OverviewContext, 
       entry.approvedAt = at;
       added.push(entry.unit);
     } else {
-      entry.code = consentCode(deps.newId, [...ctx.pending, current]);
+      entry.code = consentCode(deps.newId, [...ctx.bindings, current]);
       asked.push(entry.unit);
     }
     current.units.push(entry);
@@ -173,7 +176,7 @@ function consent(msg: InboundMessage, verbatimArg: string, ctx: OverviewContext,
   const at = now.toISOString();
   const changed: OverviewBinding[] = [];
   const replies: Reply[] = [];
-  for (const b of ctx.pending) {
+  for (const b of ctx.bindings) {
     const next = structuredClone(b);
     let hit = false;
     for (const u of next.units) {
@@ -192,6 +195,25 @@ function consent(msg: InboundMessage, verbatimArg: string, ctx: OverviewContext,
   }
   if (!changed.length) return { replies: [text(O.consentUnknown(code, evaluation.unit))] };
   return { replies, bindings: changed };
+}
+
+/**
+ * 撤销汇总, in the unit's own chat, by one of its organisers: every chat's request for the unit and every
+ * consent an organiser of it gave are withdrawn (the admin's bindings stay: the admin undoes those).
+ */
+function revoke(msg: InboundMessage, ctx: OverviewContext, evaluation: EvaluationRecord | undefined, now: Date): OverviewOutcome {
+  if (!evaluation) return { replies: [text(O.revokeNoEvaluation)] };
+  if (!evaluation.organisers.includes(msg.userId)) {
+    const names = evaluation.organisers.map((id) => evaluation.members[id]?.name ?? id).join('、');
+    return { replies: [text(O.consentNotOrganiser(names))] };
+  }
+  const key = unitKey(evaluation.unit);
+  const at = now.toISOString();
+  const withdrawn = (u: OverviewUnit) =>
+    unitKey(u.unit) === key && !u.byAdmin && (u.status === 'pending' || (u.approvedBy !== undefined && evaluation.organisers.includes(u.approvedBy)));
+  const changed = ctx.bindings.filter((b) => b.units.some(withdrawn)).map((b) => ({ ...structuredClone(b), units: b.units.filter((u) => !withdrawn(u)), updatedAt: at }));
+  const kept = ctx.bindings.filter((b) => b.units.some((u) => unitKey(u.unit) === key && u.byAdmin)).length;
+  return { replies: [text(O.revoked(evaluation.unit, changed.length, kept))], ...(changed.length ? { bindings: changed } : {}) };
 }
 
 /** Letters and digits that cannot be mistaken for each other (no O/0, I/1/L). */

@@ -30,6 +30,7 @@ export const COMMAND_WORDS = {
   // Issue #13 (bureau overview): a chat following several units; consent given in the unit's own chat.
   overview: ['汇总', '单位汇总', '汇总表'],
   overviewConsent: ['同意汇总'],
+  overviewRevoke: ['撤销汇总', '拒绝汇总'],
 } as const;
 
 /**

@@ -992,6 +992,9 @@ export const overviewText = {
   consentUnknown: (code: string, unit: string) => `没有「${unit}」待同意的汇总申请「${code}」，请核对编码。`,
   consented: (unit: string, who: string) => `已同意${who}所在的群查看「${unit}」的完成度、得分和等级（只读，不能查看或修改任何答案）。`,
   someone: '申请人',
+  revokeNoEvaluation: '请在本单位的自评群里发送「撤销汇总」。',
+  revoked: (unit: string, n: number, byAdmin: number) =>
+    `${n ? `已撤销 ${n} 个群对「${unit}」的汇总查看（含待同意的申请）。` : `没有群经本单位同意查看「${unit}」。`}${byAdmin ? `另有 ${byAdmin} 个群由管理员绑定，须由管理员在控制台解除。` : ''}`,
   /** The .xlsx export. */
   sheetName: '自评汇总',
   fileName: (year?: number) => `自评汇总${year ? `${year}年度` : ''}.xlsx`,
