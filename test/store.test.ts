@@ -299,6 +299,24 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     expect(await store.getChannelState('dingtalk:session:c1')).toBeUndefined();
   });
 
+  it('keeps one overview binding per chat, hands out copies, lists them and deletes one left with no units', async () => {
+    const store = await open(createClock().now);
+    expect(await store.getOverviewBinding('bureau')).toBeUndefined();
+    const unit = { unit: '南京市数据局', status: 'pending' as const, code: 'AB12CD', requestedBy: 'u9', requestedAt: 't0' };
+    await store.setOverviewBinding({ chatId: 'bureau', year: 2024, units: [unit], updatedAt: 't0' });
+    await store.setOverviewBinding({ chatId: 'another', units: [{ ...unit, status: 'approved', byAdmin: true }], updatedAt: 't0' });
+    const read = (await store.getOverviewBinding('bureau'))!;
+    read.units[0]!.status = 'approved';
+    expect(await store.getOverviewBinding('bureau')).toEqual({ chatId: 'bureau', year: 2024, units: [unit], updatedAt: 't0' });
+    expect((await store.listOverviewBindings()).map((b) => [b.chatId, b.units[0]!.status])).toEqual([
+      ['another', 'approved'],
+      ['bureau', 'pending'],
+    ]);
+    await store.setOverviewBinding({ chatId: 'bureau', units: [], updatedAt: 't1' });
+    expect(await store.getOverviewBinding('bureau')).toBeUndefined();
+    expect((await store.listOverviewBindings()).map((b) => b.chatId)).toEqual(['another']);
+  });
+
   it('stores imported frameworks, replaces one by id and lists them oldest first', async () => {
     const store = await open(createClock().now);
     expect(await store.listFrameworks()).toEqual([]);
@@ -382,6 +400,18 @@ describe('lowdb store on disk', () => {
     clock.advance(60_001);
     const third = await openLowdbStore(dir, { now: clock.now });
     expect(await third.claimEvent('e1', 60_000)).toBe(true);
+  });
+
+  it('keeps overview bindings across a reopen', async () => {
+    const dir = await makeTempDir();
+    const first = await openLowdbStore(dir);
+    await first.setOverviewBinding({ chatId: 'bureau', units: [{ unit: '南京市财政局', status: 'approved', requestedBy: 'u9', requestedAt: 't0', byAdmin: true }], updatedAt: 't0' });
+    await first.setOverviewBinding({ chatId: 'gone', units: [{ unit: '某局', status: 'pending', code: 'X', requestedBy: 'u9', requestedAt: 't0' }], updatedAt: 't0' });
+    await first.setOverviewBinding({ chatId: 'gone', units: [], updatedAt: 't1' });
+    const second = await openLowdbStore(dir);
+    expect(await second.listOverviewBindings()).toEqual([
+      { chatId: 'bureau', units: [{ unit: '南京市财政局', status: 'approved', requestedBy: 'u9', requestedAt: 't0', byAdmin: true }], updatedAt: 't0' },
+    ]);
   });
 
   it('writes one file per evaluation and an answer touches only its own file', async () => {

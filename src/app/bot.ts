@@ -11,7 +11,10 @@ import type { HandleResult, InboundMessage, Reply } from '../core/messages';
 import type { HandledMessage } from '../core/evaluation';
 import { recogniseCommand, type CommandName } from '../core/dialog/commands';
 import { commandButton, evaluationTitle } from '../core/dialog/replies';
-import { normaliseText } from '../core/dialog/parse';
+import { cleanText, normaliseText } from '../core/dialog/parse';
+import { isOverviewCommand } from '../core/dialog/overview';
+import { buildOverviewXlsx, XLSX_MIME } from '../core/report/overview-xlsx';
+import { overviewText } from '../core/locale/zh-CN';
 import {
   continueConfirmation,
   isConfirmState,
@@ -158,9 +161,34 @@ export function createBot(deps: BotDeps): Bot {
     return switching ? { replies: [{ kind: 'text', text: dialogText.privateNoChoice }] } : undefined;
   }
 
+  /**
+   * 汇总 / 同意汇总 / 撤销汇总 (the bureau overview): loads the chat's binding, every chat's binding,
+   * the evaluations and the chat's own evaluation (for consent), runs the engine, stores the bindings
+   * it returns and builds the .xlsx it asks for. Never writes an evaluation.
+   */
+  async function overview(msg: InboundMessage, at: Date): Promise<HandleResult> {
+    const [binding, all, evaluations, ownId] = await Promise.all([
+      store.getOverviewBinding(msg.chatId),
+      store.listOverviewBindings(),
+      store.listEvaluations(),
+      store.evaluationIdForChat(msg.chatId),
+    ]);
+    const own = ownId === undefined ? undefined : evaluations.find((r) => r.id === ownId);
+    const out = handleMessage(msg, { ...(own ? { evaluation: own } : {}), overview: { ...(binding ? { binding } : {}), bindings: all, evaluations } }, { now: at, newId });
+    for (const b of out.overviewBindings ?? []) await store.setOverviewBinding(b);
+    const replies = [...out.replies];
+    if (out.overviewExport) {
+      const { rows, year } = out.overviewExport;
+      replies.push({ kind: 'file', name: overviewText.fileName(year), mime: XLSX_MIME, bytes: await buildOverviewXlsx(rows, year) });
+    }
+    return { replies };
+  }
+
   return {
     async handle(msg) {
       const at = now();
+      // The bureau overview: read-only figures of other units, before any evaluation's dialog.
+      if (isOverviewCommand(msg, cleanText(msg.text ?? ''))) return overview(msg, at);
       // The sender's chat draft, read once: a framework confirmation or a 新建自评 in progress.
       const chatDraft = await store.getChatDraft(msg.chatId, msg.userId);
       const confirming = await confirmFramework(msg, at, chatDraft);

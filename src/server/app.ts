@@ -22,6 +22,7 @@ import type { ChannelAdapter } from '../channels/adapter';
 import { createLocalChannel, type LocalChannel } from '../channels/local';
 import { createNonce, formatConsolePolicy, renderConsolePage } from './console';
 import { createFrameworksApi } from './frameworks-api';
+import { createOverviewApi } from './overview-api';
 import { CONSOLE_COOKIE, checkAdminAccess, createAdminGuard, deriveConsoleCookie, readSocketAddress, type RemoteAddressResolver } from './guard';
 import { compareSecrets, formatContentDisposition } from '../lib/http';
 
@@ -127,6 +128,10 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/api/frameworks', guard);
   app.use('/api/frameworks/*', guard);
   app.route('/api/frameworks', createFrameworksApi({ store, now }));
+  // The bureau overview (汇总): any unit's figures, and binding units to a chat without their consent.
+  app.use('/api/overview', guard);
+  app.use('/api/overview/*', guard);
+  app.route('/api/overview', createOverviewApi({ store, now }));
 
   app.get('/api/evaluations', async (c) => {
     const recs = await store.listEvaluations();

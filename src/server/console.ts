@@ -11,8 +11,11 @@
  * /api/frameworks: upload, the rows with their compiled rules, one input per open row posting to
  * /confirm (errors shown beside the row), and once nothing is open, the id to use in 新建自评 and the
  * export link.
+ *
+ * A third tab, 汇总 (also `/#overview`, see `console-overview.ts`), shows the bureau overview of some units.
  */
 import { frameworksText as F, glanceText as G, importText, serverText as T } from '../core/locale/zh-CN';
+import { OVERVIEW_SCRIPT, overviewLabels, renderOverviewTab, renderOverviewView } from './console-overview';
 
 const importRowPrefix = importText.sheet.rowPrefix;
 
@@ -476,13 +479,18 @@ const FW = L.fw;
 const fw = { selected: localStorage.getItem('jx.fw') || '' };
 function showTab(name) {
   const frameworks = name === 'frameworks';
-  $('chat-view').hidden = frameworks;
-  $('chat-fields').hidden = frameworks;
+  const overview = name === 'overview';
+  const chat = !frameworks && !overview;
+  $('chat-view').hidden = !chat;
+  $('chat-fields').hidden = !chat;
   $('frameworks-view').hidden = !frameworks;
-  $('tab-chat').classList.toggle('active', !frameworks);
+  $('overview-view').hidden = !overview;
+  $('tab-chat').classList.toggle('active', chat);
   $('tab-frameworks').classList.toggle('active', frameworks);
-  history.replaceState(null, '', frameworks ? '#frameworks' : location.pathname);
+  $('tab-overview').classList.toggle('active', overview);
+  history.replaceState(null, '', chat ? location.pathname : '#' + name);
   if (frameworks) { refreshFrameworks(); if (fw.selected) loadFramework(fw.selected); }
+  if (overview) refreshOverview();
 }
 $('tab-chat').onclick = () => showTab('chat');
 $('tab-frameworks').onclick = () => showTab('frameworks');
@@ -711,11 +719,11 @@ export function renderConsolePage(options: ConsolePageOptions): string {
   const FC = F.console;
   const fw = { ...FC, open: FC.open(0).replace('0', '{n}'), readyNote: FC.readyNote('{id}') };
   const chart = { absent: G.absent, year: G.previousSeries(0).replace('0', '{y}') };
-  const labels = { ...C, missingMore: C.missingMore(0).replace('0', '{n}'), lost: C.lost('{n}'), rowPrefix: importRowPrefix(0).replace('0', '{n}'), fw, chart };
+  const labels = { ...C, missingMore: C.missingMore(0).replace('0', '{n}'), lost: C.lost('{n}'), rowPrefix: importRowPrefix(0).replace('0', '{n}'), fw, chart, ov: overviewLabels() };
   const json = JSON.stringify(labels).replace(/</g, '\\u003c');
   return `${head}<body>
 <header><h1>${escapeHtml(C.title)}</h1>
-<nav class="tabs"><button type="button" id="tab-chat" class="active">${escapeHtml(FC.tabChat)}</button><button type="button" id="tab-frameworks">${escapeHtml(FC.tabFrameworks)}</button></nav>
+<nav class="tabs"><button type="button" id="tab-chat" class="active">${escapeHtml(FC.tabChat)}</button><button type="button" id="tab-frameworks">${escapeHtml(FC.tabFrameworks)}</button>${renderOverviewTab()}</nav>
 <div class="fields" id="chat-fields">
 <label>${escapeHtml(C.evaluations)} <select id="evaluations"><option value="">${escapeHtml(C.pickEvaluation)}</option></select></label>
 <label>${escapeHtml(C.chatId)} <input type="text" id="chat-id" size="18"></label>
@@ -747,7 +755,8 @@ export function renderConsolePage(options: ConsolePageOptions): string {
 </section>
 <section class="panel" id="fw-detail"><p class="muted">${escapeHtml(FC.pick)}</p></section>
 </div>
+${renderOverviewView()}
 <script type="application/json" id="labels">${json}</script>
-<script${options.nonce ? ` nonce="${escapeHtml(options.nonce)}"` : ''}>${SCRIPT}</script>
+<script${options.nonce ? ` nonce="${escapeHtml(options.nonce)}"` : ''}>${SCRIPT}${OVERVIEW_SCRIPT}</script>
 </body></html>`;
 }

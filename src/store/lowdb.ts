@@ -10,6 +10,7 @@
  * - `messages.log`: the message log (see `lowdb-messages.ts`): dedupe claims, inbound events recorded
  *   but not yet processed, replies recorded but not yet sent; flushed before each change resolves;
  * - `channels.json`: small per-chat state of the platform channels (a DingTalk session webhook…);
+ * - `overviews.json`: the bureau overview's bindings (汇总: the units each chat follows), by chat id, flushed;
  * - `files/<id>` and `files/<id>.json`: a stored file's bytes and its name, type and date;
  * - `frameworks/<id>.json`: one imported framework (draft and status), written like evaluations and
  *   read from disk on each request (there are few, and a read-only opening then sees new ones);
@@ -42,7 +43,7 @@ import type { StoreOptions } from './memory';
 import { openMessageLog } from './lowdb-messages';
 import { isImportedFrameworkId } from '../core/framework-record';
 import type { FrameworkInput } from '../core/framework/schema';
-import type { AuditEntry, ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
+import type { AuditEntry, ChatDraft, EvaluationRecord, FrameworkRecord, OverviewBinding, Store, StoredFile } from './port';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
 
 /** Options of the lowdb store. */
@@ -66,6 +67,7 @@ type FileMeta = Omit<StoredFile, 'bytes'>;
 const CHATS_KEY = '\u0000chats';
 const DRAFTS_KEY = '\u0000drafts';
 const CHANNELS_KEY = '\u0000channels';
+const OVERVIEWS_KEY = '\u0000overviews';
 /** Appends to an evaluation file before it is rewritten with its last record alone... */
 const COMPACT_AFTER = 64;
 /** ...or bytes appended, whichever comes first. */
@@ -368,6 +370,10 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   const channelStateFile = new JSONFile<Record<string, Record<string, unknown>>>(join(dataDir, 'channels.json'));
   const channelState = new Map(Object.entries((await channelStateFile.read()) ?? {}));
   const saveChannelState = () => serialise(CHANNELS_KEY, () => channelStateFile.write(Object.fromEntries(channelState)));
+  // Overview bindings grant a chat read access to units' figures: flushed like the chat index.
+  const overviewMap = new Map(Object.entries((await new JSONFile<Record<string, OverviewBinding>>(join(dataDir, 'overviews.json')).read()) ?? {}));
+  const saveOverviews = () =>
+    serialise(OVERVIEWS_KEY, () => replaceFileDurablyAsync(join(dataDir, 'overviews.json'), JSON.stringify(Object.fromEntries(overviewMap), null, 2)));
 
   const store: Store = {
     async evaluationIdForChat(chatId) {
@@ -527,6 +533,19 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
         if (rec) recs.push(rec);
       }
       return recs.sort(compareByCreation);
+    },
+    async getOverviewBinding(chatId) {
+      const b = overviewMap.get(chatId);
+      return b && copyRecord(b);
+    },
+    async setOverviewBinding(binding) {
+      assertWritable();
+      if (binding.units.length) overviewMap.set(binding.chatId, copyRecord(binding));
+      else if (!overviewMap.delete(binding.chatId)) return;
+      await saveOverviews();
+    },
+    async listOverviewBindings() {
+      return [...overviewMap.values()].map(copyRecord).sort((a, b) => a.chatId.localeCompare(b.chatId));
     },
   };
   return store;

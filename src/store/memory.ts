@@ -4,7 +4,7 @@
  *
  * @example const store = createMemoryStore(); await store.createEvaluation(rec)
  */
-import type { AuditEntry, ChatDraft, EvaluationRecord, FrameworkRecord, Store, StoredFile } from './port';
+import type { AuditEntry, ChatDraft, EvaluationRecord, FrameworkRecord, OverviewBinding, Store, StoredFile } from './port';
 import { MessageLogState, type LogLine } from './message-log';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
 
@@ -28,6 +28,7 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
   const apply = (line: LogLine) => log.apply(copyRecord(line));
   const frameworks = new Map<string, FrameworkRecord>();
   const serialise = createKeyedQueue();
+  const overviews = new Map<string, OverviewBinding>();
 
   const save = (next: EvaluationRecord, revision: number, audit: AuditEntry[]) => {
     next.revision = revision + 1;
@@ -173,6 +174,17 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
     },
     async listFrameworks() {
       return [...frameworks.values()].map(copyRecord).sort(compareByCreation);
+    },
+    async getOverviewBinding(chatId) {
+      const b = overviews.get(chatId);
+      return b && copyRecord(b);
+    },
+    async setOverviewBinding(binding) {
+      if (binding.units.length) overviews.set(binding.chatId, copyRecord(binding));
+      else overviews.delete(binding.chatId);
+    },
+    async listOverviewBindings() {
+      return [...overviews.values()].map(copyRecord).sort((a, b) => a.chatId.localeCompare(b.chatId));
     },
   };
   return store;

@@ -5,6 +5,8 @@
 
 export type { AuditEntry, ChatDraft, EvaluationRecord, SessionState } from '../core/evaluation';
 export type { FrameworkRecord, FrameworkStatus } from '../core/framework-record';
+export type { OverviewBinding, OverviewUnit } from '../core/overview';
+import type { OverviewBinding } from '../core/overview';
 import type { AuditEntry, ChatDraft, EvaluationRecord } from '../core/evaluation';
 import type { Delivery, InboxEntry } from '../core/messages';
 import type { FrameworkRecord } from '../core/framework-record';
@@ -99,4 +101,13 @@ export interface Store extends MessageLog, ChannelStateStore {
   getFramework(id: string): Promise<FrameworkRecord | undefined>;
   /** Every imported framework (copies), oldest first. */
   listFrameworks(): Promise<FrameworkRecord[]>;
+  /** The units a chat follows for the bureau overview (汇总), with their consent; undefined when none (a copy). */
+  getOverviewBinding(chatId: string): Promise<OverviewBinding | undefined>;
+  /**
+   * Replaces a chat's overview binding (keyed by `binding.chatId`), durably written before the promise
+   * resolves; a binding with no units deletes it.
+   */
+  setOverviewBinding(binding: OverviewBinding): Promise<void>;
+  /** Every overview binding (copies), by chat id. */
+  listOverviewBindings(): Promise<OverviewBinding[]>;
 }

@@ -27,12 +27,16 @@ export type CommandName =
   | 'unconfirm'
   | 'reportDate'
   // Issue #13 (leaders' views): this year against last year's evaluation of the same unit.
-  | 'compare';
+  | 'compare'
+
+  | 'overview'
+  | 'overviewConsent'
+  | 'overviewRevoke';
 
 /** Words for each command (from the vocabulary); the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
 export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
 
-const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm', 'reportDate']);
+const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm', 'reportDate', 'overview', 'overviewConsent']);
 
 /** Commands only an organiser may use. */
 export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable', 'reportDate']);
@@ -59,6 +63,9 @@ const GLUED_ARGUMENT_OK: Record<CommandName, (arg: string) => boolean> = {
   unconfirm: () => false,
   reportDate: (arg) => /^\d/.test(arg),
   compare: () => false,
+  overview: () => false,
+  overviewConsent: (arg) => /^[A-Za-z0-9]/.test(arg),
+  overviewRevoke: () => false,
 };
 
 /** Command words that also begin ordinary replies ("适用范围…"): a command only when a space, a colon or a code follows. */

@@ -39,6 +39,9 @@ import {
 } from './parse';
 import { handleWithoutEvaluation } from './create';
 import { compareView, deductionsView, lastYearOf, progressView, scoreView } from './glance';
+import { handleOverview, type OverviewContext } from './overview';
+import type { OverviewBinding, OverviewRow } from '../overview';
+import { overviewText } from '../locale/zh-CN';
 import { REPORT_DATE_RESET_WORDS } from './vocabulary';
 import { commandButton, evaluationTitle, text } from './replies';
 import { buildPlan, canonicalName, findIndicator, findQuestion, indicatorChain, partialExampleScore, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
@@ -77,6 +80,11 @@ export interface DialogState {
    * from them (see glance.ts `lastYearOf`). The bot loads them only for those commands.
    */
   others?: EvaluationRecord[];
+  /**
+   * For 汇总 / 同意汇总 only (the bureau overview): the chat's binding, the bindings waiting for consent
+   * and the evaluations, loaded by the bot service. With it the message is an overview command.
+   */
+  overview?: OverviewContext;
 }
 
 /** Scores and question plan of an evaluation at one revision. */
@@ -109,6 +117,10 @@ export interface DialogOutcome {
   scored?: Omit<Scored, 'revision'>;
   /** For a pressed button or a submitted card form: what the presser should see on the card. */
   pressed?: PressFeedback;
+  /** 汇总 / 同意汇总: overview bindings to store (one with no units left is deleted). */
+  overviewBindings?: OverviewBinding[];
+  /** 汇总 导出: send the overview's rows as an .xlsx after the replies. */
+  overviewExport?: { rows: OverviewRow[]; year?: number };
 }
 
 /** Everything one message's handling works with. */
@@ -141,6 +153,11 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
   const verbatim = cleanText(raw);
   const body = foldText(verbatim);
   const action = msg.action;
+  if (state.overview) {
+    // The bureau overview reads figures only; it never changes an evaluation.
+    const o = handleOverview(msg, verbatim, state.overview, state.evaluation, deps);
+    return { replies: o.replies, ...(o.bindings ? { overviewBindings: o.bindings } : {}), ...(o.export ? { overviewExport: o.export } : {}) };
+  }
   if (!state.evaluation) return handleWithoutEvaluation(msg, verbatim, state.chatDraft, deps, state.frameworks ?? [], state.others ?? []);
 
   const rec = deps.inPlace ? state.evaluation : structuredClone(state.evaluation);
@@ -302,6 +319,12 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
       return;
     case 'unconfirm':
       unconfirmCheck(turn, arg);
+      return;
+    case 'overview':
+    case 'overviewConsent':
+    case 'overviewRevoke':
+      // Handled with `DialogState.overview`, which the bot service loads for these commands.
+      turn.replies.push(text(overviewText.empty));
       return;
     case 'switch':
       // In a private chat the bot service handles it before the engine; a group stays with its evaluation.

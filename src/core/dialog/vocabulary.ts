@@ -29,6 +29,10 @@ export const COMMAND_WORDS = {
   reportDate: ['落款', '落款日期'],
   // Issue #13 (leaders' views): this year against last year's evaluation of the same unit.
   compare: ['对比', '同比', '与上年对比', '对比上年', '和去年比'],
+  // Issue #13 (bureau overview): a chat following several units; consent given in the unit's own chat.
+  overview: ['汇总', '单位汇总', '汇总表'],
+  overviewConsent: ['同意汇总'],
+  overviewRevoke: ['撤销汇总', '拒绝汇总'],
 } as const;
 
 /**
@@ -254,3 +258,12 @@ export const REPORT_DATE_RESET_WORDS = ['恢复默认', '默认', '清除', '生
 export const CARRY_OVER_YES = ['沿用上年', '沿用', '沿用去年', '用上年的', '是', '是的', '好', '可以', '同意'] as const;
 /** Replies that start the new evaluation empty. */
 export const CARRY_OVER_NO = ['不沿用', '不用', '重新填写', '重新填', '不要', '否', '不'] as const;
+
+// The bureau overview (issue #13): arguments of 汇总
+
+/** 汇总 导出: the table as an .xlsx file. */
+export const OVERVIEW_EXPORT_WORDS = ['导出表格', '导出', '表格', 'excel', 'xlsx'] as const;
+/** 汇总 取消 <unit>…: stop following those units (all, without names). */
+export const OVERVIEW_STOP_WORDS = ['取消关注', '不再关注', '取消', '移除', '删除'] as const;
+/** 汇总 最新: back to each unit's latest year. */
+export const OVERVIEW_LATEST_WORDS = ['最新年度', '最新'] as const;

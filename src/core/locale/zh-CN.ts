@@ -727,7 +727,7 @@ export const dialogText = {
 
   // Creating
   noEvaluationTitle: '本群还没有自评任务',
-  noEvaluation: '发送「新建自评 单位名称 年度」创建，例如：\n新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31\n也可以只发送「新建自评」，我会一步步询问。',
+  noEvaluation: '发送「新建自评 单位名称 年度」创建，例如：\n新建自评 南京市数据局 2024 框架=nanjing-2021 截止=2025-05-31\n也可以只发送「新建自评」，我会一步步询问。\n要汇总查看多个单位的完成度、得分和等级（如财政局的群），发送「汇总 单位名称…」。',
   createTitle: '新建自评',
   askUnit: '请回复被评价的单位（部门）名称，如：南京市数据局',
   badUnit: '单位名称不能为空，也不要超过60个字。',
@@ -1011,4 +1011,69 @@ export const glanceText = {
   carryNo: '不沿用',
   carryBad: (text: string) => `「${text}」不是对本题的回答，请回复「沿用上年」或「不沿用」。`,
   carried: (year: number) => `已沿用${year}年度的重点工作结构和单位概况，发送「修改 重点工作」可调整。`,
+} as const;
+
+/** The bureau overview (汇总, issue #13): a chat following several units' completion, score and grade. */
+export const overviewText = {
+  title: (year?: number) => (year ? `${year}年度自评汇总` : '自评汇总（各单位最新年度）'),
+  /** One unit's line: rank, unit, year, completion, total and grade (or 未填完). */
+  row: (rank: number, unit: string, year: number, scored: number, applicable: number, percent: string, total: string, grade: string | null) =>
+    `${rank}. ${unit}（${year}年度）：完成 ${scored}/${applicable} 项（${percent}%），${grade ? `${total} 分，${grade}` : `当前 ${total} 分，未填完`}`,
+  rowNone: (rank: number, unit: string, year?: number) => `${rank}. ${unit}：尚无${year ? `${year}年度` : ''}自评`,
+  rowError: (rank: number, unit: string, year: number) => `${rank}. ${unit}（${year}年度）：无法计分（指标体系无法加载）`,
+  sortNote: '已完成的按总分从高到低排列，未填完的按完成度排列。',
+  pendingTitle: '待单位同意（同意前不显示其数据）：',
+  pending: (unit: string, code: string) => `· ${unit}：请该单位组织者在本单位自评群发送「同意汇总 ${code}」`,
+  exportButton: '导出表格',
+  empty:
+    '本群尚未关注任何单位。发送「汇总 <单位名称>…」关注多个单位的自评完成度、得分和等级，如「汇总 南京市数据局 南京市财政局」；指定年度如「汇总 2024 南京市数据局」。须经各单位组织者同意（或由管理员在控制台绑定）。',
+  notFound: (units: string) => `未找到以下单位的自评：${units}。单位名称须与其自评的单位名称一致。`,
+  added: (units: string) => `已关注：${units}`,
+  askConsent: (units: string) => `已向以下单位申请查看（只读：完成度、得分和等级）：${units}`,
+  removed: (units: string) => `已取消关注：${units}`,
+  removedAll: '本群已不再关注任何单位。',
+  notFollowing: (units: string) => `本群并未关注：${units}`,
+  yearSet: (year: number) => `汇总改为显示${year}年度的自评。`,
+  yearLatest: '汇总改为显示各单位最新年度的自评。',
+  nothingToExport: '本群还没有已同意的单位，没有可导出的数据。发送「汇总」查看状态。',
+  exported: (n: number) => `汇总表（${n} 个单位）见附件。`,
+  consentNeedsCode: '请写上申请汇总的群收到的编码，如「同意汇总 AB12CD」。',
+  consentNoEvaluation: '请在本单位的自评群里发送「同意汇总 <编码>」。',
+  consentNotOrganiser: (names: string) => `同意汇总只有本单位自评的组织者（${names}）可以进行。`,
+  consentUnknown: (code: string, unit: string) => `没有「${unit}」待同意的汇总申请「${code}」，请核对编码。`,
+  consented: (unit: string, who: string) => `已同意${who}所在的群查看「${unit}」的完成度、得分和等级（只读，不能查看或修改任何答案）。`,
+  someone: '申请人',
+  revokeNoEvaluation: '请在本单位的自评群里发送「撤销汇总」。',
+  revoked: (unit: string, n: number, byAdmin: number) =>
+    `${n ? `已撤销 ${n} 个群对「${unit}」的汇总查看（含待同意的申请）。` : `没有群经本单位同意查看「${unit}」。`}${byAdmin ? `另有 ${byAdmin} 个群由管理员绑定，须由管理员在控制台解除。` : ''}`,
+  /** The .xlsx export. */
+  sheetName: '自评汇总',
+  fileName: (year?: number) => `自评汇总${year ? `${year}年度` : ''}.xlsx`,
+  columns: ['序号', '单位', '年度', '已评分项', '应评分项', '完成度', '总分', '等级'] as readonly string[],
+  statusNotFinal: '未填完',
+  statusNone: '尚无自评',
+  statusError: '无法计分',
+  /** The console tab. */
+  console: {
+    tab: '汇总',
+    units: '单位',
+    unitsPlaceholder: '单位名称，空格或顿号分隔',
+    year: '年度',
+    yearPlaceholder: '最新',
+    chatId: '或按群',
+    chatIdPlaceholder: '关注这些单位的群号',
+    show: '查询',
+    exportLink: '导出 .xlsx',
+    empty: '填写单位名称或群号后查询。',
+    none: '没有可显示的单位。',
+    pending: '待同意：',
+    failed: '查询失败：',
+  },
+  /** The JSON API (/api/overview). */
+  api: {
+    needUnits: '需要 units（单位名称，逗号或顿号分隔）或 chatId',
+    badYear: '应为四位年度，如 2024',
+    badUnits: '应为单位名称的数组（至少一个，每个不超过100字）',
+    noBinding: (chatId: string) => `会话「${chatId}」没有关注任何单位`,
+  },
 } as const;
