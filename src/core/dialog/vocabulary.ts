@@ -27,6 +27,8 @@ export const COMMAND_WORDS = {
   // Issue #12 (edits and undo): withdraws a 确认无误 given to a failed balance check.
   unconfirm: ['撤销确认', '取消确认'],
   reportDate: ['落款', '落款日期'],
+  // Issue #13 (reminders): view and change the evaluation's reminders.
+  reminders: ['提醒', '提醒设置', '催办'],
 } as const;
 
 /**
@@ -244,3 +246,31 @@ export const ALL_WORDS = ['全部做到', '都做到了', '都做到', '均已�
 
 /** Arguments of 落款 that clear the set date, so the report is dated the day it is generated again. */
 export const REPORT_DATE_RESET_WORDS = ['恢复默认', '默认', '清除', '生成日期', '当天'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Reminders (issue #13, point 3): the words of 提醒 <设置>
+
+/** Words of the 提醒 command's settings. */
+export const REMINDER_WORDS = {
+  /** China's official working days (statutory holidays off, 调休 weekend workdays on). */
+  workdays: ['工作日', '每个工作日'],
+  daily: ['每天', '每日', '天天'],
+  /** ISO weekday (1 = Monday) by its names. */
+  weekdays: [
+    ['周一', '星期一', '礼拜一'],
+    ['周二', '星期二', '礼拜二'],
+    ['周三', '星期三', '礼拜三'],
+    ['周四', '星期四', '礼拜四'],
+    ['周五', '星期五', '礼拜五'],
+    ['周六', '星期六', '礼拜六'],
+    ['周日', '星期日', '星期天', '周天', '礼拜日', '礼拜天'],
+  ],
+  /** Deadline-relative nudges: 截止前 7,3,1,0. */
+  beforeDeadline: ['截止前', '截止日前', '到期前'],
+  pause: ['暂停', '关闭', '停止', '停'],
+  resume: ['恢复', '开启', '继续', '打开'],
+  /** Feishu's urgent (加急) last-day reminder: 加急 开 / 加急 关. */
+  urgent: ['加急'],
+  on: ['开', '开启', '打开', '启用', '是'],
+  off: ['关', '关闭', '停用', '取消', '否'],
+} as const;
