@@ -1006,7 +1006,7 @@ export const reminderText = {
   alreadyOn: '提醒已经开启。',
   urgentSet: (on: boolean) => (on ? '好的，截止当天的提醒将在飞书上以“加急”方式发送给还有题目未填的同事。' : '已关闭截止当天的加急提醒。'),
   /** To the organiser when a reminder could not be delivered. */
-  sendFailed: (title: string, chat: string, reason: string) =>
-    `提醒未能送达：${title}发往${chat}的提醒多次重试后仍发送失败（${reason}）。请检查机器人是否仍在群内、是否有发消息的权限；其间的提醒不会重复发送。`,
+  sendFailed: (title: string, chat: string) =>
+    `提醒未能送达：${title}发往${chat}的提醒多次重试后仍发送失败。请检查机器人是否仍在群内、是否有发消息的权限；可在群里发送「进度」查看各人还差哪些题目。`,
   groupChat: '群聊',
 } as const;
