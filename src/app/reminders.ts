@@ -41,7 +41,7 @@ export interface ReminderOptions {
 
 /** What one run did. */
 export interface ReminderRun {
-  /** Slot ids recorded and handed to the pipeline in this run. */
+  /** Slot ids recorded and handed to the pipeline in this run (one per message; the slots it also stands for are claimed with it). */
   sent: string[];
   /** Slot ids due but with no chat a channel can reach (logged). */
   unreachable: string[];
@@ -108,7 +108,11 @@ export function createReminders(options: ReminderOptions): Reminders {
         continue;
       }
       try {
-        if (await pipeline.enqueueOnce(r.slotId, deliveriesOf(r, to, titles.get(r.evaluationId)!, t), SLOT_TTL_MS)) out.sent.push(r.slotId);
+        if (await pipeline.enqueueOnce(r.slotId, deliveriesOf(r, to, titles.get(r.evaluationId)!, t), SLOT_TTL_MS)) {
+          out.sent.push(r.slotId);
+          // The other slots this message stands for: claimed with nothing to send.
+          for (const also of r.alsoSlots) await pipeline.enqueueOnce(also, [], SLOT_TTL_MS);
+        }
       } catch (err) {
         // Not claimed: the next run tries again.
         logger.error('recording a reminder failed', { slot: r.slotId, ...describeError(err) });

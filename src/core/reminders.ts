@@ -58,6 +58,8 @@ export interface OwedBy {
 export interface DueReminder {
   /** Stable: `<evaluation id>/<slot day>/<kind>` (kind `daily` or `T-<n>`); claimed once. */
   slotId: string;
+  /** Other slots of the evaluation due at the same time, which this one message stands for (claimed with it). */
+  alsoSlots: string[];
   evaluationId: string;
   kind: 'daily' | 'deadline';
   /** When the slot was (ms since the epoch). */
@@ -66,7 +68,7 @@ export interface DueReminder {
   chatIds: string[];
   organisers: string[];
   owed: OwedBy[];
-  /** Days to the deadline on the slot's day (negative: overdue); undefined without a deadline. */
+  /** Days to the deadline from `now`'s day (negative: overdue); undefined without a deadline. */
   daysLeft?: number;
   /** The last day's reminder, to be sent as urgent (Feishu 加急) to the people owing something. */
   urgent: boolean;
@@ -201,26 +203,28 @@ export function dueReminders(
     const owed = owedBy(rec, plan);
     if (!owed.length) continue;
     const s = reminderSettingsOf(rec);
-    for (const slot of slots) {
-      const daysLeft = rec.deadline ? daysBetween(slot.day, rec.deadline) : undefined;
-      const year = Number(slot.day.slice(0, 4));
-      const usesCalendar = s.days === 'workdays' || (slot.kind === 'deadline' && !!rec.deadline);
-      const calendarMissing = usesCalendar && !calendar.covers(year) ? year : undefined;
-      const reminder: DueReminder = {
-        slotId: slot.slotId,
-        evaluationId: rec.id,
-        kind: slot.kind,
-        slotAt: slot.at,
-        chatIds: [...rec.chatIds],
-        organisers: [...rec.organisers],
-        owed,
-        urgent: s.urgentLastDay && slot.kind === 'deadline' && daysLeft === 0,
-        reply: reminderReply(rec, slot.kind, owed, daysLeft, calendarMissing),
-      };
-      if (daysLeft !== undefined) reminder.daysLeft = daysLeft;
-      if (calendarMissing !== undefined) reminder.calendarMissing = calendarMissing;
-      out.push(reminder);
-    }
+    // One message stands for every slot due now (a nudge missed in downtime and today's reminder).
+    const slot = slots.find((x) => x.kind === 'deadline') ?? slots[0]!;
+    const today = localDay(t, s.timeZone);
+    const daysLeft = rec.deadline ? daysBetween(today, rec.deadline) : undefined;
+    const year = Number(today.slice(0, 4));
+    const usesCalendar = s.days === 'workdays' || !!rec.deadline;
+    const calendarMissing = usesCalendar && !calendar.covers(year) ? year : undefined;
+    const reminder: DueReminder = {
+      slotId: slot.slotId,
+      alsoSlots: slots.filter((x) => x !== slot).map((x) => x.slotId),
+      evaluationId: rec.id,
+      kind: slot.kind,
+      slotAt: slot.at,
+      chatIds: [...rec.chatIds],
+      organisers: [...rec.organisers],
+      owed,
+      urgent: s.urgentLastDay && slot.kind === 'deadline' && daysLeft === 0,
+      reply: reminderReply(rec, slot.kind, owed, daysLeft, calendarMissing),
+    };
+    if (daysLeft !== undefined) reminder.daysLeft = daysLeft;
+    if (calendarMissing !== undefined) reminder.calendarMissing = calendarMissing;
+    out.push(reminder);
   }
   return out;
 }
