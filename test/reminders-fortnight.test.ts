@@ -219,3 +219,39 @@ describe('a reminder that cannot be sent', () => {
     expect((await createReminders({ store: reopened, pipeline, logger, calendar: chineseWorkCalendar }).runDueReminders(now())).sent).toEqual([]);
   }, 30_000);
 });
+
+describe('the scheduler on Node', () => {
+  it('calls runDueReminders with the injected clock\'s time, without overlapping runs, until stopped', async () => {
+    const { startReminderScheduler } = await import('../src/entries/scheduler');
+    const at = new Date('2025-09-29T01:30:00.000Z');
+    const calls: Date[] = [];
+    let running = 0;
+    let overlapped = false;
+    let first!: () => void;
+    const firstCall = new Promise<void>((r) => (first = r));
+    const stop = startReminderScheduler({
+      // Every second here (every minute by default), so the test sees a run soon.
+      pattern: '* * * * * *',
+      clock: () => at,
+      logger: quiet,
+      reminders: {
+        runDueReminders: async (now) => {
+          calls.push(now);
+          if (running++) overlapped = true;
+          first();
+          // A run longer than the interval: the next tick is skipped, not run alongside.
+          await new Promise((r) => setTimeout(r, 1500));
+          running--;
+          return { sent: [], unreachable: [] };
+        },
+      },
+    });
+    await firstCall;
+    stop();
+    const count = calls.length;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(calls[0]).toBe(at);
+    expect(overlapped).toBe(false);
+    expect(calls).toHaveLength(count);
+  }, 20_000);
+});
