@@ -288,6 +288,26 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     expect((await store.listPending()).outbound[0]!.target.chatId).toBe('feishu:oc_1');
   });
 
+  it('claims a reminder slot once with its replies, which stay pending until sent', async () => {
+    const clock = createClock();
+    const store = await open(clock.now);
+    expect(await store.claimSlot('ev1/2025-03-03/daily', [delivery('rem:1#0')], 1000)).toBe(true);
+    // Claimed again (another tick, another process after a restart): refused, nothing recorded.
+    expect(await store.claimSlot('ev1/2025-03-03/daily', [delivery('rem:1#again')], 1000)).toBe(false);
+    expect(await store.claimSlot('ev1/2025-03-03/T-0', [delivery('rem:2#0')], 1000)).toBe(true);
+    expect((await store.listPending()).outbound.map((d) => d.id)).toEqual(['rem:1#0', 'rem:2#0']);
+    expect((await store.listSlots()).sort()).toEqual(['ev1/2025-03-03/T-0', 'ev1/2025-03-03/daily']);
+    const both = await Promise.all([store.claimSlot('ev2/x', [delivery('a')], 1000), store.claimSlot('ev2/x', [delivery('b')], 1000)]);
+    expect(both.sort()).toEqual([false, true]);
+    await store.settleOutbound('rem:1#0', 'sent');
+    expect((await store.listPending()).outbound.map((d) => d.id)).not.toContain('rem:1#0');
+    // Sent, the slot stays claimed until it expires.
+    expect(await store.claimSlot('ev1/2025-03-03/daily', [], 1000)).toBe(false);
+    clock.advance(1001);
+    expect(await store.listSlots()).toEqual([]);
+    expect(await store.claimSlot('ev1/2025-03-03/daily', [], 1000)).toBe(true);
+  });
+
   it('keeps small channel state by key', async () => {
     const store = await open(createClock().now);
     expect(await store.getChannelState('dingtalk:session:c1')).toBeUndefined();
@@ -412,6 +432,25 @@ describe('lowdb store on disk', () => {
     expect(await second.listOverviewBindings()).toEqual([
       { chatId: 'bureau', units: [{ unit: '南京市财政局', status: 'approved', requestedBy: 'u9', requestedAt: 't0', byAdmin: true }], updatedAt: 't0' },
     ]);
+  });
+
+  it('keeps claimed reminder slots and their unsent replies across a reopen', async () => {
+    const dir = await makeTempDir();
+    const clock = createClock();
+    const first = await openLowdbStore(dir, { now: clock.now });
+    await first.claimSlot('ev1/2025-03-03/daily', [delivery('rem:1#0')], 60_000);
+    await first.claimSlot('ev1/2025-03-04/daily', [delivery('rem:2#0')], 60_000);
+    await first.settleOutbound('rem:1#0', 'sent');
+    const second = await openLowdbStore(dir, { now: clock.now });
+    expect(await second.claimSlot('ev1/2025-03-03/daily', [delivery('rem:1#0')], 60_000)).toBe(false);
+    expect((await second.listPending()).outbound.map((d) => d.id)).toEqual(['rem:2#0']);
+    expect((await second.listSlots()).sort()).toEqual(['ev1/2025-03-03/daily', 'ev1/2025-03-04/daily']);
+    // Rewritten on open (the log had a dead line): the slots survive the rewrite too.
+    const third = await openLowdbStore(dir, { now: clock.now });
+    expect(await third.claimSlot('ev1/2025-03-04/daily', [], 60_000)).toBe(false);
+    clock.advance(60_001);
+    const fourth = await openLowdbStore(dir, { now: clock.now });
+    expect(await fourth.listSlots()).toEqual([]);
   });
 
   it('writes one file per evaluation and an answer touches only its own file', async () => {

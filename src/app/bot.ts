@@ -31,6 +31,8 @@ import { buildReport, DOCX_MIME } from '../core/report';
 import { scoreEvaluation } from '../core/scoring/engine';
 import type { ChatDraft, Store } from '../store/port';
 import { describeDraft, loadFrameworkChoices } from './frameworks';
+import type { WorkCalendar } from '../core/reminders';
+import { chineseWorkCalendar } from './work-calendar';
 
 /** What channels call with each inbound message. */
 export interface Bot {
@@ -41,6 +43,8 @@ export interface BotDeps {
   store: Store;
   now?: () => Date;
   newId?: () => string;
+  /** Official working days (default: China's, from chinese-days), for 提醒. */
+  calendar?: WorkCalendar;
 }
 
 /** How many evaluations' scores the bot keeps between messages. */
@@ -71,6 +75,7 @@ function reportMissingText(missing: string[]): string {
 export function createBot(deps: BotDeps): Bot {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
+  const calendar = deps.calendar ?? chineseWorkCalendar;
   // Scores and plans of recently active evaluations, by the revision they belong to (most recent last).
   const scoredCache = new Map<string, Scored>();
   const remember = (id: string, revision: number, scored: DialogOutcome['scored']) => {
@@ -228,7 +233,7 @@ export function createBot(deps: BotDeps): Bot {
       const cached = scoredCache.get(evaluationId);
       // 对比 reads last year's evaluation of the same unit: the engine picks it from the others.
       const others = isCommand(msg, 'compare') ? (await store.listEvaluations()).filter((r) => r.id !== evaluationId && r.year === rec.year - 1) : undefined;
-      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}), ...(others ? { others } : {}) }, { now: at, newId, inPlace: true });
+      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}), ...(others ? { others } : {}) }, { now: at, newId, inPlace: true, calendar });
       let saved: EvaluationRecord = rec;
       if (out.evaluation) {
         noteHandled(out.evaluation, msg, out);
@@ -237,7 +242,7 @@ export function createBot(deps: BotDeps): Bot {
           (await store.replaceEvaluation(out.evaluation, out.audit)) ??
           // ...else someone else's message landed first: apply this one to the newer record instead.
           (await store.updateEvaluation(evaluationId, (current, audit) => {
-            out = handleMessage(msg, { evaluation: current, ...(others ? { others } : {}) }, { now: at, newId, inPlace: true });
+            out = handleMessage(msg, { evaluation: current, ...(others ? { others } : {}) }, { now: at, newId, inPlace: true, calendar });
             if (out.audit) audit.push(...out.audit);
             if (out.evaluation) noteHandled(out.evaluation, msg, out);
             return out.evaluation ?? current;

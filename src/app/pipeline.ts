@@ -78,6 +78,11 @@ export interface Pipeline {
   sink(channel: ChannelId): EventSink;
   /** Records replies nobody asked for (reminders) and sends them. */
   enqueue(deliveries: Delivery[]): Promise<void>;
+  /**
+   * Records the replies of a reminder slot once (see `Store.claimSlot`) and sends them: false, and
+   * nothing sent, when the slot was claimed before (by this run or an earlier one).
+   */
+  enqueueOnce(slot: string, deliveries: Delivery[], ttlMs: number): Promise<boolean>;
   /** Processes what an earlier run recorded but did not process, and sends what it did not send. */
   recover(): Promise<{ inbound: number; outbound: number }>;
   /** Resolves when nothing is being processed, sent or waiting for a retry. */
@@ -308,7 +313,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         lastSent.set(key, now().getTime());
         // Errors that are not SendError (a network failure inside a client) are worth another attempt.
         const retryable = err instanceof SendError ? err.retryable : true;
-        const tooOld = now().getTime() - d.createdAt > retry.giveUpAfterMs;
+        const tooOld = now().getTime() - d.createdAt > retry.giveUpAfterMs || (d.giveUpAt !== undefined && now().getTime() >= d.giveUpAt);
         logger.error(retryable && !tooOld ? 'send failed, will retry' : 'send failed, given up', {
           channel: d.channel,
           chatId: d.target.chatId,
@@ -317,7 +322,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           ...describeError(err),
         });
         if (!retryable || tooOld) {
-          await store.settleOutbound(d.id, 'failed').catch(() => {});
+          await giveUp(d);
           return;
         }
         const backoff = Math.min(retry.maxMs, retry.firstMs * 2 ** Math.min(attempt, 20));
@@ -325,6 +330,22 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
       await sleep(retryIn);
     }
+  }
+
+  /** Marks a reply given up; what it says to send instead (a report to the organisers) is recorded first. */
+  async function giveUp(d: Delivery): Promise<void> {
+    const reports = (d.onFailure ?? []).map(({ onFailure: _, ...r }) => ({ ...r, createdAt: now().getTime() }));
+    if (reports.length) {
+      try {
+        await store.enqueueOutbound(reports);
+      } catch (err) {
+        // Still pending: the next run tries the reply again rather than lose it unreported.
+        logger.error('recording a failure report failed', { deliveryId: d.id, ...describeError(err) });
+        return;
+      }
+    }
+    await store.settleOutbound(d.id, 'failed').catch(() => {});
+    for (const r of reports) dispatch(r);
   }
 
   async function accept(adapter: ChannelAdapter, receipt: Receipt & { kind: 'events' }): Promise<Response> {
@@ -394,6 +415,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     async enqueue(deliveries) {
       await store.enqueueOutbound(deliveries);
       for (const d of deliveries) dispatch(d);
+    },
+    async enqueueOnce(slot, deliveries, ttlMs) {
+      if (!(await store.claimSlot(slot, deliveries, ttlMs))) return false;
+      for (const d of deliveries) dispatch(d);
+      return true;
     },
     async recover() {
       const pending = await store.listPending();

@@ -56,6 +56,8 @@ export interface EvaluationRecord {
    * report is dated the day it is generated. See `reportDateOf`.
    */
   reportDate?: string;
+  /** When and how the group is reminded of what is still owed (absent: `DEFAULT_REMINDER_SETTINGS`). See core/reminders.ts. */
+  reminders?: ReminderSettings;
   answers: Answers;
   /** Per-user sessions by user id. */
   sessions: Record<string, SessionState>;
@@ -69,6 +71,40 @@ export interface EvaluationRecord {
    * recorded) gets the same replies and changes nothing.
    */
   handled?: HandledMessage[];
+}
+
+/**
+ * An evaluation's reminders, set by organisers with 提醒 (audited as `reminders`). Times are local to
+ * `timeZone`; a deadline nudge that falls on a day off moves to the working day before.
+ */
+export interface ReminderSettings {
+  /** Days of the regular reminder: China's official working days, every day, or ISO weekdays (1 = Monday … 7 = Sunday). */
+  days: 'workdays' | 'daily' | number[];
+  /** HH:MM, 24-hour. */
+  time: string;
+  timeZone: 'Asia/Shanghai';
+  /** Days before the deadline a nudge goes out (0 = the day itself), e.g. [7, 3, 1, 0]. */
+  nudges: number[];
+  /** No reminders while paused. */
+  paused: boolean;
+  /** On Feishu, the last day's reminder is sent as urgent (加急) to those who still owe something. */
+  urgentLastDay: boolean;
+}
+
+/** Reminders of an evaluation nobody has set them for: working days at 09:30, nudges at T−7, T−3, T−1 and the day itself. */
+export const DEFAULT_REMINDER_SETTINGS: Readonly<ReminderSettings> = Object.freeze({
+  days: 'workdays',
+  time: '09:30',
+  timeZone: 'Asia/Shanghai',
+  nudges: [7, 3, 1, 0],
+  paused: false,
+  urgentLastDay: false,
+});
+
+/** The reminder settings in force for an evaluation (the defaults completed by what was set). */
+export function reminderSettingsOf(rec: Pick<EvaluationRecord, 'reminders'>): ReminderSettings {
+  const r = { ...DEFAULT_REMINDER_SETTINGS, ...rec.reminders };
+  return { ...r, days: Array.isArray(r.days) ? [...r.days] : r.days, nudges: [...r.nudges] };
 }
 
 /** A platform message applied to an evaluation, and its outcome (replies are never files: a report is rebuilt). */

@@ -185,6 +185,15 @@ export interface Delivery {
   createdAt: number;
   /** Not to be sent before this time (ms since the epoch). */
   notBefore?: number;
+  /** Given up at this time when still not taken (ms since the epoch); otherwise the pipeline's limit. */
+  giveUpAt?: number;
+  /**
+   * Sent instead when this reply is given up (a reminder that could not get through, reported to the
+   * organisers). Never nested: these have no `onFailure` of their own.
+   */
+  onFailure?: Delivery[];
+  /** Feishu: after sending, make the message urgent (加急, in-app) for these people. Ignored elsewhere. */
+  urgentFor?: string[];
 }
 
 /** An inbound event as the inbox records it before the platform gets its acknowledgement. */

@@ -3,13 +3,16 @@
  * creates the bot and the platform channels the environment turns on, serves the app on PORT and
  * prints the console's URL. SIGTERM/SIGINT stop the platform connections, stop accepting requests and
  * let those in flight finish (every acknowledged answer and recorded reply is already on disk).
+ * A croner job sends the reminders due every minute (see app/reminders.ts); it stops first.
  */
 import { describeChannels, type ChannelStatus } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { createConsoleLogger, describeError } from '../app/ports';
 import { createBot } from '../app/bot';
 import { createPlatformChannels } from '../channels/registry';
+import { createReminders } from '../app/reminders';
 import { openConfiguredStore, startNodeServer } from './serve';
+import { startReminderScheduler } from './scheduler';
 
 async function main(): Promise<void> {
   const { config, store } = await openConfiguredStore();
@@ -21,6 +24,10 @@ async function main(): Promise<void> {
   const channels = createPlatformChannels(config, { store, logger });
   const server = await startNodeServer({ config, store, bot, logger, channels });
 
+  // Every minute, the reminders due (after downtime: the latest missed slot of each kind, once).
+  const reminders = createReminders({ store, pipeline: server.pipeline, logger });
+  const stopReminders = startReminderScheduler({ reminders, clock: () => new Date(), logger });
+
   logger.info('started', { port: server.port, dataDir: config.DATA_DIR, adminToken: config.ADMIN_TOKEN ? 'set' : 'not set (loopback only)' });
   console.log(serverText.started(server.url));
   if (config.ADMIN_TOKEN) console.log(serverText.signInHint);
@@ -30,6 +37,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
+    stopReminders();
     void server.close(10_000).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

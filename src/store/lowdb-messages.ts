@@ -168,6 +168,26 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
       assertWritable();
       await commit({ out: deliveries });
     },
+    async claimSlot(slot, deliveries, ttlMs) {
+      assertWritable();
+      const t = now().getTime();
+      const until = state.slots.get(slot);
+      if (until !== undefined && until > t) return false;
+      const line: LogLine = { s: [slot, t + ttlMs], out: deliveries };
+      try {
+        await commit(line);
+      } catch (err) {
+        if (until === undefined) state.slots.delete(slot);
+        else state.slots.set(slot, until);
+        for (const d of deliveries) state.outbound.delete(d.id);
+        throw err;
+      }
+      return true;
+    },
+    async listSlots() {
+      const t = now().getTime();
+      return [...state.slots].filter(([, until]) => until > t).map(([k]) => k);
+    },
     async settleOutbound(id, outcome) {
       assertWritable();
       if (!state.outbound.has(id)) return;

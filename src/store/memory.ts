@@ -137,6 +137,17 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
     async enqueueOutbound(deliveries) {
       apply({ out: deliveries });
     },
+    async claimSlot(slot, deliveries, ttlMs) {
+      const t = now().getTime();
+      const until = log.slots.get(slot);
+      if (until !== undefined && until > t) return false;
+      apply({ s: [slot, t + ttlMs], out: deliveries });
+      return true;
+    },
+    async listSlots() {
+      const t = now().getTime();
+      return [...log.slots].filter(([, until]) => until > t).map(([k]) => k);
+    },
     async settleOutbound(id, outcome) {
       if (log.outbound.has(id)) apply(outcome === 'failed' ? { sent: id, failed: true } : { sent: id });
     },

@@ -12,6 +12,8 @@ export type LogLine =
   | { c: Array<[string, number]>; in?: InboxEntry }
   /** An inbound event processed, with the replies it produced (now in the outbox). */
   | { done: string; out: Delivery[] }
+  /** A reminder slot claimed (slot, expiry ms) with the replies it sends. */
+  | { s: [string, number]; out: Delivery[] }
   /** Replies recorded unprompted (reminders). */
   | { out: Delivery[] }
   /** A reply sent (or given up on). */
@@ -22,6 +24,8 @@ export class MessageLogState {
   readonly claims = new Map<string, number>();
   readonly inbound = new Map<string, InboxEntry>();
   readonly outbound = new Map<string, Delivery>();
+  /** Reminder slots claimed, with their expiry (ms). */
+  readonly slots = new Map<string, number>();
 
   /** True when every key is free at `nowMs` (none claimed, or only expired claims). */
   free(keys: string[], nowMs: number): boolean {
@@ -45,6 +49,9 @@ export class MessageLogState {
     } else if ('done' in line) {
       this.inbound.delete(line.done);
       for (const d of line.out) this.outbound.set(d.id, d);
+    } else if ('s' in line) {
+      this.slots.set(line.s[0], Math.max(line.s[1], this.slots.get(line.s[0]) ?? 0));
+      for (const d of line.out) this.outbound.set(d.id, d);
     } else if ('sent' in line) {
       this.outbound.delete(line.sent);
     } else {
@@ -58,6 +65,8 @@ export class MessageLogState {
    * size of the map (a claim with a longer life ahead of shorter ones only delays their dropping).
    */
   expire(nowMs: number): void {
+    // Few (a couple per evaluation a day): all looked at.
+    for (const [k, until] of this.slots) if (until <= nowMs) this.slots.delete(k);
     for (const [k, until] of this.claims) {
       if (until > nowMs) return;
       this.claims.delete(k);
@@ -66,7 +75,7 @@ export class MessageLogState {
 
   /** How many lines a compacted log of this state has. */
   get size(): number {
-    return this.claims.size + this.inbound.size + this.outbound.size;
+    return this.claims.size + this.inbound.size + this.outbound.size + this.slots.size;
   }
 
   /** The lines of a log holding exactly this state (claims, then pending inbound, then pending outbound). */
@@ -77,6 +86,7 @@ export class MessageLogState {
       if (claimed.length === 500) yield { c: claimed.splice(0) };
     }
     if (claimed.length) yield { c: claimed };
+    for (const slot of this.slots) yield { s: slot, out: [] };
     for (const entry of this.inbound.values()) yield { c: [], in: entry };
     const out = [...this.outbound.values()];
     for (let i = 0; i < out.length; i += 100) yield { out: out.slice(i, i + 100) };

@@ -38,6 +38,14 @@ export interface MessageLog {
   settleInbound(id: string, deliveries: Delivery[]): Promise<void>;
   /** Records replies nobody asked for (reminders) for sending (taking them over). */
   enqueueOutbound(deliveries: Delivery[]): Promise<void>;
+  /**
+   * Claims a reminder slot (`<evaluation>/<day>/<kind>`, kept ttlMs) and records its replies for sending,
+   * in one durable step: false, and nothing recorded, when the slot was claimed before (by this run or
+   * an earlier one). So a reminder is recorded once, and once recorded it is sent (see `listPending`).
+   */
+  claimSlot(slot: string, deliveries: Delivery[], ttlMs: number): Promise<boolean>;
+  /** The reminder slots claimed and not expired. */
+  listSlots(): Promise<string[]>;
   /** Marks a reply sent, or given up on (`failed`); it is not sent again. */
   settleOutbound(id: string, outcome: 'sent' | 'failed'): Promise<void>;
   /** Inbound events recorded but not processed, and replies recorded but not sent, oldest first. */

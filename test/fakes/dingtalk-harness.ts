@@ -31,6 +31,8 @@ export interface DingTalkHarnessOptions {
   /** The bot (default: the real one on the harness's store). */
   makeBot?: (store: Store) => Bot;
   timestampWindowSeconds?: number;
+  /** The pipeline's clock (default: real time); the channel keeps real time, as the fake checks signatures and sessions by it. */
+  now?: () => Date;
 }
 
 export interface DingTalkHarness {
@@ -88,7 +90,7 @@ export async function startDingTalkHarness(o: DingTalkHarnessOptions): Promise<D
     logger,
   });
   const bot = (o.makeBot ?? ((s: Store) => createBot({ store: s })))(store);
-  const server = await startNodeServer({ config, store, bot, logger, hostname: '127.0.0.1', channels: [dingtalk] });
+  const server = await startNodeServer({ config, store, bot, logger, hostname: '127.0.0.1', channels: [dingtalk], ...(o.now ? { now: o.now } : {}) });
   const webhookUrl = `http://127.0.0.1:${server.port}/webhook/dingtalk`;
 
   const post = (body: unknown, headers: Record<string, string> = signedHeaders()) =>

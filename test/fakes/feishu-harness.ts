@@ -42,6 +42,8 @@ export interface HarnessOptions {
    * hundred questions does not wait for it; the spacing itself is the pipeline's and tested there.
    */
   sendIntervalMs?: number;
+  /** The pipeline's and the channel's clock (default: real time). */
+  now?: () => Date;
 }
 
 export interface FeishuHarness {
@@ -84,13 +86,13 @@ export async function startFeishuHarness(o: HarnessOptions): Promise<FeishuHarne
   // Built as `npm start` builds it, from the configuration; off without a key and a token (the app then
   // answers 404), so those tests get the adapter made directly, to see it refuse on its own too.
   const channel =
-    createPlatformChannels(config, { store, logger })[0] ??
-    createFeishuChannel({ appId: FAKE_APP_ID, appSecret: FAKE_APP_SECRET, baseUrl: o.fake.url, mode: 'webhook', timestampWindowSeconds: 3600, store, logger });
+    createPlatformChannels(config, { store, logger, ...(o.now ? { now: o.now } : {}) })[0] ??
+    createFeishuChannel({ appId: FAKE_APP_ID, appSecret: FAKE_APP_SECRET, baseUrl: o.fake.url, mode: 'webhook', timestampWindowSeconds: 3600, store, logger, ...(o.now ? { now: o.now } : {}) });
   const feishu: ChannelAdapter = o.sendIntervalMs === undefined ? channel : { ...channel, sendIntervalMs: o.sendIntervalMs };
   const bot = o.makeBot(store);
   // As `npm start` runs it: the pipeline recovers what a previous run left, then listens, then the
   // long connection (if any) starts.
-  const server = await startNodeServer({ config, store, bot, channels: [feishu], logger, hostname: '127.0.0.1' });
+  const server = await startNodeServer({ config, store, bot, channels: [feishu], logger, hostname: '127.0.0.1', ...(o.now ? { now: o.now } : {}) });
   const pipeline = server.pipeline;
   const webhookUrl = `http://127.0.0.1:${server.port}/webhook/feishu`;
   const postRaw = (body: string | Uint8Array, headers: Record<string, string>) => fetch(webhookUrl, { method: 'POST', headers, body: body as BodyInit });

@@ -74,6 +74,8 @@ export interface FakeFeishu {
   files: Array<{ fileKey: string; fileName: string; fileType: string; bytes: Buffer }>;
   cardUpdates: Array<{ token: string; card: any }>;
   patches: Array<{ messageId: string; content: any }>;
+  /** Messages made urgent (加急, in-app), with the people buzzed. */
+  urgents: Array<{ messageId: string; userIds: string[] }>;
   /** People the contact API knows (open_id → name). */
   users: Map<string, string>;
   tokensIssued(): number;
@@ -106,6 +108,7 @@ export async function startFakeFeishu(): Promise<FakeFeishu> {
   const files: FakeFeishu['files'] = [];
   const cardUpdates: FakeFeishu['cardUpdates'] = [];
   const patches: FakeFeishu['patches'] = [];
+  const urgents: FakeFeishu['urgents'] = [];
   const users = new Map<string, string>();
   const validTokens = new Set<string>();
   let issued = 0;
@@ -193,6 +196,13 @@ export async function startFakeFeishu(): Promise<FakeFeishu> {
     }
     const reply = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/reply$/.exec(path);
     if (method === 'POST' && reply) return post(call, { via: 'reply', replyTo: decodeURIComponent(reply[1]!) });
+    const urgent = /^\/open-apis\/im\/v1\/messages\/([^/]+)\/urgent_app$/.exec(path);
+    if (method === 'PATCH' && urgent) {
+      const messageId = decodeURIComponent(urgent[1]!);
+      if (!messages.some((m) => m.messageId === messageId)) return { status: 400, body: { code: 230001, msg: 'message not found' } };
+      urgents.push({ messageId, userIds: [...(body.user_id_list ?? [])] });
+      return ok({ data: { invalid_user_id_list: [] } });
+    }
     const patch = /^\/open-apis\/im\/v1\/messages\/([^/]+)$/.exec(path);
     if (method === 'PATCH' && patch) {
       patches.push({ messageId: decodeURIComponent(patch[1]!), content: JSON.parse(String(body.content)) });
@@ -273,6 +283,7 @@ export async function startFakeFeishu(): Promise<FakeFeishu> {
     files,
     cardUpdates,
     patches,
+    urgents,
     users,
     tokensIssued: () => issued,
     callsTo: (prefix, method) => calls.filter((c) => c.path.startsWith(prefix) && (!method || c.method === method)),

@@ -86,6 +86,8 @@ export interface FeishuApi {
   patchMessage(messageId: string, content: string): Promise<void>;
   /** Uploads a file (`file_type: stream`) and returns its file_key. */
   uploadFile(name: string, bytes: Uint8Array): Promise<string>;
+  /** Makes one of the bot's messages urgent in the app (加急) for these people (open_ids, in the chat). */
+  urgentApp(messageId: string, openIds: string[]): Promise<void>;
   /** The delayed update of a pressed card, with the callback's token (30 minutes, two uses). */
   updateCard(token: string, card: unknown): Promise<void>;
 }
@@ -260,6 +262,14 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
       });
       if (!data?.file_key) throw new FeishuApiError('im/v1/files: no file_key in the answer', true, undefined);
       return data.file_key;
+    },
+    async urgentApp(messageId, openIds) {
+      await withToken('im/v1/messages/urgent_app', (o) =>
+        client.request<{ code?: number; msg?: string }>(
+          { method: 'PATCH', url: `/open-apis/im/v1/messages/${encodeURIComponent(messageId)}/urgent_app`, params: { user_id_type: 'open_id' }, data: { user_id_list: openIds } },
+          o,
+        ),
+      );
     },
     async updateCard(cardToken, card) {
       await withToken('interactive/v1/card/update', (o) =>

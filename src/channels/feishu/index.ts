@@ -19,7 +19,7 @@
  * const feishu = createFeishuChannel({ appId, appSecret, verificationToken, encryptKey, baseUrl, mode: 'webhook', timestampWindowSeconds: 3600, store, logger })
  * const pipeline = createDefaultPipeline({ store, bot, config, logger, channels: [feishu] })
  */
-import type { Logger } from '../../app/ports';
+import { describeError, type Logger } from '../../app/ports';
 import { feishuText } from '../../core/locale/zh-CN';
 import type { Delivery, InboundMessage, PressFeedback } from '../../core/messages';
 import { jsonResponse, MAX_BODY_BYTES, readLimitedBody } from '../../lib/http';
@@ -247,23 +247,26 @@ export function createFeishuChannel(options: FeishuChannelOptions): ChannelAdapt
       }
       default: {
         const encoded = encodeFeishuReply(item, target, cachedName);
-        await post(receiver, ctx, { ...encoded, uuid });
+        const messageId = await post(receiver, ctx, { ...encoded, uuid });
+        if (delivery.urgentFor?.length && messageId) {
+          // The reminder is there; a buzz refused (group settings, quota) is logged, not worth a resend.
+          await api.urgentApp(messageId, delivery.urgentFor).catch((err: unknown) => logger.error('feishu: urgent (加急) refused', { deliveryId: delivery.id, ...describeError(err) }));
+        }
       }
     }
   }
 
   /** A reply to the person's group message when there is one (quoting it), else a message to the chat. */
-  async function post(receiver: Receiver, ctx: FeishuReplyContext, msg: MessageBody): Promise<void> {
+  async function post(receiver: Receiver, ctx: FeishuReplyContext, msg: MessageBody): Promise<string | undefined> {
     if (ctx.replyTo) {
       try {
-        await api.replyMessage({ messageId: ctx.replyTo, ...msg });
-        return;
+        return await api.replyMessage({ messageId: ctx.replyTo, ...msg });
       } catch (err) {
         // The message was recalled or deleted meanwhile: say it to the chat instead.
         if (!(err instanceof FeishuApiError && err.code !== undefined && REPLY_TARGET_GONE.has(err.code))) throw err;
       }
     }
-    await api.createMessage({ ...receiver, ...msg });
+    return api.createMessage({ ...receiver, ...msg });
   }
 
   /** The file key of a report, uploaded once even when sending the message is retried (after a restart too). */

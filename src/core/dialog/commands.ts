@@ -31,15 +31,17 @@ export type CommandName =
 
   | 'overview'
   | 'overviewConsent'
-  | 'overviewRevoke';
+  | 'overviewRevoke'
+  // Issue #13 (reminders): view and change the evaluation's reminders.
+  | 'reminders';
 
 /** Words for each command (from the vocabulary); the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
 export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
 
-const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm', 'reportDate', 'overview', 'overviewConsent']);
+const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm', 'reportDate', 'overview', 'overviewConsent', 'reminders']);
 
 /** Commands only an organiser may use. */
-export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable', 'reportDate']);
+export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable', 'reportDate', 'reminders']);
 
 /** Whether a command may take an argument written straight after its word, with no space. */
 const GLUED_ARGUMENT_OK: Record<CommandName, (arg: string) => boolean> = {
@@ -66,6 +68,7 @@ const GLUED_ARGUMENT_OK: Record<CommandName, (arg: string) => boolean> = {
   overview: () => false,
   overviewConsent: (arg) => /^[A-Za-z0-9]/.test(arg),
   overviewRevoke: () => false,
+  reminders: () => false,
 };
 
 /** Command words that also begin ordinary replies ("适用范围…"): a command only when a space, a colon or a code follows. */

@@ -43,6 +43,9 @@ import { handleOverview, type OverviewContext } from './overview';
 import type { OverviewBinding, OverviewRow } from '../overview';
 import { overviewText } from '../locale/zh-CN';
 import { REPORT_DATE_RESET_WORDS } from './vocabulary';
+import { applyReminderCommand, describeReminders, parseReminderCommand, type WorkCalendar } from '../reminders';
+import { reminderSettingsOf } from '../evaluation';
+import { reminderText as RT } from '../locale/zh-CN';
 import { commandButton, evaluationTitle, text } from './replies';
 import { buildPlan, canonicalName, findIndicator, findQuestion, indicatorChain, partialExampleScore, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
 
@@ -64,6 +67,8 @@ export interface DialogDeps {
    * cloning it first. Without this the engine never changes the objects it is given.
    */
   inPlace?: boolean;
+  /** Official working days, for what 提醒 says (absent: no calendar warning). */
+  calendar?: WorkCalendar;
 }
 
 /** The state a message is handled against. The engine changes copies, never these objects. */
@@ -304,6 +309,9 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
       return;
     case 'reportDate':
       setReportDate(turn, arg);
+      return;
+    case 'reminders':
+      setReminders(turn, verbatimArg);
       return;
     case 'keyTasks': {
       const q = turn.plan.find((x) => x.kind === 'keyTasks' && (!arg || x.label.includes(arg) || x.target === arg));
@@ -620,6 +628,33 @@ function setReportDate(turn: Turn, arg: string): void {
   turn.rec.reportDate = d.value;
   turn.changed = true;
   turn.replies.push(text(T.reportDateSet(d.value)));
+}
+
+/** 提醒 [设置]: the reminders in force, or a change to them (audited as `reminders`). */
+function setReminders(turn: Turn, verbatimArg: string): void {
+  const cmd = parseReminderCommand(verbatimArg);
+  if (cmd.kind === 'error') {
+    turn.replies.push(text(cmd.message));
+    return;
+  }
+  if (cmd.kind === 'view') {
+    turn.replies.push(text(describeReminders(turn.rec, turn.deps.now, turn.deps.calendar)));
+    return;
+  }
+  const old = reminderSettingsOf(turn.rec);
+  const next = applyReminderCommand(old, cmd)!;
+  if (cmd.kind === 'pause' && old.paused) return void turn.replies.push(text(RT.alreadyPaused));
+  if (cmd.kind === 'resume' && !old.paused) return void turn.replies.push(text(RT.alreadyOn));
+  audit(turn, 'reminders', turn.rec.reminders, next);
+  turn.rec.reminders = next;
+  turn.changed = true;
+  const reply =
+    cmd.kind === 'schedule' ? RT.scheduleSet(RT.days(next.days), next.time)
+    : cmd.kind === 'nudges' ? RT.nudgesSet(next.nudges.length ? next.nudges.map((n) => RT.nudge(n)).join('、') : '无')
+    : cmd.kind === 'pause' ? RT.paused
+    : cmd.kind === 'resume' ? RT.resumed
+    : RT.urgentSet(next.urgentLastDay);
+  turn.replies.push(text(reply));
 }
 
 function markNotApplicable(turn: Turn, verbatimArg: string): void {

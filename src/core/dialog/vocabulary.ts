@@ -33,6 +33,8 @@ export const COMMAND_WORDS = {
   overview: ['汇总', '单位汇总', '汇总表'],
   overviewConsent: ['同意汇总'],
   overviewRevoke: ['撤销汇总', '拒绝汇总'],
+  // Issue #13 (reminders): view and change the evaluation's reminders.
+  reminders: ['提醒', '提醒设置', '催办'],
 } as const;
 
 /**
@@ -267,3 +269,29 @@ export const OVERVIEW_EXPORT_WORDS = ['导出表格', '导出', '表格', 'excel
 export const OVERVIEW_STOP_WORDS = ['取消关注', '不再关注', '取消', '移除', '删除'] as const;
 /** 汇总 最新: back to each unit's latest year. */
 export const OVERVIEW_LATEST_WORDS = ['最新年度', '最新'] as const;
+// Reminders (issue #13, point 3): the words of 提醒 <设置>
+
+/** Words of the 提醒 command's settings. */
+export const REMINDER_WORDS = {
+  /** China's official working days (statutory holidays off, 调休 weekend workdays on). */
+  workdays: ['工作日', '每个工作日'],
+  daily: ['每天', '每日', '天天'],
+  /** ISO weekday (1 = Monday) by its names. */
+  weekdays: [
+    ['周一', '星期一', '礼拜一'],
+    ['周二', '星期二', '礼拜二'],
+    ['周三', '星期三', '礼拜三'],
+    ['周四', '星期四', '礼拜四'],
+    ['周五', '星期五', '礼拜五'],
+    ['周六', '星期六', '礼拜六'],
+    ['周日', '星期日', '星期天', '周天', '礼拜日', '礼拜天'],
+  ],
+  /** Deadline-relative nudges: 截止前 7,3,1,0. */
+  beforeDeadline: ['截止前', '截止日前', '到期前'],
+  pause: ['暂停', '关闭', '停止', '停'],
+  resume: ['恢复', '开启', '继续', '打开'],
+  /** Feishu's urgent (加急) last-day reminder: 加急 开 / 加急 关. */
+  urgent: ['加急'],
+  on: ['开', '开启', '打开', '启用', '是'],
+  off: ['关', '关闭', '停用', '取消', '否'],
+} as const;

@@ -707,11 +707,12 @@ export const dialogText = {
     `${w('help')}：显示本说明`,
     '回答数字时可带单位，如「6091.91万元」「60919100元」「97.8%」；是非题可在答案后写依据，如「是，《××办法》」。',
   ],
-  organiserHelpLines: (w: (name: 'assign' | 'deadline' | 'keyTasks' | 'notApplicable' | 'applicable' | 'reportDate') => string) => [
+  organiserHelpLines: (w: (name: 'assign' | 'deadline' | 'keyTasks' | 'notApplicable' | 'applicable' | 'reportDate' | 'reminders') => string) => [
     '组织者还可以：',
     `${w('assign')} <部分> @某人：分配填报任务，如「分配 部门管理 @李四」`,
     `${w('deadline')} <日期>：设置截止日期，如「截止 2025-05-31」`,
     `${w('reportDate')} <日期>：设置报告封面的落款日期，如「落款 2025-03-31」（默认为生成报告当天）`,
+    `${w('reminders')}：查看或设置提醒，如「提醒 工作日 09:30」「提醒 截止前 7,3,1,0」「提醒 暂停」`,
     `${w('keyTasks')}：填写本单位的重点工作及分值`,
     `${w('notApplicable')} <编码> <理由>：标记不适用的指标`,
     `${w('applicable')} <编码>：撤销不适用标记，恢复该指标`,
@@ -1076,4 +1077,52 @@ export const overviewText = {
     badUnits: '应为单位名称的数组（至少一个，每个不超过100字）',
     noBinding: (chatId: string) => `会话「${chatId}」没有关注任何单位`,
   },
+} as const;
+
+/** Reminders (issue #13): what the group is sent, and the 提醒 command. */
+export const reminderText = {
+  weekdayNames: ['周一', '周二', '周三', '周四', '周五', '周六', '周日'] as readonly string[],
+  days: (days: 'workdays' | 'daily' | number[]) =>
+    days === 'workdays' ? '工作日' : days === 'daily' ? '每天' : days.map((d) => reminderText.weekdayNames[d - 1]).join('、'),
+  nudge: (n: number) => (n === 0 ? '截止当天' : `截止前${n}天`),
+  /** The first line of a reminder. */
+  headline: (o: { title: string; kind: 'daily' | 'deadline'; deadline?: string; daysLeft?: number; owed: number }) => {
+    const d = o.deadline;
+    const left = o.daysLeft;
+    if (d && left !== undefined && left === 0) return `【今日截止】${o.title}今天（${d}）截止，还有 ${o.owed} 题未填写：`;
+    if (d && left !== undefined && left < 0) return `【已逾期】${o.title}已超过截止日期（${d}）${-left} 天，还有 ${o.owed} 题未填写：`;
+    if (d && left !== undefined && o.kind === 'deadline') return `【截止提醒】${o.title}距截止日期（${d}）还有 ${left} 天，还有 ${o.owed} 题未填写：`;
+    return `【填报提醒】${o.title}还有 ${o.owed} 题未填写${d && left !== undefined ? `（截止日期 ${d}，还有 ${left} 天）` : ''}：`;
+  },
+  /** One person's part: what they still owe. */
+  owes: (name: string, count: number, labels: string[], organiser: boolean) =>
+    `· ${name}${organiser ? '（组织者，含未分配的题目）' : ''}：${count} 题——${labels.join('、')}${count > labels.length ? ' 等' : ''}`,
+  footer: '请发送「继续」接着填写，发送「进度」查看详情。',
+  calendarMissing: (year: number) => `（请组织者留意：${year} 年的法定节假日和调休安排尚未收录，本年的“工作日”暂按周一至周五计算。）`,
+  /** 提醒 alone: the settings in force. */
+  view: (o: { days: string; time: string; nudges: string; deadline?: string; paused: boolean; urgent: boolean; calendarMissing?: number }) =>
+    [
+      `提醒设置${o.paused ? '（已暂停）' : ''}：`,
+      `· 定时提醒：${o.days} ${o.time}（北京时间），@ 每位还有题目未填的同事，未分配的题目 @ 组织者`,
+      `· 截止提醒：${o.nudges}${o.deadline ? `（截止日期 ${o.deadline}；遇节假日提前到前一个工作日）` : '（尚未设置截止日期，可发送「截止 2025-05-31」设置）'}`,
+      `· 最后一天飞书加急：${o.urgent ? '开' : '关'}`,
+      ...(o.calendarMissing ? [reminderText.calendarMissing(o.calendarMissing)] : []),
+      reminderText.usage,
+    ].join('\n'),
+  usage: '修改示例：「提醒 工作日 09:30」「提醒 每天 10:00」「提醒 周一 周四 09:00」「提醒 截止前 7,3,1,0」「提醒 暂停」「提醒 恢复」「提醒 加急 开」',
+  notUnderstood: (arg: string) => `无法识别提醒设置「${arg}」。`,
+  badTime: (t: string) => `「${t}」不是有效的时间，请写成 24 小时制的 时:分，如 09:30。`,
+  badNudges: (arg: string) => `「${arg}」不是有效的截止前天数，请写 0 到 60 之间的天数，用逗号分隔（0 表示截止当天）。`,
+  badUrgent: '加急请写「提醒 加急 开」或「提醒 加急 关」。',
+  scheduleSet: (days: string, time: string) => `好的，今后${days} ${time}（北京时间）提醒还有题目未填的同事。`,
+  nudgesSet: (nudges: string) => `好的，截止提醒改为：${nudges}。`,
+  paused: '提醒已暂停。发送「提醒 恢复」重新开启。',
+  resumed: '提醒已恢复。',
+  alreadyPaused: '提醒已经是暂停状态。发送「提醒 恢复」重新开启。',
+  alreadyOn: '提醒已经开启。',
+  urgentSet: (on: boolean) => (on ? '好的，截止当天的提醒将在飞书上以“加急”方式发送给还有题目未填的同事。' : '已关闭截止当天的加急提醒。'),
+  /** To the organiser when a reminder could not be delivered. */
+  sendFailed: (title: string, chat: string) =>
+    `提醒未能送达：${title}发往${chat}的提醒多次重试后仍发送失败。请检查机器人是否仍在群内、是否有发消息的权限；可在群里发送「进度」查看各人还差哪些题目。`,
+  groupChat: '群聊',
 } as const;
