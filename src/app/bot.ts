@@ -24,6 +24,7 @@ import { handleMessage, type DialogOutcome, type Scored } from '../core/dialog/e
 import { reportDateOf, type EvaluationRecord } from '../core/evaluation';
 import { resolveFramework } from '../core/framework/resolve';
 import { confirmChatText, dialogText } from '../core/locale/zh-CN';
+import { belongsTo, mayConfirmFramework } from '../core/roles';
 import { buildReport, DOCX_MIME } from '../core/report';
 import { scoreEvaluation } from '../core/scoring/engine';
 import type { ChatDraft, Store } from '../store/port';
@@ -38,6 +39,8 @@ export interface BotDeps {
   store: Store;
   now?: () => Date;
   newId?: () => string;
+  /** How long a question shown to someone stays theirs while they do nothing with it (ms; default 10 minutes). */
+  holdIdleMs?: number;
 }
 
 /** How many evaluations' scores the bot keeps between messages. */
@@ -77,6 +80,7 @@ export function createBot(deps: BotDeps): Bot {
     if (scoredCache.size > SCORED_CACHE_SIZE) scoredCache.delete(scoredCache.keys().next().value!);
   };
   const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
+  const hold = deps.holdIdleMs !== undefined ? { holdIdleMs: deps.holdIdleMs } : {};
 
   async function withoutEvaluation(msg: InboundMessage, at: Date, draft: ChatDraft | undefined): Promise<DialogOutcome> {
     // Imported frameworks that are ready may be chosen in 新建自评 (the evaluation carries its copy);
@@ -115,9 +119,19 @@ export function createBot(deps: BotDeps): Bot {
       }
       id = open[0]!.id;
     }
-    if (!(await store.getFramework(id))) {
+    const framework = await store.getFramework(id);
+    if (!framework) {
       if (state) await keep(null);
       return [{ kind: 'text', text: confirmChatText.unknown(id) }];
+    }
+    // The roles policy decides who confirms, as the admin token does over HTTP.
+    const chatEvaluationId = await store.evaluationIdForChat(msg.chatId);
+    const chatEvaluation = chatEvaluationId ? await store.getEvaluation(chatEvaluationId) : undefined;
+    const organisesAny = !chatEvaluation && framework.uploadedBy !== msg.userId && (await store.listEvaluations()).some((r) => r.organisers.includes(msg.userId));
+    const decision = mayConfirmFramework({ userId: msg.userId, chatId: msg.chatId, chatType: msg.chatType }, chatEvaluation, framework.uploadedBy, organisesAny);
+    if (!decision.ok) {
+      if (state) await keep(null);
+      return [{ kind: 'text', text: decision.reason }];
     }
     // Inside the store's serialised update: an answer given meanwhile in the console is not overwritten.
     let out!: ConfirmOutcome;
@@ -139,7 +153,7 @@ export function createBot(deps: BotDeps): Bot {
     const chosen = msg.action?.type === 'command' && msg.action.command === 'switch' ? msg.action.arg : switching ? recogniseCommand(normaliseText(msg.text ?? ''))?.arg : undefined;
     const channel = channelOfChat(msg.chatId);
     const mine = (await store.listEvaluations())
-      .filter((r) => r.id !== currentId && involves(r, msg.userId) && r.chatIds.some((c) => c !== msg.chatId && channelOfChat(c) === channel))
+      .filter((r) => r.id !== currentId && belongsTo(r, msg.userId) && r.chatIds.some((c) => c !== msg.chatId && channelOfChat(c) === channel))
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
     const pick = (chosen && mine.find((r) => r.id === chosen || evaluationTitle(r) === chosen)) || (!switching && mine.length === 1 ? mine[0] : undefined);
     if (pick) {
@@ -196,7 +210,7 @@ export function createBot(deps: BotDeps): Bot {
 
       // The store hands out copies, so the engine may change this one in place.
       const cached = scoredCache.get(evaluationId);
-      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}) }, { now: at, newId, inPlace: true });
+      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}) }, { now: at, newId, inPlace: true, ...hold });
       let saved: EvaluationRecord = rec;
       if (out.evaluation) {
         noteHandled(out.evaluation, msg, out);
@@ -205,7 +219,7 @@ export function createBot(deps: BotDeps): Bot {
           (await store.replaceEvaluation(out.evaluation, out.audit)) ??
           // ...else someone else's message landed first: apply this one to the newer record instead.
           (await store.updateEvaluation(evaluationId, (current, audit) => {
-            out = handleMessage(msg, { evaluation: current }, { now: at, newId, inPlace: true });
+            out = handleMessage(msg, { evaluation: current }, { now: at, newId, inPlace: true, ...hold });
             if (out.audit) audit.push(...out.audit);
             if (out.evaluation) noteHandled(out.evaluation, msg, out);
             return out.evaluation ?? current;
@@ -237,11 +251,6 @@ function noteHandled(target: EvaluationRecord, msg: InboundMessage, out: DialogO
 function isSwitch(msg: InboundMessage): boolean {
   if (msg.action) return msg.action.type === 'command' && msg.action.command === 'switch';
   return recogniseCommand(normaliseText(msg.text ?? ''))?.name === 'switch';
-}
-
-/** True when a person takes part in an evaluation: organiser, assignee, or someone who answered in it. */
-function involves(rec: EvaluationRecord, userId: string): boolean {
-  return rec.members[userId] !== undefined || rec.organisers.includes(userId) || Object.values(rec.assignments).some((ids) => ids.includes(userId));
 }
 
 /** The channel a chat id belongs to: its prefix for platform chats (`feishu:oc_…`), local otherwise. */

@@ -27,6 +27,8 @@ export const COMMAND_WORDS = {
   // Issue #12 (edits and undo): withdraws a 确认无误 given to a failed balance check.
   unconfirm: ['撤销确认', '取消确认'],
   reportDate: ['落款', '落款日期'],
+  // Issue #13 (roles): 设置 组织者/领导/成员 @某人, 设置 严格分配 / 自由分配 (words in ROLE_WORDS below).
+  setRole: ['设置'],
 } as const;
 
 /**
@@ -244,3 +246,19 @@ export const ALL_WORDS = ['全部做到', '都做到了', '都做到', '均已�
 
 /** Arguments of 落款 that clear the set date, so the report is dated the day it is generated again. */
 export const REPORT_DATE_RESET_WORDS = ['恢复默认', '默认', '清除', '生成日期', '当天'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Roles (issue #13): what follows 设置
+
+/** The role words after 设置: 「设置 组织者 @某人」, 「设置 领导 @某人」, 「设置 成员 @某人」 (back to contributor). */
+export const ROLE_WORDS = {
+  organiser: ['组织者', '协同组织者', '联合组织者'],
+  leader: ['领导', '局领导', '分管领导'],
+  contributor: ['成员', '填报人', '普通成员'],
+} as const;
+
+/** After 设置: contributors answer only their assigned sections (on), or any section (off). */
+export const STRICT_ASSIGNMENT_WORDS = {
+  on: ['严格分配', '仅填分配', '只填分配部分'],
+  off: ['自由分配', '不限分配', '取消严格分配'],
+} as const;
