@@ -638,6 +638,7 @@ export const dialogText = {
   deadlineIs: (date: string) => `截止日期：${date}`,
 
   // Commands
+  /** @deprecated Refusals come from the roles policy (core/roles.ts, roleText below). */
   organiserOnly: (names: string) => `这个操作只有组织者（${names}）可以进行。`,
   switchOnlyInPrivate: '群里只有本群的自评。在与我的私聊中发送「切换自评」可以选择要填报的自评。',
   privateWhichTitle: '请选择要填报的自评',
