@@ -11,6 +11,9 @@
  * Reaching the evaluation comes first: a message from a chat the evaluation is not bound to can neither
  * read nor change it, and in a private chat only the evaluation's own people reach it.
  *
+ * Over HTTP, the JSON API and the console act for the operator (the admin token, `server/guard.ts`); the
+ * one route that acts for a user, `POST /api/local/messages`, goes through the bot and so through this policy.
+ *
  * @example may(rec, { userId: 'u-lisi', chatId: 'group-1', chatType: 'group' }, 'assign') // { ok: false, reason: '…只有组织者（张三）…' }
  */
 import type { CommandName } from './dialog/commands';
