@@ -799,11 +799,11 @@ function blockedReplies(turn: Turn, open: Question[]): Reply[] {
   const replies: Reply[] = [];
   const lines: string[] = [];
   if (heldLines.length) lines.push(RT.restHeldHeader, ...heldLines.slice(0, 8).map((l) => `· ${l}`), RT.restHeldFooter);
-  for (const [owners, labels] of elsewhere) lines.push(RT.assignedElsewhere(labels.slice(0, 5), owners));
+  for (const [owners, labels] of elsewhere) lines.push(RT.assignedElsewhere(labels.slice(0, 5), labels.length, owners));
   if (forOrganiser.length) lines.push(RT.waitingForOrganiser(forOrganiser.map((q) => q.label), organiserNames(turn)));
   replies.push(text(lines.length ? lines.join('\n') : T.othersAnswering));
-  // The organisers are told, by mention, what only they can enter (unless one of them is on it now).
-  const waiting = forOrganiser.filter((q) => !turn.rec.organisers.includes(held.get(q.key)?.session.userId ?? ''));
+  // In the group, the organisers are told by mention what only they can enter (unless one of them is on it now).
+  const waiting = turn.msg.chatType === 'group' ? forOrganiser.filter((q) => !turn.rec.organisers.includes(held.get(q.key)?.session.userId ?? '')) : [];
   if (waiting.length) replies.push({ kind: 'text', text: RT.organiserCalled(waiting.map((q) => q.label)), mentions: mentionsOf(turn, turn.rec.organisers) });
   return replies;
 }

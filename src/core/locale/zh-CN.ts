@@ -1003,7 +1003,7 @@ export const roleText = {
   restHeldFooter: '到时发送「继续」即可接手；也可以直接点他们题目卡片上的按钮作答。发送「进度」查看进展。',
   waitingForOrganiser: (labels: string[], names: string) => `等待组织者填写：${labels.map((l) => `「${l}」`).join('')}（只有组织者 ${names} 可以填写）。`,
   organiserCalled: (labels: string[]) => `请组织者填写${labels.map((l) => `「${l}」`).join('')}：发送「继续」或「重点工作」开始。`,
-  assignedElsewhere: (labels: string[], who: string) => `${labels.map((l) => `「${l}」`).join('')}等由 ${who} 负责。`,
+  assignedElsewhere: (labels: string[], total: number, who: string) => `${labels.map((l) => `「${l}」`).join('')}${total > labels.length ? ` 等 ${total} 项` : ''}由 ${who} 负责。`,
   takenMeanwhile: (label: string, current: string | undefined) => `「${label}」已由其他同事填写${current ? `：${current}` : ''}。您的回复未记录；如需修改请发送「修改 ${label}」。`,
   leaderHelpLines: ['您是本次自评的领导，可以：', '进度：查看填报进度和各部分负责人', '得分：查看当前得分', '扣分：查看扣分项及原因', '报告：生成自评价报告（.docx）'],
   organiserRoleHelpLines: (w: (name: 'setRole') => string) => [
