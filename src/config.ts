@@ -54,6 +54,8 @@ export const configSchema = z.object({
   DINGTALK_MODE: z.preprocess(emptyToUndefined, z.enum(['http', 'stream'], { error: 'must be "http" or "stream"' }).default('http')),
   /** How far a DingTalk callback's timestamp may be from now (seconds; DingTalk documents one hour). */
   DINGTALK_TIMESTAMP_WINDOW_SECONDS: seconds(3600),
+  /** How long a question shown to someone stays theirs while they do nothing (seconds; default 10 minutes). */
+  QUESTION_HOLD_SECONDS: seconds(600),
 });
 
 /** The parsed configuration. */

@@ -474,7 +474,7 @@ describe('confirming an imported framework in the chat', () => {
     if (!meta.ok) throw new Error(meta.error);
     const t = createTranscript();
     const at = '2025-01-02T00:00:00Z';
-    await t.store.putFramework({ id: 'import-c0ffee', name: '某区指标表', draft: meta.draft, status: 'open', createdAt: at, updatedAt: at });
+    await t.store.putFramework({ id: 'import-c0ffee', name: '某区指标表', draft: meta.draft, status: 'open', createdAt: at, updatedAt: at, uploadedBy: 'u-zhangsan' });
 
     expect(await t.ask('张三', '新建自评 某区办公室 2024 框架=import-c0ffee')).toContain('没有「import-c0ffee」这个指标体系');
     const first = await t.ask('张三', '确认指标体系');

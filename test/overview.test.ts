@@ -50,7 +50,7 @@ describe('汇总 in a bureau chat', () => {
 
     // Only an organiser of the unit, in the unit's own chat, and with the unit's own code, can consent.
     const dataCode = await codeOf(t, 'bureau', UNITS.data.unit);
-    expect(await t.ask('李四', `同意汇总 ${dataCode}`, { chatId: UNITS.data.chatId })).toContain('只有本单位自评的组织者（张三）');
+    expect(await t.ask('李四', `同意汇总 ${dataCode}`, { chatId: UNITS.data.chatId })).toContain('同意或撤销汇总查看只有组织者（张三）可以进行');
     expect(await t.ask('李四', `同意汇总 ${dataCode}`, { chatId: UNITS.finance.chatId })).toContain(`没有「南京市财政局」待同意的汇总申请「${dataCode}」`);
     expect(await t.ask('张三', `同意汇总 ${dataCode}`, { chatId: 'bureau' })).toContain('请在本单位的自评群里发送');
     expect(textOf(await t.say(BUREAU, '汇总', { chatId: 'bureau' }))).not.toMatch(/完成 \d+\/\d+ 项/);
@@ -187,7 +187,7 @@ describe('撤销汇总', () => {
     await t.say('李四', `同意汇总 ${await codeOf(t, 'bureau', '南京市财政局')}`, { chatId: UNITS.finance.chatId });
     expect(lineOf(textOf(await t.say(BUREAU, '汇总', { chatId: 'bureau' })), '南京市数据局')).toContain('98.5');
 
-    expect(await t.ask('李四', '撤销汇总', { chatId: UNITS.data.chatId })).toContain('只有本单位自评的组织者（张三）');
+    expect(await t.ask('李四', '撤销汇总', { chatId: UNITS.data.chatId })).toContain('同意或撤销汇总查看只有组织者（张三）可以进行');
     expect(await t.ask('张三', '撤销汇总', { chatId: UNITS.data.chatId })).toContain('已撤销 2 个群对「南京市数据局」的汇总查看');
     const after = textOf(await t.say(BUREAU, '汇总', { chatId: 'bureau' }));
     expect(after).not.toContain('南京市数据局');

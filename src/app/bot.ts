@@ -27,6 +27,7 @@ import { handleMessage, type DialogOutcome, type Scored } from '../core/dialog/e
 import { reportDateOf, type EvaluationRecord } from '../core/evaluation';
 import { resolveFramework } from '../core/framework/resolve';
 import { confirmChatText, dialogText } from '../core/locale/zh-CN';
+import { belongsTo, mayConfirmFramework } from '../core/roles';
 import { buildReport, DOCX_MIME } from '../core/report';
 import { scoreEvaluation } from '../core/scoring/engine';
 import type { ChatDraft, Store } from '../store/port';
@@ -45,6 +46,8 @@ export interface BotDeps {
   newId?: () => string;
   /** Official working days (default: China's, from chinese-days), for 提醒. */
   calendar?: WorkCalendar;
+  /** How long a question shown to someone stays theirs while they do nothing with it (ms; default 10 minutes). */
+  holdIdleMs?: number;
 }
 
 /** How many evaluations' scores the bot keeps between messages. */
@@ -85,6 +88,7 @@ export function createBot(deps: BotDeps): Bot {
     if (scoredCache.size > SCORED_CACHE_SIZE) scoredCache.delete(scoredCache.keys().next().value!);
   };
   const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
+  const hold = deps.holdIdleMs !== undefined ? { holdIdleMs: deps.holdIdleMs } : {};
 
   async function withoutEvaluation(msg: InboundMessage, at: Date, draft: ChatDraft | undefined): Promise<DialogOutcome> {
     // Imported frameworks that are ready may be chosen in 新建自评 (the evaluation carries its copy);
@@ -125,9 +129,19 @@ export function createBot(deps: BotDeps): Bot {
       }
       id = open[0]!.id;
     }
-    if (!(await store.getFramework(id))) {
+    const framework = await store.getFramework(id);
+    if (!framework) {
       if (state) await keep(null);
       return [{ kind: 'text', text: confirmChatText.unknown(id) }];
+    }
+    // The roles policy decides who confirms, as the admin token does over HTTP.
+    const chatEvaluationId = await store.evaluationIdForChat(msg.chatId);
+    const chatEvaluation = chatEvaluationId ? await store.getEvaluation(chatEvaluationId) : undefined;
+    const organisesAny = !chatEvaluation && framework.uploadedBy !== msg.userId && (await store.listEvaluations()).some((r) => r.organisers.includes(msg.userId));
+    const decision = mayConfirmFramework({ userId: msg.userId, chatId: msg.chatId, chatType: msg.chatType }, chatEvaluation, framework.uploadedBy, organisesAny);
+    if (!decision.ok) {
+      if (state) await keep(null);
+      return [{ kind: 'text', text: decision.reason }];
     }
     // Inside the store's serialised update: an answer given meanwhile in the console is not overwritten.
     let out!: ConfirmOutcome;
@@ -149,7 +163,7 @@ export function createBot(deps: BotDeps): Bot {
     const chosen = msg.action?.type === 'command' && msg.action.command === 'switch' ? msg.action.arg : switching ? recogniseCommand(normaliseText(msg.text ?? ''))?.arg : undefined;
     const channel = channelOfChat(msg.chatId);
     const mine = (await store.listEvaluations())
-      .filter((r) => r.id !== currentId && involves(r, msg.userId) && r.chatIds.some((c) => c !== msg.chatId && channelOfChat(c) === channel))
+      .filter((r) => r.id !== currentId && belongsTo(r, msg.userId) && r.chatIds.some((c) => c !== msg.chatId && channelOfChat(c) === channel))
       .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
     const pick = (chosen && mine.find((r) => r.id === chosen || evaluationTitle(r) === chosen)) || (!switching && mine.length === 1 ? mine[0] : undefined);
     if (pick) {
@@ -233,7 +247,7 @@ export function createBot(deps: BotDeps): Bot {
       const cached = scoredCache.get(evaluationId);
       // 对比 reads last year's evaluation of the same unit: the engine picks it from the others.
       const others = isCommand(msg, 'compare') ? (await store.listEvaluations()).filter((r) => r.id !== evaluationId && r.year === rec.year - 1) : undefined;
-      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}), ...(others ? { others } : {}) }, { now: at, newId, inPlace: true, calendar });
+      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}), ...(others ? { others } : {}) }, { now: at, newId, inPlace: true, calendar, ...hold });
       let saved: EvaluationRecord = rec;
       if (out.evaluation) {
         noteHandled(out.evaluation, msg, out);
@@ -242,7 +256,7 @@ export function createBot(deps: BotDeps): Bot {
           (await store.replaceEvaluation(out.evaluation, out.audit)) ??
           // ...else someone else's message landed first: apply this one to the newer record instead.
           (await store.updateEvaluation(evaluationId, (current, audit) => {
-            out = handleMessage(msg, { evaluation: current, ...(others ? { others } : {}) }, { now: at, newId, inPlace: true, calendar });
+            out = handleMessage(msg, { evaluation: current, ...(others ? { others } : {}) }, { now: at, newId, inPlace: true, calendar, ...hold });
             if (out.audit) audit.push(...out.audit);
             if (out.evaluation) noteHandled(out.evaluation, msg, out);
             return out.evaluation ?? current;
@@ -279,11 +293,6 @@ function isSwitch(msg: InboundMessage): boolean {
 function isCommand(msg: InboundMessage, name: CommandName): boolean {
   if (msg.action) return msg.action.type === 'command' && msg.action.command === name;
   return recogniseCommand(normaliseText(msg.text ?? ''))?.name === name;
-}
-
-/** True when a person takes part in an evaluation: organiser, assignee, or someone who answered in it. */
-function involves(rec: EvaluationRecord, userId: string): boolean {
-  return rec.members[userId] !== undefined || rec.organisers.includes(userId) || Object.values(rec.assignments).some((ids) => ids.includes(userId));
 }
 
 /** The channel a chat id belongs to: its prefix for platform chats (`feishu:oc_…`), local otherwise. */

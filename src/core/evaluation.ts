@@ -32,6 +32,15 @@ export interface SessionState {
   history: string[];
   /** Failed attempts at the current question. */
   failures: number;
+  /** When the current question was shown (a question is held for its asker while they are active; see the engine's holds). */
+  shownAt?: string;
+  /** The last time its user did something with the current question (shown, a reply, a part of a long answer). */
+  touchedAt?: string;
+  /**
+   * The state of the current question's answer when it was shown (the engine's stamp): a typed reply to a
+   * question someone else answered meanwhile is not recorded over their answer.
+   */
+  currentStamp?: string;
   /** A multi-message text answer being collected, or a multi-step command in progress. */
   draft?: Record<string, unknown>;
   updatedAt: string;
@@ -46,7 +55,12 @@ export interface EvaluationRecord {
   /** A custom or imported framework travels with the evaluation. */
   framework?: FrameworkInput;
   chatIds: string[];
+  /** Organisers (user ids, or `name:李四` until that person speaks): see core/roles.ts. */
   organisers: string[];
+  /** Leaders: they query and never answer (设置 领导 @某人, audited as `leaders`). */
+  leaders?: string[];
+  /** Contributors answer only their assigned sections (设置 严格分配, audited as `strictAssignments`). */
+  strictAssignments?: boolean;
   /** Section (indicator code) → assignee user ids. */
   assignments: Record<string, string[]>;
   members: Record<string, { name?: string }>;

@@ -34,7 +34,7 @@ function toSafeFileName(name: string): string {
 
 async function main(): Promise<void> {
   const { config, store } = await openConfiguredStore();
-  const bot = createBot({ store });
+  const bot = createBot({ store, holdIdleMs: config.QUESTION_HOLD_SECONDS * 1000 });
   const argv = process.argv.slice(2);
   let chatId = readOption(argv, 'chat') ?? 'terminal';
   let userName = readOption(argv, 'user') ?? serverText.console.defaultUsers[0];

@@ -17,7 +17,7 @@ import { startReminderScheduler } from './scheduler';
 async function main(): Promise<void> {
   const { config, store } = await openConfiguredStore();
   const logger = createConsoleLogger();
-  const bot = createBot({ store });
+  const bot = createBot({ store, holdIdleMs: config.QUESTION_HOLD_SECONDS * 1000 });
   const status = describeChannels(config);
   const describe = (c: ChannelStatus) => (c.on ? `on (${c.receiver})` : `off (missing ${c.missing.join(', ')})`);
   logger.info('channels', { local: 'on', feishu: describe(status.feishu), dingtalk: describe(status.dingtalk) });

@@ -22,28 +22,34 @@ export interface Transcript {
   bot: Bot;
   /** Everything said so far, for failure messages. */
   log: string[];
-  say(person: string, text: string, opts?: { chatId?: string; mentions?: InboundMessage['mentions'] }): Promise<Reply[]>;
-  press(person: string, action: ButtonAction, opts?: { chatId?: string }): Promise<Reply[]>;
+  say(person: string, text: string, opts?: SayOptions & { mentions?: InboundMessage['mentions'] }): Promise<Reply[]>;
+  press(person: string, action: ButtonAction, opts?: SayOptions): Promise<Reply[]>;
   /** Presses a button and returns the whole result (replies and the feedback on the card). */
-  pressFull(person: string, action: ButtonAction, opts?: { chatId?: string }): Promise<HandleResult>;
+  pressFull(person: string, action: ButtonAction, opts?: SayOptions): Promise<HandleResult>;
   /** Says something and returns all reply texts joined. */
-  ask(person: string, text: string, opts?: { chatId?: string }): Promise<string>;
+  ask(person: string, text: string, opts?: SayOptions): Promise<string>;
   /** Advances the fixed clock. */
   tick(ms: number): void;
 }
 
-export function createTranscript(options: { chatId?: string; store?: Store; start?: string } = {}): Transcript {
+/** Where a message is said: another chat than the transcript's, a private chat (default: a group). */
+export interface SayOptions {
+  chatId?: string;
+  chatType?: 'group' | 'p2p';
+}
+
+export function createTranscript(options: { chatId?: string; store?: Store; start?: string; holdIdleMs?: number } = {}): Transcript {
   const store = options.store ?? createMemoryStore();
   let now = new Date(options.start ?? '2025-05-10T01:00:00Z');
   let ids = 0;
-  const bot = createBot({ store, now: () => now, newId: () => `ev${++ids}` });
+  const bot = createBot({ store, now: () => now, newId: () => `ev${++ids}`, ...(options.holdIdleMs !== undefined ? { holdIdleMs: options.holdIdleMs } : {}) });
   const log: string[] = [];
   const chatId = options.chatId ?? 'group-1';
-  const send = async (person: string, m: Partial<InboundMessage>, chat?: string) => {
+  const send = async (person: string, m: Partial<InboundMessage>, opts?: SayOptions) => {
     const msg: InboundMessage = {
       channel: 'local',
-      chatId: chat ?? chatId,
-      chatType: 'group',
+      chatId: opts?.chatId ?? chatId,
+      chatType: opts?.chatType ?? 'group',
       userId: PEOPLE[person] ?? person,
       userName: person,
       receivedAt: now.getTime(),
@@ -59,10 +65,10 @@ export function createTranscript(options: { chatId?: string; store?: Store; star
     store,
     bot,
     log,
-    say: async (person, text, opts) => (await send(person, { text, ...(opts?.mentions ? { mentions: opts.mentions } : {}) }, opts?.chatId)).replies,
-    press: async (person, action, opts) => (await send(person, { action }, opts?.chatId)).replies,
-    pressFull: (person, action, opts) => send(person, { action }, opts?.chatId),
-    ask: async (person, text, opts) => (await send(person, { text }, opts?.chatId)).replies.map(replyText).join('\n'),
+    say: async (person, text, opts) => (await send(person, { text, ...(opts?.mentions ? { mentions: opts.mentions } : {}) }, opts)).replies,
+    press: async (person, action, opts) => (await send(person, { action }, opts)).replies,
+    pressFull: (person, action, opts) => send(person, { action }, opts),
+    ask: async (person, text, opts) => (await send(person, { text }, opts)).replies.map(replyText).join('\n'),
     tick: (ms) => {
       now = new Date(now.getTime() + ms);
     },

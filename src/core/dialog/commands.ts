@@ -4,7 +4,7 @@
  */
 
 import { foldText } from './parse';
-import { COMMAND_WORDS as WORDS } from './vocabulary';
+import { COMMAND_WORDS as WORDS, ROLE_WORDS, STRICT_ASSIGNMENT_WORDS } from './vocabulary';
 
 export type CommandName =
   | 'start'
@@ -33,15 +33,17 @@ export type CommandName =
   | 'overviewConsent'
   | 'overviewRevoke'
   // Issue #13 (reminders): view and change the evaluation's reminders.
-  | 'reminders';
+  | 'reminders'
+  // Issue #13 (roles): 设置 组织者/领导/成员 @某人, 设置 严格分配.
+  | 'setRole';
 
 /** Words for each command (from the vocabulary); the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
 export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
 
-const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm', 'reportDate', 'overview', 'overviewConsent', 'reminders']);
+const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm', 'reportDate', 'overview', 'overviewConsent', 'reminders', 'setRole']);
 
-/** Commands only an organiser may use. */
-export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable', 'reportDate', 'reminders']);
+/** Commands only an organiser may use (the policy itself is `core/roles.ts`; this set is for help and listings). */
+export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable', 'reportDate', 'reminders', 'setRole']);
 
 /** Whether a command may take an argument written straight after its word, with no space. */
 const GLUED_ARGUMENT_OK: Record<CommandName, (arg: string) => boolean> = {
@@ -69,7 +71,12 @@ const GLUED_ARGUMENT_OK: Record<CommandName, (arg: string) => boolean> = {
   overviewConsent: (arg) => /^[A-Za-z0-9]/.test(arg),
   overviewRevoke: () => false,
   reminders: () => false,
+  // "设置组织者 @张三", "设置严格分配"; never "设置了专门机构" (an answer).
+  setRole: (arg) => SET_ROLE_ARGUMENTS.some((w) => arg.startsWith(w)),
 };
+
+/** The words 设置 may be glued to. */
+const SET_ROLE_ARGUMENTS: readonly string[] = [...Object.values(ROLE_WORDS).flat(), ...Object.values(STRICT_ASSIGNMENT_WORDS).flat()];
 
 /** Command words that also begin ordinary replies ("适用范围…"): a command only when a space, a colon or a code follows. */
 const NEEDS_SEPARATOR = new Set<string>(['适用']);
@@ -125,4 +132,10 @@ export function actionAsText(action: { type: 'answer'; value?: string } | { type
   if (action.type === 'answer') return action.value ?? '';
   const word = COMMAND_WORDS[action.command][0]!;
   return action.arg ? `${word} ${action.arg}` : word;
+}
+
+/** True when the text after 设置 names a role or an assignment mode (otherwise "设置 …" may be an answer). */
+export function isSetRoleArgument(arg: string): boolean {
+  const a = arg.trim();
+  return SET_ROLE_ARGUMENTS.some((w) => a.startsWith(w));
 }

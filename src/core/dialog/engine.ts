@@ -12,7 +12,7 @@ import type { AuditEntry, EvaluationRecord, SessionState } from '../evaluation';
 import type { Framework, Indicator } from '../framework/load';
 import { inPartialRange, partialRange, type FrameworkInput } from '../framework/schema';
 import { resolveFramework } from '../framework/resolve';
-import { dialogText as T, partialCreditText as PT, readingText as R } from '../locale/zh-CN';
+import { dialogText as T, partialCreditText as PT, readingText as R, roleText as RT } from '../locale/zh-CN';
 import type { Bounds, Rule } from '../framework/schema';
 import { cellHolding, metricCells, metricReaders, readersUnsettledWithin } from '../scoring/conclusions';
 import { breakpointsOf, describeBounds, describePartialRange } from '../scoring/rules';
@@ -24,7 +24,8 @@ import { instantiate, measureLabel, ownMeasureKey, scoreEvaluation } from '../sc
 import { gradeStatus, itemCounts } from '../scoring/summary';
 import type { IndicatorScore, ScoreResult } from '../scoring/types';
 import { rangeProblem } from '../scoring/validate';
-import { COMMAND_WORDS, ORGANISER_COMMANDS, recogniseCommand, type CommandName } from './commands';
+import { COMMAND_WORDS, isSetRoleArgument, recogniseCommand, type CommandName } from './commands';
+import { actorOf, assigneesOf, commandAction, may, mayReach, nameOf, organiserNames as namesOfOrganisers, roleOf, type Action, type Actor, type Decision, type Role } from '../roles';
 import {
   cleanText,
   foldText,
@@ -42,10 +43,10 @@ import { compareView, deductionsView, lastYearOf, progressView, scoreView } from
 import { handleOverview, type OverviewContext } from './overview';
 import type { OverviewBinding, OverviewRow } from '../overview';
 import { overviewText } from '../locale/zh-CN';
-import { REPORT_DATE_RESET_WORDS } from './vocabulary';
+import { REPORT_DATE_RESET_WORDS, ROLE_WORDS, STRICT_ASSIGNMENT_WORDS } from './vocabulary';
 import { applyReminderCommand, describeReminders, parseReminderCommand, type WorkCalendar } from '../reminders';
 import { reminderSettingsOf } from '../evaluation';
-import { reminderText as RT } from '../locale/zh-CN';
+import { reminderText as RemT } from '../locale/zh-CN';
 import { commandButton, evaluationTitle, text } from './replies';
 import { buildPlan, canonicalName, findIndicator, findQuestion, indicatorChain, partialExampleScore, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
 
@@ -55,8 +56,11 @@ export const SESSION_VERSION = 1;
 export const MAX_TEXT_CHARS = 20_000;
 /** Failed attempts before the bot offers 跳过 and 帮助. */
 export const MAX_FAILURES = 3;
-/** A question another person is on stays theirs this long. */
-const HOLD_MS = 30 * 60 * 1000;
+/**
+ * A question shown to someone stays theirs while they are active on it: released when they have done
+ * nothing with it for this long (default; `DialogDeps.holdIdleMs` changes it), and at once when they move on.
+ */
+export const HOLD_IDLE_MS = 10 * 60 * 1000;
 
 /** What the engine needs besides the message and the state. */
 export interface DialogDeps {
@@ -69,6 +73,8 @@ export interface DialogDeps {
   inPlace?: boolean;
   /** Official working days, for what 提醒 says (absent: no calendar warning). */
   calendar?: WorkCalendar;
+  /** How long a shown question stays its asker's while they do nothing with it (default HOLD_IDLE_MS). */
+  holdIdleMs?: number;
 }
 
 /** The state a message is handled against. The engine changes copies, never these objects. */
@@ -164,6 +170,14 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
     return { replies: o.replies, ...(o.bindings ? { overviewBindings: o.bindings } : {}), ...(o.export ? { overviewExport: o.export } : {}) };
   }
   if (!state.evaluation) return handleWithoutEvaluation(msg, verbatim, state.chatDraft, deps, state.frameworks ?? [], state.others ?? []);
+  // A message from a chat the evaluation is not bound to, or from someone outside it in a private chat,
+  // neither reads nor changes it (checked before the sender is added to its members).
+  const reach = mayReach(state.evaluation, actorOf(msg));
+  if (!reach.ok) {
+    const out: DialogOutcome = { replies: [text(reach.reason)] };
+    if (action) out.pressed = { ok: false, toast: reach.reason };
+    return out;
+  }
 
   const rec = deps.inPlace ? state.evaluation : structuredClone(state.evaluation);
   const framework = resolveFramework(rec.frameworkId, rec.framework);
@@ -178,8 +192,10 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
   } else {
     const draft = turn.session.draft;
     const cmd = recogniseCommand(verbatim);
-    if (draft && draft.kind === 'collect' && !cmd) continueCollecting(turn, verbatim);
-    else if (cmd) runCommand(turn, cmd.name, cmd.arg);
+    // "设置…" that names no role is an answer ("设置 专门机构") when a question is open.
+    const setAnswer = cmd?.name === 'setRole' && !!cmd.arg && !isSetRoleArgument(foldText(cmd.arg)) && !!turn.session.current;
+    if (draft && draft.kind === 'collect' && (!cmd || setAnswer)) continueCollecting(turn, verbatim);
+    else if (cmd && !setAnswer) runCommand(turn, cmd.name, cmd.arg);
     else if (turn.session.current) answerCurrent(turn, verbatim);
     else turn.replies.push(shortHelp());
   }
@@ -193,12 +209,13 @@ function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, 
   if (!member || (name && member.name !== name)) {
     rec.members[msg.userId] = name ? { name } : {};
     changed = true;
-    // An assignment made by name before this person spoke now gets their id.
+    // An assignment or a role given by name before this person spoke now gets their id.
     if (name) {
-      for (const [section, ids] of Object.entries(rec.assignments)) {
-        const i = ids.indexOf(`name:${name}`);
-        if (i >= 0) rec.assignments[section] = ids.map((x, j) => (j === i ? msg.userId : x));
-      }
+      const byName = `name:${name}`;
+      const rebind = (ids: string[]) => (ids.includes(byName) ? [...new Set(ids.map((x) => (x === byName ? msg.userId : x)))] : ids);
+      for (const [section, ids] of Object.entries(rec.assignments)) rec.assignments[section] = rebind(ids);
+      rec.organisers = rebind(rec.organisers);
+      if (rec.leaders) rec.leaders = rebind(rec.leaders);
     }
   }
   let session = rec.sessions[msg.userId];
@@ -230,7 +247,22 @@ function closeTurn(turn: Turn): DialogOutcome {
 }
 
 function isOrganiser(turn: Turn): boolean {
-  return turn.rec.organisers.includes(turn.msg.userId);
+  return roleOf(turn.rec, turn.msg.userId) === 'organiser';
+}
+
+/** Who sent the message, and from where, as the roles policy sees it. */
+/** Asks the roles policy; on a refusal, says so (and on the pressed card) and returns false. */
+function allowed(turn: Turn, action: Action, q?: Question): boolean {
+  const d: Decision = may(turn.rec, actorOf(turn.msg), action, q && { sections: q.sections, ...(q.organiserOnly ? { organiserOnly: true } : {}) });
+  if (d.ok) return true;
+  turn.replies.push(text(d.reason));
+  if (turn.msg.action) turn.pressed = { ok: false, toast: d.reason };
+  return false;
+}
+
+/** Whether the sender may answer this question (no reply). */
+function mayAnswer(turn: Turn, q: Question): boolean {
+  return may(turn.rec, actorOf(turn.msg), 'answer', { sections: q.sections, ...(q.organiserOnly ? { organiserOnly: true } : {}) }).ok;
 }
 
 /** Re-scores after a change and rebuilds the plan. */
@@ -256,10 +288,7 @@ function audit(turn: Turn, path: string, oldValue: unknown, newValue: unknown): 
 /** `verbatimArg` as written; lookups use its recognising form, stored text (a reason) the verbatim one. */
 function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
   const arg = foldText(verbatimArg);
-  if (ORGANISER_COMMANDS.has(name) && !isOrganiser(turn)) {
-    turn.replies.push(text(T.organiserOnly(organiserNames(turn))));
-    return;
-  }
+  if (!allowed(turn, commandAction(name, arg))) return;
   switch (name) {
     case 'start':
       turn.session.draft = undefined;
@@ -293,7 +322,7 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
       turn.report = true;
       return;
     case 'help':
-      turn.replies.push(helpCard(isOrganiser(turn)));
+      turn.replies.push(helpCard(roleOf(turn.rec, turn.msg.userId)));
       return;
     case 'cancel':
       cancel(turn);
@@ -319,6 +348,9 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
       else ask(turn, q);
       return;
     }
+    case 'setRole':
+      setRole(turn, arg);
+      return;
     case 'notApplicable':
       markNotApplicable(turn, verbatimArg);
       return;
@@ -342,7 +374,7 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
 }
 
 function organiserNames(turn: Turn): string {
-  return turn.rec.organisers.map((id) => turn.rec.members[id]?.name ?? id).join('、');
+  return namesOfOrganisers(turn.rec);
 }
 
 function cancel(turn: Turn): void {
@@ -351,7 +383,7 @@ function cancel(turn: Turn): void {
     turn.replies.push(text(T.nothingToCancel));
     return;
   }
-  s.current = undefined;
+  clearCurrent(s);
   s.draft = undefined;
   s.failures = 0;
   turn.changed = true;
@@ -366,7 +398,7 @@ function skip(turn: Turn): void {
   }
   const q = turn.plan.find((x) => x.key === s.current);
   const label = q?.label ?? s.current;
-  s.current = undefined;
+  clearCurrent(s);
   s.draft = undefined;
   s.failures = 0;
   turn.changed = true;
@@ -406,10 +438,7 @@ function edit(turn: Turn, arg: string): void {
   // An indicator marked not applicable (or under one that is) is brought back before it is asked.
   const ind = findIndicator(turn.framework, turn.rec.answers, arg);
   if (ind && markedChain(turn, ind).length) {
-    if (!isOrganiser(turn)) {
-      turn.replies.push(text(T.organiserOnly(organiserNames(turn))));
-      return;
-    }
+    if (!allowed(turn, 'markApplicability')) return;
     restoreApplicable(turn, ind, false);
   }
   // A level-1 indicator: choose one of its level-2 indicators first.
@@ -442,10 +471,7 @@ function edit(turn: Turn, arg: string): void {
     });
     return;
   }
-  if (found.organiserOnly && !isOrganiser(turn)) {
-    turn.replies.push(text(T.organiserOnly(organiserNames(turn))));
-    return;
-  }
+  if (!allowed(turn, 'answer', found)) return;
   ask(turn, found);
 }
 
@@ -527,10 +553,13 @@ function markApplicable(turn: Turn, arg: string): void {
   if (q) ask(turn, q);
 }
 
-function assign(turn: Turn, arg: string): void {
-  // 分配 <section> @someone [@someone…]
+/**
+ * The people an organiser's command names: platform mentions (with their names) and "@name" written in
+ * the text (a member's id, or `name:…` until that person speaks). Returns them and the text without them.
+ */
+function resolveMentions(turn: Turn, arg: string): { ids: Set<string>; rest: string } {
   const mentionNames = [...arg.matchAll(/@([^\s@]+)/g)].map((m) => m[1]!);
-  const sectionName = arg.replace(/@[^\s@]+/g, '').trim();
+  const rest = arg.replace(/@[^\s@]+/g, '').trim();
   const ids = new Set<string>();
   for (const m of turn.msg.mentions ?? []) {
     ids.add(m.userId);
@@ -543,6 +572,73 @@ function assign(turn: Turn, arg: string): void {
     if (platformMention) continue;
     ids.add(known ? known[0] : `name:${n}`);
   }
+  return { ids, rest };
+}
+
+/** Mentions of these people (those known by id), for a reply. */
+function mentionsOf(turn: Turn, ids: readonly string[]): Array<{ userId: string; name?: string }> {
+  return ids.filter((id) => !id.startsWith('name:')).map((userId) => ({ userId, ...(turn.rec.members[userId]?.name ? { name: turn.rec.members[userId]!.name! } : {}) }));
+}
+
+/**
+ * 设置 组织者/领导/成员 @某人 (audited as `organisers` and `leaders`; a person has one role), and
+ * 设置 严格分配 / 自由分配 (audited as `strictAssignments`).
+ */
+function setRole(turn: Turn, arg: string): void {
+  const a = arg.trim();
+  const rec = turn.rec;
+  const strict = (Object.entries(STRICT_ASSIGNMENT_WORDS) as Array<['on' | 'off', readonly string[]]>).find(([, words]) => words.some((w) => a.startsWith(w)));
+  if (strict) {
+    const on = strict[0] === 'on';
+    if (!!rec.strictAssignments === on) {
+      turn.replies.push(text(RT.strictAlready(on)));
+      return;
+    }
+    audit(turn, 'strictAssignments', rec.strictAssignments, on);
+    if (on) rec.strictAssignments = true;
+    else delete rec.strictAssignments;
+    turn.changed = true;
+    turn.replies.push(text(on ? RT.strictOn : RT.strictOff));
+    return;
+  }
+  const roleWord = (Object.entries(ROLE_WORDS) as Array<[Role, readonly string[]]>)
+    .flatMap(([role, words]) => words.map((w) => [role, w] as const))
+    .sort((x, y) => y[1].length - x[1].length)
+    .find(([, w]) => a.startsWith(w));
+  const { ids } = roleWord ? resolveMentions(turn, a.slice(roleWord[1].length)) : { ids: new Set<string>() };
+  if (!roleWord || !ids.size) {
+    turn.replies.push(text(RT.setUsage));
+    return;
+  }
+  const role = roleWord[0];
+  const people = [...ids];
+  const organisers = role === 'organiser' ? [...new Set([...rec.organisers, ...people])] : rec.organisers.filter((id) => !ids.has(id));
+  const leaders = role === 'leader' ? [...new Set([...(rec.leaders ?? []), ...people])] : (rec.leaders ?? []).filter((id) => !ids.has(id));
+  if (!organisers.length) {
+    turn.replies.push(text(RT.lastOrganiser(organiserNames(turn))));
+    return;
+  }
+  if (organisers.join('\u0000') !== rec.organisers.join('\u0000')) {
+    audit(turn, 'organisers', rec.organisers, organisers);
+    rec.organisers = organisers;
+  }
+  if (leaders.join('\u0000') !== (rec.leaders ?? []).join('\u0000')) {
+    audit(turn, 'leaders', rec.leaders, leaders);
+    if (leaders.length) rec.leaders = leaders;
+    else delete rec.leaders;
+  }
+  turn.changed = true;
+  const leaderNames = (rec.leaders ?? []).map((id) => nameOf(rec, id)).join('、');
+  turn.replies.push({
+    kind: 'text',
+    text: `${RT.rolesSet(RT.roleNames[role], people.map((id) => nameOf(rec, id)).join('、'))}${RT.rolesNow(organiserNames(turn), leaderNames || undefined)}`,
+    mentions: mentionsOf(turn, people),
+  });
+}
+
+function assign(turn: Turn, arg: string): void {
+  // 分配 <section> @someone [@someone…]
+  const { ids, rest: sectionName } = resolveMentions(turn, arg);
   const section = resolveSection(turn, sectionName);
   if (!sectionName || !ids.size) {
     turn.replies.push(text(T.assignUsage));
@@ -562,7 +658,7 @@ function assign(turn: Turn, arg: string): void {
   turn.replies.push({
     kind: 'text',
     text: T.assigned(section.name, who, owed),
-    mentions: next.filter((id) => !id.startsWith('name:')).map((userId) => ({ userId, ...(turn.rec.members[userId]?.name ? { name: turn.rec.members[userId]!.name! } : {}) })),
+    mentions: mentionsOf(turn, next),
   });
 }
 
@@ -643,17 +739,17 @@ function setReminders(turn: Turn, verbatimArg: string): void {
   }
   const old = reminderSettingsOf(turn.rec);
   const next = applyReminderCommand(old, cmd)!;
-  if (cmd.kind === 'pause' && old.paused) return void turn.replies.push(text(RT.alreadyPaused));
-  if (cmd.kind === 'resume' && !old.paused) return void turn.replies.push(text(RT.alreadyOn));
+  if (cmd.kind === 'pause' && old.paused) return void turn.replies.push(text(RemT.alreadyPaused));
+  if (cmd.kind === 'resume' && !old.paused) return void turn.replies.push(text(RemT.alreadyOn));
   audit(turn, 'reminders', turn.rec.reminders, next);
   turn.rec.reminders = next;
   turn.changed = true;
   const reply =
-    cmd.kind === 'schedule' ? RT.scheduleSet(RT.days(next.days), next.time)
-    : cmd.kind === 'nudges' ? RT.nudgesSet(next.nudges.length ? next.nudges.map((n) => RT.nudge(n)).join('、') : '无')
-    : cmd.kind === 'pause' ? RT.paused
-    : cmd.kind === 'resume' ? RT.resumed
-    : RT.urgentSet(next.urgentLastDay);
+    cmd.kind === 'schedule' ? RemT.scheduleSet(RemT.days(next.days), next.time)
+    : cmd.kind === 'nudges' ? RemT.nudgesSet(next.nudges.length ? next.nudges.map((n) => RemT.nudge(n)).join('、') : '无')
+    : cmd.kind === 'pause' ? RemT.paused
+    : cmd.kind === 'resume' ? RemT.resumed
+    : RemT.urgentSet(next.urgentLastDay);
   turn.replies.push(text(reply));
 }
 
@@ -696,33 +792,96 @@ function askNext(turn: Turn, explicit: boolean): void {
     ask(turn, q);
     return;
   }
-  turn.session.current = undefined;
+  clearCurrent(turn.session);
   turn.changed = true;
   const skipped = turn.plan.filter((x) => !x.answered && turn.session.skipped.includes(x.key));
   if (skipped.length) {
     turn.replies.push(text(T.onlySkippedLeft(skipped.length)));
     return;
   }
-  const othersHold = turn.plan.some((x) => !x.answered);
-  if (othersHold) {
-    turn.replies.push(text(T.othersAnswering));
+  const open = turn.plan.filter((x) => !x.answered);
+  if (open.length) {
+    turn.replies.push(...blockedReplies(turn, open));
     return;
   }
   if (explicit || turn.result.complete) turn.replies.push(allDoneCard(turn));
 }
 
+/** A session's hold on its current question, while its owner is active on it. */
+interface Hold {
+  session: SessionState;
+  /** When the question was shown. */
+  since: number;
+  /** When it is released unless its owner does something with it. */
+  until: number;
+}
+
+/** Questions others are on, by question key (the most recently active holder). */
+function holdsOfOthers(turn: Turn): Map<string, Hold> {
+  const me = turn.msg.userId;
+  const now = turn.deps.now.getTime();
+  const idle = turn.deps.holdIdleMs ?? HOLD_IDLE_MS;
+  const held = new Map<string, Hold>();
+  for (const s of Object.values(turn.rec.sessions)) {
+    if (s.userId === me || !s.current) continue;
+    const touched = Date.parse(s.touchedAt ?? s.updatedAt);
+    const until = touched + idle;
+    if (!(now < until)) continue;
+    const prior = held.get(s.current);
+    if (!prior || prior.until < until) held.set(s.current, { session: s, since: Date.parse(s.shownAt ?? s.updatedAt), until });
+  }
+  return held;
+}
+
+/** A time of day in China (UTC+8, no daylight saving), "09:05". */
+function clockTime(ms: number): string {
+  const d = new Date(ms + 8 * 3600 * 1000);
+  return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+}
+
+/**
+ * What someone with nothing left to answer is told about the questions still open: who is on which
+ * (since when, and when it is released), what waits for the organiser (announced to the organisers with
+ * a mention), and what is assigned to others under strict assignments.
+ */
+function blockedReplies(turn: Turn, open: Question[]): Reply[] {
+  const held = holdsOfOthers(turn);
+  const heldLines: string[] = [];
+  const forOrganiser: Question[] = [];
+  const elsewhere = new Map<string, string[]>();
+  for (const q of open) {
+    if (q.organiserOnly && !isOrganiser(turn)) {
+      forOrganiser.push(q);
+      continue;
+    }
+    const h = held.get(q.key);
+    if (h) {
+      heldLines.push(RT.heldBy(q.label, nameOf(turn.rec, h.session.userId), clockTime(h.since), clockTime(h.until)));
+      continue;
+    }
+    if (!mayAnswer(turn, q)) {
+      const owners = assigneesOf(turn.rec, q.sections).map((id) => nameOf(turn.rec, id)).join('、') || organiserNames(turn);
+      elsewhere.set(owners, [...(elsewhere.get(owners) ?? []), q.label]);
+    }
+  }
+  const replies: Reply[] = [];
+  const lines: string[] = [];
+  if (heldLines.length) lines.push(RT.restHeldHeader, ...heldLines.slice(0, 8).map((l) => `· ${l}`), RT.restHeldFooter);
+  for (const [owners, labels] of elsewhere) lines.push(RT.assignedElsewhere(labels.slice(0, 5), labels.length, owners));
+  if (forOrganiser.length) lines.push(RT.waitingForOrganiser(forOrganiser.map((q) => q.label), organiserNames(turn)));
+  replies.push(text(lines.length ? lines.join('\n') : T.othersAnswering));
+  // In the group, the organisers are told by mention what only they can enter (unless one of them is on it now).
+  const waiting = turn.msg.chatType === 'group' ? forOrganiser.filter((q) => !turn.rec.organisers.includes(held.get(q.key)?.session.userId ?? '')) : [];
+  if (waiting.length) replies.push({ kind: 'text', text: RT.organiserCalled(waiting.map((q) => q.label)), mentions: mentionsOf(turn, turn.rec.organisers) });
+  return replies;
+}
+
 /** The next question for this user: conflicts first, then their assigned sections, then the rest; skipped ones last. */
 function nextQuestion(turn: Turn): Question | undefined {
   const me = turn.msg.userId;
-  const now = turn.deps.now.getTime();
-  const held = new Set(
-    Object.values(turn.rec.sessions)
-      .filter((s) => s.userId !== me && s.current && now - Date.parse(s.updatedAt) < HOLD_MS)
-      .map((s) => s.current!),
-  );
+  const held = holdsOfOthers(turn);
   const mine = new Set(Object.entries(turn.rec.assignments).filter(([, ids]) => ids.includes(me)).map(([code]) => code));
   const othersAssigned = new Set(Object.entries(turn.rec.assignments).filter(([, ids]) => !ids.includes(me)).map(([code]) => code));
-  const organiser = isOrganiser(turn);
   const skipped = turn.session.skipped;
   const rank = (q: Question): number => {
     if (q.kind === 'confirm' || q.kind === 'check') return 0;
@@ -736,7 +895,7 @@ function nextQuestion(turn: Turn): Question | undefined {
   let best: Question | undefined;
   let bestRank = Infinity;
   for (const q of turn.plan) {
-    if (q.answered || held.has(q.key) || (q.organiserOnly && !organiser)) continue;
+    if (q.answered || held.has(q.key) || !mayAnswer(turn, q)) continue;
     const r = rank(q);
     if (r < bestRank) {
       best = q;
@@ -753,11 +912,30 @@ function ask(turn: Turn, q: Question, error?: string): void {
     s.failures = 0;
     s.draft = undefined;
   }
-  s.current = q.key;
+  setCurrent(turn, q);
   if (s.history[s.history.length - 1] !== q.key) s.history.push(q.key);
   if (s.history.length > 50) s.history.splice(0, s.history.length - 50);
   turn.changed = true;
   turn.replies.push(renderQuestion(turn, q, error));
+}
+
+/** Makes `q` the sender's current question, held for them from now (see holdsOfOthers). */
+function setCurrent(turn: Turn, q: Question): void {
+  const s = turn.session;
+  const at = turn.deps.now.toISOString();
+  if (s.current !== q.key || !s.shownAt) s.shownAt = at;
+  s.current = q.key;
+  s.touchedAt = at;
+  s.currentStamp = stampOf(turn, q);
+  turn.changed = true;
+}
+
+/** Clears the sender's current question (its hold is released at once). */
+function clearCurrent(s: SessionState): void {
+  s.current = undefined;
+  delete s.shownAt;
+  delete s.touchedAt;
+  delete s.currentStamp;
 }
 
 /** The current value of a question's answer, in words, or undefined when unanswered. */
@@ -886,19 +1064,15 @@ function answerByKey(turn: Turn, key: string, value: string, stamp: string | und
     turn.pressed = { ok: false, toast: T.staleButton };
     return;
   }
-  if (q.organiserOnly && !isOrganiser(turn)) {
-    const refusal = T.organiserOnly(organiserNames(turn));
-    turn.replies.push(text(refusal));
-    turn.pressed = { ok: false, toast: refusal };
-    return;
-  }
+  // Anyone may answer a card they see, as themselves, when the policy lets them answer that question.
+  if (!allowed(turn, 'answer', q)) return;
   // Someone answered (or changed) it since this card was shown: say so to the presser only.
   if (stamp !== undefined && stamp !== stampOf(turn, q)) {
     const cur = currentValue(turn, q);
     turn.pressed = { ok: false, toast: T.pressedStale(q.label, cur) };
     return;
   }
-  turn.session.current = q.key;
+  setCurrent(turn, q);
   const outcome = answer(turn, q, cleanText(value));
   if (outcome.ok === true) {
     const by = turn.msg.userName?.trim() || turn.rec.members[turn.msg.userId]?.name || turn.msg.userId;
@@ -915,7 +1089,24 @@ function answerCurrent(turn: Turn, body: string): void {
   const q = turn.plan.find((x) => x.key === key) ?? findQuestion(turn.framework, turn.plan, turn.rec.answers, key);
   if (!q || Array.isArray(q)) {
     // The question no longer exists (e.g. a conflict that was settled meanwhile).
-    turn.session.current = undefined;
+    clearCurrent(turn.session);
+    turn.changed = true;
+    askNext(turn, false);
+    return;
+  }
+  // A role or an assignment changed since it was shown (设置 领导, 严格分配): the reply is not taken.
+  if (!allowed(turn, 'answer', q)) {
+    clearCurrent(turn.session);
+    turn.session.draft = undefined;
+    turn.changed = true;
+    return;
+  }
+  // Someone else answered it meanwhile (pressing its card, or 修改): theirs stands, and this one moves on.
+  const shown = turn.session.currentStamp;
+  if (shown !== undefined && shown !== stampOf(turn, q)) {
+    turn.replies.push(text(RT.takenMeanwhile(q.label, currentValue(turn, q))));
+    clearCurrent(turn.session);
+    turn.session.draft = undefined;
     turn.changed = true;
     askNext(turn, false);
     return;
@@ -928,6 +1119,8 @@ type Applied = { ok: true; summary: string; followUp?: string[] } | { ok: false;
 
 function answer(turn: Turn, q: Question, body: string): Applied {
   const applied = apply(turn, q, body);
+  // Still at it: the question stays theirs for another idle period.
+  if (applied.ok !== true && turn.session.current === q.key) turn.session.touchedAt = turn.deps.now.toISOString();
   if (applied.ok === 'pending') {
     turn.changed = true;
     turn.replies.push(text(applied.reply));
@@ -942,7 +1135,7 @@ function answer(turn: Turn, q: Question, body: string): Applied {
   const s = turn.session;
   s.failures = 0;
   s.draft = undefined;
-  s.current = undefined;
+  clearCurrent(s);
   s.skipped = s.skipped.filter((k) => k !== q.key);
   const prev = rescore(turn);
   const lines = [applied.summary, ...scoreChanges(prev, turn.result)];
@@ -1478,10 +1671,11 @@ function shortHelp(): Reply {
   };
 }
 
-function helpCard(organiser: boolean): Reply {
+function helpCard(role: Role): Reply {
   const w = (name: CommandName) => COMMAND_WORDS[name][0]!;
+  if (role === 'leader') return { kind: 'card', title: T.helpTitle, text: RT.leaderHelpLines.join('\n'), buttons: [commandButton(T.scoreButton, 'score')] };
   const lines = T.helpLines(w);
-  if (organiser) lines.push(...T.organiserHelpLines(w));
+  if (role === 'organiser') lines.push(...T.organiserHelpLines(w), ...RT.organiserRoleHelpLines(w));
   return { kind: 'card', title: T.helpTitle, text: lines.join('\n'), buttons: [commandButton(T.continueButton, 'start')] };
 }
 

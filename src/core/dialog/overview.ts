@@ -18,6 +18,7 @@ import {
   type OverviewRow,
   type OverviewUnit,
 } from '../overview';
+import { actorOf, may } from '../roles';
 import { recogniseCommand, type CommandName } from './commands';
 import { foldText } from './parse';
 import { commandButton, text } from './replies';
@@ -167,10 +168,8 @@ function follow(msg: InboundMessage, verbatimArg: string, ctx: OverviewContext, 
 function consent(msg: InboundMessage, verbatimArg: string, ctx: OverviewContext, evaluation: EvaluationRecord | undefined, now: Date): OverviewOutcome {
   const code = foldText(verbatimArg).trim().toUpperCase();
   if (!evaluation) return { replies: [text(O.consentNoEvaluation)] };
-  if (!evaluation.organisers.includes(msg.userId)) {
-    const names = evaluation.organisers.map((id) => evaluation.members[id]?.name ?? id).join('、');
-    return { replies: [text(O.consentNotOrganiser(names))] };
-  }
+  const decision = may(evaluation, actorOf(msg), 'shareOverview');
+  if (!decision.ok) return { replies: [text(decision.reason)] };
   if (!code) return { replies: [text(O.consentNeedsCode)] };
   const key = unitKey(evaluation.unit);
   const at = now.toISOString();
@@ -203,10 +202,8 @@ function consent(msg: InboundMessage, verbatimArg: string, ctx: OverviewContext,
  */
 function revoke(msg: InboundMessage, ctx: OverviewContext, evaluation: EvaluationRecord | undefined, now: Date): OverviewOutcome {
   if (!evaluation) return { replies: [text(O.revokeNoEvaluation)] };
-  if (!evaluation.organisers.includes(msg.userId)) {
-    const names = evaluation.organisers.map((id) => evaluation.members[id]?.name ?? id).join('、');
-    return { replies: [text(O.consentNotOrganiser(names))] };
-  }
+  const decision = may(evaluation, actorOf(msg), 'shareOverview');
+  if (!decision.ok) return { replies: [text(decision.reason)] };
   const key = unitKey(evaluation.unit);
   const at = now.toISOString();
   const withdrawn = (u: OverviewUnit) =>

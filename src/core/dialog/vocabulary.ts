@@ -35,6 +35,8 @@ export const COMMAND_WORDS = {
   overviewRevoke: ['撤销汇总', '拒绝汇总'],
   // Issue #13 (reminders): view and change the evaluation's reminders.
   reminders: ['提醒', '提醒设置', '催办'],
+  // Issue #13 (roles): 设置 组织者/领导/成员 @某人, 设置 严格分配 / 自由分配 (words in ROLE_WORDS below).
+  setRole: ['设置'],
 } as const;
 
 /**
@@ -294,4 +296,19 @@ export const REMINDER_WORDS = {
   urgent: ['加急'],
   on: ['开', '开启', '打开', '启用', '是'],
   off: ['关', '关闭', '停用', '取消', '否'],
+} as const;
+
+// Roles (issue #13): what follows 设置
+
+/** The role words after 设置: 「设置 组织者 @某人」, 「设置 领导 @某人」, 「设置 成员 @某人」 (back to contributor). */
+export const ROLE_WORDS = {
+  organiser: ['组织者', '协同组织者', '联合组织者'],
+  leader: ['领导', '局领导', '分管领导'],
+  contributor: ['成员', '填报人', '普通成员'],
+} as const;
+
+/** After 设置: contributors answer only their assigned sections (on), or any section (off). */
+export const STRICT_ASSIGNMENT_WORDS = {
+  on: ['严格分配', '仅填分配', '只填分配部分'],
+  off: ['自由分配', '不限分配', '取消严格分配'],
 } as const;

@@ -638,6 +638,7 @@ export const dialogText = {
   deadlineIs: (date: string) => `截止日期：${date}`,
 
   // Commands
+  /** @deprecated Refusals come from the roles policy (core/roles.ts, roleText below). */
   organiserOnly: (names: string) => `这个操作只有组织者（${names}）可以进行。`,
   switchOnlyInPrivate: '群里只有本群的自评。在与我的私聊中发送「切换自评」可以选择要填报的自评。',
   privateWhichTitle: '请选择要填报的自评',
@@ -1040,7 +1041,6 @@ export const overviewText = {
   exported: (n: number) => `汇总表（${n} 个单位）见附件。`,
   consentNeedsCode: '请写上申请汇总的群收到的编码，如「同意汇总 AB12CD」。',
   consentNoEvaluation: '请在本单位的自评群里发送「同意汇总 <编码>」。',
-  consentNotOrganiser: (names: string) => `同意汇总只有本单位自评的组织者（${names}）可以进行。`,
   consentUnknown: (code: string, unit: string) => `没有「${unit}」待同意的汇总申请「${code}」，请核对编码。`,
   consented: (unit: string, who: string) => `已同意${who}所在的群查看「${unit}」的完成度、得分和等级（只读，不能查看或修改任何答案）。`,
   someone: '申请人',
@@ -1125,4 +1125,55 @@ export const reminderText = {
   sendFailed: (title: string, chat: string) =>
     `提醒未能送达：${title}发往${chat}的提醒多次重试后仍发送失败。请检查机器人是否仍在群内、是否有发消息的权限；可在群里发送「进度」查看各人还差哪些题目。`,
   groupChat: '群聊',
+} as const;
+
+/** Roles (issue #13): who may do what, and the refusals naming who may. */
+export const roleText = {
+  roleNames: { organiser: '组织者', leader: '领导', contributor: '成员' } as Record<'organiser' | 'leader' | 'contributor', string>,
+  actions: {
+    view: '查看',
+    answer: '填写',
+    assign: '分配填报任务',
+    setDeadline: '设置截止日期',
+    setReportDate: '设置报告落款日期',
+    enterKeyTasks: '填写重点工作',
+    markApplicability: '标记指标适用或不适用',
+    setRoles: '设置组织者、领导和分配方式',
+    confirmFramework: '确认指标体系',
+    setReminders: '修改提醒设置',
+    shareOverview: '同意或撤销汇总查看',
+  },
+  organiserOnly: (what: string, names: string) => `${what}只有组织者（${names}）可以进行。`,
+  leaderQueriesOnly: (names: string) =>
+    `您是本次自评的领导，可以查询「进度」「得分」「扣分」「报告」；填写由组织者（${names}）和参与填报的同事完成。`,
+  organiserEnters: (names: string) => `这一项只有组织者（${names}）可以填写。`,
+  assignedToOthers: (who: string, names: string) => `这一部分已分配给 ${who}。本次自评实行严格分配，只能由被分配的同事或组织者（${names}）填写。`,
+  unassignedStrict: (names: string) => `这一部分尚未分配。本次自评实行严格分配，未分配的部分由组织者（${names}）填写，或请组织者分配给您。`,
+  otherChat: '这份自评不属于本会话，不能在这里查看或修改。请在自评所在的群里操作。',
+  notMember: (names: string) => `您尚未参与这份自评，不能在私聊中查看或修改。请在自评所在的群里发言，或请组织者（${names}）把您设为成员。`,
+  confirmFrameworkWho: '确认指标体系只有自评的组织者或该指标体系的上传者可以进行；也可由管理员在控制台确认。',
+
+  // 设置
+  setUsage:
+    '用法：设置 组织者 @某人（增加组织者）；设置 领导 @某人（领导只查询不填写）；设置 成员 @某人（恢复为普通成员）；设置 严格分配（同事只填分配给自己的部分）/ 设置 自由分配',
+  rolesSet: (role: string, who: string) => `已将 ${who} 设为${role}。`,
+  rolesNow: (organisers: string, leaders: string | undefined) => `现在的组织者：${organisers}${leaders ? `；领导：${leaders}` : ''}。`,
+  lastOrganiser: (who: string) => `${who} 是唯一的组织者，不能改为其他身份。请先设置另一位组织者。`,
+  strictOn: '已改为严格分配：同事只能填写分配给自己的部分，未分配的部分由组织者填写。',
+  strictOff: '已改为自由分配：所有同事都可以填写任何部分（分配给自己的部分优先提问）。',
+  strictAlready: (on: boolean) => (on ? '已经是严格分配。' : '已经是自由分配。'),
+
+  // Nobody blocked
+  heldBy: (label: string, who: string, since: string, freeAt: string) => `「${label}」由 ${who} 填写中（${since} 起，${freeAt} 前无操作将自动释放）`,
+  restHeldHeader: '其余题目正由其他同事填写中：',
+  restHeldFooter: '到时发送「继续」即可接手；也可以直接点他们题目卡片上的按钮作答。发送「进度」查看进展。',
+  waitingForOrganiser: (labels: string[], names: string) => `等待组织者填写：${labels.map((l) => `「${l}」`).join('')}（只有组织者 ${names} 可以填写）。`,
+  organiserCalled: (labels: string[]) => `请组织者填写${labels.map((l) => `「${l}」`).join('')}：发送「继续」或「重点工作」开始。`,
+  assignedElsewhere: (labels: string[], total: number, who: string) => `${labels.map((l) => `「${l}」`).join('')}${total > labels.length ? ` 等 ${total} 项` : ''}由 ${who} 负责。`,
+  takenMeanwhile: (label: string, current: string | undefined) => `「${label}」已由其他同事填写${current ? `：${current}` : ''}。您的回复未记录；如需修改请发送「修改 ${label}」。`,
+  leaderHelpLines: ['您是本次自评的领导，可以：', '进度：查看填报进度和各部分负责人', '得分：查看当前得分', '扣分：查看扣分项及原因', '报告：生成自评价报告（.docx）'],
+  organiserRoleHelpLines: (w: (name: 'setRole') => string) => [
+    `${w('setRole')} 组织者 @某人：增加组织者；${w('setRole')} 领导 @某人：领导只查询不填写；${w('setRole')} 成员 @某人：恢复为普通成员`,
+    `${w('setRole')} 严格分配：同事只填分配给自己的部分（${w('setRole')} 自由分配 恢复）`,
+  ],
 } as const;
