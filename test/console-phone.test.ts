@@ -12,6 +12,8 @@ import { createBot } from '../src/app/bot';
 import { loadConfig } from '../src/config';
 import { startNodeServer, type RunningServer } from '../src/entries/serve';
 import { openLowdbStore } from '../src/store/lowdb';
+import { createReminders } from '../src/app/reminders';
+import { weekdayCalendar } from '../src/core/reminders';
 import { hasChromium, launchBrowser } from './helpers/browser';
 
 const SLOW = { timeout: 180_000 };
@@ -150,6 +152,40 @@ describe.skipIf(!hasChromium())('console on a phone', SLOW, () => {
     expect(history.entries).toEqual([]);
     expect(failures).toEqual([]);
     await page.close();
+  });
+});
+
+describe.skipIf(!hasChromium())('a reminder in the console', SLOW, () => {
+  it('appears in the chat it was sent to without anyone writing, once', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'jx-console-remind-'));
+    const store = await openLowdbStore(dataDir);
+    const logger = { info: () => {}, error: () => {} };
+    const server = await startNodeServer({ config: loadConfig({ PORT: '0', DATA_DIR: dataDir }), store, bot: createBot({ store }), hostname: '127.0.0.1', logger });
+    const browser = await launchBrowser();
+    try {
+      browser.setDefaultTimeout(120_000);
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await page.fill('#chat-id', 'remind-group');
+      await page.dispatchEvent('#chat-id', 'change');
+      await page.fill('#input', '新建自评 南京市数据局 2024 框架=nanjing-2021');
+      await page.press('#input', 'Enter');
+      await page.waitForSelector('.msg.bot');
+      // The reminder is due (a working day's 09:30 that the evaluation's creation preceded) and sent by the
+      // server's own pipeline, as the croner job would.
+      const rec = (await store.listEvaluations())[0]!;
+      await store.updateEvaluation(rec.id, (r) => void (r.createdAt = '2025-09-01T00:00:00.000Z'));
+      const reminders = createReminders({ store, pipeline: server.pipeline, logger, calendar: weekdayCalendar });
+      expect((await reminders.runDueReminders(new Date('2025-09-29T01:31:00.000Z'))).sent).toHaveLength(1);
+      await page.waitForSelector('.msg.bot >> text=【填报提醒】', { timeout: 30_000 });
+      // Taken once: another poll adds nothing.
+      await page.waitForTimeout(6_000);
+      expect(await page.locator('.msg.bot', { hasText: '【填报提醒】' }).count()).toBe(1);
+    } finally {
+      await browser.close();
+      await server.close(1000);
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

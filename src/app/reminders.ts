@@ -60,13 +60,13 @@ export function createReminders(options: ReminderOptions): Reminders {
   const giveUpAfterMs = options.giveUpAfterMs ?? REMINDER_GIVE_UP_MS;
   let last: Promise<unknown> = Promise.resolve();
 
-  /** The first chat of the evaluation a durable channel can send to, with its channel. */
+  /**
+   * The chat a reminder goes to, with its channel: the evaluation's first platform chat (Feishu, DingTalk);
+   * else its first local chat (the console's mailbox), so a unit trying the bot locally sees reminders too.
+   */
   function chatOf(r: DueReminder): { chatId: string; channel: ChannelId } | undefined {
-    for (const chatId of r.chatIds) {
-      const channel = channelOfChat(chatId) as ChannelId;
-      if (pipeline.channel(channel)?.durable) return { chatId, channel };
-    }
-    return undefined;
+    const reachable = r.chatIds.map((chatId) => ({ chatId, channel: channelOfChat(chatId) as ChannelId })).filter((c) => pipeline.channel(c.channel));
+    return reachable.find((c) => pipeline.channel(c.channel)!.durable) ?? reachable[0];
   }
 
   function deliveriesOf(r: DueReminder, to: { chatId: string; channel: ChannelId }, title: string, now: number): Delivery[] {

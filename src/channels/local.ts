@@ -3,7 +3,8 @@
  * tests. Decodes `POST /api/local/messages` bodies into InboundMessage and answers with the replies
  * in the response (file replies are stored and become links). It records nothing before answering:
  * a client that gets no response knows nothing was acknowledged. Messages nobody asked for
- * (reminders) wait in a per-chat mailbox, read with `GET /api/local/messages?chatId=…`. The channel also
+ * (reminders) wait in a per-chat mailbox kept in the store's channel state (so a restart loses none),
+ * read with `GET /api/local/messages?chatId=…`. The channel also
  * keeps each chat's recent conversation (what was said, what came back) in memory, for a console that
  * opens a chat it has not seen (`GET /api/local/history?chatId=…`); it does not outlive the process.
  */
@@ -20,6 +21,9 @@ export type LocalReply = Exclude<Reply, { kind: 'file' }> | { kind: 'file'; name
 
 /** Unprompted messages a local chat's mailbox keeps until read (older ones are dropped). */
 const MAILBOX_SIZE = 100;
+
+/** The channel-state key of a local chat's mailbox. */
+const mailboxKey = (chatId: string) => `local-mailbox:${chatId}`;
 
 /** Entries of conversation kept per chat, and chats kept (the least recently active are forgotten). */
 const HISTORY_SIZE = 200;
@@ -121,7 +125,18 @@ export interface LocalChannel extends ChannelAdapter {
 export function createLocalChannel(options: LocalChannelOptions): LocalChannel {
   const { store, publicBaseUrl } = options;
   const now = options.now ?? (() => new Date());
-  const mailbox = new Map<string, LocalReply[]>();
+  // Mailbox reads and writes of one chat, one after another (a read-modify-write each).
+  const mailboxTurns = new Map<string, Promise<unknown>>();
+  const withMailbox = <T>(chatId: string, work: (box: LocalReply[]) => Promise<T>): Promise<T> => {
+    const run = (mailboxTurns.get(chatId) ?? Promise.resolve()).then(async () => {
+      const stored = await store.getChannelState(mailboxKey(chatId));
+      return work(Array.isArray(stored?.replies) ? (stored.replies as LocalReply[]) : []);
+    });
+    const settled = run.catch(() => {});
+    mailboxTurns.set(chatId, settled);
+    void settled.then(() => mailboxTurns.get(chatId) === settled && mailboxTurns.delete(chatId));
+    return run;
+  };
   // By chat, in order of last activity (a Map keeps insertion order: re-inserted on every entry).
   const histories = new Map<string, LocalHistoryEntry[]>();
   const remember = (chatId: string, entries: LocalHistoryEntry[]) => {
@@ -167,16 +182,19 @@ export function createLocalChannel(options: LocalChannelOptions): LocalChannel {
       if (item.kind === 'press') return;
       const reply: LocalReply =
         item.kind === 'file' ? { kind: 'file', name: item.name, url: formatFileUrl(file?.id ?? item.fileId, publicBaseUrl) } : item;
-      const box = mailbox.get(delivery.target.chatId) ?? [];
-      box.push(reply);
-      if (box.length > MAILBOX_SIZE) box.splice(0, box.length - MAILBOX_SIZE);
-      mailbox.set(delivery.target.chatId, box);
-      remember(delivery.target.chatId, [{ from: 'bot', reply }]);
+      const chatId = delivery.target.chatId;
+      await withMailbox(chatId, async (box) => {
+        box.push(reply);
+        if (box.length > MAILBOX_SIZE) box.splice(0, box.length - MAILBOX_SIZE);
+        await store.setChannelState(mailboxKey(chatId), { replies: box });
+      });
+      remember(chatId, [{ from: 'bot', reply }]);
     },
     async takeMailbox(chatId) {
-      const box = mailbox.get(chatId) ?? [];
-      mailbox.delete(chatId);
-      return box;
+      return withMailbox(chatId, async (box) => {
+        if (box.length) await store.setChannelState(mailboxKey(chatId), undefined);
+        return box;
+      });
     },
     history(chatId) {
       return [...(histories.get(chatId) ?? [])];

@@ -167,9 +167,12 @@ const state = {
   busy: Promise.resolve(),
 };
 if (!state.users[state.current]) state.current = 0;
-const logKey = () => 'jx.log.' + state.chatId;
-const readLog = () => { try { return JSON.parse(localStorage.getItem(logKey()) || '[]'); } catch { return []; } };
-const writeLog = (log) => { try { localStorage.setItem(logKey(), JSON.stringify(log.slice(-300))); } catch {} };
+const readLogOf = (chatId) => { try { return JSON.parse(localStorage.getItem('jx.log.' + chatId) || '[]'); } catch { return []; } };
+const writeLogOf = (chatId, log) => { try { localStorage.setItem('jx.log.' + chatId, JSON.stringify(log.slice(-300))); } catch {} };
+const readLog = () => readLogOf(state.chatId);
+const writeLog = (log) => writeLogOf(state.chatId, log);
+/** How often the page looks for reminders (ms). */
+const MAILBOX_POLL_MS = 5000;
 const save = () => {
   localStorage.setItem('jx.chatId', state.chatId);
   localStorage.setItem('jx.chatType', state.chatType);
@@ -351,6 +354,22 @@ function loadHistory() {
   return state.busy;
 }
 
+/** Messages nobody asked for (reminders) waiting for this chat: taken and shown, behind any message being sent. */
+function pollMailbox() {
+  const chatId = state.chatId;
+  state.busy = state.busy.then(async () => {
+    try {
+      const res = await fetch('/api/local/messages?chatId=' + encodeURIComponent(chatId));
+      if (!res.ok) return;
+      const replies = (await res.json()).replies || [];
+      // Taken from the server's mailbox: shown in the chat they were for, even if the user switched since.
+      if (chatId === state.chatId) for (const r of replies) record({ from: 'bot', reply: r });
+      else if (replies.length) writeLogOf(chatId, readLogOf(chatId).concat(replies.map((r) => ({ from: 'bot', reply: r }))));
+    } catch {}
+  });
+  return state.busy;
+}
+
 function fmt(n) { return n === null || n === undefined ? '—' : String(Math.round(n * 100) / 100); }
 
 async function refreshScore() {
@@ -473,6 +492,8 @@ renderUsers();
 renderLog();
 loadHistory();
 refreshEvaluations().then(refreshScore);
+// Reminders arrive unprompted: look for them every few seconds while the page is shown.
+setInterval(() => { if (document.visibilityState === 'visible') pollMailbox(); }, MAILBOX_POLL_MS);
 
 // ---- 指标体系: import a sheet, answer its open rows, use or export it.
 const FW = L.fw;
