@@ -279,6 +279,11 @@ describe('the API', () => {
     ['PATCH', '/api/frameworks/import-c0ffee', { name: '改名' }],
     ['POST', '/api/frameworks/import-c0ffee/confirm', { code: 'A12', answer: '确认' }],
     ['GET', '/api/frameworks/import-c0ffee/export.xlsx'],
+    ['GET', '/api/overview?units=测试单位'],
+    ['GET', '/api/overview/export.xlsx?units=测试单位'],
+    ['GET', '/api/overview/bindings'],
+    ['PUT', '/api/overview/bindings/bureau-1', { units: ['测试单位'] }],
+    ['DELETE', '/api/overview/bindings/bureau-1'],
   ];
 
   async function app() {
