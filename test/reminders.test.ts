@@ -102,6 +102,17 @@ describe('due slots', () => {
     expect(both[0]!.reply.text).toContain('还有 6 天');
   });
 
+  it('never sends a slot from before the reminders or the deadline last changed', () => {
+    // Deadline Thursday 16 October: T−3 is Monday 13 October at 09:30; the deadline was set at 10:00 that day.
+    const rec = reminderEvaluation('ev1', ['feishu:oc_1'], { deadline: '2025-10-16', remindersSince: bj('2025-10-13T10:00:00').toISOString() });
+    expect(dueSlots(rec, bj('2025-10-13T10:05:00').getTime(), chineseWorkCalendar)).toEqual([]);
+    // Without the change the same moment has the T−3 nudge due.
+    expect(dueSlots({ ...rec, remindersSince: undefined }, bj('2025-10-13T10:05:00').getTime(), chineseWorkCalendar).map((x) => x.slotId)).toEqual(['ev1/2025-10-13/T-3']);
+    // The next slots after the change come as usual.
+    expect(dueSlots(rec, bj('2025-10-14T09:30:00').getTime(), chineseWorkCalendar).map((x) => x.slotId)).toEqual(['ev1/2025-10-14/daily']);
+    expect(dueSlots(rec, bj('2025-10-15T09:30:00').getTime(), chineseWorkCalendar).map((x) => x.slotId)).toEqual(['ev1/2025-10-15/T-1']);
+  });
+
   it('keeps to chosen weekdays and a changed time', () => {
     const rec = reminderEvaluation('ev1', ['feishu:oc_1'], { reminders: { ...reminderSettingsOf({}), days: [1, 4], time: '16:00' } });
     const days: string[] = [];

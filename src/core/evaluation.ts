@@ -72,6 +72,11 @@ export interface EvaluationRecord {
   reportDate?: string;
   /** When and how the group is reminded of what is still owed (absent: `DEFAULT_REMINDER_SETTINGS`). See core/reminders.ts. */
   reminders?: ReminderSettings;
+  /**
+   * When the reminders or the deadline were last changed (ISO): reminder slots before it are not sent,
+   * so moving today's time to one already past, resuming, or setting a deadline sends nothing at once.
+   */
+  remindersSince?: string;
   answers: Answers;
   /** Per-user sessions by user id. */
   sessions: Record<string, SessionState>;

@@ -134,13 +134,14 @@ export function nudgeSlots(deadline: string, s: ReminderSettings, calendar: Work
 
 /** The slot of each kind that is due at `now` for one evaluation's settings, if any. */
 export function dueSlots(
-  rec: Pick<EvaluationRecord, 'id' | 'deadline' | 'createdAt' | 'reminders'>,
+  rec: Pick<EvaluationRecord, 'id' | 'deadline' | 'createdAt' | 'reminders' | 'remindersSince'>,
   now: number,
   calendar: WorkCalendar,
 ): Array<{ slotId: string; kind: 'daily' | 'deadline'; at: number; day: string }> {
   const s = reminderSettingsOf(rec);
   if (s.paused) return [];
-  const created = Date.parse(rec.createdAt);
+  // Slots from before the evaluation existed, or before its reminders or deadline last changed, never come due.
+  const created = Math.max(Date.parse(rec.createdAt), rec.remindersSince ? Date.parse(rec.remindersSince) || 0 : 0);
   const today = localDay(now, s.timeZone);
   const out: Array<{ slotId: string; kind: 'daily' | 'deadline'; at: number; day: string }> = [];
   const nudges = rec.deadline ? nudgeSlots(rec.deadline, s, calendar) : [];
