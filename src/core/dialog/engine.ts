@@ -39,6 +39,7 @@ import {
   quote,
 } from './parse';
 import { handleWithoutEvaluation } from './create';
+import { readSessionDraft, type ChatDraftState, type CollectDraft } from './drafts';
 import { compareView, deductionsView, lastYearOf, progressView, scoreView } from './glance';
 import { handleOverview, type OverviewContext } from './overview';
 import type { OverviewBinding, OverviewRow } from '../overview';
@@ -81,7 +82,7 @@ export interface DialogDeps {
 export interface DialogState {
   evaluation?: EvaluationRecord;
   /** The sender's 新建自评 draft in this chat, when creating step by step. */
-  chatDraft?: Record<string, unknown>;
+  chatDraft?: ChatDraftState;
   /** Frameworks 新建自评 may use besides the built-in ones (imported and confirmed). */
   frameworks?: FrameworkChoice[];
   /** The evaluation's scores and plan from the last message, reused when its revision has not changed. */
@@ -121,7 +122,7 @@ export interface DialogOutcome {
   /** A new evaluation to create and bind to the chat. */
   created?: EvaluationRecord;
   /** The sender's chat draft after the message: an object to keep, null to delete, undefined if unchanged. */
-  chatDraft?: Record<string, unknown> | null;
+  chatDraft?: ChatDraftState | null;
   /** Build the report and send it after these replies. */
   report?: boolean;
   /** The scores and plan of the evaluation as it now stands (for `DialogState.scored` next time). */
@@ -194,7 +195,7 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
     const cmd = recogniseCommand(verbatim);
     // "设置…" that names no role is an answer ("设置 专门机构") when a question is open.
     const setAnswer = cmd?.name === 'setRole' && !!cmd.arg && !isSetRoleArgument(foldText(cmd.arg)) && !!turn.session.current;
-    if (draft && draft.kind === 'collect' && (!cmd || setAnswer)) continueCollecting(turn, verbatim);
+    if (draft && draft.kind === 'collect' && (!cmd || setAnswer)) continueCollecting(turn, draft, verbatim);
     else if (cmd && !setAnswer) runCommand(turn, cmd.name, cmd.arg);
     else if (turn.session.current) answerCurrent(turn, verbatim);
     else turn.replies.push(shortHelp());
@@ -224,6 +225,12 @@ function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, 
     if (name) session.userName = name;
     rec.sessions[msg.userId] = session;
     changed = true;
+  }
+  // A draft read back from storage that does not parse (garbage, an old shape) is dropped, not misread.
+  if (session.draft !== undefined) {
+    const draft = readSessionDraft(session.draft);
+    if (draft) session.draft = draft;
+    else delete session.draft;
   }
   // Every change to the answers rescores, so scores kept at this revision are still the answers' scores.
   const fresh = scored && scored.revision === rec.revision;
@@ -1179,7 +1186,7 @@ function apply(turn: Turn, q: Question, body: string): Applied {
       // The choice stands with its reason: the report says which figure was used and why. A button
       // press brings the choice alone; the reason is the next message.
       const s = turn.session;
-      const pending = s.draft?.kind === 'collect' && s.draft.key === q.key ? (s.draft.choice as string | undefined) : undefined;
+      const pending = s.draft?.kind === 'collect' && s.draft.key === q.key ? s.draft.choice : undefined;
       const parsed = parseChoice(body, q.meta.options!);
       let label: string;
       let reason: string;
@@ -1496,7 +1503,7 @@ function partialReply(body: string): string | undefined {
 /** Key tasks may arrive over several messages; they are saved once their points add up to the slot's. */
 function applyKeyTasks(turn: Turn, q: Question, body: string): Applied {
   const s = turn.session;
-  const prior = s.draft?.kind === 'keyTasks' && s.draft.slot === q.target ? (s.draft.items as KeyTask[]) : [];
+  const prior = s.draft?.kind === 'keyTasks' && s.draft.slot === q.target ? s.draft.items : [];
   if (/^(重新|重来|清空)$/.test(body)) {
     s.draft = undefined;
     return { ok: 'pending', reply: T.keyTasksCleared };
@@ -1599,7 +1606,7 @@ function applyNarrative(turn: Turn, q: Question, body: string): Applied {
   const done = /(^|\n)\s*完成\s*$/.test(body);
   const part = body.replace(/(^|\n)\s*完成\s*$/, '').trim();
   if (part && !hasWords(part)) return { ok: false, error: T.narrativeNoWords };
-  const parts = s.draft?.kind === 'collect' && s.draft.key === q.key ? [...(s.draft.parts as string[])] : [];
+  const parts = s.draft?.kind === 'collect' && s.draft.key === q.key ? [...(s.draft.parts ?? [])] : [];
   if (part) parts.push(part);
   if (!done) {
     s.draft = { kind: 'collect', key: q.key, parts };
@@ -1613,9 +1620,8 @@ function applyNarrative(turn: Turn, q: Question, body: string): Applied {
   return { ok: true, summary: T.narrativeSaved(q.label, [...value].length) };
 }
 
-function continueCollecting(turn: Turn, body: string): void {
-  const key = turn.session.draft!.key as string;
-  const q = turn.plan.find((x) => x.key === key);
+function continueCollecting(turn: Turn, draft: CollectDraft, body: string): void {
+  const q = turn.plan.find((x) => x.key === draft.key);
   if (!q) {
     turn.session.draft = undefined;
     turn.replies.push(shortHelp());
