@@ -14,7 +14,7 @@ import { itemCounts } from '../scoring/summary';
 import { scoreEvaluation } from '../scoring/engine';
 import { recogniseCommand } from './commands';
 import type { ChatDraftState, CreateDraft } from './drafts';
-import type { DialogDeps, DialogOutcome, FrameworkChoice } from './engine';
+import type { DialogDeps, DialogOutcome, FrameworkChoice } from './turn';
 import { cleanText, foldText, hasWords, normaliseText, parseChoice, parseDate, quote } from './parse';
 import { buildPlan } from './plan';
 import { commandButton, evaluationTitle, text } from './replies';
