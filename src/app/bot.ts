@@ -17,12 +17,12 @@ import { buildOverviewXlsx, XLSX_MIME } from '../core/report/overview-xlsx';
 import { overviewText } from '../core/locale/zh-CN';
 import {
   continueConfirmation,
-  isConfirmState,
   parseConfirmCommand,
   startConfirmation,
   type ConfirmOutcome,
   type ConfirmState,
 } from '../core/dialog/confirm-framework';
+import { readChatDraft } from '../core/dialog/drafts';
 import { handleMessage, type DialogOutcome, type Scored } from '../core/dialog/engine';
 import { reportDateOf, type EvaluationRecord } from '../core/evaluation';
 import { resolveFramework } from '../core/framework/resolve';
@@ -115,7 +115,7 @@ export function createBot(deps: BotDeps): Bot {
   async function confirmFramework(msg: InboundMessage, at: Date, chatDraft: ChatDraft | undefined): Promise<Reply[] | undefined> {
     const text = msg.action?.type === 'answer' && typeof msg.action.value === 'string' ? msg.action.value : (msg.text ?? '');
     const command = parseConfirmCommand(text);
-    const state = !command && chatDraft && isConfirmState(chatDraft.draft) ? chatDraft.draft : undefined;
+    const state = !command && chatDraft?.draft.kind === 'confirmFramework' ? chatDraft.draft : undefined;
     if (!command && !state) return undefined;
     const keep = async (next: ConfirmState | null) => {
       if (next) await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: { ...next }, updatedAt: at.toISOString() });
@@ -203,13 +203,26 @@ export function createBot(deps: BotDeps): Bot {
     return { replies };
   }
 
+  /**
+   * The sender's chat draft, parsed: one that does not parse (garbage, an old shape) is deleted and the
+   * chat goes on as if there were none.
+   */
+  async function readStoredChatDraft(msg: InboundMessage): Promise<ChatDraft | undefined> {
+    const stored = await store.getChatDraft(msg.chatId, msg.userId);
+    if (!stored) return undefined;
+    const draft = readChatDraft(stored.draft);
+    if (draft) return { ...stored, draft };
+    await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: undefined });
+    return undefined;
+  }
+
   return {
     async handle(msg) {
       const at = now();
       // The bureau overview: read-only figures of other units, before any evaluation's dialog.
       if (isOverviewCommand(msg, cleanText(msg.text ?? ''))) return overview(msg, at);
       // The sender's chat draft, read once: a framework confirmation or a 新建自评 in progress.
-      const chatDraft = await store.getChatDraft(msg.chatId, msg.userId);
+      const chatDraft = await readStoredChatDraft(msg);
       const confirming = await confirmFramework(msg, at, chatDraft);
       if (confirming) return { replies: confirming };
       let evaluationId = await store.evaluationIdForChat(msg.chatId);

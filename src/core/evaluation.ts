@@ -4,6 +4,7 @@
  * The audit trail of every change is kept beside it (append-only, `Store.listAudit`), so the record,
  * rewritten on every answer, does not grow with the number of changes.
  */
+import type { ChatDraftState, SessionDraft } from './dialog/drafts';
 import type { FrameworkInput } from './framework/schema';
 import type { PressFeedback, Reply } from './messages';
 import type { Answers } from './scoring/answers';
@@ -41,8 +42,11 @@ export interface SessionState {
    * question someone else answered meanwhile is not recorded over their answer.
    */
   currentStamp?: string;
-  /** A multi-message text answer being collected, or a multi-step command in progress. */
-  draft?: Record<string, unknown>;
+  /**
+   * A multi-message text answer being collected, or key tasks being entered (see dialog/drafts.ts; the
+   * engine reads it back with `readSessionDraft`, dropping one that does not parse).
+   */
+  draft?: SessionDraft;
   updatedAt: string;
 }
 
@@ -138,9 +142,15 @@ export interface HandledMessage {
 export interface ChatDraft {
   chatId: string;
   userId: string;
-  draft: Record<string, unknown>;
+  draft: ChatDraftState;
   updatedAt: string;
 }
+
+/**
+ * A chat draft as the store keeps it: its `draft` is plain JSON until read back with `readChatDraft`
+ * (dialog/drafts.ts), which drops one that does not parse (garbage, an old shape).
+ */
+export type StoredChatDraft = Omit<ChatDraft, 'draft'> & { draft: unknown };
 
 
 /**

@@ -43,7 +43,7 @@ import type { StoreOptions } from './memory';
 import { openMessageLog } from './lowdb-messages';
 import { isImportedFrameworkId } from '../core/framework-record';
 import type { FrameworkInput } from '../core/framework/schema';
-import type { AuditEntry, ChatDraft, EvaluationRecord, FrameworkRecord, OverviewBinding, Store, StoredFile } from './port';
+import type { AuditEntry, EvaluationRecord, FrameworkRecord, OverviewBinding, Store, StoredChatDraft, StoredFile } from './port';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
 
 /** Options of the lowdb store. */
@@ -158,7 +158,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     }
   };
   const chatsFile = new JSONFile<Record<string, string>>(join(dataDir, 'chats.json'));
-  const draftsFile = new JSONFile<Record<string, ChatDraft>>(join(dataDir, 'drafts.json'));
+  const draftsFile = new JSONFile<Record<string, StoredChatDraft>>(join(dataDir, 'drafts.json'));
   const serialise = createKeyedQueue();
 
   // Evaluation ids known on disk (names only; records are read on demand).
@@ -470,7 +470,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       const key = toDraftKey(draft.chatId, draft.userId);
       if (draft.draft === undefined) {
         if (!draftMap.delete(key)) return;
-      } else draftMap.set(key, copyRecord(draft as ChatDraft));
+      } else draftMap.set(key, copyRecord(draft as StoredChatDraft));
       await saveDrafts();
     },
     async putFile(file) {

@@ -4,7 +4,7 @@
  *
  * @example const store = createMemoryStore(); await store.createEvaluation(rec)
  */
-import type { AuditEntry, ChatDraft, EvaluationRecord, FrameworkRecord, OverviewBinding, Store, StoredFile } from './port';
+import type { AuditEntry, EvaluationRecord, FrameworkRecord, OverviewBinding, Store, StoredChatDraft, StoredFile } from './port';
 import { MessageLogState, type LogLine } from './message-log';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
 
@@ -20,7 +20,7 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
   const evaluations = new Map<string, EvaluationRecord>();
   const audits = new Map<string, AuditEntry[]>();
   const chats = new Map<string, string>();
-  const drafts = new Map<string, ChatDraft>();
+  const drafts = new Map<string, StoredChatDraft>();
   const files = new Map<string, StoredFile>();
   const log = new MessageLogState();
   const channelState = new Map<string, Record<string, unknown>>();
@@ -100,7 +100,7 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
     async setChatDraft(draft) {
       const key = toDraftKey(draft.chatId, draft.userId);
       if (draft.draft === undefined) drafts.delete(key);
-      else drafts.set(key, copyRecord(draft as ChatDraft));
+      else drafts.set(key, copyRecord(draft as StoredChatDraft));
     },
     async putFile(file) {
       const stored: StoredFile = {

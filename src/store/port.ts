@@ -3,11 +3,11 @@
  * (`lowdb.ts`); tests use memory (`memory.ts`); Cloudflare D1 will follow. Every method is async.
  */
 
-export type { AuditEntry, ChatDraft, EvaluationRecord, SessionState } from '../core/evaluation';
+export type { AuditEntry, ChatDraft, EvaluationRecord, SessionState, StoredChatDraft } from '../core/evaluation';
 export type { FrameworkRecord, FrameworkStatus } from '../core/framework-record';
 export type { OverviewBinding, OverviewUnit } from '../core/overview';
 import type { OverviewBinding } from '../core/overview';
-import type { AuditEntry, ChatDraft, EvaluationRecord } from '../core/evaluation';
+import type { AuditEntry, EvaluationRecord, StoredChatDraft } from '../core/evaluation';
 import type { Delivery, InboxEntry } from '../core/messages';
 import type { FrameworkRecord } from '../core/framework-record';
 
@@ -90,8 +90,9 @@ export interface Store extends MessageLog, ChannelStateStore {
   listAudit(evaluationId: string): Promise<AuditEntry[]>;
   /** Binds another chat to an evaluation. */
   bindChat(chatId: string, evaluationId: string): Promise<void>;
-  getChatDraft(chatId: string, userId: string): Promise<ChatDraft | undefined>;
-  setChatDraft(draft: ChatDraft | { chatId: string; userId: string; draft: undefined }): Promise<void>;
+  /** The sender's chat draft as stored: read its `draft` with `readChatDraft` (core/dialog/drafts.ts). */
+  getChatDraft(chatId: string, userId: string): Promise<StoredChatDraft | undefined>;
+  setChatDraft(draft: StoredChatDraft | { chatId: string; userId: string; draft: undefined }): Promise<void>;
   putFile(file: Omit<StoredFile, 'id' | 'createdAt'>): Promise<StoredFile>;
   getFile(id: string): Promise<StoredFile | undefined>;
   /**

@@ -8,17 +8,11 @@ import type { FrameworkRecord } from '../framework-record';
 import { applyConfirmation, describeDraftStatus, listOpenRows, type OpenQuestion } from '../import/confirm';
 import type { DraftFramework } from '../import/importer';
 import { confirmChatText as T } from '../locale/zh-CN';
+import type { ConfirmState } from './drafts';
 import { normaliseText } from './parse';
 
-/** The chat state of a confirmation in progress (kept as the sender's chat draft). */
-export interface ConfirmState {
-  kind: 'confirmFramework';
-  id: string;
-  /** The code of the row being asked. */
-  current?: string;
-  /** Rows passed over with 跳过, asked again after the rest. */
-  skipped: string[];
-}
+// The chat state of a confirmation in progress (kept as the sender's chat draft) is defined in drafts.ts.
+export type { ConfirmState };
 
 export interface ConfirmOutcome {
   replies: Reply[];
@@ -26,11 +20,6 @@ export interface ConfirmOutcome {
   draft?: DraftFramework;
   /** The next state; null when the confirmation is over (done or cancelled). */
   state: ConfirmState | null;
-}
-
-/** Whether a chat draft is a confirmation in progress. */
-export function isConfirmState(draft: Record<string, unknown> | undefined): draft is ConfirmState & Record<string, unknown> {
-  return draft?.kind === 'confirmFramework' && typeof draft.id === 'string';
 }
 
 /** 确认指标体系 <id>: the id named, if any. */

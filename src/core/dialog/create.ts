@@ -13,7 +13,8 @@ import { glanceText as G, dialogText as T } from '../locale/zh-CN';
 import { itemCounts } from '../scoring/summary';
 import { scoreEvaluation } from '../scoring/engine';
 import { recogniseCommand } from './commands';
-import type { DialogDeps, DialogOutcome, FrameworkChoice } from './engine';
+import type { ChatDraftState, CreateDraft } from './drafts';
+import type { DialogDeps, DialogOutcome, FrameworkChoice } from './turn';
 import { cleanText, foldText, hasWords, normaliseText, parseChoice, parseDate, quote } from './parse';
 import { buildPlan } from './plan';
 import { commandButton, evaluationTitle, text } from './replies';
@@ -33,25 +34,11 @@ function readCarryChoice(v: string): boolean | undefined {
   return yn.ok && !yn.rest ? yn.value : undefined;
 }
 
-
-type CreateDraft = {
-  kind: 'create';
-  unit?: string;
-  year?: number;
-  framework?: string;
-  deadline?: string | null;
-  step?: string;
-  stepwise?: boolean;
-  /** Last year's evaluation offered for carrying over (its id), and the organiser's choice once made. */
-  carryFrom?: string;
-  carry?: boolean;
-};
-
 /** Handles a message in a chat without an evaluation: 新建自评 and its steps, or an offer to create one. */
 export function handleWithoutEvaluation(
   msg: InboundMessage,
   body: string,
-  draftIn: Record<string, unknown> | undefined,
+  draftIn: ChatDraftState | undefined,
   deps: DialogDeps,
   extra: FrameworkChoice[],
   others: EvaluationRecord[] = [],
@@ -59,7 +46,7 @@ export function handleWithoutEvaluation(
   const cmd = body ? recogniseCommand(body) : undefined;
   const actionCommand = msg.action?.type === 'command' ? { name: msg.action.command, arg: msg.action.arg ?? '' } : undefined;
   const c = cmd ?? actionCommand;
-  const draft = draftIn?.kind === 'create' ? (draftIn as CreateDraft) : undefined;
+  const draft = draftIn?.kind === 'create' ? draftIn : undefined;
   if (c?.name === 'create') return createStep(msg, { kind: 'create', ...parseCreateArgs(c.arg) }, deps, extra, true, undefined, others);
   if (draft) {
     if (c?.name === 'cancel') return { replies: [text(T.createCancelled)], chatDraft: null };
@@ -240,5 +227,5 @@ function askCreate(d: CreateDraft, step: string, prompt: string, meta?: Question
   const reply: Reply = buttons.length
     ? { kind: 'card', title, text: prompt, buttons, question }
     : { kind: 'text', text: prompt, question };
-  return { replies: [reply], chatDraft: draft as unknown as Record<string, unknown> };
+  return { replies: [reply], chatDraft: draft };
 }

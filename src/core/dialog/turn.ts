@@ -1,0 +1,222 @@
+/**
+ * The lowest layer of the dialog engine: one message's `Turn` (state in, state out), what the engine is
+ * given and returns (`DialogDeps`, `DialogState`, `DialogOutcome`, `Scored`, `FrameworkChoice`), its
+ * limits, opening and closing a turn, and the small helpers every part uses (the roles policy, re-scoring,
+ * the audit trail, names and mentions).
+ */
+import type { InboundMessage, PressFeedback, Reply } from '../messages';
+import type { AuditEntry, EvaluationRecord, SessionState } from '../evaluation';
+import type { Framework } from '../framework/load';
+import type { FrameworkInput } from '../framework/schema';
+import { scoreEvaluation } from '../scoring/engine';
+import type { ScoreResult } from '../scoring/types';
+import { actorOf, may, organiserNames as namesOfOrganisers, roleOf, type Action, type Decision } from '../roles';
+import { readSessionDraft, type ChatDraftState } from './drafts';
+import type { OverviewContext } from './overview';
+import type { OverviewBinding, OverviewRow } from '../overview';
+import type { WorkCalendar } from '../reminders';
+import { text } from './replies';
+import { buildPlan, type Question } from './plan';
+
+/** Bumped when SessionState changes shape; older sessions are dropped (answers are kept, only places reset). */
+export const SESSION_VERSION = 1;
+/** Longest message taken as an answer (narratives included). */
+export const MAX_TEXT_CHARS = 20_000;
+/** Failed attempts before the bot offers 跳过 and 帮助. */
+export const MAX_FAILURES = 3;
+/**
+ * A question shown to someone stays theirs while they are active on it: released when they have done
+ * nothing with it for this long (default; `DialogDeps.holdIdleMs` changes it), and at once when they move on.
+ */
+export const HOLD_IDLE_MS = 10 * 60 * 1000;
+
+/** What the engine needs besides the message and the state. */
+export interface DialogDeps {
+  now: Date;
+  newId: () => string;
+  /**
+   * The state is the caller's own copy (the store hands out copies): change it in place instead of
+   * cloning it first. Without this the engine never changes the objects it is given.
+   */
+  inPlace?: boolean;
+  /** Official working days, for what 提醒 says (absent: no calendar warning). */
+  calendar?: WorkCalendar;
+  /** How long a shown question stays its asker's while they do nothing with it (default HOLD_IDLE_MS). */
+  holdIdleMs?: number;
+}
+
+/** The state a message is handled against. The engine changes copies, never these objects. */
+export interface DialogState {
+  evaluation?: EvaluationRecord;
+  /** The sender's 新建自评 draft in this chat, when creating step by step. */
+  chatDraft?: ChatDraftState;
+  /** Frameworks 新建自评 may use besides the built-in ones (imported and confirmed). */
+  frameworks?: FrameworkChoice[];
+  /** The evaluation's scores and plan from the last message, reused when its revision has not changed. */
+  scored?: Scored;
+  /**
+   * Other evaluations the message may read: 对比 and 新建自评 take last year's evaluation of the same unit
+   * from them (see glance.ts `lastYearOf`). The bot loads them only for those commands.
+   */
+  others?: EvaluationRecord[];
+  /**
+   * For 汇总 / 同意汇总 only (the bureau overview): the chat's binding, the bindings waiting for consent
+   * and the evaluations, loaded by the bot service. With it the message is an overview command.
+   */
+  overview?: OverviewContext;
+}
+
+/** Scores and question plan of an evaluation at one revision. */
+export interface Scored {
+  revision: number;
+  result: ScoreResult;
+  plan: Question[];
+}
+
+/** A framework one can create an evaluation with; imported ones travel with their evaluation. */
+export interface FrameworkChoice {
+  id: string;
+  name: string;
+  input: FrameworkInput;
+}
+
+export interface DialogOutcome {
+  replies: Reply[];
+  /** The evaluation after the message, when it changed. */
+  evaluation?: EvaluationRecord;
+  /** The audit entries of the change to `evaluation` or of `created`, to store with it. */
+  audit?: AuditEntry[];
+  /** A new evaluation to create and bind to the chat. */
+  created?: EvaluationRecord;
+  /** The sender's chat draft after the message: an object to keep, null to delete, undefined if unchanged. */
+  chatDraft?: ChatDraftState | null;
+  /** Build the report and send it after these replies. */
+  report?: boolean;
+  /** The scores and plan of the evaluation as it now stands (for `DialogState.scored` next time). */
+  scored?: Omit<Scored, 'revision'>;
+  /** For a pressed button or a submitted card form: what the presser should see on the card. */
+  pressed?: PressFeedback;
+  /** 汇总 / 同意汇总: overview bindings to store (one with no units left is deleted). */
+  overviewBindings?: OverviewBinding[];
+  /** 汇总 导出: send the overview's rows as an .xlsx after the replies. */
+  overviewExport?: { rows: OverviewRow[]; year?: number };
+}
+
+/** Everything one message's handling works with. */
+export interface Turn {
+  msg: InboundMessage;
+  deps: DialogDeps;
+  rec: EvaluationRecord;
+  framework: Framework;
+  session: SessionState;
+  result: ScoreResult;
+  plan: Question[];
+  replies: Reply[];
+  /** Audit entries of this message's changes. */
+  audit: AuditEntry[];
+  changed: boolean;
+  report: boolean;
+  pressed?: PressFeedback;
+  /** DialogState.others: for 对比. */
+  others?: EvaluationRecord[];
+}
+
+export function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, framework: Framework, scored?: Scored): Turn {
+  let changed = false;
+  const name = msg.userName?.trim();
+  const member = rec.members[msg.userId];
+  if (!member || (name && member.name !== name)) {
+    rec.members[msg.userId] = name ? { name } : {};
+    changed = true;
+    // An assignment or a role given by name before this person spoke now gets their id.
+    if (name) {
+      const byName = `name:${name}`;
+      const rebind = (ids: string[]) => (ids.includes(byName) ? [...new Set(ids.map((x) => (x === byName ? msg.userId : x)))] : ids);
+      for (const [section, ids] of Object.entries(rec.assignments)) rec.assignments[section] = rebind(ids);
+      rec.organisers = rebind(rec.organisers);
+      if (rec.leaders) rec.leaders = rebind(rec.leaders);
+    }
+  }
+  let session = rec.sessions[msg.userId];
+  if (!session || session.version !== SESSION_VERSION) {
+    session = { version: SESSION_VERSION, userId: msg.userId, skipped: [], history: [], failures: 0, updatedAt: deps.now.toISOString() };
+    if (name) session.userName = name;
+    rec.sessions[msg.userId] = session;
+    changed = true;
+  }
+  // A draft read back from storage that does not parse (garbage, an old shape) is dropped, not misread.
+  if (session.draft !== undefined) {
+    const draft = readSessionDraft(session.draft);
+    if (draft) session.draft = draft;
+    else delete session.draft;
+  }
+  // Every change to the answers rescores, so scores kept at this revision are still the answers' scores.
+  const fresh = scored && scored.revision === rec.revision;
+  // A stale result still saves work: its entries whose inputs are unchanged are reused.
+  const result = fresh ? scored.result : scoreEvaluation(framework, rec.answers, scored?.result);
+  const plan = fresh ? scored.plan : buildPlan(framework, rec.answers, result);
+  return { msg, deps, rec, framework, session, result, plan, replies: [], audit: [], changed, report: false };
+}
+
+export function closeTurn(turn: Turn): DialogOutcome {
+  const out: DialogOutcome = { replies: turn.replies, scored: { result: turn.result, plan: turn.plan } };
+  if (turn.changed) {
+    turn.session.updatedAt = turn.deps.now.toISOString();
+    turn.rec.updatedAt = turn.deps.now.toISOString();
+    out.evaluation = turn.rec;
+    if (turn.audit.length) out.audit = turn.audit;
+  }
+  if (turn.report) out.report = true;
+  if (turn.pressed) out.pressed = turn.pressed;
+  return out;
+}
+
+export function isOrganiser(turn: Turn): boolean {
+  return roleOf(turn.rec, turn.msg.userId) === 'organiser';
+}
+
+/** Who sent the message, and from where, as the roles policy sees it. */
+/** Asks the roles policy; on a refusal, says so (and on the pressed card) and returns false. */
+export function allowed(turn: Turn, action: Action, q?: Question): boolean {
+  const d: Decision = may(turn.rec, actorOf(turn.msg), action, q && { sections: q.sections, ...(q.organiserOnly ? { organiserOnly: true } : {}) });
+  if (d.ok) return true;
+  turn.replies.push(text(d.reason));
+  if (turn.msg.action) turn.pressed = { ok: false, toast: d.reason };
+  return false;
+}
+
+/** Whether the sender may answer this question (no reply). */
+export function mayAnswer(turn: Turn, q: Question): boolean {
+  return may(turn.rec, actorOf(turn.msg), 'answer', { sections: q.sections, ...(q.organiserOnly ? { organiserOnly: true } : {}) }).ok;
+}
+
+/** Re-scores after a change and rebuilds the plan. */
+export function rescore(turn: Turn): ScoreResult {
+  const prev = turn.result;
+  turn.result = scoreEvaluation(turn.framework, turn.rec.answers, prev);
+  turn.plan = buildPlan(turn.framework, turn.rec.answers, turn.result);
+  turn.changed = true;
+  return prev;
+}
+
+export function audit(turn: Turn, path: string, oldValue: unknown, newValue: unknown): void {
+  const entry: AuditEntry = { at: turn.deps.now.toISOString(), userId: turn.msg.userId, path };
+  if (turn.msg.userName) entry.userName = turn.msg.userName;
+  if (oldValue !== undefined) entry.old = oldValue;
+  if (newValue !== undefined) entry.new = newValue;
+  turn.audit.push(entry);
+}
+
+export function organiserNames(turn: Turn): string {
+  return namesOfOrganisers(turn.rec);
+}
+
+/** Mentions of these people (those known by id), for a reply. */
+export function mentionsOf(turn: Turn, ids: readonly string[]): Array<{ userId: string; name?: string }> {
+  return ids.filter((id) => !id.startsWith('name:')).map((userId) => ({ userId, ...(turn.rec.members[userId]?.name ? { name: turn.rec.members[userId]!.name! } : {}) }));
+}
+
+export function displayName(turn: Turn, id: string): string {
+  if (id.startsWith('name:')) return id.slice(5);
+  return turn.rec.members[id]?.name ?? id;
+}
