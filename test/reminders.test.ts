@@ -238,6 +238,34 @@ describe('the 提醒 command in the chat', () => {
     expect((await store.getEvaluation('ev1'))!.reminders).toBeUndefined();
   });
 
+  it('sends nothing at once for a slot already past when the time, a resume or the deadline changes', async () => {
+    const { store, say } = await setUp();
+    const now = bj('2025-09-29T10:00:00').getTime();
+    const due = async (at: number) => dueSlots((await store.getEvaluation('ev1'))!, at, chineseWorkCalendar).map((s) => s.kind);
+    // Untouched since creation: today's 09:30 workday slot is due at 10:00.
+    expect(await due(now)).toEqual(['daily']);
+    // Moved to 09:45, already past: not today; moved to 10:30, later today: due from then.
+    await say('u1', '提醒 工作日 09:45');
+    expect(await due(now)).toEqual([]);
+    await say('u1', '提醒 工作日 10:30');
+    expect(await due(now)).toEqual([]);
+    expect(await due(bj('2025-09-29T10:31:00').getTime())).toEqual(['daily']);
+    // Paused and resumed at 10:00 with a 09:30 time: nothing today, the next working day as usual.
+    await say('u1', '提醒 工作日 09:30');
+    await say('u1', '提醒 暂停');
+    await say('u1', '提醒 恢复');
+    expect(await due(now)).toEqual([]);
+    expect(await due(bj('2025-09-30T09:31:00').getTime())).toEqual(['daily']);
+    // A deadline set today whose nudge fell this morning does not nudge at once.
+    await say('u1', '提醒 截止前 1');
+    const nudgeAt = nudgeSlots('2025-09-30', reminderSettingsOf((await store.getEvaluation('ev1'))!), chineseWorkCalendar)[0]!.at;
+    expect(nudgeAt).toBeLessThan(now);
+    await say('u1', '截止 2025-09-30');
+    expect((await store.getEvaluation('ev1'))!.deadline).toBe('2025-09-30');
+    expect(await due(now)).toEqual([]);
+    expect((await store.getEvaluation('ev1'))!.remindersSince).toBe(new Date(now).toISOString());
+  });
+
   it('refuses contributors and says who may', async () => {
     const { store, say } = await setUp();
     expect(await say('u2', '提醒 暂停')).toContain('张三');

@@ -199,6 +199,8 @@ export function setDeadline(turn: Turn, arg: string): void {
   }
   audit(turn, 'deadline', turn.rec.deadline, d.value);
   turn.rec.deadline = d.value;
+  // Nudges of the new deadline that are already past today are not sent at once (core/reminders.ts dueSlots).
+  turn.rec.remindersSince = turn.deps.now.toISOString();
   turn.changed = true;
   turn.replies.push(text(T.deadlineSet(d.value)));
 }
@@ -249,6 +251,8 @@ export function setReminders(turn: Turn, verbatimArg: string): void {
   if (cmd.kind === 'resume' && !old.paused) return void turn.replies.push(text(RemT.alreadyOn));
   audit(turn, 'reminders', turn.rec.reminders, next);
   turn.rec.reminders = next;
+  // A slot already past today (a time moved earlier, a resume) is not sent at once (core/reminders.ts dueSlots).
+  turn.rec.remindersSince = turn.deps.now.toISOString();
   turn.changed = true;
   const reply =
     cmd.kind === 'schedule' ? RemT.scheduleSet(RemT.days(next.days), next.time)
