@@ -101,10 +101,6 @@ export function restAfter(text: string, consumed: number): string {
   return hasWords(rest) ? rest : '';
 }
 
-const NUMBER_RE = /^([+\-−]?)(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)/;
-// "2. 5" (a PDF or typing artefact) is 2.5
-const SPACED_DECIMAL = /^(\d+)\.\s+(\d+)/;
-
 
 /**
  * Parses an exact amount in the fact's unit (see `readQuantity` for the rules). For 万元: "6,091.91万元",

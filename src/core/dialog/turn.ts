@@ -175,7 +175,6 @@ export function isOrganiser(turn: Turn): boolean {
   return roleOf(turn.rec, turn.msg.userId) === 'organiser';
 }
 
-/** Who sent the message, and from where, as the roles policy sees it. */
 /** Asks the roles policy; on a refusal, says so (and on the pressed card) and returns false. */
 export function allowed(turn: Turn, action: Action, q?: Question): boolean {
   const d: Decision = may(turn.rec, actorOf(turn.msg), action, q && { sections: q.sections, ...(q.organiserOnly ? { organiserOnly: true } : {}) });
