@@ -54,6 +54,14 @@ export interface BotDeps {
 const SCORED_CACHE_SIZE = 200;
 /** How many handled platform messages an evaluation remembers (at most one is in flight per chat). */
 const HANDLED_KEPT = 8;
+/**
+ * The largest evaluation record, as JSON characters. Answers and narrative sections have their own caps
+ * (core/dialog/turn.ts); this one stops a record from growing past what is quick to read and write: a
+ * change that would take it past the cap is refused, one that shrinks it (a shorter answer) is not.
+ */
+export const MAX_RECORD_CHARS = 2_000_000;
+/** A chat draft (新建自评 step by step, a framework confirmation) untouched this long is dropped. */
+export const CHAT_DRAFT_TTL_MS = 24 * 3600 * 1000;
 
 
 /** The report of an evaluation as it stands, as a file reply plus a note on what is missing. */
@@ -204,15 +212,18 @@ export function createBot(deps: BotDeps): Bot {
   }
 
   /**
-   * The sender's chat draft, parsed: one that does not parse (garbage, an old shape) is deleted and the
-   * chat goes on as if there were none.
+   * The sender's chat draft, parsed: one that does not parse (garbage, an old shape) or was left
+   * untouched for CHAT_DRAFT_TTL_MS is deleted and the chat goes on as if there were none (an expired
+   * 新建自评 is announced in `expiredNote`).
    */
-  async function readStoredChatDraft(msg: InboundMessage): Promise<ChatDraft | undefined> {
+  async function readStoredChatDraft(msg: InboundMessage, at: Date, expiredNote: Reply[]): Promise<ChatDraft | undefined> {
     const stored = await store.getChatDraft(msg.chatId, msg.userId);
     if (!stored) return undefined;
     const draft = readChatDraft(stored.draft);
-    if (draft) return { ...stored, draft };
+    const expired = at.getTime() - Date.parse(stored.updatedAt) > CHAT_DRAFT_TTL_MS;
+    if (draft && !expired) return { ...stored, draft };
     await store.setChatDraft({ chatId: msg.chatId, userId: msg.userId, draft: undefined });
+    if (draft?.kind === 'create') expiredNote.push({ kind: 'text', text: dialogText.createDraftExpired(CHAT_DRAFT_TTL_MS / 3600_000) });
     return undefined;
   }
 
@@ -222,11 +233,11 @@ export function createBot(deps: BotDeps): Bot {
       // The bureau overview: read-only figures of other units, before any evaluation's dialog.
       if (isOverviewCommand(msg, cleanText(msg.text ?? ''))) return overview(msg, at);
       // The sender's chat draft, read once: a framework confirmation or a 新建自评 in progress.
-      const chatDraft = await readStoredChatDraft(msg);
-      const confirming = await confirmFramework(msg, at, chatDraft);
-      if (confirming) return { replies: confirming };
-      let evaluationId = await store.evaluationIdForChat(msg.chatId);
       const notes: Reply[] = [];
+      const chatDraft = await readStoredChatDraft(msg, at, notes);
+      const confirming = await confirmFramework(msg, at, chatDraft);
+      if (confirming) return { replies: [...notes, ...confirming] };
+      let evaluationId = await store.evaluationIdForChat(msg.chatId);
       if (msg.chatType === 'p2p' && !chatDraft) {
         const switching = isSwitch(msg);
         if (!evaluationId || switching) {
@@ -262,6 +273,8 @@ export function createBot(deps: BotDeps): Bot {
       const others = isCommand(msg, 'compare') ? (await store.listEvaluations()).filter((r) => r.id !== evaluationId && r.year === rec.year - 1) : undefined;
       let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}), ...(others ? { others } : {}) }, { now: at, newId, inPlace: true, calendar, ...hold });
       let saved: EvaluationRecord = rec;
+      let refused = false;
+      if (out.evaluation && (await tooLarge(out.evaluation, () => store.getEvaluation(evaluationId!)))) return tooLargeResult();
       if (out.evaluation) {
         noteHandled(out.evaluation, msg, out);
         // Written only if nobody else wrote meanwhile (no second read of the record)...
@@ -269,12 +282,18 @@ export function createBot(deps: BotDeps): Bot {
           (await store.replaceEvaluation(out.evaluation, out.audit)) ??
           // ...else someone else's message landed first: apply this one to the newer record instead.
           (await store.updateEvaluation(evaluationId, (current, audit) => {
-            out = handleMessage(msg, { evaluation: current, ...(others ? { others } : {}) }, { now: at, newId, inPlace: true, calendar, ...hold });
+            const before = recordChars(current);
+            out = handleMessage(msg, { evaluation: current, ...(others ? { others } : {}) }, { now: at, newId, inPlace: false, calendar, ...hold });
+            if (out.evaluation && grewPastCap(before, recordChars(out.evaluation))) {
+              refused = true;
+              return undefined;
+            }
             if (out.audit) audit.push(...out.audit);
             if (out.evaluation) noteHandled(out.evaluation, msg, out);
             return out.evaluation ?? current;
           }));
       }
+      if (refused) return tooLargeResult();
       remember(evaluationId, saved.revision, out.scored);
       const result = resultOf(out, out.report ? await buildReportReplies(saved, at) : []);
       if (notes.length) result.replies.unshift(...notes);
@@ -312,4 +331,30 @@ function isCommand(msg: InboundMessage, name: CommandName): boolean {
 export function channelOfChat(chatId: string): string {
   const m = /^(feishu|dingtalk):/.exec(chatId);
   return m ? m[1]! : 'local';
+}
+
+/** The size of a record as JSON characters (what MAX_RECORD_CHARS counts). */
+function recordChars(rec: EvaluationRecord): number {
+  return JSON.stringify(rec).length;
+}
+
+/** True when a change takes a record past MAX_RECORD_CHARS and makes it larger than it was. */
+function grewPastCap(before: number, after: number): boolean {
+  return after > MAX_RECORD_CHARS && after > before;
+}
+
+/**
+ * True when `next` (the engine changed the stored copy in place) is past the cap and larger than the
+ * stored record, read again only then.
+ */
+async function tooLarge(next: EvaluationRecord, stored: () => Promise<EvaluationRecord | undefined>): Promise<boolean> {
+  const after = recordChars(next);
+  if (after <= MAX_RECORD_CHARS) return false;
+  const before = await stored();
+  return grewPastCap(before ? recordChars(before) : 0, after);
+}
+
+/** The reply to a change refused by the record cap: nothing was stored. */
+function tooLargeResult(): HandleResult {
+  return { replies: [{ kind: 'text', text: dialogText.recordTooLarge(Math.round(MAX_RECORD_CHARS / 1_000_000)) }] };
 }

@@ -47,6 +47,11 @@ export interface SessionState {
    * engine reads it back with `readSessionDraft`, dropping one that does not parse).
    */
   draft?: SessionDraft;
+  /**
+   * The last text of this user that changed something: a digest of it, when, and the question it went
+   * to. The same text again within REPEAT_WINDOW_MS to the same question is a repeat, applied once.
+   */
+  lastText?: { digest: string; at: string; target: string };
   updatedAt: string;
 }
 

@@ -21,7 +21,7 @@ import { cleanText, foldText, hasWords, parseChoice, parseChoices, parseCount, p
 import type { CollectDraft } from './drafts';
 import { text } from './replies';
 import { findQuestion, partialExampleScore, type Question } from './plan';
-import { allowed, audit, rescore, type Turn } from './turn';
+import { allowed, audit, MAX_NARRATIVE_CHARS, rescore, type Turn } from './turn';
 import { ask, askNext, clearCurrent, currentValue, questionTitle, renderQuestion, setCurrent, stampOf } from './ask';
 import { shortHelp } from './views';
 
@@ -560,7 +560,8 @@ function applyPenalty(turn: Turn, body: string): Applied {
 /**
  * Narratives span several messages; 完成 (alone, or as the last line) ends them. Each part is kept as
  * written (punctuation, line breaks, emoji inside text); a part without any letter or digit (an emoji,
- * "……") is refused, so a section is never made of emoji alone.
+ * "……") is refused, so a section is never made of emoji alone, and a part that would take the section
+ * past MAX_NARRATIVE_CHARS is not taken (the parts so far stay).
  */
 function applyNarrative(turn: Turn, q: Question, body: string): Applied {
   const s = turn.session;
@@ -568,6 +569,9 @@ function applyNarrative(turn: Turn, q: Question, body: string): Applied {
   const part = body.replace(/(^|\n)\s*完成\s*$/, '').trim();
   if (part && !hasWords(part)) return { ok: false, error: T.narrativeNoWords };
   const parts = s.draft?.kind === 'collect' && s.draft.key === q.key ? [...(s.draft.parts ?? [])] : [];
+  // A cap per section (the draft stays as it was): a record must not grow without bound.
+  const sofar = parts.reduce((n, x) => n + [...x].length, 0);
+  if (part && sofar + [...part].length > MAX_NARRATIVE_CHARS) return { ok: 'pending', reply: T.narrativeTooLong(MAX_NARRATIVE_CHARS, sofar) };
   if (part) parts.push(part);
   if (!done) {
     s.draft = { kind: 'collect', key: q.key, parts };

@@ -20,7 +20,7 @@ import { handleWithoutEvaluation } from './create';
 import { compareView, deductionsView, lastYearOf, progressView, scoreView } from './glance';
 import { handleOverview } from './overview';
 import { evaluationTitle, text } from './replies';
-import { allowed, closeTurn, isOrganiser, MAX_TEXT_CHARS, openTurn, type DialogDeps, type DialogOutcome, type DialogState, type Turn } from './turn';
+import { allowed, closeTurn, isOrganiser, isRepeat, MAX_TEXT_CHARS, noteText, openTurn, textMark, type DialogDeps, type DialogOutcome, type DialogState, type Turn } from './turn';
 import { ask, askNext } from './ask';
 import { helpCard, shortHelp } from './views';
 import { answerByKey, answerCurrent, continueCollecting } from './answer';
@@ -28,7 +28,7 @@ import { assign, markApplicable, markNotApplicable, setDeadline, setReminders, s
 import { back, cancel, edit, skip, unconfirmCheck } from './navigation';
 
 // What importers of './engine' use from the parts (the entry's public surface stays as it was).
-export { HOLD_IDLE_MS, MAX_FAILURES, MAX_TEXT_CHARS, SESSION_VERSION } from './turn';
+export { HOLD_IDLE_MS, MAX_FAILURES, MAX_NARRATIVE_CHARS, MAX_TEXT_CHARS, REPEAT_WINDOW_MS, SESSION_VERSION } from './turn';
 export type { DialogDeps, DialogOutcome, DialogState, FrameworkChoice, Scored } from './turn';
 export { scoreChanges } from './answer';
 
@@ -66,7 +66,10 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
     else runCommand(turn, action.command, action.arg ?? '');
   } else if (!body) {
     turn.replies.push(text(T.emptyMessage));
+  } else if (isRepeat(turn, body)) {
+    turn.replies.push(text(T.repeatIgnored));
   } else {
+    const mark = textMark(turn);
     const draft = turn.session.draft;
     const cmd = recogniseCommand(verbatim);
     // "设置…" that names no role is an answer ("设置 专门机构") when a question is open.
@@ -75,6 +78,7 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
     else if (cmd && !setAnswer) runCommand(turn, cmd.name, cmd.arg);
     else if (turn.session.current) answerCurrent(turn, verbatim);
     else turn.replies.push(shortHelp());
+    noteText(turn, body, mark);
   }
   return closeTurn(turn);
 }

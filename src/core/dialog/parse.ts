@@ -215,9 +215,13 @@ export interface KeyTaskLine {
   target?: number;
 }
 
+/** The longest line of a key task (its name, points and target). */
+export const MAX_KEY_TASK_LINE_CHARS = 200;
+
 /**
  * Parses key-task lines; every line ends in its points, optionally followed by a target ("目标90%").
- * Names are kept as written ("数据归集（一期）"); a name without any letter or digit is refused.
+ * Names are kept as written ("数据归集（一期）"); a name without any letter or digit is refused, and
+ * a line longer than MAX_KEY_TASK_LINE_CHARS is refused before it is read.
  */
 export function parseKeyTaskLines(text: string): Parsed<KeyTaskLine[]> {
   const verbatim = cleanText(text);
@@ -229,6 +233,8 @@ export function parseKeyTaskLines(text: string): Parsed<KeyTaskLine[]> {
     const full = seg[0].trim();
     if (!full) continue;
     const from = seg.index! + lead;
+    // A cap before the patterns below, which backtrack over a long line without its figures.
+    if ([...full].length > MAX_KEY_TASK_LINE_CHARS) return { ok: false, error: T.keyTaskLineTooLong(MAX_KEY_TASK_LINE_CHARS) };
     const t = /[\s,，;；]*(?:目标值?|≥|>=)\s*[:：]?\s*(\d+(?:\.\d+)?)\s*%?(?:及以上|以上)?$/.exec(full);
     const line = t ? full.slice(0, t.index) : full;
     const m = /^(?:\d+[.、)）]\s*)?(.+?)[\s,，:：（(]*(\d+(?:\.\d+)?)\s*分?[)）]?$/d.exec(line);

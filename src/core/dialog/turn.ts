@@ -22,6 +22,10 @@ import { buildPlan, type Question } from './plan';
 export const SESSION_VERSION = 1;
 /** Longest message taken as an answer (narratives included). */
 export const MAX_TEXT_CHARS = 20_000;
+/** The longest narrative section (its parts together), in characters. */
+export const MAX_NARRATIVE_CHARS = 20_000;
+/** The same text from the same person within this long, to the same question, is applied once. */
+export const REPEAT_WINDOW_MS = 10_000;
 /** Failed attempts before the bot offers 跳过 and 帮助. */
 export const MAX_FAILURES = 3;
 /**
@@ -218,4 +222,37 @@ export function mentionsOf(turn: Turn, ids: readonly string[]): Array<{ userId: 
 export function displayName(turn: Turn, id: string): string {
   if (id.startsWith('name:')) return id.slice(5);
   return turn.rec.members[id]?.name ?? id;
+}
+
+/** A short digest of a text (its length and FNV-1a hash): enough to recognise a repeat, without keeping it. */
+export function textDigest(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return `${text.length}:${h.toString(36)}`;
+}
+
+/**
+ * True when this text is the user's last applied text again, within REPEAT_WINDOW_MS and to the same
+ * question (a message delivered twice, a double send). A quick "是" to the next question is not a repeat.
+ */
+export function isRepeat(turn: Turn, body: string): boolean {
+  const last = turn.session.lastText;
+  if (!last || last.digest !== textDigest(body) || last.target !== (turn.session.current ?? '')) return false;
+  const since = turn.deps.now.getTime() - Date.parse(last.at);
+  return since >= 0 && since < REPEAT_WINDOW_MS;
+}
+
+/** What `noteText` compares: the trail's length and the draft, before the text is applied. */
+export function textMark(turn: Turn): { audit: number; draft: string; target: string } {
+  return { audit: turn.audit.length, draft: JSON.stringify(turn.session.draft ?? null), target: turn.session.current ?? '' };
+}
+
+/** Remembers the text if applying it changed an answer or a draft (see `isRepeat`). */
+export function noteText(turn: Turn, body: string, before: ReturnType<typeof textMark>): void {
+  if (turn.audit.length === before.audit && JSON.stringify(turn.session.draft ?? null) === before.draft) return;
+  turn.session.lastText = { digest: textDigest(body), at: turn.deps.now.toISOString(), target: before.target };
+  turn.changed = true;
 }
