@@ -246,7 +246,9 @@ describe('access to the API and the console', () => {
     expect((await h.app.request('http://127.0.0.1:3000/api/evaluations', {}, LOCAL)).status).toBe(200);
     expect((await h.app.request('http://[::1]:3000/api/evaluations', {}, LOCAL)).status).toBe(200);
     expect((await h.app.request('http://evil.example:3000/api/evaluations', {}, LOCAL)).status).toBe(403);
-    expect((await h.app.request('/api/evaluations', { headers: { Origin: 'http://localhost:3000' } }, LOCAL)).status).toBe(200);
+    expect((await h.app.request('http://localhost:3000/api/evaluations', { headers: { Origin: 'http://localhost:3000' } }, LOCAL)).status).toBe(200);
+    // Another port of the same host is another origin (a dev server's page, say).
+    expect((await h.app.request('http://localhost:3000/api/evaluations', { headers: { Origin: 'http://localhost:5173' } }, LOCAL)).status).toBe(403);
     expect((await h.app.request('/api/evaluations', { headers: { Origin: 'https://evil.example' } }, LOCAL)).status).toBe(403);
     expect((await post(h, { chatId: 'g1', userId: 'u1', text: 'hi' }, LOCAL, { Origin: 'https://evil.example' })).status).toBe(403);
     expect(h.bot.seen).toHaveLength(0);

@@ -125,9 +125,21 @@ describe.skipIf(!hasChromium())('console page in headless Chromium', SLOW, () =>
       const denied = await page.goto(`${guarded.url}?token=wrong`);
       expect(denied?.status()).toBe(401);
       await expect(page.locator('body').textContent()).resolves.toContain('需要管理令牌');
-      const ok = await page.goto(`${guarded.url}?token=console-secret`);
-      expect(ok?.status()).toBe(200);
+      // The sign-in form: a wrong token stays on it; the right one opens the console, the token in no address.
+      await page.fill('#token', 'still-wrong');
+      const again = page.waitForResponse((r) => r.url().endsWith('/api/session/login'));
+      await page.click('#sign-in');
+      expect((await again).status()).toBe(401);
+      await page.waitForSelector('#token');
+      await page.fill('#token', 'console-secret');
+      await page.click('#sign-in');
+      await page.waitForSelector('#sign-out');
       expect(page.url()).toBe(guarded.url);
+      // The session cookie is out of the page's reach and goes to this site only.
+      expect(await page.evaluate(() => document.cookie)).not.toContain('jx_console');
+      const session = (await browser.cookies(guarded.url)).find((c) => c.name === 'jx_console')!;
+      expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+      expect(session.value).not.toContain('console-secret');
 
       await page.fill('#chat-id', 'tok-a');
       await page.dispatchEvent('#chat-id', 'change');
@@ -144,6 +156,22 @@ describe.skipIf(!hasChromium())('console page in headless Chromium', SLOW, () =>
       await page.waitForFunction(() => document.getElementById('score-total')?.textContent === '0');
       expect(await page.inputValue('#chat-id')).toBe('tok-a');
       expect(await page.locator('.msg.user').count()).toBe(1);
+
+      // 退出登录 ends the session on the server: the page shows the sign-in form, the old cookie is refused.
+      await page.click('#sign-out');
+      await page.waitForSelector('#token');
+      const oldCookie = { headers: { Cookie: `jx_console=${session.value}` } };
+      expect((await fetch(`${guarded.url}api/evaluations`, oldCookie)).status).toBe(401);
+      // Opening `/?token=` still signs in; a session ended elsewhere sends the open console back to the form.
+      const ok = await page.goto(`${guarded.url}?token=console-secret`);
+      expect(ok?.status()).toBe(200);
+      expect(page.url()).toBe(guarded.url);
+      await page.waitForSelector('#sign-out');
+      const second = (await browser.cookies(guarded.url)).find((c) => c.name === 'jx_console')!;
+      expect(second.value).not.toBe(session.value);
+      const out = await fetch(`${guarded.url}api/session/logout`, { method: 'POST', headers: { Cookie: `jx_console=${second.value}` } });
+      expect(out.status).toBe(204);
+      await page.waitForSelector('#token');
     } finally {
       await guarded.close(1000);
       await rm(dir, { recursive: true, force: true });

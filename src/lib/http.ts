@@ -66,6 +66,33 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }
 
+/**
+ * The key a client address is counted under when limiting: an IPv4 address as is (IPv4-mapped IPv6
+ * too), an IPv6 address by its /64 network (one host usually holds a whole /64, so counting single
+ * addresses would let it rotate through them); `unknown` when there is no address.
+ *
+ * @example addressKey('2001:db8::1') // '2001:db8:0:0::/64'
+ */
+export function addressKey(address: string | undefined): string {
+  if (!address) return 'unknown';
+  let a = address.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const zone = a.indexOf('%');
+  if (zone >= 0) a = a.slice(0, zone);
+  if (!a.includes(':')) return a;
+  if (/^::ffff:\d{1,3}(\.\d{1,3}){3}$/.test(a)) return a.slice('::ffff:'.length);
+  const halves = a.split('::');
+  if (halves.length > 2) return a;
+  const groups = (s: string | undefined) => (s ? s.split(':') : []);
+  const head = groups(halves[0]);
+  const tail = groups(halves[1]);
+  // A dotted IPv4 tail takes two groups.
+  const width = (g: string[]) => g.reduce((n, x) => n + (x.includes('.') ? 2 : 1), 0);
+  const all = halves.length === 2 ? [...head, ...Array<string>(Math.max(0, 8 - width(head) - width(tail))).fill('0'), ...tail] : head;
+  const prefix = all.slice(0, 4);
+  if (prefix.length < 4 || prefix.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return a;
+  return `${prefix.map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}
+
 /** Compares two secrets in time independent of where they differ (both are hashed first, so lengths leak nothing). */
 export async function compareSecrets(given: string, expected: string): Promise<boolean> {
   const enc = new TextEncoder();

@@ -6,8 +6,7 @@
  *
  * @example const app = createApp({ store, bot, config }); serve({ fetch: app.fetch, port: config.PORT })
  */
-import { Hono } from 'hono';
-import { setCookie } from 'hono/cookie';
+import { Hono, type Context } from 'hono';
 import { serverText as T } from '../core/locale/zh-CN';
 import { reportDateOf } from '../core/evaluation';
 import { buildReport, DOCX_MIME, reportFileName, type ReportInput } from '../core/report';
@@ -23,8 +22,12 @@ import { createLocalChannel, type LocalChannel } from '../channels/local';
 import { createNonce, formatConsolePolicy, renderConsolePage } from './console';
 import { createFrameworksApi } from './frameworks-api';
 import { createOverviewApi } from './overview-api';
-import { CONSOLE_COOKIE, checkAdminAccess, createAdminGuard, deriveConsoleCookie, readSocketAddress, type RemoteAddressResolver } from './guard';
-import { compareSecrets, formatContentDisposition } from '../lib/http';
+import { createAdminAccess, readSocketAddress, type AccessResult, type RemoteAddressResolver } from './guard';
+import type { ConsoleSessions } from './sessions';
+import { formatContentDisposition, readLimitedBody } from '../lib/http';
+
+/** The largest sign-in form accepted (a token, not a file). */
+const MAX_SIGN_IN_BYTES = 4096;
 
 /** Builds the .docx report from the scored state (default: `buildReport` of src/core/report). */
 export type ReportBuilder = (input: ReportInput) => Promise<{ bytes: Uint8Array; missing: string[]; fileName?: string }>;
@@ -43,6 +46,8 @@ export interface AppDeps {
   buildReport?: ReportBuilder;
   /** The client's address (default: the Node socket's, see `readSocketAddress`). */
   remoteAddress?: RemoteAddressResolver;
+  /** Where console sessions live (default: in memory, see `sessions.ts`; the clock is `now`). */
+  sessions?: ConsoleSessions;
   logger?: Logger;
   /**
    * The pipeline every message goes through, with its channels (`createChannels` builds them from the
@@ -63,7 +68,14 @@ export function createApp(deps: AppDeps): Hono {
   const now = deps.now ?? (() => new Date());
   const logger = deps.logger ?? createConsoleLogger();
   const resolveRemote = deps.remoteAddress ?? readSocketAddress;
-  const guard = createAdminGuard(config.ADMIN_TOKEN, resolveRemote);
+  const access = createAdminAccess({
+    adminToken: config.ADMIN_TOKEN,
+    resolveAddress: resolveRemote,
+    now: () => now().getTime(),
+    ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
+    ...(deps.sessions ? { sessions: deps.sessions } : {}),
+  });
+  const guard = access.guard;
   const makeReport: ReportBuilder = deps.buildReport ?? buildReport;
   const app = new Hono();
 
@@ -188,31 +200,47 @@ export function createApp(deps: AppDeps): Hono {
     });
   }
 
-  // The console. With ADMIN_TOKEN, `/?token=<token>` sets an HttpOnly cookie and redirects to `/`.
-  app.get('/', async (c) => {
-    const token = c.req.query('token');
-    if (config.ADMIN_TOKEN && token !== undefined) {
-      const probe = await checkAdminAccess(c, config.ADMIN_TOKEN, resolveRemote);
-      const valid = probe.ok || (await compareSecrets(token, config.ADMIN_TOKEN));
-      if (valid) {
-        setCookie(c, CONSOLE_COOKIE, await deriveConsoleCookie(config.ADMIN_TOKEN), {
-          httpOnly: true,
-          sameSite: 'Strict',
-          path: '/',
-          secure: new URL(c.req.url).protocol === 'https:',
-          maxAge: 7 * 24 * 3600,
-        });
-        return c.redirect('/', 303);
+  // Console sessions (with ADMIN_TOKEN): signing in with the form of the sign-in page (or by opening
+  // `/?token=<token>`, below) sets an HttpOnly cookie naming a server-side session; signing out ends it.
+  app.post('/api/session/login', async (c) => {
+    consolePageHeaders(c);
+    const origin = access.checkOrigin(c);
+    if (!origin.ok) return deniedPage(c, origin);
+    const read = await readLimitedBody(c.req.raw, MAX_SIGN_IN_BYTES);
+    if (!read.ok) return deniedPage(c, { status: 413, message: T.signInTooLarge(MAX_SIGN_IN_BYTES / 1024) });
+    const text = new TextDecoder().decode(read.bytes);
+    let token = '';
+    if (/^application\/json\s*(;|$)/i.test(c.req.header('content-type')?.trim() ?? '')) {
+      try {
+        const body = JSON.parse(text) as { token?: unknown };
+        if (typeof body?.token === 'string') token = body.token;
+      } catch {
+        return deniedPage(c, { status: 400, message: T.badJson });
       }
+    } else token = new URLSearchParams(text).get('token') ?? '';
+    const signed = await access.signIn(c, token);
+    return signed.ok ? c.redirect('/', 303) : deniedPage(c, signed);
+  });
+  app.post('/api/session/logout', async (c) => {
+    const origin = access.checkOrigin(c);
+    if (!origin.ok) return c.json({ error: origin.message }, origin.status);
+    await access.signOut(c);
+    return c.body(null, 204);
+  });
+
+  // The console. With ADMIN_TOKEN, `/?token=<token>` signs in too and redirects to `/`.
+  app.get('/', async (c) => {
+    consolePageHeaders(c);
+    const token = c.req.query('token');
+    if (access.tokenRequired && token !== undefined) {
+      const signed = await access.signIn(c, token, { navigation: true });
+      return signed.ok ? c.redirect('/', 303) : deniedPage(c, signed);
     }
+    const allowed = await access.check(c, { navigation: true });
+    if (!allowed.ok) return deniedPage(c, allowed);
     const nonce = createNonce();
     c.header('Content-Security-Policy', formatConsolePolicy(nonce));
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('Cache-Control', 'no-store');
-    const access = await checkAdminAccess(c, config.ADMIN_TOKEN, resolveRemote);
-    if (!access.ok) return c.html(renderConsolePage({ denied: access.message }), access.status);
-    return c.html(renderConsolePage({ nonce }));
+    return c.html(renderConsolePage({ nonce, signOut: access.tokenRequired }));
   });
 
   return app;
@@ -231,6 +259,22 @@ export function createApp(deps: AppDeps): Hono {
       noExecutionContext = true;
       return undefined;
     }
+  }
+
+  function consolePageHeaders(c: Context): void {
+    c.header('Content-Security-Policy', formatConsolePolicy(createNonce()));
+    c.header('X-Content-Type-Options', 'nosniff');
+    // Not `no-referrer`: under it browsers send `Origin: null` with the page's own POSTs, which the
+    // same-origin check refuses. Other sites still get no Referer.
+    c.header('Referrer-Policy', 'same-origin');
+    c.header('Cache-Control', 'no-store');
+  }
+
+  /** The console's access page: the refusal, with the sign-in form where a token would help. */
+  function deniedPage(c: Context, refused: { status: Exclude<AccessResult, { ok: true }>['status'] | 413; message: string; retryAfterSeconds?: number }): Response {
+    if (refused.retryAfterSeconds !== undefined) c.header('Retry-After', String(refused.retryAfterSeconds));
+    const signIn = access.tokenRequired && refused.status !== 403;
+    return c.html(renderConsolePage({ denied: refused.message, signIn }), refused.status);
   }
 
   function tryScore<R>(id: string, score: () => R): R | undefined {

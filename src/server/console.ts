@@ -22,6 +22,10 @@ const importRowPrefix = importText.sheet.rowPrefix;
 /** Options of the page: `denied` renders an access message instead of the console. */
 export interface ConsolePageOptions {
   denied?: string;
+  /** With `denied`: show the sign-in form (ADMIN_TOKEN is set and a token would help). */
+  signIn?: boolean;
+  /** Show the sign-out button (ADMIN_TOKEN is set: the page was opened in a session). */
+  signOut?: boolean;
   /** The script nonce the page's Content-Security-Policy allows. */
   nonce?: string;
 }
@@ -54,6 +58,8 @@ header h1{font-size:17px;margin:0;font-weight:600;white-space:nowrap}
 header .fields{display:flex;gap:8px 12px;align-items:center;margin-left:auto;flex-wrap:wrap;min-width:0}
 header .fields label{white-space:nowrap}
 header .fields select{max-width:260px}
+#sign-out{margin-left:auto}
+#chat-fields:not([hidden])+#sign-out{margin-left:0}
 label{color:#646a73;font-size:13px}
 input,select,button{font:inherit}
 input[type=text],select{border:1px solid #d0d3d6;border-radius:6px;padding:5px 8px;background:#fff}
@@ -105,6 +111,8 @@ td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 ul.missing{margin:0;padding-left:18px;font-size:13px;color:#646a73}
 .muted{color:#8f959e}
 .denied{max-width:640px;margin:80px auto;background:#fff;border:1px solid #e4e7ec;border-radius:10px;padding:24px}
+.sign-in{display:flex;gap:8px;flex-wrap:wrap;align-items:center}
+.sign-in input{border:1px solid #d0d3d6;border-radius:6px;padding:5px 8px;min-width:0}
 [hidden]{display:none!important}
 nav.tabs{display:flex;gap:4px;flex:none}
 nav.tabs button{border:none;background:none;padding:6px 12px;border-radius:6px;color:#646a73;white-space:nowrap}
@@ -360,6 +368,7 @@ function pollMailbox() {
   state.busy = state.busy.then(async () => {
     try {
       const res = await fetch('/api/local/messages?chatId=' + encodeURIComponent(chatId));
+      signedOut(res);
       if (!res.ok) return;
       const replies = (await res.json()).replies || [];
       // Taken from the server's mailbox: shown in the chat they were for, even if the user switched since.
@@ -441,6 +450,7 @@ async function refreshScore() {
 async function refreshEvaluations() {
   try {
     const res = await fetch('/api/evaluations');
+    signedOut(res);
     if (!res.ok) return;
     const list = await res.json();
     state.chats = new Set(list.flatMap((e) => e.chatIds));
@@ -488,6 +498,18 @@ $('composer').onsubmit = (e) => {
   $('input').value = '';
   send({ text });
 };
+// Signing out ends the session on the server; the page then shows the sign-in form.
+if ($('sign-out')) $('sign-out').onclick = async () => {
+  try {
+    const res = await fetch('/api/session/logout', { method: 'POST' });
+    if (!res.ok) throw new Error(res.status);
+    location.replace('/');
+  } catch (err) {
+    $('status').textContent = L.signOutFailed + err.message;
+  }
+};
+/** A session that ended (expired, signed out elsewhere, server restarted): back to the sign-in form. */
+const signedOut = (res) => { if (res.status === 401 && $('sign-out')) location.replace('/'); };
 renderUsers();
 renderLog();
 loadHistory();
@@ -736,7 +758,13 @@ function escapeHtml(s: string): string {
 export function renderConsolePage(options: ConsolePageOptions): string {
   const C = T.console;
   const head = `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(C.title)}</title><link rel="icon" href="${ICON}"><style>${CSS}</style></head>`;
-  if (options.denied) return `${head}<body><div class="denied"><h1>${escapeHtml(C.title)}</h1><p>${escapeHtml(options.denied)}</p></div></body></html>`;
+  if (options.denied) {
+    // A plain form (no script): the token goes in a POST body, not in the address bar or the history.
+    const form = options.signIn
+      ? `<form class="sign-in" method="post" action="/api/session/login"><label>${escapeHtml(C.tokenLabel)} <input type="password" name="token" id="token" autocomplete="current-password" required autofocus></label><button class="primary" id="sign-in" type="submit">${escapeHtml(C.signIn)}</button></form>`
+      : '';
+    return `${head}<body><div class="denied"><h1>${escapeHtml(C.title)}</h1><p id="denied">${escapeHtml(options.denied)}</p>${form}</div></body></html>`;
+  }
   const FC = F.console;
   const fw = { ...FC, open: FC.open(0).replace('0', '{n}'), readyNote: FC.readyNote('{id}') };
   const chart = { absent: G.absent, year: G.previousSeries(0).replace('0', '{y}') };
@@ -749,7 +777,7 @@ export function renderConsolePage(options: ConsolePageOptions): string {
 <label>${escapeHtml(C.evaluations)} <select id="evaluations"><option value="">${escapeHtml(C.pickEvaluation)}</option></select></label>
 <label>${escapeHtml(C.chatId)} <input type="text" id="chat-id" size="18"></label>
 <label>${escapeHtml(C.chatType)} <select id="chat-type"><option value="group">${escapeHtml(C.group)}</option><option value="p2p">${escapeHtml(C.p2p)}</option></select></label>
-</div></header>
+</div>${options.signOut ? `<button type="button" id="sign-out">${escapeHtml(C.signOut)}</button>` : ''}</header>
 <main id="chat-view">
 <section class="panel">
 <div class="users"><label>${escapeHtml(C.users)}</label><span id="user-list" style="display:flex;gap:6px;flex-wrap:wrap"></span>
