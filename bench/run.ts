@@ -9,6 +9,7 @@ const PARTS: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   report: () => import('./report'),
   dingtalk: () => import('./dingtalk'),
   feishu: () => import('./feishu'),
+  soak: () => import('./soak'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
