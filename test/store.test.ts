@@ -787,7 +787,7 @@ describe('lowdb store on disk', () => {
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     await writeFile(join(dir, 'store.lock'), gone.stdout);
     await expect(openLowdbStore(dir)).resolves.toBeDefined();
-    expect(await readFile(join(dir, 'store.lock'), 'utf8')).toBe(String(process.pid));
+    expect(JSON.parse(await readFile(join(dir, 'store.lock'), 'utf8'))).toMatchObject({ pid: process.pid });
   });
 
   it('opens read-only beside a live writer, sees its data and refuses to write', async () => {

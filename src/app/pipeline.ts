@@ -23,7 +23,7 @@ import { SendError } from '../channels/adapter';
 import { serverText } from '../core/locale/zh-CN';
 import type { ChannelId, Delivery, HandleResult, InboundMessage, InboxEntry } from '../core/messages';
 import { jsonResponse } from '../lib/http';
-import type { Store } from '../store/port';
+import { isStoreWriteError, type Store } from '../store/port';
 import { createKeyedQueue } from '../store/shared';
 import type { Bot } from './bot';
 import { describeError, type Logger, type WaitUntil } from './ports';
@@ -239,19 +239,22 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   async function processEvent(entry: InboxEntry, message: InboundMessage, adapter: ChannelAdapter, waiter: Waiter | undefined): Promise<void> {
     let result: HandleResult | undefined;
+    let notSaved = false;
     try {
       result = await bot.handle(message);
     } catch (err) {
-      logger.error('bot failed', { channel: entry.channel, chatId: entry.message.chatId, ...describeError(err) });
+      // A change the store could not write (a full disk) was not kept: the sender is told to send it again.
+      notSaved = isStoreWriteError(err);
+      logger.error(notSaved ? 'bot failed: the change was not saved' : 'bot failed', { channel: entry.channel, chatId: entry.message.chatId, ...describeError(err) });
     }
     // Hand the result to the acknowledgement if it is still waiting.
     const inline = !!waiter && !waiter.gone;
     if (waiter && inline) {
       waiter.taken = true;
-      waiter.resolve(result ? { status: 'done', result } : { status: 'failed' });
+      waiter.resolve(result ? { status: 'done', result } : { status: 'failed', ...(notSaved ? { notSaved } : {}) });
     }
     if (!adapter.durable) return;
-    const replies = result ?? { replies: [{ kind: 'text' as const, text: serverText.processingFailed }] };
+    const replies = result ?? { replies: [{ kind: 'text' as const, text: notSaved ? serverText.answerNotSaved : serverText.processingFailed }] };
     let deliveries: Delivery[];
     try {
       deliveries = await toDeliveries(entry, replies, !inline);

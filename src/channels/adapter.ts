@@ -49,8 +49,11 @@ export type EventResult =
   | { status: 'pending' }
   /** Delivered before: dropped. */
   | { status: 'duplicate' }
-  /** Processing failed (logged); for durable channels the failure is answered in the chat instead. */
-  | { status: 'failed' };
+  /**
+   * Processing failed (logged); for durable channels the failure is answered in the chat instead.
+   * `notSaved`: the store could not write the change (nothing of it was kept), so the sender should send again.
+   */
+  | { status: 'failed'; notSaved?: boolean };
 
 /** A failed send, and whether trying again later may succeed. */
 export class SendError extends Error {

@@ -164,6 +164,8 @@ export function createLocalChannel(options: LocalChannelOptions): LocalChannel {
         events: [{ id: `local:${msg.receivedAt}:${++seq}`, keys: [], channel: 'local', message: msg, replyTo: { chatId: msg.chatId, chatType: msg.chatType, userId: msg.userId } }],
         waitMs: Infinity,
         respond: async ([outcome]) => {
+          // Not saved (a full disk): 507, with the chat's own words for it, so nobody takes it for an answer kept.
+          if (outcome?.status === 'failed' && outcome.notSaved) return jsonResponse({ error: T.answerNotSaved, notSaved: true, replies: [{ kind: 'text', text: T.answerNotSaved }] }, 507);
           if (outcome?.status !== 'done') return jsonResponse({ error: T.internalError }, 500);
           const replies = [...outcome.result.replies];
           // A refused press says why on the card elsewhere; here, in the chat.

@@ -120,6 +120,7 @@ async function main(): Promise<void> {
   }
   console.log(T.bye);
   rl.close();
+  await store.close();
 }
 
 main().catch((err) => {

@@ -2,7 +2,8 @@
  * `npm start`: the server on Node. Reads the environment once, opens the lowdb store under DATA_DIR,
  * creates the bot and the platform channels the environment turns on, serves the app on PORT and
  * prints the console's URL. SIGTERM/SIGINT stop the platform connections, stop accepting requests and
- * let those in flight finish (every acknowledged answer and recorded reply is already on disk).
+ * let those in flight finish (every acknowledged answer and recorded reply is already on disk), then
+ * close the store, which removes DATA_DIR/store.lock.
  * A croner job sends the reminders due every minute (see app/reminders.ts); it stops first.
  */
 import { describeChannels, type ChannelStatus } from '../config';
@@ -38,7 +39,11 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('stopping', { signal });
     stopReminders();
-    void server.close(10_000).then(() => process.exit(0));
+    void server
+      .close(10_000)
+      .then(() => store.close())
+      .catch((err: unknown) => logger.error('stopping failed', describeError(err)))
+      .then(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -9,7 +9,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { serverText } from '../core/locale/zh-CN';
-import { DataDirLockedError, openLowdbStore } from '../store/lowdb';
+import { DataDirLockedError, openLowdbStore, type LowdbStore } from '../store/lowdb';
 import { createApp, createDefaultPipeline, type AppDeps } from '../server/app';
 import type { Bot } from '../app/bot';
 import type { Pipeline } from '../app/pipeline';
@@ -105,10 +105,12 @@ function closeServer(server: ServerType, timeoutMs: number): Promise<void> {
 }
 
 /**
- * The configuration from the environment and the lowdb store on its DATA_DIR, for the Node entries.
- * Exits with a readable message: 2 for a bad environment, 3 when another process has the directory.
+ * The configuration from the environment and the lowdb store on its DATA_DIR, for the Node entries
+ * (damaged files it sets aside are logged as JSON lines). Exits with a readable message: 2 for a bad
+ * environment, 3 when another process has the directory. Close the store when stopping (it removes
+ * the lock).
  */
-export async function openConfiguredStore(): Promise<{ config: Config; store: Store }> {
+export async function openConfiguredStore(): Promise<{ config: Config; store: LowdbStore }> {
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -119,7 +121,7 @@ export async function openConfiguredStore(): Promise<{ config: Config; store: St
     }
     throw err;
   }
-  const store = await openLowdbStore(config.DATA_DIR).catch((err: unknown) => {
+  const store = await openLowdbStore(config.DATA_DIR, { logger: createConsoleLogger() }).catch((err: unknown) => {
     if (!(err instanceof DataDirLockedError)) throw err;
     console.error(serverText.dataDirBusy(err.dataDir, err.pid));
     process.exit(3);

@@ -12,7 +12,7 @@ import { reportDateOf } from '../core/evaluation';
 import { buildReport, DOCX_MIME, reportFileName, type ReportInput } from '../core/report';
 import type { Config } from '../config';
 import { describeChannels } from '../config';
-import type { Store } from '../store/port';
+import { BrokenEvaluationError, isStoreWriteError, type Store } from '../store/port';
 import { describeChatEvaluation, describeScore, scoreRecord, summariseEvaluation } from './api';
 import type { Bot } from '../app/bot';
 import { createPipeline, type Pipeline } from '../app/pipeline';
@@ -81,6 +81,9 @@ export function createApp(deps: AppDeps): Hono {
 
   app.onError((err, c) => {
     logger.error('request failed', { method: c.req.method, path: c.req.path, ...describeError(err) });
+    // Nothing of a change the store could not write was kept: 507 Insufficient Storage, and say so.
+    if (isStoreWriteError(err)) return c.json({ error: T.storeWriteFailed, notSaved: true }, 507);
+    if (err instanceof BrokenEvaluationError) return c.json({ error: T.evaluationBroken(err.evaluationId) }, 500);
     return c.json({ error: T.internalError }, 500);
   });
   app.notFound((c) => c.json({ error: T.notFound }, 404));
@@ -148,6 +151,9 @@ export function createApp(deps: AppDeps): Hono {
   app.get('/api/evaluations', async (c) => {
     const recs = await store.listEvaluations();
     recs.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    // Damaged evaluation files are left out of the list (the store logged them); their ids go in a header.
+    const broken = (await store.listBrokenEvaluations?.()) ?? [];
+    if (broken.length) c.header('X-Broken-Evaluations', broken.map((b) => b.id).join(','));
     return c.json(recs.map((rec) => summariseEvaluation(rec, tryScore(rec.id, () => scoreRecord(rec).result))));
   });
 

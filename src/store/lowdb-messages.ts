@@ -8,13 +8,17 @@
  * well past that state: temp file flushed, renamed, directory flushed. At run time that rewrite is
  * asynchronous (the log can hold a day of claims: megabytes), so the event loop goes on meanwhile;
  * changes made during it wait and are appended to the new file.
+ *
+ * A batch whose write or flush fails (a full disk) is cut back out of the file and undone in memory,
+ * and its callers get a StoreWriteError; the next batch starts on a fresh line in any case.
  */
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InboxEntry } from '../core/messages';
+import type { Delivery, InboxEntry } from '../core/messages';
 import type { MessageLog } from './port';
 import { MessageLogState, parseLogLine, type LogLine } from './message-log';
 import { copyRecord } from './shared';
+import { appendBytes, cutBack, openForAppend, replaceFile, replaceFileAsync, toStoreWriteError, type FileOps } from './lowdb-files';
 
 /** Lines the log may gain beyond twice its live state before it is rewritten. */
 const COMPACT_SLACK = 1000;
@@ -29,17 +33,23 @@ export interface MessageLogOptions {
   now: () => Date;
   /** Flushes the log's descriptor to the device. */
   syncFile: (fd: number) => Promise<void>;
-  /** Replaces a file durably (temp file flushed, renamed, directory flushed). */
-  replaceFile: (path: string, text: string) => void;
-  /** The same, off the event loop (for rewrites while the server answers). */
-  replaceFileAsync: (path: string, text: string) => Promise<void>;
+  /** The file operations the log writes with. */
+  ops: FileOps;
   readOnly: boolean;
   assertWritable: () => void;
+  /** Reports a rewrite at open that failed (the log is then appended to as it is). */
+  onError: (message: string, fields: Record<string, unknown>) => void;
+}
+
+/** The message log, and closing it. */
+export interface LowdbMessageLog extends MessageLog {
+  /** Waits for the lines in flight, then closes the log's file. */
+  close(): Promise<void>;
 }
 
 /** Opens `messages.log` under `dataDir` (taking over the claims of an older `events.log`). */
-export function openMessageLog(dataDir: string, options: MessageLogOptions): MessageLog {
-  const { now, syncFile, replaceFile, replaceFileAsync, assertWritable } = options;
+export function openMessageLog(dataDir: string, options: MessageLogOptions): LowdbMessageLog {
+  const { now, syncFile, ops, assertWritable } = options;
   const path = join(dataDir, 'messages.log');
   const legacyPath = join(dataDir, 'events.log');
   const state = new MessageLogState();
@@ -63,16 +73,35 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
   state.expire(now().getTime());
 
   let fd: number | undefined;
+  /** Closes the log's descriptor (after a failed write too, so the next write looks at the file's end again). */
+  const closeFile = () => {
+    const open = fd;
+    fd = undefined;
+    if (open !== undefined) {
+      try {
+        ops.closeSync(open);
+      } catch {
+        // nothing more to lose on this descriptor
+      }
+    }
+  };
   const compact = () => {
     let text = '';
     for (const line of state.lines()) text += `${JSON.stringify(line)}\n`;
-    if (fd !== undefined) closeSync(fd);
-    fd = undefined;
-    replaceFile(path, text);
+    closeFile();
+    replaceFile(ops, path, text);
     lines = state.size;
-    if (existsSync(legacyPath)) unlinkSync(legacyPath);
+    if (existsSync(legacyPath)) ops.unlinkSync(legacyPath);
   };
-  if (!options.readOnly && (lines > state.size || existsSync(legacyPath))) compact();
+  if (!options.readOnly && (lines > state.size || existsSync(legacyPath))) {
+    try {
+      compact();
+    } catch (err) {
+      // A full disk at start-up: go on with the log as it is (a torn last line is skipped on reading,
+      // and the next line written starts on a fresh one).
+      options.onError('rewriting the message log failed', { file: path, error: (err as Error).message });
+    }
+  }
 
   /** The rewrite at run time: the same as `compact`, without blocking the event loop on the device. */
   const compactAsync = async () => {
@@ -82,9 +111,8 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
       text += `${JSON.stringify(line)}\n`;
       count++;
     }
-    if (fd !== undefined) closeSync(fd);
-    fd = undefined;
-    await replaceFileAsync(path, text);
+    closeFile();
+    await replaceFileAsync(ops, path, text);
     lines = count;
   };
 
@@ -92,8 +120,9 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
   // Group commit: lines queued while a flush runs go out together in the next one.
   let queue: Array<{ text: string; resolve: () => void; reject: (err: unknown) => void }> = [];
   let running = false;
+  // The run in progress (settled when none), for `close`.
+  let idle: Promise<void> = Promise.resolve();
   const run = async () => {
-    running = true;
     while (queue.length) {
       const batch = queue;
       queue = [];
@@ -109,15 +138,23 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
           await compactAsync();
           checkAt = lines + COMPACT_SLACK;
         } else {
-          fd ??= openSync(path, 'a');
+          fd ??= openForAppend(ops, path);
           const bytes = Buffer.from(batch.map((b) => b.text).join(''), 'utf8');
-          for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+          // A failed write is cut back by appendBytes; a failed flush here.
+          const before = appendBytes(ops, fd, bytes);
+          try {
+            await syncFile(fd);
+          } catch (err) {
+            cutBack(ops, fd, before);
+            throw err;
+          }
           lines += batch.length;
-          await syncFile(fd);
         }
         for (const b of batch) b.resolve();
       } catch (err) {
-        for (const b of batch) b.reject(err);
+        closeFile();
+        const failure = toStoreWriteError(err, path);
+        for (const b of batch) b.reject(failure);
       }
       // Busy (lines came in during that flush, but few): let more gather before the next flush. A flush
       // costs the machine about 0.15 ms of CPU on its own (measured on this kind of VM), so at thousands
@@ -127,13 +164,33 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
     }
     running = false;
   };
-  /** Applies a line now (so the next caller sees it) and resolves once it is on the device. */
-  const commit = (line: LogLine): Promise<void> => {
+  /**
+   * Applies a line now (so the next caller sees it) and resolves once it is on the device. When the
+   * write fails, `undo` takes the line back out of the state before the caller hears of it.
+   */
+  const commit = (line: LogLine, undo?: () => void): Promise<void> => {
     state.apply(line);
     return new Promise<void>((resolve, reject) => {
-      queue.push({ text: `${JSON.stringify(line)}\n`, resolve, reject });
-      if (!running) void run();
+      queue.push({
+        text: `${JSON.stringify(line)}\n`,
+        resolve,
+        reject: (err) => {
+          undo?.();
+          reject(err);
+        },
+      });
+      if (!running) {
+        running = true;
+        idle = run();
+      }
     });
+  };
+  /** Takes recorded replies back out of the outbox (those this line added, if still as it added them). */
+  const dropAdded = (deliveries: Delivery[]) => {
+    const fresh = deliveries.filter((d) => !state.outbound.has(d.id));
+    return () => {
+      for (const d of fresh) if (state.outbound.get(d.id) === d) state.outbound.delete(d.id);
+    };
   };
   let expireAt = state.claims.size + EXPIRE_EVERY;
   /** Claims keys and records an entry with them; on a failed write both are undone. */
@@ -162,11 +219,16 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
     recordInbound: (entry, keys, ttlMs) => claim(keys, ttlMs, entry),
     async settleInbound(id, deliveries) {
       assertWritable();
-      await commit({ done: id, out: deliveries });
+      const entry = state.inbound.get(id);
+      const dropOut = dropAdded(deliveries);
+      await commit({ done: id, out: deliveries }, () => {
+        dropOut();
+        if (entry && !state.inbound.has(id)) state.inbound.set(id, entry);
+      });
     },
     async enqueueOutbound(deliveries) {
       assertWritable();
-      await commit({ out: deliveries });
+      await commit({ out: deliveries }, dropAdded(deliveries));
     },
     async claimSlot(slot, deliveries, ttlMs) {
       assertWritable();
@@ -190,11 +252,18 @@ export function openMessageLog(dataDir: string, options: MessageLogOptions): Mes
     },
     async settleOutbound(id, outcome) {
       assertWritable();
-      if (!state.outbound.has(id)) return;
-      await commit(outcome === 'failed' ? { sent: id, failed: true } : { sent: id });
+      const d = state.outbound.get(id);
+      if (!d) return;
+      await commit(outcome === 'failed' ? { sent: id, failed: true } : { sent: id }, () => {
+        if (!state.outbound.has(id)) state.outbound.set(id, d);
+      });
     },
     async listPending() {
       return copyRecord({ inbound: [...state.inbound.values()], outbound: [...state.outbound.values()] });
+    },
+    async close() {
+      while (running) await idle;
+      closeFile();
     },
   };
 }

@@ -18,7 +18,8 @@
  *   evaluation was created), once per content: the evaluation file names it by `frameworkRef` instead
  *   of holding a copy, so an answer neither parses nor writes the framework (tens of kilobytes), and
  *   every evaluation with the same framework shares one read-only object in memory;
- * - `store.lock`: the id of the process that has the directory open (one writer at a time).
+ * - `store.lock`: the id and start time of the process that has the directory open (one writer at a
+ *   time; see `lowdb-lock.ts`), removed by `close`.
  *
  * Evaluation files are journals of compact JSON: one whole record per line, the last whole line being
  * the record (see `writeRecord`); `tail -n 1 file | jq` shows it. A write appends a line, and the file is
@@ -27,24 +28,54 @@
  * just before its record; entries of a revision the record never reached (a crash in between) are
  * ignored when reading and dropped on the next write. An evaluation's writes resolve once its files
  * are flushed to the device (fdatasync), so an acknowledged answer survives a power cut too. The chat
- * index and the message log are flushed the same way; drafts and channel state go through lowdb's steno
+ * index and the message log are flushed the same way; drafts, channel state and stored files are replaced
  * (temp file, then rename) unflushed, so a crash of the machine may lose their last change. Writes to one evaluation
  * are serialised; different evaluations write concurrently. Recently used evaluations are kept in a
  * small in-memory cache (as the JSON text written) that is only updated after the file is written.
  *
+ * A write that fails (a full disk, an I/O error) leaves the store as it was: what it appended is cut
+ * back (and the next append starts on a fresh line whatever is left), a replaced file keeps its old
+ * content, the in-memory state is put back, and the caller gets a StoreWriteError (the chat then says
+ * the answer was not saved; HTTP answers 507). Every write goes through `options.fileOps`, where tests
+ * inject such failures.
+ *
+ * Damage found on opening does not stop the store: a chat index, drafts, channel or overview file that
+ * cannot be read, is empty or is not what it should be is set aside as `<name>.broken-<timestamp>` and
+ * logged; the chat index is rebuilt from the evaluation files, the others start empty. An evaluation
+ * file that cannot be read is logged and skipped by `listEvaluations` (`listBrokenEvaluations` names it).
+ *
  * @example const store = await openLowdbStore('./data')
  */
-import { mkdir, open, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { closeSync, existsSync, fdatasync, fsyncSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
+import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { JSONFile, TextFile } from 'lowdb/node';
 import type { StoreOptions } from './memory';
 import { openMessageLog } from './lowdb-messages';
+import { lockDataDir, releaseDataDir } from './lowdb-lock';
+import {
+  appendBytes,
+  cutBack,
+  flushPath,
+  isPlainObject,
+  isRecordOf,
+  nodeFileOps,
+  openForAppend,
+  readJsonOrSetAside,
+  removeQuietly,
+  replaceFile,
+  replaceFileAsync,
+  toStoreWriteError,
+  type FileOps,
+} from './lowdb-files';
 import { isImportedFrameworkId } from '../core/framework-record';
 import type { FrameworkInput } from '../core/framework/schema';
-import type { AuditEntry, EvaluationRecord, FrameworkRecord, OverviewBinding, Store, StoredChatDraft, StoredFile } from './port';
+import { BrokenEvaluationError, type AuditEntry, type BrokenEvaluation, type EvaluationRecord, type FrameworkRecord, type OverviewBinding, type Store, type StoredChatDraft, type StoredFile } from './port';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
+
+export { DataDirLockedError } from './lowdb-lock';
+export type { FileOps } from './lowdb-files';
 
 /** Options of the lowdb store. */
 export interface LowdbStoreOptions extends StoreOptions {
@@ -60,6 +91,25 @@ export interface LowdbStoreOptions extends StoreOptions {
    * fdatasync on libuv's thread pool). Tests pass their own to see that writes wait for it.
    */
   syncFile?: (fd: number) => Promise<void>;
+  /** The file operations every write goes through (default: node:fs); tests make them fail here. */
+  fileOps?: FileOps;
+  /** Where damaged files found on opening or reading are reported (default: a JSON line on stderr). */
+  logger?: StoreLogger;
+}
+
+/** What the store logs with (the app's Logger fits). */
+export interface StoreLogger {
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** The lowdb store: the port, the damaged evaluations it skipped, and closing it. */
+export interface LowdbStore extends Store {
+  listBrokenEvaluations(): Promise<BrokenEvaluation[]>;
+  /**
+   * Waits for the writes in flight, closes the files kept open and removes `store.lock`; every write
+   * after it throws. A graceful stop (SIGTERM) calls it, so the next start finds no lock.
+   */
+  close(): Promise<void>;
 }
 
 type FileMeta = Omit<StoredFile, 'bytes'>;
@@ -79,50 +129,11 @@ const CARRIED_CACHE = 32;
 /** How many evaluation files listEvaluations reads at once. */
 const LIST_BATCH = 32;
 
-/** Thrown when another live process has the data directory open. */
-export class DataDirLockedError extends Error {
-  override name = 'DataDirLockedError';
-  constructor(
-    readonly dataDir: string,
-    readonly pid: number,
-  ) {
-    super(`${dataDir} is in use by process ${pid}; two processes must not write the same data directory`);
-  }
-}
-
-/**
- * Takes `DATA_DIR/store.lock` for this process: refuses when another live process holds it, takes it
- * over from a process that is gone (e.g. killed). The same process may open the directory again.
- */
-async function lockDataDir(dataDir: string): Promise<void> {
-  const path = join(dataDir, 'store.lock');
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      await writeFile(path, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-    if (holder === process.pid) return;
-    if (Number.isInteger(holder) && holder > 0 && isProcessAlive(holder)) throw new DataDirLockedError(dataDir, holder);
-    await unlink(path).catch(() => {});
-  }
-  throw new Error(`could not lock ${dataDir}`);
-}
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Opens (creating when needed) the store under `dataDir`; throws DataDirLockedError if another process has it. */
-export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions = {}): Promise<Store> {
+export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions = {}): Promise<LowdbStore> {
   const now = options.now ?? (() => new Date());
+  const ops = options.fileOps ?? nodeFileOps;
+  const logger = options.logger ?? defaultLogger;
   const cacheSize = Math.max(1, options.cacheSize ?? 200);
   const evalDir = join(dataDir, 'evaluations');
   const fileDir = join(dataDir, 'files');
@@ -136,13 +147,15 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     await mkdir(fileDir, { recursive: true });
     await mkdir(frameworkDir, { recursive: true });
     await mkdir(carriedDir, { recursive: true });
-    await lockDataDir(dataDir);
+    lockDataDir(dataDir);
   }
+  let closed = false;
   const assertWritable = () => {
     if (readOnly) throw new Error(`the store on ${dataDir} was opened read-only`);
+    if (closed) throw new Error(`the store on ${dataDir} was closed`);
   };
 
-  const syncFile = options.syncFile ?? ((fd: number) => new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve()))));
+  const syncFile = options.syncFile ?? ((fd: number) => ops.fdatasync(fd));
   const evalPath = (id: string) => join(evalDir, `${id}.json`);
   const auditPath = (id: string) => join(auditDir, `${id}.jsonl`);
   const frameworkPath = (id: string) => join(frameworkDir, `${id}.json`);
@@ -157,9 +170,23 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       return undefined;
     }
   };
-  const chatsFile = new JSONFile<Record<string, string>>(join(dataDir, 'chats.json'));
-  const draftsFile = new JSONFile<Record<string, StoredChatDraft>>(join(dataDir, 'drafts.json'));
-  const serialise = createKeyedQueue();
+  // Writes in flight, so `close` can wait for them.
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    const forget = () => void inFlight.delete(p);
+    p.then(forget, forget);
+    return p;
+  };
+  const queue = createKeyedQueue();
+  const serialise = <T>(key: string, task: () => Promise<T>): Promise<T> => track(queue(key, task));
+  // Evaluations found damaged on reading, by id (an id leaves when it reads well again).
+  const broken = new Map<string, string>();
+  const markBroken = (id: string, reason: string): BrokenEvaluationError => {
+    if (broken.get(id) !== reason) logger.error('damaged evaluation file skipped', { evaluationId: id, file: evalPath(id), reason });
+    broken.set(id, reason);
+    return new BrokenEvaluationError(id, reason);
+  };
 
   // Evaluation ids known on disk (names only; records are read on demand).
   const ids = new Set(
@@ -183,10 +210,20 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       return hit.text;
     }
     if (!ids.has(id)) return undefined;
-    const file = await new TextFile(evalPath(id)).read();
-    const text = file === null ? undefined : lastRecordLine(file);
-    if (text === undefined) return undefined;
-    const revision = (JSON.parse(text) as EvaluationRecord).revision;
+    let file: string | null;
+    try {
+      file = await new TextFile(evalPath(id)).read();
+    } catch (err) {
+      throw markBroken(id, `unreadable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    // Not there (yet): an evaluation being created, or one deleted by hand.
+    if (file === null) return undefined;
+    const text = lastRecordLine(file);
+    if (text === undefined) throw markBroken(id, file.trim() ? 'no whole record in the file' : 'empty file');
+    const parsed = JSON.parse(text) as unknown;
+    if (!isPlainObject(parsed) || typeof parsed.revision !== 'number' || parsed.id !== id) throw markBroken(id, 'the last record is not this evaluation');
+    broken.delete(id);
+    const revision = parsed.revision;
     // A write may have landed while we read; the cache then already holds the newer record.
     const newer = cache.get(id);
     if (newer && newer.revision >= revision) return newer.text;
@@ -225,7 +262,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     if (known) return known;
     const text = JSON.stringify(fw);
     const hash = createHash('sha256').update(text).digest('hex');
-    if (!existsSync(carriedPath(hash))) replaceFileDurably(carriedPath(hash), text);
+    if (!existsSync(carriedPath(hash))) replaceFile(ops, carriedPath(hash), text);
     return hash;
   };
   const load = async (id: string): Promise<EvaluationRecord | undefined> => {
@@ -235,7 +272,11 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     // A journal line carries its write's audit entries too (see `writeRecord`); they are not the record.
     if (rec[JOURNAL_AUDIT] !== undefined) delete rec[JOURNAL_AUDIT];
     if (rec.frameworkRef !== undefined) {
-      rec.framework = await readCarried(rec.frameworkRef, id);
+      try {
+        rec.framework = await readCarried(rec.frameworkRef, id);
+      } catch (err) {
+        throw markBroken(id, (err as Error).message);
+      }
       delete rec.frameworkRef;
     }
     return rec;
@@ -255,11 +296,15 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     flushing.set(fd, pending);
     return pending;
   };
-  /** Appends to a file through its kept-open descriptor; returns the bytes written and the descriptor. */
+  /**
+   * Appends to a file through its kept-open descriptor (a new one first makes sure the file ends on a
+   * fresh line); returns the bytes written, the descriptor and the size before, to cut back to. A write
+   * that fails part-way is cut back here.
+   */
   const appendTo = (path: string, text: string) => {
     let fd = descriptors.get(path);
     if (fd === undefined) {
-      fd = openSync(path, 'a');
+      fd = openForAppend(ops, path);
       descriptors.set(path, fd);
       if (descriptors.size > 2 * OPEN_FILES) forget(descriptors.keys().next().value as string);
     } else {
@@ -267,16 +312,23 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       descriptors.set(path, fd);
     }
     const bytes = Buffer.from(text, 'utf8');
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-    return { bytes: bytes.length, fd };
+    const before = appendBytes(ops, fd, bytes);
+    return { bytes: bytes.length, fd, before };
+  };
+  const closeQuietly = (fd: number) => {
+    try {
+      ops.closeSync(fd);
+    } catch {
+      // already closed, or nothing left to lose on it
+    }
   };
   const forget = (path: string) => {
     const fd = descriptors.get(path);
     if (fd === undefined) return;
     descriptors.delete(path);
     const pending = flushing.get(fd);
-    if (pending) void pending.catch(() => {}).then(() => closeSync(fd));
-    else closeSync(fd);
+    if (pending) void pending.catch(() => {}).then(() => closeQuietly(fd));
+    else closeQuietly(fd);
   };
   /**
    * Writes a record and caches its text. An evaluation file is a journal: one complete record per line,
@@ -294,88 +346,188 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
    * trail is not flushed per write, and entries it lost are restored from the journal on the first write
    * after opening (the trail is flushed before the journal's older lines are dropped).
    *
+   * A write that fails is undone: the lines it appended to the trail and the journal are cut back, a
+   * rewrite leaves the old file, the files of a new evaluation go, and the next write of the evaluation
+   * is treated as the first since opening (so it checks the trail and rewrites the journal whole, whatever
+   * a failed cut left behind). It throws a StoreWriteError.
+   *
    * The writes themselves are synchronous on purpose: under 50 people answering at once, async writes
    * waited in libuv's four-thread pool (server-side p99 132 ms against 6 ms), and rename on every write
    * took a third of the server's time; an append of a few kilobytes is cheap.
    */
   const writeRecord = async (rec: EvaluationRecord, audit: AuditEntry[]) => {
+    const path = evalPath(rec.id);
+    const trail = auditPath(rec.id);
+    const done = appended.get(rec.id);
     // Records written before the trail had its own file carried it inline: move it out.
     const legacy = (rec as { audit?: AuditEntry[] }).audit;
-    if (legacy) {
-      delete (rec as { audit?: AuditEntry[] }).audit;
-      if (rec.revision > 0 && !existsSync(auditPath(rec.id))) replaceFileDurably(auditPath(rec.id), formatAudit(legacy, 0));
-    }
-    // A carried framework goes to its own file (once per content); the record names it.
-    const text = rec.framework ? JSON.stringify({ ...rec, framework: undefined, frameworkRef: storeCarried(rec.framework) }) : JSON.stringify(rec);
-    const path = evalPath(rec.id);
-    const done = appended.get(rec.id);
-    const trail = auditPath(rec.id);
-    // The journal line: the record, plus this write's audit entries (so one flush makes both durable).
-    const line = audit.length && rec.revision > 0 ? `${text.slice(0, -1)},${JSON.stringify(JOURNAL_AUDIT)}:${JSON.stringify(audit)}}\n` : `${text}\n`;
-    if (rec.revision === 0) {
-      forget(trail);
-      replaceFileDurably(trail, formatAudit(audit, 0));
-    } else {
-      // First write since opening: drop entries a crash left behind, of this revision or later, and
-      // restore from the journal those a machine crash kept from reaching the trail.
-      if (done === undefined) {
-        const kept = dropOrphanAudit(trail, rec.revision);
-        const lost = journalAuditAfter(existsSync(path) ? readFileSync(path, 'utf8') : '', kept);
-        if (lost) appendTo(trail, lost);
+    // What to take back if the write fails, last first.
+    const undo: Array<() => void> = [];
+    try {
+      if (legacy) {
+        delete (rec as { audit?: AuditEntry[] }).audit;
+        undo.push(() => void ((rec as { audit?: AuditEntry[] }).audit = legacy));
+        if (rec.revision > 0 && !existsSync(trail)) {
+          replaceFile(ops, trail, formatAudit(legacy, 0));
+          undo.push(() => removeQuietly(ops, trail));
+        }
       }
-      if (audit.length) appendTo(trail, formatAudit(audit, rec.revision));
-    }
-    if (done === undefined || done.count >= COMPACT_AFTER || done.bytes >= COMPACT_BYTES) {
-      // The journal's older lines (and their audit entries) go: the trail must be on the device first.
-      if (rec.revision > 0) {
-        const trailFd = descriptors.get(trail);
-        await (trailFd !== undefined ? flush(trailFd) : flushPath(trail));
+      // A carried framework goes to its own file (once per content); the record names it.
+      const text = rec.framework ? JSON.stringify({ ...rec, framework: undefined, frameworkRef: storeCarried(rec.framework) }) : JSON.stringify(rec);
+      // The journal line: the record, plus this write's audit entries (so one flush makes both durable).
+      const line = audit.length && rec.revision > 0 ? `${text.slice(0, -1)},${JSON.stringify(JOURNAL_AUDIT)}:${JSON.stringify(audit)}}\n` : `${text}\n`;
+      if (rec.revision === 0) {
+        forget(trail);
+        replaceFile(ops, trail, formatAudit(audit, 0));
+        // A new evaluation: its files go when it fails.
+        undo.push(() => removeQuietly(ops, trail));
+      } else {
+        // First write since opening: drop entries a crash left behind, of this revision or later, and
+        // restore from the journal those a machine crash kept from reaching the trail.
+        if (done === undefined) {
+          forget(trail);
+          const kept = dropOrphanAudit(ops, trail, rec.revision);
+          const lost = journalAuditAfter(existsSync(path) ? readFileSync(path, 'utf8') : '', kept);
+          if (lost) appendTo(trail, lost);
+        }
+        if (audit.length) {
+          const { fd, before } = appendTo(trail, formatAudit(audit, rec.revision));
+          undo.push(() => cutBack(ops, fd, before));
+        }
       }
+      if (done === undefined || done.count >= COMPACT_AFTER || done.bytes >= COMPACT_BYTES) {
+        // The journal's older lines (and their audit entries) go: the trail must be on the device first.
+        if (rec.revision > 0) {
+          const trailFd = descriptors.get(trail);
+          await (trailFd !== undefined ? flush(trailFd) : flushPath(ops, trail));
+        }
+        forget(path);
+        await replaceFileAsync(ops, path, line);
+        appended.set(rec.id, { count: 0, bytes: 0 });
+      } else {
+        const { bytes, fd, before } = appendTo(path, line);
+        undo.push(() => cutBack(ops, fd, before));
+        await flush(fd);
+        appended.set(rec.id, { count: done.count + 1, bytes: done.bytes + bytes });
+      }
+      remember(rec.id, { text, revision: rec.revision });
+    } catch (err) {
+      for (const step of undo.reverse()) step();
+      // The next write starts over as the first since opening (trail checked, journal rewritten whole),
+      // on fresh descriptors.
+      appended.delete(rec.id);
       forget(path);
-      await replaceFileDurablyAsync(path, line);
-      appended.set(rec.id, { count: 0, bytes: 0 });
-    } else {
-      const { bytes, fd } = appendTo(path, line);
-      appended.set(rec.id, { count: done.count + 1, bytes: done.bytes + bytes });
-      await flush(fd);
+      forget(trail);
+      throw toStoreWriteError(err, `evaluation "${rec.id}"`);
     }
-    remember(rec.id, { text, revision: rec.revision });
   };
 
-  /** Writes the record that follows `revision` (bumping it and `updatedAt`) with its audit entries. */
+  /** Writes the record that follows `revision` (bumping it and `updatedAt`) with its audit entries; on failure `next` is as it was. */
   const commit = async (next: EvaluationRecord, revision: number, audit: AuditEntry[]) => {
+    const before = { revision: next.revision, updatedAt: next.updatedAt };
     next.revision = revision + 1;
     next.updatedAt = now().toISOString();
-    await writeRecord(next, audit);
+    try {
+      await writeRecord(next, audit);
+    } catch (err) {
+      next.revision = before.revision;
+      next.updatedAt = before.updatedAt;
+      throw err;
+    }
     return next;
   };
 
-  // Chat bindings; rebuilt from the evaluation files when the index is missing.
-  let chats = await chatsFile.read();
+  /** Logs a damaged file set aside at opening, and what the store does without it. */
+  const reportDamage = (file: string, outcome: { reason: string; setAsideAs?: string }, instead: string) =>
+    logger.error('damaged file set aside', { file: join(dataDir, file), reason: outcome.reason, ...(outcome.setAsideAs ? { setAsideAs: outcome.setAsideAs } : {}), instead });
+  /**
+   * A small JSON file written whole from a map (the chat index, drafts, channel state, overview
+   * bindings), one write at a time. Changes are numbered: `save(n)` resolves once a write holding
+   * change n is done, so one write may settle several callers. When a write fails, `undo` puts the
+   * caller's change back before the next write takes its snapshot.
+   */
+  const createSnapshotFile = (key: string, name: string, snapshot: () => string, durable: boolean) => {
+    const path = join(dataDir, name);
+    let changes = 0;
+    let written = 0;
+    return {
+      change: () => ++changes,
+      save: (change: number, undo?: () => void) =>
+        serialise(key, async () => {
+          if (written >= change) return;
+          const upTo = changes;
+          try {
+            await replaceFileAsync(ops, path, snapshot(), { durable });
+          } catch (err) {
+            undo?.();
+            throw toStoreWriteError(err, path);
+          }
+          written = upTo;
+        }),
+    };
+  };
+  type SnapshotFile = ReturnType<typeof createSnapshotFile>;
+  /** Sets (or with undefined, deletes) one entry of a map kept in a snapshot file; put back if the write fails. */
+  const changeEntry = async <V>(map: Map<string, V>, file: SnapshotFile, key: string, value: V | undefined): Promise<void> => {
+    const before = map.get(key);
+    if (value === undefined) {
+      if (!map.delete(key)) return;
+    } else map.set(key, value);
+    await file.save(file.change(), () => {
+      // Unless a later call changed the entry again.
+      if (map.get(key) !== value) return;
+      if (before === undefined) map.delete(key);
+      else map.set(key, before);
+    });
+  };
+  const readIndex = <T>(name: string, accept: (v: unknown) => v is T) => readJsonOrSetAside(join(dataDir, name), accept, { ops, now, readOnly });
+
+  // Chat bindings; rebuilt from the evaluation files when the index is missing or damaged.
+  const chatsRead = readIndex('chats.json', isRecordOf((v): v is string => typeof v === 'string'));
+  let chats = chatsRead.kind === 'ok' ? chatsRead.value : undefined;
   if (!chats) {
     chats = {};
     for (const id of ids) {
-      const rec = await load(id);
+      // A damaged evaluation is logged by load and left out.
+      const rec = await load(id).catch(() => undefined);
       for (const c of rec?.chatIds ?? []) chats[c] = id;
     }
   }
   const chatMap = new Map(Object.entries(chats));
   // Flushed like evaluation files: a binding lost in a machine crash would make the chat look new.
-  const saveChats = () => serialise(CHATS_KEY, async () => replaceFileDurably(join(dataDir, 'chats.json'), JSON.stringify(Object.fromEntries(chatMap), null, 2)));
+  const chatIndex = createSnapshotFile(CHATS_KEY, 'chats.json', () => JSON.stringify(Object.fromEntries(chatMap), null, 2), true);
+  if (chatsRead.kind === 'broken') {
+    reportDamage('chats.json', chatsRead, 'rebuilt from the evaluation files');
+    if (!readOnly) await chatIndex.save(chatIndex.change()).catch((err: unknown) => logger.error('writing the rebuilt chat index failed', { error: (err as Error).message }));
+  }
 
-  const draftMap = new Map(Object.entries((await draftsFile.read()) ?? {}));
-  const saveDrafts = () => serialise(DRAFTS_KEY, () => draftsFile.write(Object.fromEntries(draftMap)));
+  // Drafts (新建自评 in progress): nothing can rebuild them, so damaged ones start empty.
+  const draftsRead = readIndex('drafts.json', isRecordOf((v): v is StoredChatDraft => isPlainObject(v)));
+  if (draftsRead.kind === 'broken') reportDamage('drafts.json', draftsRead, 'started without drafts');
+  const draftMap = new Map(Object.entries(draftsRead.kind === 'ok' ? draftsRead.value : {}));
+  const draftsFile = createSnapshotFile(DRAFTS_KEY, 'drafts.json', () => JSON.stringify(Object.fromEntries(draftMap), null, 2), false);
 
-  const messages = openMessageLog(dataDir, { now, syncFile, replaceFile: replaceFileDurably, replaceFileAsync: replaceFileDurablyAsync, readOnly, assertWritable });
-  const channelStateFile = new JSONFile<Record<string, Record<string, unknown>>>(join(dataDir, 'channels.json'));
-  const channelState = new Map(Object.entries((await channelStateFile.read()) ?? {}));
-  const saveChannelState = () => serialise(CHANNELS_KEY, () => channelStateFile.write(Object.fromEntries(channelState)));
+  const messages = openMessageLog(dataDir, { now, syncFile, ops, readOnly, assertWritable, onError: (message, fields) => logger.error(message, fields) });
+  const channelsRead = readIndex('channels.json', isRecordOf(isPlainObject));
+  if (channelsRead.kind === 'broken') reportDamage('channels.json', channelsRead, 'started without channel state');
+  const channelState = new Map(Object.entries(channelsRead.kind === 'ok' ? channelsRead.value : {}));
+  const channelsFile = createSnapshotFile(CHANNELS_KEY, 'channels.json', () => JSON.stringify(Object.fromEntries(channelState), null, 2), false);
   // Overview bindings grant a chat read access to units' figures: flushed like the chat index.
-  const overviewMap = new Map(Object.entries((await new JSONFile<Record<string, OverviewBinding>>(join(dataDir, 'overviews.json')).read()) ?? {}));
-  const saveOverviews = () =>
-    serialise(OVERVIEWS_KEY, () => replaceFileDurablyAsync(join(dataDir, 'overviews.json'), JSON.stringify(Object.fromEntries(overviewMap), null, 2)));
+  const overviewsRead = readIndex('overviews.json', isRecordOf((v): v is OverviewBinding => isPlainObject(v)));
+  if (overviewsRead.kind === 'broken') reportDamage('overviews.json', overviewsRead, 'started without overview bindings');
+  const overviewMap = new Map(Object.entries(overviewsRead.kind === 'ok' ? overviewsRead.value : {}));
+  const overviewsFile = createSnapshotFile(OVERVIEWS_KEY, 'overviews.json', () => JSON.stringify(Object.fromEntries(overviewMap), null, 2), true);
 
-  const store: Store = {
+  /** Writes an imported framework's file (durably: the port promises it); the old one stays if that fails. */
+  const writeFramework = async (id: string, text: string) => {
+    try {
+      await replaceFileAsync(ops, frameworkPath(id), text);
+    } catch (err) {
+      throw toStoreWriteError(err, `framework "${id}"`);
+    }
+  };
+
+  const store: LowdbStore = {
     async evaluationIdForChat(chatId) {
       // A binding to an evaluation whose file is gone (deleted by hand) counts as no binding.
       const id = chatMap.get(chatId);
@@ -388,11 +540,20 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       // A few files at a time, so thousands of evaluations do not exhaust file descriptors.
       const all = [...ids];
       const recs: EvaluationRecord[] = [];
+      // A damaged evaluation is logged and left out (see listBrokenEvaluations), never the whole list.
+      const read = (id: string) =>
+        load(id).catch((err: unknown) => {
+          if (!(err instanceof BrokenEvaluationError)) markBroken(id, (err as Error).message);
+          return undefined;
+        });
       for (let i = 0; i < all.length; i += LIST_BATCH) {
-        const batch = await Promise.all(all.slice(i, i + LIST_BATCH).map((id) => load(id)));
+        const batch = await Promise.all(all.slice(i, i + LIST_BATCH).map(read));
         for (const r of batch) if (r) recs.push(r);
       }
       return recs;
+    },
+    async listBrokenEvaluations() {
+      return [...broken].filter(([id]) => ids.has(id)).map(([id, reason]) => ({ id, reason })).sort((a, b) => a.id.localeCompare(b.id));
     },
     async createEvaluation(rec, audit = []) {
       assertWritable();
@@ -403,14 +564,20 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       // Reserve synchronously so concurrent creations see each other.
       ids.add(rec.id);
       for (const c of rec.chatIds) chatMap.set(c, rec.id);
+      const release = () => {
+        ids.delete(rec.id);
+        for (const c of rec.chatIds) if (chatMap.get(c) === rec.id) chatMap.delete(c);
+      };
+      // The index first: a binding to an evaluation whose file never came (a crash, a failed write)
+      // counts as no binding (see evaluationIdForChat), so either order of failure leaves no trace.
+      await chatIndex.save(chatIndex.change(), release);
       try {
         await serialise(rec.id, () => writeRecord(rec, audit));
       } catch (err) {
-        ids.delete(rec.id);
-        for (const c of rec.chatIds) chatMap.delete(c);
+        release();
+        await chatIndex.save(chatIndex.change()).catch(() => {});
         throw err;
       }
-      await saveChats();
     },
     updateEvaluation(id, mutate) {
       return serialise(id, async () => {
@@ -450,16 +617,38 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       if (!isSafeId(evaluationId) || !ids.has(evaluationId)) throw new Error(`evaluation "${evaluationId}" not found`);
       const previous = chatMap.get(chatId);
       if (previous === evaluationId) return;
+      const restoreIndex = () => {
+        if (chatMap.get(chatId) !== evaluationId) return;
+        if (previous === undefined) chatMap.delete(chatId);
+        else chatMap.set(chatId, previous);
+      };
       chatMap.set(chatId, evaluationId);
-      await saveChats();
-      if (previous !== undefined && ids.has(previous)) {
-        await store.updateEvaluation(previous, (r) => {
-          r.chatIds = r.chatIds.filter((c) => c !== chatId);
+      await chatIndex.save(chatIndex.change(), restoreIndex);
+      // Three writes: when a later one fails, the earlier ones are taken back (best effort: a second
+      // failure leaves the previous evaluation listing the chat one revision later, which nothing reads).
+      let removedAt = -1;
+      try {
+        if (previous !== undefined && ids.has(previous)) {
+          await store.updateEvaluation(previous, (r) => {
+            removedAt = r.chatIds.indexOf(chatId);
+            r.chatIds = r.chatIds.filter((c) => c !== chatId);
+          });
+        }
+        await store.updateEvaluation(evaluationId, (r) => {
+          if (!r.chatIds.includes(chatId)) r.chatIds.push(chatId);
         });
+      } catch (err) {
+        restoreIndex();
+        await chatIndex.save(chatIndex.change()).catch(() => {});
+        if (removedAt >= 0) {
+          await store
+            .updateEvaluation(previous!, (r) => {
+              if (!r.chatIds.includes(chatId)) r.chatIds.splice(removedAt, 0, chatId);
+            })
+            .catch(() => {});
+        }
+        throw err;
       }
-      await store.updateEvaluation(evaluationId, (r) => {
-        if (!r.chatIds.includes(chatId)) r.chatIds.push(chatId);
-      });
     },
     async getChatDraft(chatId, userId) {
       const d = draftMap.get(toDraftKey(chatId, userId));
@@ -467,20 +656,24 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     },
     async setChatDraft(draft) {
       assertWritable();
-      const key = toDraftKey(draft.chatId, draft.userId);
-      if (draft.draft === undefined) {
-        if (!draftMap.delete(key)) return;
-      } else draftMap.set(key, copyRecord(draft as StoredChatDraft));
-      await saveDrafts();
+      await changeEntry(draftMap, draftsFile, toDraftKey(draft.chatId, draft.userId), draft.draft === undefined ? undefined : copyRecord(draft as StoredChatDraft));
     },
     async putFile(file) {
       assertWritable();
       const meta: FileMeta = { id: createFileId(), name: file.name, mime: file.mime, createdAt: now().toISOString() };
       const bytesPath = join(fileDir, meta.id);
-      await writeFile(`${bytesPath}.tmp`, file.bytes);
-      await rename(`${bytesPath}.tmp`, bytesPath);
-      // The meta file is written last: a file without it does not exist.
-      await new JSONFile<FileMeta>(`${bytesPath}.json`).write(meta);
+      await track(
+        (async () => {
+          try {
+            await replaceFileAsync(ops, bytesPath, file.bytes, { durable: false });
+            // The meta file is written last: a file without it does not exist.
+            await replaceFileAsync(ops, `${bytesPath}.json`, JSON.stringify(meta), { durable: false });
+          } catch (err) {
+            removeQuietly(ops, bytesPath);
+            throw toStoreWriteError(err, `file ${meta.id}`);
+          }
+        })(),
+      );
       return { ...meta, bytes: new Uint8Array(file.bytes) };
     },
     async getFile(id) {
@@ -498,16 +691,13 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     },
     async setChannelState(key, value) {
       assertWritable();
-      if (value === undefined) {
-        if (!channelState.delete(key)) return;
-      } else channelState.set(key, copyRecord(value));
-      await saveChannelState();
+      await changeEntry(channelState, channelsFile, key, value === undefined ? undefined : copyRecord(value));
     },
     async putFramework(rec) {
       assertWritable();
       assertFrameworkId(rec.id);
       const text = JSON.stringify(rec);
-      await serialise(frameworkKey(rec.id), () => new TextFile(frameworkPath(rec.id)).write(text));
+      await serialise(frameworkKey(rec.id), () => writeFramework(rec.id, text));
     },
     updateFramework(id, mutate) {
       return serialise(frameworkKey(id), async () => {
@@ -517,7 +707,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
         const next = mutate(draft) ?? draft;
         if (next.id !== id) throw new Error(`updateFramework may not change the id ("${id}" → "${next.id}")`);
         next.updatedAt = now().toISOString();
-        await new TextFile(frameworkPath(id)).write(JSON.stringify(next));
+        await writeFramework(id, JSON.stringify(next));
         return next;
       });
     },
@@ -540,65 +730,29 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     },
     async setOverviewBinding(binding) {
       assertWritable();
-      if (binding.units.length) overviewMap.set(binding.chatId, copyRecord(binding));
-      else if (!overviewMap.delete(binding.chatId)) return;
-      await saveOverviews();
+      await changeEntry(overviewMap, overviewsFile, binding.chatId, binding.units.length ? copyRecord(binding) : undefined);
     },
     async listOverviewBindings() {
       return [...overviewMap.values()].map(copyRecord).sort((a, b) => a.chatId.localeCompare(b.chatId));
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      while (inFlight.size) await Promise.allSettled([...inFlight]);
+      await messages.close();
+      const pending = [...flushing.values()];
+      for (const path of [...descriptors.keys()]) forget(path);
+      await Promise.allSettled(pending);
+      if (!readOnly) releaseDataDir(dataDir);
     },
   };
   return store;
 }
 
-/**
- * Replaces a file so that a crash or a power cut leaves the old content or the new, never a mix, and
- * the new one is on the device when this returns: temp file flushed, renamed, directory flushed.
- * Synchronous (only for new files and the occasional rewrite; appends are flushed asynchronously).
- */
-function replaceFileDurably(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${path.slice(dirname(path).length + 1)}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    const bytes = Buffer.from(text, 'utf8');
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  flushFileSync(dirname(path), undefined);
-}
-
-/**
- * The same as `replaceFileDurably`, without holding the event loop while the device flushes: for the
- * rewrites that happen while the server answers (an evaluation's journal every few dozen answers, the
- * message log), where a synchronous flush stalled every request in flight (tens of milliseconds at
- * the disk's p99).
- */
-async function replaceFileDurablyAsync(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${path.slice(dirname(path).length + 1)}.tmp`);
-  const file = await open(tmp, 'w');
-  try {
-    await file.writeFile(text, 'utf8');
-    await file.datasync();
-  } finally {
-    await file.close();
-  }
-  await rename(tmp, path);
-  await flushPath(dirname(path));
-}
-
-/** Flushes a file or directory to the device by opening it, off the event loop; nothing to do when it is gone. */
-async function flushPath(path: string): Promise<void> {
-  const handle = await open(path, 'r').catch(() => undefined);
-  if (!handle) return;
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+/** The default logger: one JSON line on stderr, like the app's. */
+const defaultLogger: StoreLogger = {
+  error: (message, fields) => console.error(JSON.stringify({ time: new Date().toISOString(), level: 'error', message, ...fields })),
+};
 
 /** Freezes an object and everything in it (a carried framework shared by many records must not change). */
 function deepFreeze<T>(value: T): T {
@@ -646,22 +800,6 @@ function journalAuditAfter(journal: string, after: number): string {
   return out;
 }
 
-/** Flushes a file to the device now, through its open descriptor or by opening it. */
-function flushFileSync(path: string, fd: number | undefined): void {
-  if (fd !== undefined) return fsyncSync(fd);
-  let own: number;
-  try {
-    own = openSync(path, 'r');
-  } catch {
-    return;
-  }
-  try {
-    fsyncSync(own);
-  } finally {
-    closeSync(own);
-  }
-}
-
 /** Audit entries as trail lines, each with the revision it belongs to. */
 function formatAudit(audit: AuditEntry[], revision: number): string {
   return audit.map((e) => `${JSON.stringify({ rev: revision, ...e })}\n`).join('');
@@ -688,7 +826,7 @@ function parseAudit(text: string): Array<AuditEntry & { rev: number }> {
  * appended in revision order, so these can only be at the end: the file is read back to the first
  * older entry and truncated there, not parsed or rewritten whole.
  */
-function dropOrphanAudit(path: string, revision: number): number {
+function dropOrphanAudit(ops: FileOps, path: string, revision: number): number {
   let buf: Buffer;
   try {
     buf = readFileSync(path);
@@ -709,11 +847,11 @@ function dropOrphanAudit(path: string, revision: number): number {
       rev = undefined;
     }
     if (typeof rev === 'number' && rev < revision) {
-      if (keep < buf.length) truncateSync(path, keep);
+      if (keep < buf.length) ops.truncateSync(path, keep);
       return rev;
     }
     keep = start;
   }
-  if (keep < buf.length) truncateSync(path, keep);
+  if (keep < buf.length) ops.truncateSync(path, keep);
   return -1;
 }

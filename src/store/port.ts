@@ -11,6 +11,45 @@ import type { AuditEntry, EvaluationRecord, StoredChatDraft } from '../core/eval
 import type { Delivery, InboxEntry } from '../core/messages';
 import type { FrameworkRecord } from '../core/framework-record';
 
+/**
+ * A change the store could not write (a full disk, an I/O error). Nothing of it was kept: the store is
+ * as it was before the call, so the caller says so (the chat: not saved, please send again; HTTP: 507)
+ * and the same change may simply be tried again.
+ */
+export class StoreWriteError extends Error {
+  override name = 'StoreWriteError';
+  /** The system's error code when there is one (`ENOSPC` for a full disk, `EIO`…). */
+  readonly code: string | undefined;
+  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+  }
+}
+
+/** True when `err` (or an error it was caused by) is a StoreWriteError. */
+export function isStoreWriteError(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) if (e instanceof StoreWriteError || e.name === 'StoreWriteError') return true;
+  return false;
+}
+
+/** Thrown when an evaluation's stored data cannot be read (damaged): names it and says why. */
+export class BrokenEvaluationError extends Error {
+  override name = 'BrokenEvaluationError';
+  constructor(
+    readonly evaluationId: string,
+    readonly reason: string,
+  ) {
+    super(`evaluation "${evaluationId}" cannot be read: ${reason}`);
+  }
+}
+
+/** An evaluation whose stored data cannot be read (edited by hand, a damaged disk): reported and skipped by lists. */
+export interface BrokenEvaluation {
+  id: string;
+  /** Why it cannot be read, for the log and the console (English, technical). */
+  reason: string;
+}
+
 /** A stored file (a generated report) served at /files/:id. */
 export interface StoredFile {
   id: string;
@@ -70,7 +109,13 @@ export interface Store extends MessageLog, ChannelStateStore {
    * one read-only object shared by every read, so it is validated once rather than per message.
    */
   getEvaluation(id: string): Promise<EvaluationRecord | undefined>;
+  /** Every evaluation that can be read; one whose data is damaged is skipped (see `listBrokenEvaluations`). */
   listEvaluations(): Promise<EvaluationRecord[]>;
+  /**
+   * The evaluations the last `listEvaluations` (or any read) found damaged and skipped. Optional: a
+   * store whose records cannot be damaged independently (memory, SQL) has none.
+   */
+  listBrokenEvaluations?(): Promise<BrokenEvaluation[]>;
   /** Creates an evaluation and binds its chats, with the first entries of its audit trail; fails if a chat is already bound. */
   createEvaluation(rec: EvaluationRecord, audit?: AuditEntry[]): Promise<void>;
   /**

@@ -295,6 +295,11 @@ export const serverText = {
   internalError: '服务器内部错误，请稍后再试',
   processingFailed: '处理这条消息时出错了，已记录下来。请稍后再发一次，或发送「进度」查看已保存的内容。',
   storeUnavailable: '暂时无法保存消息，请稍后重试',
+  /** A chat message whose change could not be written (a full disk): nothing of it was kept. */
+  answerNotSaved: '抱歉，这条消息没有保存成功（服务器存储写入失败，可能是磁盘已满），本次回答未记录。请稍后重新发送；之前已保存的回答不受影响。',
+  /** Any other request whose change could not be written (HTTP 507). */
+  storeWriteFailed: '服务器存储写入失败（可能是磁盘已满），本次修改没有保存，请稍后重试。之前保存的数据不受影响。',
+  evaluationBroken: (id: string) => `自评「${id}」的数据文件已损坏，无法读取（详见服务器日志）。其他自评不受影响。`,
   notFound: '未找到',
   fileNotFound: '文件不存在或已删除',
   evaluationNotFound: (id: string) => `未找到自评「${id}」`,
