@@ -14,6 +14,7 @@ import { chineseWorkCalendar } from '../src/app/work-calendar';
 import { createFeishuChannel } from '../src/channels/feishu';
 import { reminderSettingsOf } from '../src/core/evaluation';
 import { openLowdbStore } from '../src/store/lowdb';
+import { createMemoryStore } from '../src/store/memory';
 import { startFakeDingTalk, type FakePerson } from './fakes/dingtalk';
 import { GROUP, startDingTalkHarness } from './fakes/dingtalk-harness';
 import { FAKE_APP_ID, FAKE_APP_SECRET, startFakeFeishu } from './fakes/feishu';
@@ -253,5 +254,30 @@ describe('the scheduler on Node', () => {
     expect(calls[0]).toBe(at);
     expect(overlapped).toBe(false);
     expect(calls).toHaveLength(count);
+  }, 20_000);
+
+  it('deletes expired chat drafts after the reminders, even when the reminders failed', async () => {
+    const { startReminderScheduler } = await import('../src/entries/scheduler');
+    const { deleteExpiredChatDrafts, CHAT_DRAFT_TTL_MS } = await import('../src/app/bot');
+    const store = createMemoryStore();
+    const at = new Date('2025-09-29T01:30:00.000Z');
+    await store.setChatDraft({ chatId: 'g', userId: 'gone', draft: { kind: 'create' }, updatedAt: new Date(at.getTime() - CHAT_DRAFT_TTL_MS - 1).toISOString() });
+    await store.setChatDraft({ chatId: 'g', userId: 'here', draft: { kind: 'create' }, updatedAt: new Date(at.getTime() - 60_000).toISOString() });
+    let done!: () => void;
+    const ran = new Promise<void>((r) => (done = r));
+    const stop = startReminderScheduler({
+      pattern: '* * * * * *',
+      clock: () => at,
+      logger: quiet,
+      reminders: { runDueReminders: async () => Promise.reject(new Error('channel down')) },
+      housekeeping: async (now) => {
+        await deleteExpiredChatDrafts(store, now);
+        done();
+      },
+    });
+    await ran;
+    stop();
+    expect(await store.getChatDraft('g', 'gone')).toBeUndefined();
+    expect(await store.getChatDraft('g', 'here')).toBeDefined();
   }, 20_000);
 });

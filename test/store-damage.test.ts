@@ -206,6 +206,15 @@ const SCENARIOS: Scenario[] = [
     read: async (s) => ({ mine: (await s.getChatDraft('g', 'u')) ?? null }),
   },
   {
+    name: 'deleteChatDraftsBefore',
+    setup: async (s) => {
+      await s.setChatDraft({ chatId: 'g', userId: 'u', draft: { step: 1 }, updatedAt: '2025-01-01T00:00:00.000Z' });
+      await s.setChatDraft({ chatId: 'g', userId: 'v', draft: { step: 5 }, updatedAt: '2025-01-03T00:00:00.000Z' });
+    },
+    op: (s) => s.deleteChatDraftsBefore('2025-01-02T00:00:00.000Z'),
+    read: async (s) => ({ u: (await s.getChatDraft('g', 'u')) ?? null, v: (await s.getChatDraft('g', 'v')) ?? null }),
+  },
+  {
     name: 'setChatDraft deleting a draft',
     setup: async (s) => {
       await s.setChatDraft({ chatId: 'g', userId: 'u', draft: { step: 1 }, updatedAt: 't' });

@@ -225,6 +225,16 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     await store.setChatDraft({ chatId: 'c1', userId: 'u9', draft: undefined });
   });
 
+  it('deletes the chat drafts last changed before a time, and only those', async () => {
+    const store = await open(createClock().now);
+    await store.setChatDraft({ chatId: 'c1', userId: 'old', draft: { step: 'unit' }, updatedAt: '2025-01-01T00:00:00.000Z' });
+    await store.setChatDraft({ chatId: 'c1', userId: 'new', draft: { step: 'year' }, updatedAt: '2025-01-03T00:00:00.000Z' });
+    expect(await store.deleteChatDraftsBefore('2025-01-02T00:00:00.000Z')).toBe(1);
+    expect(await store.getChatDraft('c1', 'old')).toBeUndefined();
+    expect(await store.getChatDraft('c1', 'new')).toBeDefined();
+    expect(await store.deleteChatDraftsBefore('2025-01-02T00:00:00.000Z')).toBe(0);
+  });
+
   it('stores files by a safe id and returns their bytes', async () => {
     const clock = createClock();
     const store = await open(clock.now);

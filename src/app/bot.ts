@@ -63,6 +63,14 @@ export const MAX_RECORD_CHARS = 2_000_000;
 /** A chat draft (新建自评 step by step, a framework confirmation) untouched this long is dropped. */
 export const CHAT_DRAFT_TTL_MS = 24 * 3600 * 1000;
 
+/**
+ * Deletes the chat drafts that expired (CHAT_DRAFT_TTL_MS) from the store, so drafts nobody comes back
+ * to do not pile up; the scheduled job calls it (a draft read after it expired is dropped anyway).
+ */
+export function deleteExpiredChatDrafts(store: Pick<Store, 'deleteChatDraftsBefore'>, now: Date): Promise<number> {
+  return store.deleteChatDraftsBefore(new Date(now.getTime() - CHAT_DRAFT_TTL_MS).toISOString());
+}
+
 
 /** The report of an evaluation as it stands, as a file reply plus a note on what is missing. */
 export async function buildReportReplies(rec: EvaluationRecord, now: Date): Promise<Reply[]> {

@@ -9,7 +9,7 @@
 import { describeChannels, type ChannelStatus } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { createConsoleLogger, describeError } from '../app/ports';
-import { createBot } from '../app/bot';
+import { createBot, deleteExpiredChatDrafts } from '../app/bot';
 import { createPlatformChannels } from '../channels/registry';
 import { createReminders } from '../app/reminders';
 import { openConfiguredStore, startNodeServer } from './serve';
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
 
   // Every minute, the reminders due (after downtime: the latest missed slot of each kind, once).
   const reminders = createReminders({ store, pipeline: server.pipeline, logger });
-  const stopReminders = startReminderScheduler({ reminders, clock: () => new Date(), logger });
+  const stopReminders = startReminderScheduler({ reminders, clock: () => new Date(), logger, housekeeping: (now) => deleteExpiredChatDrafts(store, now) });
 
   logger.info('started', { port: server.port, dataDir: config.DATA_DIR, adminToken: config.ADMIN_TOKEN ? 'set' : 'not set (loopback only)' });
   console.log(serverText.started(server.url));

@@ -658,6 +658,17 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       assertWritable();
       await changeEntry(draftMap, draftsFile, toDraftKey(draft.chatId, draft.userId), draft.draft === undefined ? undefined : copyRecord(draft as StoredChatDraft));
     },
+    async deleteChatDraftsBefore(before) {
+      assertWritable();
+      const gone = [...draftMap].filter(([, d]) => d.updatedAt < before);
+      if (!gone.length) return 0;
+      for (const [key] of gone) draftMap.delete(key);
+      await draftsFile.save(draftsFile.change(), () => {
+        // A failed write puts them back, unless a later call set that entry again.
+        for (const [key, d] of gone) if (!draftMap.has(key)) draftMap.set(key, d);
+      });
+      return gone.length;
+    },
     async putFile(file) {
       assertWritable();
       const meta: FileMeta = { id: createFileId(), name: file.name, mime: file.mime, createdAt: now().toISOString() };

@@ -102,6 +102,11 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
       if (draft.draft === undefined) drafts.delete(key);
       else drafts.set(key, copyRecord(draft as StoredChatDraft));
     },
+    async deleteChatDraftsBefore(before) {
+      let n = 0;
+      for (const [key, d] of drafts) if (d.updatedAt < before && drafts.delete(key)) n++;
+      return n;
+    },
     async putFile(file) {
       const stored: StoredFile = {
         id: createFileId(),

@@ -138,6 +138,8 @@ export interface Store extends MessageLog, ChannelStateStore {
   /** The sender's chat draft as stored: read its `draft` with `readChatDraft` (core/dialog/drafts.ts). */
   getChatDraft(chatId: string, userId: string): Promise<StoredChatDraft | undefined>;
   setChatDraft(draft: StoredChatDraft | { chatId: string; userId: string; draft: undefined }): Promise<void>;
+  /** Deletes every chat draft last changed before `before` (ISO), in one write; resolves to how many. */
+  deleteChatDraftsBefore(before: string): Promise<number>;
   putFile(file: Omit<StoredFile, 'id' | 'createdAt'>): Promise<StoredFile>;
   getFile(id: string): Promise<StoredFile | undefined>;
   /**
