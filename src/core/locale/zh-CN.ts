@@ -485,6 +485,19 @@ export const importText = {
     duplicateCode: (code: string, firstRow: number) => `编码“${code}”与第${firstRow}行重复`,
     notReadable: (name: string) => `无法读取文件“${name}”：不是 .xlsx 或 .csv 表格`,
   },
+  /** An uploaded table past a limit (checked while it is read, before anything is built from it). */
+  limits: {
+    unpacked: (mb: number) => `表格解压后超过 ${mb} MB，请删去多余的工作表或图片后再上传`,
+    dimension: (sheet: string, ref: string, rows: number, columns: number, lastColumn: string) =>
+      `工作表“${sheet}”的范围到了${/^第/.test(ref) ? '' : ' '}${ref}，超出上限：每个工作表最多 ${rows} 行、${columns} 列（到 ${lastColumn} 列）。请删去多余的行和列（或清除远处单元格的内容和格式）后再上传`,
+    /** A row named in a dimension message ("范围到了第 1048576 行"). */
+    rowRef: (row: number) => `第 ${row} 行`,
+    csvDimension: (rows: number, columns: number) => `CSV 表格超出上限：最多 ${rows} 行、每行最多 ${columns} 列。请删去多余的行和列后再上传`,
+    cells: (max: number) => `表格的单元格超过上限 ${max} 个（各工作表已用范围的行数×列数合计）。请删去多余的工作表、行或列后再上传`,
+    memory: (mb: number) => `读取表格时超出内存上限 ${mb} MB，未导入。请删去多余的工作表、行或列后再上传`,
+    timeout: (seconds: number) => `读取表格超过 ${seconds} 秒仍未完成，未导入。请删去多余的工作表、行或列后再上传`,
+    failed: '读取表格时出错，未导入。请检查表格后重新上传，或联系管理员查看日志',
+  },
   /** Confirmation of open rows and overrides. */
   confirm: {
     question: (row: number, code: string, where: string, points: number | undefined, criteria: string, reason: string, suggestion?: string) =>
