@@ -47,6 +47,7 @@ import { REPORT_DATE_RESET_WORDS, ROLE_WORDS, STRICT_ASSIGNMENT_WORDS } from './
 import { applyReminderCommand, describeReminders, parseReminderCommand, type WorkCalendar } from '../reminders';
 import { reminderSettingsOf } from '../evaluation';
 import { reminderText as RemT } from '../locale/zh-CN';
+import { DEFAULT_WORKBOOK_LIMITS } from '../import/limits';
 import { commandButton, evaluationTitle, text } from './replies';
 import { buildPlan, canonicalName, findIndicator, findQuestion, indicatorChain, partialExampleScore, SECTION_ADJUSTMENTS, SECTION_REPORT, type Question } from './plan';
 
@@ -158,7 +159,11 @@ interface Turn {
 /** Handles one inbound message. Pure: the same message and state give the same outcome. */
 export function handleMessage(msg: InboundMessage, state: DialogState, deps: DialogDeps): DialogOutcome {
   const raw = msg.text ?? '';
-  if (msg.unsupported !== undefined && !msg.text && !msg.action) return { replies: [text(T.unsupportedContent(msg.unsupported))] };
+  if (msg.unsupported !== undefined && !msg.text && !msg.action) {
+    // A file is most likely a framework sheet: say where it can be uploaded, and within which limits.
+    if (msg.unsupported === T.fileKind) return { replies: [text(T.unsupportedFile(DEFAULT_WORKBOOK_LIMITS.maxRows, DEFAULT_WORKBOOK_LIMITS.maxColumns))] };
+    return { replies: [text(T.unsupportedContent(msg.unsupported))] };
+  }
   if ([...raw].length > MAX_TEXT_CHARS) return { replies: [text(T.tooLong(MAX_TEXT_CHARS))] };
   // What was written (stored as is) and its recognising form, index for index.
   const verbatim = cleanText(raw);

@@ -18,30 +18,10 @@
  */
 import JSZip from 'jszip';
 import { importText as T } from '../locale/zh-CN';
+import { DEFAULT_WORKBOOK_LIMITS, type WorkbookLimits } from './limits';
 import type { MergeRange, Sheet } from './sheet';
 
-/** How much of a workbook an import reads before refusing it. */
-export interface WorkbookLimits {
-  /** Bytes actually inflated, over every part read. */
-  maxUnpackedBytes: number;
-  /** The last row a worksheet may use (its dimension, rows, cells and merges). */
-  maxRows: number;
-  /** The last column a worksheet may use. */
-  maxColumns: number;
-  /** Cells of the used ranges (rows × columns) of all worksheets together; also caps cell and merge elements. */
-  maxCells: number;
-}
-
-/**
- * The limits of an uploaded framework sheet. A real annex sheet has a few hundred rows and under 20
- * columns; these leave room for far larger ones while keeping an import within a small heap.
- */
-export const DEFAULT_WORKBOOK_LIMITS: Readonly<WorkbookLimits> = Object.freeze({
-  maxUnpackedBytes: 50 * 1024 * 1024,
-  maxRows: 5_000,
-  maxColumns: 100,
-  maxCells: 200_000,
-});
+export { DEFAULT_WORKBOOK_LIMITS, type WorkbookLimits } from './limits';
 
 /** Which limit a workbook broke. */
 export type WorkbookLimitKind = 'unpacked' | 'dimension' | 'cells';

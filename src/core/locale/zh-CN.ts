@@ -4,6 +4,9 @@
  */
 
 /** Words used by scoring: reasons for scores, deductions, missing inputs. Numbers arrive formatted. */
+/** What a file message is called in a reply (both channels label an unsupported file so). */
+const FILE_KIND = '文件';
+
 export const scoringText = {
   got: (score: string, points: string) => (score === '0' ? `不得分（满分${points}分）` : `得${score}分（满分${points}分）`),
   judgementYes: (yes: string) => yes,
@@ -565,6 +568,11 @@ export const dialogText = {
   badKeyTaskLine: (line: string) => `没能识别「${line}」，每行写一项重点工作和分值，如：党建工作 4分`,
   tooLong: (max: number) => `消息太长（超过${max}字），请分几条发送。`,
   unsupportedContent: (kind: string) => `暂时无法识别${kind}。请用文字回复（数字、是/否、选项序号或一段文字），发送「帮助」查看命令。`,
+  /** A file sent in a chat: frameworks are uploaded in the console, within its limits. */
+  unsupportedFile: (rows: number, columns: number) =>
+    `对话中暂时无法接收文件。指标体系表格请在控制台的「指标体系」页上传（.xlsx 或 .csv，不超过 5 MB，每个工作表最多 ${rows} 行、${columns} 列）；填报请用文字回复，发送「帮助」查看命令。`,
+  /** The label channels give a file message (`InboundMessage.unsupported`). */
+  fileKind: FILE_KIND,
   emptyMessage: '收到一条空消息。发送「继续」接着填报，「帮助」查看命令。',
   staleButton: '这个问题已不存在（可能已被处理），请发送「继续」。',
   pressedStale: (label: string, current: string | undefined) =>
@@ -763,7 +771,7 @@ export const frameworksText = {
   unsupportedType: (what: string) => `不支持的文件类型「${what}」：请上传 .xlsx 或 .csv 表格（.xls 请先在 Excel 中另存为 .xlsx）`,
   tooLarge: (mb: number) => `文件超过 ${mb} MB`,
   emptyFile: '上传的文件是空的',
-  unpackedTooLarge: (mb: number) => `表格解压后超过 ${mb} MB，请删去多余的工作表或图片后再上传`,
+  unpackedTooLarge: (mb: number) => importText.limits.unpacked(mb),
   badId: (id: string) => `编码「${id}」无效：只能用小写字母、数字和“-”，且不能与内置指标体系重名`,
   idTaken: (id: string) => `已有编码为「${id}」的指标体系`,
   badName: '名称不能为空，也不要超过100字',
@@ -777,7 +785,8 @@ export const frameworksText = {
     tabChat: '对话',
     tabFrameworks: '指标体系',
     uploadTitle: '导入指标体系',
-    uploadHint: '上传附件格式的指标体系表格（.xlsx 或 .csv，不超过 5 MB）：一级指标、二级指标、三级指标、指标说明、评价要点、分值。',
+    uploadHint: (rows: number, columns: number) =>
+      `上传附件格式的指标体系表格（.xlsx 或 .csv，不超过 5 MB，每个工作表最多 ${rows} 行、${columns} 列）：一级指标、二级指标、三级指标、指标说明、评价要点、分值。`,
     file: '表格文件',
     name: '名称（可选）',
     namePlaceholder: '默认取表格标题',
@@ -829,7 +838,7 @@ export const feishuText = {
   unsupported: {
     image: '图片',
     sticker: '表情',
-    file: '文件',
+    file: FILE_KIND,
     audio: '语音',
     media: '视频',
     folder: '文件夹',
@@ -879,7 +888,7 @@ export const dingtalkText = {
   /** A line of 进度 for organisers. */
   quotaLine: (calls: number, quota: number) => `本月钉钉开放接口已调用 ${calls} 次（标准版企业每月共 ${quota} 次，所有内部应用合计）。`,
   /** What a message without text was, for "暂时无法识别…". */
-  kinds: { picture: '图片', richText: '图片', audio: '语音', video: '视频', file: '文件', other: '这类消息' },
+  kinds: { picture: '图片', richText: '图片', audio: '语音', video: '视频', file: FILE_KIND, other: '这类消息' },
   /** Said once per group chat, with the first question there. */
   atHint: '提示：钉钉群里只有 @我 的消息我才能收到，回答时请先 @我 再写答案。也可以单聊我继续填写本群的自评，单聊时直接回复即可。',
   /** After numbered options. */
