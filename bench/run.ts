@@ -9,6 +9,7 @@ const PARTS: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   report: () => import('./report'),
   dingtalk: () => import('./dingtalk'),
   feishu: () => import('./feishu'),
+  import: () => import('./import'),
   soak: () => import('./soak'),
 };
 

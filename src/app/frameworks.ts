@@ -25,8 +25,10 @@ import {
   type OpenQuestion,
 } from '../core/import/confirm';
 import { describeRule } from '../core/import/describe';
-import { importFile } from '../core/import/index';
-import { ImportError, type DraftFramework, type DraftRow } from '../core/import/importer';
+import type { DraftFramework, DraftRow } from '../core/import/importer';
+import { DEFAULT_WORKBOOK_LIMITS } from '../core/import/workbook';
+import { runImportJob, type ImportRefusal } from './import-job';
+import type { ImportRunner } from './ports';
 import { frameworksText as T } from '../core/locale/zh-CN';
 import type { Store } from '../store/port';
 
@@ -180,15 +182,24 @@ export interface FrameworkUpload {
 /** The outcome of an import: the stored record, or why nothing was stored (with the rows at fault). */
 export type ImportOutcome =
   | { ok: true; record: FrameworkRecord }
-  | { ok: false; status: 400 | 409 | 413; error: string; problems?: Array<{ row: number; message: string }> };
+  | {
+      ok: false;
+      status: 400 | 409 | 413 | 422 | 500;
+      error: string;
+      problems?: Array<{ row: number; message: string }>;
+      /** The limit an upload broke (see `ImportRefusal`), and for the log what failed. */
+      limit?: ImportRefusal['limit'];
+      detail?: string;
+    };
 
-/** The most an uploaded workbook may say it unpacks to (a sheet of a few hundred rows is well under 1 MB). */
-export const MAX_XLSX_UNPACKED_BYTES = 50 * 1024 * 1024;
+/** The most an uploaded workbook may unpack to (a sheet of a few hundred rows is well under 1 MB). */
+export const MAX_XLSX_UNPACKED_BYTES = DEFAULT_WORKBOOK_LIMITS.maxUnpackedBytes;
 
 /**
  * The total size a ZIP (an .xlsx) says its entries unpack to, read from its central directory before
- * anything is inflated, so a small upload cannot expand into gigabytes. Infinity for ZIP64 or a
- * damaged directory; undefined when the bytes are not a ZIP at all (the importer then says so).
+ * anything is inflated: a cheap first refusal of a workbook that admits to being too large. Not
+ * trusted otherwise (a zip can lie): the reader counts the bytes it actually inflates. Infinity for
+ * ZIP64 or a damaged directory; undefined when the bytes are not a ZIP at all (the importer says so).
  */
 export function declaredUnpackedSize(bytes: Uint8Array): number | undefined {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -237,24 +248,25 @@ export function normaliseCsvBytes(bytes: Uint8Array): Uint8Array {
 /**
  * Imports an uploaded sheet (the annex sheet of a workbook, or a CSV) and stores it as a framework
  * record: status 'ready' when nothing is open, otherwise 'open' with its questions. A sheet that is
- * not a framework stores nothing and says which rows are at fault.
+ * not a framework stores nothing and says which rows are at fault; one past a limit (unpacked size,
+ * rows, columns, cells, or the runner's memory or time) stores nothing and names the limit.
+ * `runImport` carries the reading and compiling out (default inline; the Node server uses a worker).
  */
-export async function importFrameworkUpload(store: Store, upload: FrameworkUpload, now: Date): Promise<ImportOutcome> {
+export async function importFrameworkUpload(store: Store, upload: FrameworkUpload, now: Date, runImport: ImportRunner = runImportJob): Promise<ImportOutcome> {
   if (upload.id !== undefined && !isImportedFrameworkId(upload.id)) return { ok: false, status: 400, error: T.badId(upload.id) };
   if (upload.name !== undefined && (!upload.name.trim() || [...upload.name].length > 100)) return { ok: false, status: 400, error: T.badName };
   if (!upload.bytes.byteLength) return { ok: false, status: 400, error: T.emptyFile };
   const csv = /\.csv$/i.test(upload.fileName);
   if (!csv && (declaredUnpackedSize(upload.bytes) ?? 0) > MAX_XLSX_UNPACKED_BYTES) {
-    return { ok: false, status: 413, error: T.unpackedTooLarge(MAX_XLSX_UNPACKED_BYTES / 1024 / 1024) };
+    return { ok: false, status: 413, error: T.unpackedTooLarge(MAX_XLSX_UNPACKED_BYTES / 1024 / 1024), limit: 'unpacked' };
   }
   const bytes = csv ? normaliseCsvBytes(upload.bytes) : upload.bytes;
-  let draft: DraftFramework;
-  try {
-    draft = await importFile({ name: upload.fileName, bytes }, upload.name ? { name: upload.name.trim() } : {});
-  } catch (e) {
-    if (e instanceof ImportError) return { ok: false, status: 400, error: e.message, problems: e.problems };
-    throw e;
+  const result = await runImport({ fileName: upload.fileName, bytes, ...(upload.name ? { name: upload.name.trim() } : {}) });
+  if (!result.ok) {
+    const { ok: _ok, ...refusal } = result;
+    return { ok: false, ...refusal };
   }
+  let draft: DraftFramework = result.draft;
   const existing = new Set((await store.listFrameworks()).map((r) => r.id));
   if (upload.id !== undefined && existing.has(upload.id)) return { ok: false, status: 409, error: T.idTaken(upload.id) };
   const id = upload.id ?? deriveFrameworkId(draft.name, (x) => existing.has(x));

@@ -1,7 +1,9 @@
 /**
  * What the application needs from its runtime, injected so the same code runs on Node and Workers:
- * a logger, a clock, and a way to keep work alive after a response (Workers' `waitUntil`).
+ * a logger, a clock, a way to keep work alive after a response (Workers' `waitUntil`), and where a
+ * framework import runs.
  */
+import type { ImportJob, ImportJobResult } from './import-job';
 
 /** Where the app writes what happened (never secrets, never message text). */
 export interface Logger {
@@ -24,3 +26,10 @@ export function describeError(err: unknown): Record<string, unknown> {
   if (err instanceof Error) return { error: err.name, detail: err.message, stack: err.stack?.split('\n').slice(1, 6).join('\n') };
   return { error: typeof err };
 }
+
+/**
+ * Runs a framework import job within limits of its own. On Node a worker thread with a heap cap and a
+ * time limit (`createWorkerImportRunner` in src/entries), so no upload can block the chats or take the
+ * process down; elsewhere (tests, a future Workers target) `runImportJob` inline.
+ */
+export type ImportRunner = (job: ImportJob) => Promise<ImportJobResult>;

@@ -1,6 +1,7 @@
 /**
  * Serving the app on Node: @hono/node-server with the socket's address for the loopback guard, the
- * actual port (PORT=0 picks a free one), and a graceful close. Used by `npm start`, the bench and tests.
+ * actual port (PORT=0 picks a free one), framework uploads imported in a worker thread, and a graceful
+ * close. Used by `npm start`, the bench and tests.
  *
  * @example const server = await startNodeServer({ config, store, bot }); console.log(server.url)
  */
@@ -11,6 +12,7 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { DataDirLockedError, openLowdbStore, type LowdbStore } from '../store/lowdb';
 import { createApp, createDefaultPipeline, type AppDeps } from '../server/app';
+import { createWorkerImportRunner } from './import-runner';
 import type { Bot } from '../app/bot';
 import type { Pipeline } from '../app/pipeline';
 import { createConsoleLogger } from '../app/ports';
@@ -67,6 +69,8 @@ export async function startNodeServer(options: StartOptions): Promise<RunningSer
       }
     },
     ...rest,
+    // Framework uploads are read and compiled in a worker thread with its own heap and time limit.
+    runImport: rest.runImport ?? createWorkerImportRunner(),
   });
   const running = await new Promise<RunningServer>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.PORT, ...(hostname ? { hostname } : {}) }, () => {

@@ -20,6 +20,7 @@ import { createConsoleLogger, describeError, type Logger } from '../app/ports';
 import type { ChannelAdapter } from '../channels/adapter';
 import { createLocalChannel, type LocalChannel } from '../channels/local';
 import { createNonce, formatConsolePolicy, renderConsolePage } from './console';
+import type { ImportRunner } from '../app/ports';
 import { createFrameworksApi } from './frameworks-api';
 import { createOverviewApi } from './overview-api';
 import { createAdminAccess, readSocketAddress, type AccessResult, type RemoteAddressResolver } from './guard';
@@ -54,6 +55,8 @@ export interface AppDeps {
    * configuration). Default: a pipeline with the local channel only.
    */
   pipeline?: Pipeline;
+  /** Where framework uploads are read and compiled (default inline; `startNodeServer` passes a worker-thread runner). */
+  runImport?: ImportRunner;
 }
 
 /** The local channel and a pipeline over it and the given platform channels. */
@@ -142,7 +145,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use('/api/chats/*', guard);
   app.use('/api/frameworks', guard);
   app.use('/api/frameworks/*', guard);
-  app.route('/api/frameworks', createFrameworksApi({ store, now }));
+  app.route('/api/frameworks', createFrameworksApi({ store, now, logger, ...(deps.runImport ? { runImport: deps.runImport } : {}) }));
   // The bureau overview (汇总): any unit's figures, and binding units to a chat without their consent.
   app.use('/api/overview', guard);
   app.use('/api/overview/*', guard);

@@ -15,6 +15,7 @@
  * A third tab, 汇总 (also `/#overview`, see `console-overview.ts`), shows the bureau overview of some units.
  */
 import { frameworksText as F, glanceText as G, importText, serverText as T } from '../core/locale/zh-CN';
+import { DEFAULT_WORKBOOK_LIMITS } from '../core/import/limits';
 import { OVERVIEW_SCRIPT, overviewLabels, renderOverviewTab, renderOverviewView } from './console-overview';
 
 const importRowPrefix = importText.sheet.rowPrefix;
@@ -792,7 +793,7 @@ export function renderConsolePage(options: ConsolePageOptions): string {
 <div id="frameworks-view" hidden>
 <section class="panel">
 <h2>${escapeHtml(FC.uploadTitle)}</h2>
-<p class="muted" style="margin:0">${escapeHtml(FC.uploadHint)}</p>
+<p class="muted" style="margin:0">${escapeHtml(FC.uploadHint(DEFAULT_WORKBOOK_LIMITS.maxRows, DEFAULT_WORKBOOK_LIMITS.maxColumns))}</p>
 <form id="fw-upload">
 <label>${escapeHtml(FC.file)} <input type="file" id="fw-file" accept=".xlsx,.csv,${XLSX_TYPE},text/csv"></label>
 <label>${escapeHtml(FC.name)} <input type="text" id="fw-name" placeholder="${escapeHtml(FC.namePlaceholder)}"></label>

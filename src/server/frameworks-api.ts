@@ -3,7 +3,9 @@
  *
  * - `POST /` — upload a sheet: `multipart/form-data` with a `file` field (and optional `name`, `id`
  *   fields), or the raw bytes with `Content-Type` of .xlsx or `text/csv` (optional `?name=`, `?id=`,
- *   `?filename=`). At most 5 MB (413). 201 with the framework's detail; 400 naming the rows at fault.
+ *   `?filename=`). At most 5 MB (413). 201 with the framework's detail; 400 naming the rows at fault;
+ *   413 when it unpacks past 50 MB, 422 past the rows, columns or cells of `DEFAULT_WORKBOOK_LIMITS`
+ *   or the import runner's memory or time (the message names the limit; nothing is stored).
  * - `GET /` — built-in frameworks (ready) and imported ones with their status and counts.
  * - `GET /:id` — the status, every row with its rule in plain Chinese or why it is open, the open questions.
  * - `PATCH /:id` — JSON `{ name?, description?, grades? }`: what the sheet does not say (the id stays).
@@ -33,6 +35,7 @@ import {
   type FrameworkUpload,
 } from '../app/frameworks';
 import { formatContentDisposition, readLimitedBody } from '../lib/http';
+import type { ImportRunner, Logger } from '../app/ports';
 
 /** The largest sheet an upload may carry. */
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
@@ -50,6 +53,9 @@ const CSV_TYPES = /^(text\/csv|application\/csv|text\/comma-separated-values)$/i
 export interface FrameworksApiDeps {
   store: Store;
   now?: () => Date;
+  /** Where an upload is read and compiled (default inline; the Node server passes a worker-thread runner). */
+  runImport?: ImportRunner;
+  logger?: Logger;
 }
 
 /** The file kind an upload is, from its MIME type or its name; undefined when neither says .xlsx or .csv. */
@@ -109,8 +115,11 @@ export function createFrameworksApi(deps: FrameworksApiDeps): Hono {
       const id = query('id');
       upload = { fileName: withExtension(fileName, kind), bytes: body.bytes, ...(name ? { name } : {}), ...(id ? { id } : {}) };
     }
-    const outcome = await serialise('\u0000upload', () => importFrameworkUpload(store, { ...upload, uploadedBy: 'api' }, now()));
-    if (!outcome.ok) return c.json({ error: outcome.error, ...(outcome.problems ? { problems: outcome.problems } : {}) }, outcome.status);
+    const outcome = await serialise('\u0000upload', () => importFrameworkUpload(store, { ...upload, uploadedBy: 'api' }, now(), deps.runImport));
+    if (!outcome.ok) {
+      if (outcome.limit) deps.logger?.info('framework upload refused', { limit: outcome.limit, status: outcome.status, bytes: upload.bytes.byteLength, ...(outcome.detail ? { detail: outcome.detail } : {}) });
+      return c.json({ error: outcome.error, ...(outcome.problems ? { problems: outcome.problems } : {}), ...(outcome.limit ? { limit: outcome.limit } : {}) }, outcome.status);
+    }
     return c.json(describeFrameworkRecord(outcome.record), 201, { Location: `/api/frameworks/${outcome.record.id}` });
   });
 

@@ -26,6 +26,7 @@ import { helpCard, shortHelp } from './views';
 import { answerByKey, answerCurrent, continueCollecting } from './answer';
 import { assign, markApplicable, markNotApplicable, setDeadline, setReminders, setReportDate, setRole } from './organiser';
 import { back, cancel, edit, skip, unconfirmCheck } from './navigation';
+import { DEFAULT_WORKBOOK_LIMITS } from '../import/limits';
 
 // What importers of './engine' use from the parts (the entry's public surface stays as it was).
 export { HOLD_IDLE_MS, MAX_FAILURES, MAX_NARRATIVE_CHARS, MAX_TEXT_CHARS, REPEAT_WINDOW_MS, SESSION_VERSION } from './turn';
@@ -35,7 +36,11 @@ export { scoreChanges } from './answer';
 /** Handles one inbound message. Pure: the same message and state give the same outcome. */
 export function handleMessage(msg: InboundMessage, state: DialogState, deps: DialogDeps): DialogOutcome {
   const raw = msg.text ?? '';
-  if (msg.unsupported !== undefined && !msg.text && !msg.action) return { replies: [text(T.unsupportedContent(msg.unsupported))] };
+  if (msg.unsupported !== undefined && !msg.text && !msg.action) {
+    // A file is most likely a framework sheet: say where it can be uploaded, and within which limits.
+    if (msg.unsupported === T.fileKind) return { replies: [text(T.unsupportedFile(DEFAULT_WORKBOOK_LIMITS.maxRows, DEFAULT_WORKBOOK_LIMITS.maxColumns))] };
+    return { replies: [text(T.unsupportedContent(msg.unsupported))] };
+  }
   if ([...raw].length > MAX_TEXT_CHARS) return { replies: [text(T.tooLong(MAX_TEXT_CHARS))] };
   // What was written (stored as is) and its recognising form, index for index.
   const verbatim = cleanText(raw);

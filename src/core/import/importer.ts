@@ -283,6 +283,18 @@ interface Building {
   adjustments?: boolean;
   /** Rows where the name appeared (to tell a repeat from a continuation). */
   lastRow: number;
+  /** The children by name (duplicate names are refused without scanning the siblings). */
+  childByName?: Map<string, Building>;
+}
+
+/** Adds `child` under `parent` (or to `roots`), indexed by name. */
+function addChild(siblings: Building[], index: Map<string, Building>, child: Building): void {
+  siblings.push(child);
+  if (!index.has(child.parts.name)) index.set(child.parts.name, child);
+}
+
+function childIndex(b: Building): Map<string, Building> {
+  return (b.childByName ??= new Map());
 }
 
 /**
@@ -320,6 +332,7 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
   title = title.replace(/\s*\n\s*/g, '');
 
   const roots: Building[] = [];
+  const rootByName = new Map<string, Building>();
   let totalPoints: number | undefined;
   let totalRow: number | undefined;
   let prev: { l1?: Building; l2?: Building; l1Text: string; l2Text: string } = { l1Text: '', l2Text: '' };
@@ -363,13 +376,13 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
         fail(n, T.sheet.noLevel1);
         continue;
       }
-      const dup = roots.find((b) => b.parts.name === parts.name);
+      const dup = rootByName.get(parts.name);
       if (dup) {
         fail(n, T.sheet.duplicateName(parts.name, dup.row));
         continue;
       }
       l1 = { parts, row: n, level: 1, children: [], lastRow: n, ...(ADJUSTMENTS.test(parts.name) ? { adjustments: true } : {}) };
-      roots.push(l1);
+      addChild(roots, rootByName, l1);
       prev = { l1, l1Text: l1Raw, l2Text: '' };
     }
     // Level 2.
@@ -378,7 +391,7 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
     if (l2SameAsAbove) l2 = prev.l2;
     else if (l2Raw) {
       const parts = withColumnPoints(parseName(l2Raw), get(r, col.points2), n);
-      const dup = l1.children.find((b) => b.parts.name === parts.name);
+      const dup = childIndex(l1).get(parts.name);
       if (dup) {
         fail(n, T.sheet.duplicateName(parts.name, dup.row));
         continue;
@@ -388,7 +401,7 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
         continue;
       }
       l2 = { parts, row: n, level: 2, children: [], lastRow: n };
-      l1.children.push(l2);
+      addChild(l1.children, childIndex(l1), l2);
       prev.l2 = l2;
       prev.l2Text = l2Raw;
     } else {
@@ -434,12 +447,12 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
         fail(n, T.sheet.leafHasChildren(l2.parts.name, l2.row));
         continue;
       }
-      const dup = l2.children.find((b) => b.parts.name === l3Parts.name);
+      const dup = childIndex(l2).get(l3Parts.name);
       if (dup) {
         fail(n, T.sheet.duplicateName(l3Parts.name, dup.row));
         continue;
       }
-      l2.children.push({ parts: l3Parts, row: n, level: 3, children: [], leaf, lastRow: n });
+      addChild(l2.children, childIndex(l2), { parts: l3Parts, row: n, level: 3, children: [], leaf, lastRow: n });
     } else if (l2) {
       if (l2.children.length || l2.leaf) {
         fail(n, l2.leaf ? T.sheet.duplicateName(l2.parts.name, l2.row) : T.sheet.noLevel3);
@@ -532,9 +545,11 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
     }
   };
   walkData(data?.indicators);
-  const labelFor = (key: string) =>
-    data?.metrics.find((m) => m.key === key)?.label ?? data?.facts.find((f) => f.key === key)?.label ?? key;
-  const unitFor = (key: string) => data?.metrics.find((m) => m.key === key)?.unit ?? data?.facts.find((f) => f.key === key)?.unit ?? '%';
+  // Looked up once per key: a large exported workbook has as many metrics as rows.
+  const metricByKey = firstByKey(data?.metrics ?? []);
+  const factByKey = firstByKey(data?.facts ?? []);
+  const labelFor = (key: string) => metricByKey.get(key)?.label ?? factByKey.get(key)?.label ?? key;
+  const unitFor = (key: string) => metricByKey.get(key)?.unit ?? factByKey.get(key)?.unit ?? '%';
 
   const rows: DraftRow[] = [];
   const toNode = (b: Building, path: string[]): DraftNode => {
@@ -730,6 +745,13 @@ export function parseGradeNote(text: string): GradeBand[] | undefined {
   const cov = coverageProblems(bands.map(({ grade: _g, ...b }) => b), 0);
   if (cov.gaps.length || cov.overlaps.length) return undefined;
   return bands;
+}
+
+/** The first item with each key (as `find` would give it). */
+function firstByKey<X extends { key: string }>(items: X[]): Map<string, X> {
+  const out = new Map<string, X>();
+  for (const x of items) if (!out.has(x.key)) out.set(x.key, x);
+  return out;
 }
 
 function leafPoints(b: Building): number {

@@ -1,13 +1,15 @@
 /**
  * A sheet model the importer reads: rows of cell strings, with merge information, built from an
- * .xlsx workbook (exceljs, from a buffer: no file system) or from CSV text (RFC 4180).
+ * .xlsx workbook (read within limits by ./workbook, from a buffer: no file system) or from CSV text
+ * (RFC 4180).
  *
  * Row and column numbers are 0-based in the model; `rowNumber` gives the 1-based number a person
  * sees in Excel, which is what error messages quote.
  *
  * @example const [sheet] = await readWorkbookSheets(buffer); cellText(sheet, 3, 0)
  */
-import type ExcelJS from 'exceljs';
+import { importText as T } from '../locale/zh-CN';
+import { DEFAULT_WORKBOOK_LIMITS, readXlsxSheets, WorkbookLimitError, type WorkbookLimits } from './workbook';
 
 /** A merged range, 0-based and inclusive. */
 export interface MergeRange {
@@ -32,9 +34,31 @@ export function rowNumber(r: number): number {
   return r + 1;
 }
 
+/** Merges by the rows they cover, built once per sheet (a sheet is not changed after it is built). */
+const mergeIndex = new WeakMap<Sheet, { merges: MergeRange[]; byRow: Map<number, MergeRange[]> }>();
+
+function mergesOnRow(sheet: Sheet, r: number): MergeRange[] | undefined {
+  let index = mergeIndex.get(sheet);
+  if (!index || index.merges !== sheet.merges) {
+    // One pass over the merges, so looking a cell up costs the merges on its row, not all of them.
+    const byRow = new Map<number, MergeRange[]>();
+    for (const m of sheet.merges) {
+      for (let row = m.top; row <= m.bottom; row++) {
+        const list = byRow.get(row);
+        if (list) list.push(m);
+        else byRow.set(row, [m]);
+      }
+    }
+    index = { merges: sheet.merges, byRow };
+    mergeIndex.set(sheet, index);
+  }
+  return index.byRow.get(r);
+}
+
 /** The merge a cell belongs to, if any. */
 export function mergeAt(sheet: Sheet, r: number, c: number): MergeRange | undefined {
-  return sheet.merges.find((m) => r >= m.top && r <= m.bottom && c >= m.left && c <= m.right);
+  if (!sheet.merges.length) return undefined;
+  return mergesOnRow(sheet, r)?.find((m) => c >= m.left && c <= m.right);
 }
 
 /** A cell's text; a cell inside a merge reads its master's text. */
@@ -50,65 +74,21 @@ export function continuesMergeAbove(sheet: Sheet, r: number, c: number): boolean
   return m !== undefined && m.top < r;
 }
 
-function parseRange(ref: string): MergeRange | undefined {
-  const m = /^([A-Z]+)(\d+):([A-Z]+)(\d+)$/.exec(ref.replace(/\$/g, ''));
-  if (!m) return undefined;
-  const col = (s: string) => [...s].reduce((n, ch) => n * 26 + (ch.charCodeAt(0) - 64), 0) - 1;
-  return { top: Number(m[2]) - 1, left: col(m[1]!), bottom: Number(m[4]) - 1, right: col(m[3]!) };
-}
-
-function cellString(cell: ExcelJS.Cell): string {
-  const v = cell.value;
-  if (v === null || v === undefined) return '';
-  // Excel's binary floats (a =SUM giving 0.30000000000000004) read as the decimals a person typed.
-  if (typeof v === 'number') return String(Number(v.toPrecision(12)));
-  if (typeof v === 'string') return v;
-  if (typeof v === 'object' && 'richText' in v) return v.richText.map((t) => t.text).join('');
-  if (typeof v === 'object' && 'result' in v) {
-    const r = v.result;
-    if (r === undefined || r === null) return '';
-    return typeof r === 'number' ? String(Number(r.toPrecision(12))) : String(r);
-  }
-  if (typeof v === 'object' && 'text' in v) return String((v as { text: unknown }).text);
-  return cell.text ?? '';
-}
-
 /**
- * Reads every worksheet of an .xlsx workbook from its bytes. Merged cells are recorded once (the
- * master keeps the text, the model repeats it through `cellText`).
+ * Reads every worksheet of an .xlsx workbook from its bytes, within `limits` (see `readXlsxSheets`:
+ * refused with WorkbookLimitError past a limit, WorkbookFormatError when it is not a workbook).
+ * Merged cells keep their text in the master cell; the model repeats it through `cellText`.
  */
-export async function readWorkbookSheets(data: ArrayBuffer | Uint8Array): Promise<Sheet[]> {
-  // Loaded on first use: exceljs is large, and confirming a draft does not need it.
-  const { default: Excel } = await import('exceljs');
-  const wb = new Excel.Workbook();
-  const bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
-  await wb.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  const sheets: Sheet[] = [];
-  wb.eachSheet((ws) => {
-    const width = ws.columnCount;
-    const rows: string[][] = [];
-    for (let r = 1; r <= ws.rowCount; r++) {
-      const row = ws.getRow(r);
-      const out: string[] = [];
-      for (let c = 1; c <= width; c++) {
-        const cell = row.getCell(c);
-        out.push(cell.isMerged && cell.master.address !== cell.address ? '' : cellString(cell));
-      }
-      rows.push(out);
-    }
-    const merges = ((ws.model as { merges?: string[] }).merges ?? [])
-      .map(parseRange)
-      .filter((m): m is MergeRange => m !== undefined);
-    sheets.push({ name: ws.name, rows, merges, ...(ws.state !== 'visible' ? { hidden: true } : {}) });
-  });
-  return sheets;
+export async function readWorkbookSheets(data: ArrayBuffer | Uint8Array, limits: WorkbookLimits = DEFAULT_WORKBOOK_LIMITS): Promise<Sheet[]> {
+  return readXlsxSheets(data instanceof Uint8Array ? data : new Uint8Array(data), limits);
 }
 
 /**
  * Parses CSV text (RFC 4180: quoted fields with "" for a quote, line breaks inside quotes, CRLF or LF).
- * A leading BOM is dropped. Returns rows of fields.
+ * A leading BOM is dropped. Returns rows of fields. With `limits`, a row past `maxRows` or a field past
+ * `maxColumns` stops the parse (WorkbookLimitError), so a huge text is never split into rows.
  */
-export function parseCsv(text: string): string[][] {
+export function parseCsv(text: string, limits?: Pick<WorkbookLimits, 'maxRows' | 'maxColumns'>): string[][] {
   const s = text.replace(/^\uFEFF/, '');
   const rows: string[][] = [];
   let row: string[] = [];
@@ -137,11 +117,13 @@ export function parseCsv(text: string): string[][] {
       i++;
     } else if (ch === ',') {
       row.push(field);
+      if (limits && row.length >= limits.maxColumns) throw csvLimitError(limits);
       field = '';
       i++;
     } else if (ch === '\r' || ch === '\n') {
       row.push(field);
       rows.push(row);
+      if (limits && rows.length > limits.maxRows) throw csvLimitError(limits);
       row = [];
       field = '';
       i += ch === '\r' && s[i + 1] === '\n' ? 2 : 1;
@@ -153,19 +135,28 @@ export function parseCsv(text: string): string[][] {
   if (field !== '' || row.length) {
     row.push(field);
     rows.push(row);
+    if (limits && rows.length > limits.maxRows) throw csvLimitError(limits);
   }
   return rows;
 }
 
-/** A sheet from CSV text. CSV has no merges: blank level cells continue the row above (see the importer). */
-export function sheetFromCsv(text: string, name = 'CSV'): Sheet {
-  const rows = parseCsv(text);
-  const width = Math.max(0, ...rows.map((r) => r.length));
+function csvLimitError(limits: Pick<WorkbookLimits, 'maxRows' | 'maxColumns'>): WorkbookLimitError {
+  return new WorkbookLimitError('dimension', T.limits.csvDimension(limits.maxRows, limits.maxColumns));
+}
+
+/**
+ * A sheet from CSV text. CSV has no merges: blank level cells continue the row above (see the
+ * importer). With `limits`, rows, columns and rows × columns are bounded as for a workbook.
+ */
+export function sheetFromCsv(text: string, name = 'CSV', limits?: WorkbookLimits): Sheet {
+  const rows = parseCsv(text, limits);
+  const width = rows.reduce((w, r) => Math.max(w, r.length), 0);
+  if (limits && rows.length * width > limits.maxCells) throw new WorkbookLimitError('cells', T.limits.cells(limits.maxCells));
   return { name, rows: rows.map((r) => [...r, ...Array<string>(width - r.length).fill('')]), merges: [] };
 }
 
 /** A sheet from rows of strings (tests, the export's round trip). */
 export function createSheet(name: string, rows: string[][], merges: MergeRange[] = []): Sheet {
-  const width = Math.max(0, ...rows.map((r) => r.length));
+  const width = rows.reduce((w, r) => Math.max(w, r.length), 0);
   return { name, rows: rows.map((r) => [...r, ...Array<string>(width - r.length).fill('')]), merges };
 }

@@ -4,6 +4,9 @@
  */
 
 /** Words used by scoring: reasons for scores, deductions, missing inputs. Numbers arrive formatted. */
+/** What a file message is called in a reply (both channels label an unsupported file so). */
+const FILE_KIND = '文件';
+
 export const scoringText = {
   got: (score: string, points: string) => (score === '0' ? `不得分（满分${points}分）` : `得${score}分（满分${points}分）`),
   judgementYes: (yes: string) => yes,
@@ -499,6 +502,19 @@ export const importText = {
     duplicateCode: (code: string, firstRow: number) => `编码“${code}”与第${firstRow}行重复`,
     notReadable: (name: string) => `无法读取文件“${name}”：不是 .xlsx 或 .csv 表格`,
   },
+  /** An uploaded table past a limit (checked while it is read, before anything is built from it). */
+  limits: {
+    unpacked: (mb: number) => `表格解压后超过 ${mb} MB，请删去多余的工作表或图片后再上传`,
+    dimension: (sheet: string, ref: string, rows: number, columns: number, lastColumn: string) =>
+      `工作表“${sheet}”的范围到了${/^第/.test(ref) ? '' : ' '}${ref}，超出上限：每个工作表最多 ${rows} 行、${columns} 列（到 ${lastColumn} 列）。请删去多余的行和列（或清除远处单元格的内容和格式）后再上传`,
+    /** A row named in a dimension message ("范围到了第 1048576 行"). */
+    rowRef: (row: number) => `第 ${row} 行`,
+    csvDimension: (rows: number, columns: number) => `CSV 表格超出上限：最多 ${rows} 行、每行最多 ${columns} 列。请删去多余的行和列后再上传`,
+    cells: (max: number) => `表格的单元格超过上限 ${max} 个（各工作表已用范围的行数×列数合计）。请删去多余的工作表、行或列后再上传`,
+    memory: (mb: number) => `读取表格时超出内存上限 ${mb} MB，未导入。请删去多余的工作表、行或列后再上传`,
+    timeout: (seconds: number) => `读取表格超过 ${seconds} 秒仍未完成，未导入。请删去多余的工作表、行或列后再上传`,
+    failed: '读取表格时出错，未导入。请检查表格后重新上传，或联系管理员查看日志',
+  },
   /** Confirmation of open rows and overrides. */
   confirm: {
     question: (row: number, code: string, where: string, points: number | undefined, criteria: string, reason: string, suggestion?: string) =>
@@ -571,6 +587,11 @@ export const dialogText = {
   recordTooLarge: (maxMb: number) => `本次自评的数据已接近上限（约${maxMb}MB），这条消息没有记录。请精简较长的文字回答后再试，或联系管理员。`,
   createDraftExpired: (hours: number) => `之前未完成的「新建自评」已超过${hours}小时没有继续，已作废，请重新发送「新建自评」。`,
   unsupportedContent: (kind: string) => `暂时无法识别${kind}。请用文字回复（数字、是/否、选项序号或一段文字），发送「帮助」查看命令。`,
+  /** A file sent in a chat: frameworks are uploaded in the console, within its limits. */
+  unsupportedFile: (rows: number, columns: number) =>
+    `对话中暂时无法接收文件。指标体系表格请在控制台的「指标体系」页上传（.xlsx 或 .csv，不超过 5 MB，每个工作表最多 ${rows} 行、${columns} 列）；填报请用文字回复，发送「帮助」查看命令。`,
+  /** The label channels give a file message (`InboundMessage.unsupported`). */
+  fileKind: FILE_KIND,
   emptyMessage: '收到一条空消息。发送「继续」接着填报，「帮助」查看命令。',
   staleButton: '这个问题已不存在（可能已被处理），请发送「继续」。',
   pressedStale: (label: string, current: string | undefined) =>
@@ -769,7 +790,7 @@ export const frameworksText = {
   unsupportedType: (what: string) => `不支持的文件类型「${what}」：请上传 .xlsx 或 .csv 表格（.xls 请先在 Excel 中另存为 .xlsx）`,
   tooLarge: (mb: number) => `文件超过 ${mb} MB`,
   emptyFile: '上传的文件是空的',
-  unpackedTooLarge: (mb: number) => `表格解压后超过 ${mb} MB，请删去多余的工作表或图片后再上传`,
+  unpackedTooLarge: (mb: number) => importText.limits.unpacked(mb),
   badId: (id: string) => `编码「${id}」无效：只能用小写字母、数字和“-”，且不能与内置指标体系重名`,
   idTaken: (id: string) => `已有编码为「${id}」的指标体系`,
   badName: '名称不能为空，也不要超过100字',
@@ -783,7 +804,8 @@ export const frameworksText = {
     tabChat: '对话',
     tabFrameworks: '指标体系',
     uploadTitle: '导入指标体系',
-    uploadHint: '上传附件格式的指标体系表格（.xlsx 或 .csv，不超过 5 MB）：一级指标、二级指标、三级指标、指标说明、评价要点、分值。',
+    uploadHint: (rows: number, columns: number) =>
+      `上传附件格式的指标体系表格（.xlsx 或 .csv，不超过 5 MB，每个工作表最多 ${rows} 行、${columns} 列）：一级指标、二级指标、三级指标、指标说明、评价要点、分值。`,
     file: '表格文件',
     name: '名称（可选）',
     namePlaceholder: '默认取表格标题',
@@ -835,7 +857,7 @@ export const feishuText = {
   unsupported: {
     image: '图片',
     sticker: '表情',
-    file: '文件',
+    file: FILE_KIND,
     audio: '语音',
     media: '视频',
     folder: '文件夹',
@@ -885,7 +907,7 @@ export const dingtalkText = {
   /** A line of 进度 for organisers. */
   quotaLine: (calls: number, quota: number) => `本月钉钉开放接口已调用 ${calls} 次（标准版企业每月共 ${quota} 次，所有内部应用合计）。`,
   /** What a message without text was, for "暂时无法识别…". */
-  kinds: { picture: '图片', richText: '图片', audio: '语音', video: '视频', file: '文件', other: '这类消息' },
+  kinds: { picture: '图片', richText: '图片', audio: '语音', video: '视频', file: FILE_KIND, other: '这类消息' },
   /** Said once per group chat, with the first question there. */
   atHint: '提示：钉钉群里只有 @我 的消息我才能收到，回答时请先 @我 再写答案。也可以单聊我继续填写本群的自评，单聊时直接回复即可。',
   /** After numbered options. */
