@@ -27,6 +27,7 @@ import { answerByKey, answerCurrent, continueCollecting } from './answer';
 import { assign, markApplicable, markNotApplicable, setDeadline, setReminders, setReportDate, setRole } from './organiser';
 import { back, cancel, edit, skip, unconfirmCheck } from './navigation';
 import { DEFAULT_WORKBOOK_LIMITS } from '../import/limits';
+import type { CollectDraft } from './drafts';
 
 // What importers of './engine' use from the parts (the entry's public surface stays as it was).
 export { HOLD_IDLE_MS, MAX_FAILURES, MAX_NARRATIVE_CHARS, MAX_TEXT_CHARS, REPEAT_WINDOW_MS, SESSION_VERSION } from './turn';
@@ -71,19 +72,22 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
     else runCommand(turn, action.command, action.arg ?? '');
   } else if (!body) {
     turn.replies.push(text(T.emptyMessage));
-  } else if (isRepeat(turn, body)) {
-    turn.replies.push(text(T.repeatIgnored));
   } else {
-    const mark = textMark(turn);
     const draft = turn.session.draft;
     const cmd = recogniseCommand(verbatim);
     // "设置…" that names no role is an answer ("设置 专门机构") when a question is open.
     const setAnswer = cmd?.name === 'setRole' && !!cmd.arg && !isSetRoleArgument(foldText(cmd.arg)) && !!turn.session.current;
-    if (draft && draft.kind === 'collect' && (!cmd || setAnswer)) continueCollecting(turn, draft, verbatim);
-    else if (cmd && !setAnswer) runCommand(turn, cmd.name, cmd.arg);
-    else if (turn.session.current) answerCurrent(turn, verbatim);
+    const route = draft && draft.kind === 'collect' && (!cmd || setAnswer) ? 'collect' : cmd && !setAnswer ? 'command' : turn.session.current ? 'answer' : 'help';
+    // An answer or a part of a long one delivered twice is applied once; commands say themselves
+    // what a second time does (「已经是暂停状态」).
+    if ((route === 'collect' || route === 'answer') && isRepeat(turn, body)) turn.replies.push(text(T.repeatIgnored));
+    else if (route === 'collect' || route === 'answer') {
+      const mark = textMark(turn);
+      if (route === 'collect') continueCollecting(turn, draft as CollectDraft, verbatim);
+      else answerCurrent(turn, verbatim);
+      noteText(turn, body, mark);
+    } else if (route === 'command') runCommand(turn, cmd!.name, cmd!.arg);
     else turn.replies.push(shortHelp());
-    noteText(turn, body, mark);
   }
   return closeTurn(turn);
 }
