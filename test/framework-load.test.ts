@@ -64,6 +64,11 @@ describe('built-in frameworks', () => {
   it('returns undefined for an unknown id', () => {
     expect(loadBuiltinFramework('no-such-framework')).toBeUndefined();
   });
+
+  // Found by the fuzz test: GET /api/frameworks/__proto__ and 新建自评 … 框架=constructor answered 500.
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])('returns undefined for %s, a key every object has', (id) => {
+    expect(loadBuiltinFramework(id)).toBeUndefined();
+  });
 });
 
 describe('frameworks carried by an evaluation', () => {

@@ -118,6 +118,15 @@ describe('counts, scores, dates, numerals, key tasks', () => {
     });
     expect(parseKeyTaskLines('党建工作').ok).toBe(false);
   });
+  // Found by the fuzz test: "乙项工作 0分" beside a full line was stored, and the answers no longer fit their schema.
+  it('refuses a key task worth 0 points or with a target of 0', () => {
+    for (const text of ['甲项工作 10分\n乙项工作 0分', '乙项工作 0.0分', '甲项工作 10分 目标0%']) {
+      const p = parseKeyTaskLines(text);
+      expect(p.ok, text).toBe(false);
+      expect(!p.ok && p.error).toContain('应大于0');
+    }
+    expect(parseKeyTaskLines('甲项工作 0.5分 目标90%')).toEqual({ ok: true, value: [{ name: '甲项工作', points: 0.5, target: 90 }], rest: '' });
+  });
   it('normalises control characters and full-width text', () => {
     expect(normaliseText('\u0000 ９７．８％\u200b ')).toBe('97.8%');
   });

@@ -322,3 +322,43 @@ describe('the API', () => {
     expect((await store.getEvaluation('ev-group'))!.assignments).toEqual({ A: [PEOPLE['王五']] });
   });
 });
+
+// Found by the fuzz test: ids are looked up in the record's maps (members, sessions), where "toString"
+// and "constructor" are keys every object inherits and "__proto__" is not a key at all when assigned.
+describe('ids that are names of object properties', () => {
+  /** Says something as a user id given as is (the transcript maps names to ids through a plain object). */
+  function speaker(store: Store) {
+    const bot = createBot({ store, now: () => new Date('2025-05-10T01:00:00Z') });
+    return async (userId: string, text: string, chatId = 'group-1', chatType: 'group' | 'p2p' = 'group') =>
+      (await bot.handle({ channel: 'local', chatId, chatType, userId, userName: `名${userId}`, text, receivedAt: 0 })).replies.map(replyText).join('\n');
+  }
+
+  it('"toString" or "constructor" in a private chat does not reach an evaluation they never took part in', async () => {
+    const store = createMemoryStore();
+    await createGroupEvaluation(store);
+    const say = speaker(store);
+    for (const id of ['toString', 'constructor', 'hasOwnProperty', 'valueOf']) {
+      const text = await say(id, '进度', `p2p-${id}`, 'p2p');
+      expect(text, id).not.toContain('测试单位');
+      expect(await store.evaluationIdForChat(`p2p-${id}`), id).toBeUndefined();
+    }
+  });
+
+  it('"__proto__" and "constructor" in the group keep their place, answer like anyone and are named as themselves', async () => {
+    const store = createMemoryStore();
+    await createGroupEvaluation(store);
+    const say = speaker(store);
+    for (const id of ['__proto__', 'constructor']) {
+      expect(await say(id, '开始'), id).toContain('是否建立');
+      const rec = (await store.getEvaluation('ev-group'))!;
+      expect(Object.hasOwn(rec.sessions, id) && rec.sessions[id]!.current, id).toBeTruthy();
+      expect(Object.hasOwn(rec.members, id) && rec.members[id]!.name, id).toBe(`名${id}`);
+      expect(await say(id, '是'), id).toContain('已记录');
+      await say(id, '取消');
+    }
+    // Once known, a message that changes nothing does not rewrite the record.
+    const before = (await store.getEvaluation('ev-group'))!.revision;
+    await say('__proto__', '进度');
+    expect((await store.getEvaluation('ev-group'))!.revision).toBe(before);
+  });
+});

@@ -159,6 +159,21 @@ export type StoredChatDraft = Omit<ChatDraft, 'draft'> & { draft: unknown };
 
 
 /**
+ * A record map's own entry (`members`, `sessions`): ids come from chats and platforms, and the keys every
+ * object inherits ("constructor", "toString") are nobody's.
+ *
+ * @example ownEntry(rec.members, 'constructor') // undefined, unless someone with that id took part
+ */
+export function ownEntry<V>(map: Readonly<Record<string, V>>, key: string): V | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
+/** Sets a record map's own entry, "__proto__" included (a plain assignment would replace the map's prototype). */
+export function setOwnEntry<V>(map: Record<string, V>, key: string, value: V): void {
+  Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
  * The date a report of this evaluation carries: its 落款日期 when one is set, otherwise `generatedAt`.
  * The set date is a calendar day, returned as local midnight (the report prints year and month).
  */

@@ -19,7 +19,7 @@
  */
 import { buildPlan, type Question } from './dialog/plan';
 import { evaluationTitle } from './dialog/replies';
-import { DEFAULT_REMINDER_SETTINGS, reminderSettingsOf, type EvaluationRecord, type ReminderSettings } from './evaluation';
+import { DEFAULT_REMINDER_SETTINGS, ownEntry, reminderSettingsOf, type EvaluationRecord, type ReminderSettings } from './evaluation';
 import { resolveFramework } from './framework/resolve';
 import { reminderText as T } from './locale/zh-CN';
 import type { Mention, Reply } from './messages';
@@ -164,7 +164,7 @@ export function dueSlots(
 /** Who owes what: each unanswered question goes to its section's assignees, or to the organisers. */
 export function owedBy(rec: EvaluationRecord, plan: Question[]): OwedBy[] {
   const people = new Map<string, OwedBy>();
-  const nameOf = (id: string) => (id.startsWith('name:') ? id.slice(5) : (rec.members[id]?.name ?? id));
+  const nameOf = (id: string) => (id.startsWith('name:') ? id.slice(5) : (ownEntry(rec.members, id)?.name ?? id));
   const owe = (id: string, label: string) => {
     let p = people.get(id);
     if (!p) people.set(id, (p = { userId: id, name: nameOf(id), organiser: rec.organisers.includes(id), labels: [] }));
@@ -245,7 +245,10 @@ function reminderReply(
   if (calendarMissing !== undefined) lines.push(T.calendarMissing(calendarMissing));
   const mentions: Mention[] = owed
     .filter((p) => !p.userId.startsWith('name:'))
-    .map((p) => (rec.members[p.userId]?.name ? { userId: p.userId, name: rec.members[p.userId]!.name! } : { userId: p.userId }));
+    .map((p) => {
+      const name = ownEntry(rec.members, p.userId)?.name;
+      return name ? { userId: p.userId, name } : { userId: p.userId };
+    });
   return { kind: 'text', text: lines.join('\n'), mentions };
 }
 

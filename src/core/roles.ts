@@ -17,7 +17,7 @@
  * @example may(rec, { userId: 'u-lisi', chatId: 'group-1', chatType: 'group' }, 'assign') // { ok: false, reason: '…只有组织者（张三）…' }
  */
 import type { CommandName } from './dialog/commands';
-import type { EvaluationRecord } from './evaluation';
+import { ownEntry, type EvaluationRecord } from './evaluation';
 import { roleText as T } from './locale/zh-CN';
 
 /** A person's role in one evaluation. */
@@ -115,7 +115,7 @@ export function roleOf(rec: Pick<EvaluationRecord, 'organisers' | 'leaders'>, us
 /** True when a person belongs to an evaluation: organiser, leader, assignee, or someone who took part in its group. */
 export function belongsTo(rec: Pick<EvaluationRecord, 'organisers' | 'leaders' | 'members' | 'assignments'>, userId: string): boolean {
   return (
-    rec.members[userId] !== undefined ||
+    ownEntry(rec.members, userId) !== undefined ||
     rec.organisers.includes(userId) ||
     (rec.leaders ?? []).includes(userId) ||
     Object.values(rec.assignments).some((ids) => ids.includes(userId))
@@ -169,7 +169,7 @@ export function assigneesOf(rec: Pick<EvaluationRecord, 'assignments'>, sections
 /** A person's name as the evaluation knows it (a name given before they spoke: `name:李四`). */
 export function nameOf(rec: Pick<EvaluationRecord, 'members'>, id: string): string {
   if (id.startsWith('name:')) return id.slice(5);
-  return rec.members[id]?.name ?? id;
+  return ownEntry(rec.members, id)?.name ?? id;
 }
 
 /** The organisers' names, joined for a sentence. */

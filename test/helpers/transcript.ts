@@ -50,7 +50,7 @@ export function createTranscript(options: { chatId?: string; store?: Store; star
       channel: 'local',
       chatId: opts?.chatId ?? chatId,
       chatType: opts?.chatType ?? 'group',
-      userId: PEOPLE[person] ?? person,
+      userId: (Object.hasOwn(PEOPLE, person) ? PEOPLE[person] : undefined) ?? person,
       userName: person,
       receivedAt: now.getTime(),
       ...m,

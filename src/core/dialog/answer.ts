@@ -4,6 +4,7 @@
  * for its reason) are collected over several messages in the session's draft.
  */
 import { formatScore } from '../decimal';
+import { ownEntry } from '../evaluation';
 import type { Indicator } from '../framework/load';
 import { inPartialRange, partialRange, type Bounds, type Rule } from '../framework/schema';
 import { dialogText as T, partialCreditText as PT, readingText as R, roleText as RT } from '../locale/zh-CN';
@@ -43,7 +44,7 @@ export function answerByKey(turn: Turn, key: string, value: string, stamp: strin
   setCurrent(turn, q);
   const outcome = answer(turn, q, cleanText(value));
   if (outcome.ok === true) {
-    const by = turn.msg.userName?.trim() || turn.rec.members[turn.msg.userId]?.name || turn.msg.userId;
+    const by = turn.msg.userName?.trim() || ownEntry(turn.rec.members, turn.msg.userId)?.name || turn.msg.userId;
     turn.pressed = { ok: true, toast: T.pressedRecorded, card: { title: questionTitle(q), text: T.pressedCard(q.prompt, outcome.summary, by) } };
   } else if (outcome.ok === 'pending') {
     turn.pressed = { ok: true, toast: outcome.reply };
@@ -288,7 +289,11 @@ function applyFigure(turn: Turn, q: Question, body: string): Applied {
   const bucket = (a[bucketName] ??= {});
   audit(turn, `${bucketName}.${q.target}`, bucket[q.target], value);
   bucket[q.target] = value;
-  if (!isFact && a.metricChoice?.[q.target]) delete a.metricChoice[q.target];
+  // A new figure reopens the choice between it and the computed one (audited, like every change).
+  if (!isFact && a.metricChoice?.[q.target]) {
+    audit(turn, `metricChoice.${q.target}`, a.metricChoice[q.target], undefined);
+    delete a.metricChoice[q.target];
+  }
   markKey(turn, 'noFigure', q.target, false);
   markKey(turn, 'approximate', q.target, !!p.approximate);
   if (!isFact) clearSlot(turn, 'conclusions', q.target);

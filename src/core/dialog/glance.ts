@@ -5,7 +5,7 @@
  * unit profile 新建自评 may carry over. Pure: other evaluations come in through `DialogState.others`.
  */
 import { formatScore } from '../decimal';
-import type { EvaluationRecord } from '../evaluation';
+import { ownEntry, type EvaluationRecord } from '../evaluation';
 import type { Framework } from '../framework/load';
 import { resolveFramework } from '../framework/resolve';
 import { glanceText as G, dialogText as T } from '../locale/zh-CN';
@@ -96,7 +96,7 @@ export interface ProgressInput {
 /** A person's name in the evaluation (`name:…` for people assigned before they spoke). */
 export function memberName(rec: EvaluationRecord, id: string): string {
   if (id.startsWith('name:')) return id.slice(5);
-  return rec.members[id]?.name ?? id;
+  return ownEntry(rec.members, id)?.name ?? id;
 }
 
 /**
@@ -165,7 +165,7 @@ function sameUnit(a: string, b: string): boolean {
 
 /** Whether a person took part in an evaluation (organiser, assignee or someone who spoke in it). */
 function takesPart(rec: EvaluationRecord, userId: string): boolean {
-  return rec.members[userId] !== undefined || rec.organisers.includes(userId) || Object.values(rec.assignments).some((ids) => ids.includes(userId));
+  return ownEntry(rec.members, userId) !== undefined || rec.organisers.includes(userId) || Object.values(rec.assignments).some((ids) => ids.includes(userId));
 }
 
 /**

@@ -3,7 +3,7 @@
  * indicators not applicable (不适用) or applicable again (适用).
  */
 import { formatScore } from '../decimal';
-import { reminderSettingsOf } from '../evaluation';
+import { ownEntry, reminderSettingsOf, setOwnEntry } from '../evaluation';
 import type { Indicator } from '../framework/load';
 import { dialogText as T, roleText as RT, reminderText as RemT } from '../locale/zh-CN';
 import { REPORT_DATE_RESET_WORDS, ROLE_WORDS, STRICT_ASSIGNMENT_WORDS } from './vocabulary';
@@ -80,7 +80,7 @@ function resolveMentions(turn: Turn, arg: string): { ids: Set<string>; rest: str
   for (const m of turn.msg.mentions ?? []) {
     ids.add(m.userId);
     // A platform mention names the person: shown by name before they have spoken themselves.
-    if (m.name && !turn.rec.members[m.userId]?.name) turn.rec.members[m.userId] = { name: m.name };
+    if (m.name && !ownEntry(turn.rec.members, m.userId)?.name) setOwnEntry(turn.rec.members, m.userId, { name: m.name });
   }
   for (const n of mentionNames) {
     const known = Object.entries(turn.rec.members).find(([id, v]) => v.name === n || id === n);

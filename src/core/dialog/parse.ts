@@ -242,6 +242,8 @@ export function parseKeyTaskLines(text: string): Parsed<KeyTaskLine[]> {
     const [a, b] = m.indices![1]!;
     const name = verbatim.slice(from + a, from + b).trim();
     if (!hasWords(name)) return { ok: false, error: T.keyTaskNameNoWords(quote(verbatim.slice(from, from + full.length), 30)) };
+    // A task worth nothing, or with nothing to reach, is not one (the answers format requires both > 0).
+    if (Number(m[2]) <= 0 || (t && Number(t[1]) <= 0)) return { ok: false, error: T.keyTaskZero(quote(verbatim.slice(from, from + full.length), 30)) };
     out.push({ name, points: Number(m[2]), ...(t ? { target: Number(t[1]) } : {}) });
   }
   if (!out.length) return { ok: false, error: T.badKeyTaskLine('') };

@@ -5,7 +5,7 @@
  * the audit trail, names and mentions).
  */
 import type { InboundMessage, PressFeedback, Reply } from '../messages';
-import type { AuditEntry, EvaluationRecord, SessionState } from '../evaluation';
+import { ownEntry, setOwnEntry, type AuditEntry, type EvaluationRecord, type SessionState } from '../evaluation';
 import type { Framework } from '../framework/load';
 import type { FrameworkInput } from '../framework/schema';
 import { scoreEvaluation } from '../scoring/engine';
@@ -127,25 +127,32 @@ export interface Turn {
 
 export function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, framework: Framework, scored?: Scored): Turn {
   let changed = false;
+  const entries: AuditEntry[] = [];
   const name = msg.userName?.trim();
-  const member = rec.members[msg.userId];
+  const member = ownEntry(rec.members, msg.userId);
   if (!member || (name && member.name !== name)) {
-    rec.members[msg.userId] = name ? { name } : {};
+    setOwnEntry(rec.members, msg.userId, name ? { name } : {});
     changed = true;
-    // An assignment or a role given by name before this person spoke now gets their id.
+    // An assignment or a role given by name before this person spoke now gets their id (audited, like
+    // any change to roles and assignments, so the trail replays to the record).
     if (name) {
       const byName = `name:${name}`;
-      const rebind = (ids: string[]) => (ids.includes(byName) ? [...new Set(ids.map((x) => (x === byName ? msg.userId : x)))] : ids);
-      for (const [section, ids] of Object.entries(rec.assignments)) rec.assignments[section] = rebind(ids);
-      rec.organisers = rebind(rec.organisers);
-      if (rec.leaders) rec.leaders = rebind(rec.leaders);
+      const rebind = (path: string, ids: string[]) => {
+        if (!ids.includes(byName)) return ids;
+        const next = [...new Set(ids.map((x) => (x === byName ? msg.userId : x)))];
+        entries.push(auditEntry(msg, deps.now, path, ids, next));
+        return next;
+      };
+      for (const [section, ids] of Object.entries(rec.assignments)) rec.assignments[section] = rebind(`assignments.${section}`, ids);
+      rec.organisers = rebind('organisers', rec.organisers);
+      if (rec.leaders) rec.leaders = rebind('leaders', rec.leaders);
     }
   }
-  let session = rec.sessions[msg.userId];
+  let session = ownEntry(rec.sessions, msg.userId);
   if (!session || session.version !== SESSION_VERSION) {
     session = { version: SESSION_VERSION, userId: msg.userId, skipped: [], history: [], failures: 0, updatedAt: deps.now.toISOString() };
     if (name) session.userName = name;
-    rec.sessions[msg.userId] = session;
+    setOwnEntry(rec.sessions, msg.userId, session);
     changed = true;
   }
   // A draft read back from storage that does not parse (garbage, an old shape) is dropped, not misread.
@@ -159,7 +166,7 @@ export function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationR
   // A stale result still saves work: its entries whose inputs are unchanged are reused.
   const result = fresh ? scored.result : scoreEvaluation(framework, rec.answers, scored?.result);
   const plan = fresh ? scored.plan : buildPlan(framework, rec.answers, result);
-  return { msg, deps, rec, framework, session, result, plan, replies: [], audit: [], changed, report: false };
+  return { msg, deps, rec, framework, session, result, plan, replies: [], audit: entries, changed, report: false };
 }
 
 export function closeTurn(turn: Turn): DialogOutcome {
@@ -203,11 +210,15 @@ export function rescore(turn: Turn): ScoreResult {
 }
 
 export function audit(turn: Turn, path: string, oldValue: unknown, newValue: unknown): void {
-  const entry: AuditEntry = { at: turn.deps.now.toISOString(), userId: turn.msg.userId, path };
-  if (turn.msg.userName) entry.userName = turn.msg.userName;
+  turn.audit.push(auditEntry(turn.msg, turn.deps.now, path, oldValue, newValue));
+}
+
+function auditEntry(msg: InboundMessage, now: Date, path: string, oldValue: unknown, newValue: unknown): AuditEntry {
+  const entry: AuditEntry = { at: now.toISOString(), userId: msg.userId, path };
+  if (msg.userName) entry.userName = msg.userName;
   if (oldValue !== undefined) entry.old = oldValue;
   if (newValue !== undefined) entry.new = newValue;
-  turn.audit.push(entry);
+  return entry;
 }
 
 export function organiserNames(turn: Turn): string {
@@ -216,12 +227,15 @@ export function organiserNames(turn: Turn): string {
 
 /** Mentions of these people (those known by id), for a reply. */
 export function mentionsOf(turn: Turn, ids: readonly string[]): Array<{ userId: string; name?: string }> {
-  return ids.filter((id) => !id.startsWith('name:')).map((userId) => ({ userId, ...(turn.rec.members[userId]?.name ? { name: turn.rec.members[userId]!.name! } : {}) }));
+  return ids.filter((id) => !id.startsWith('name:')).map((userId) => {
+    const name = ownEntry(turn.rec.members, userId)?.name;
+    return { userId, ...(name ? { name } : {}) };
+  });
 }
 
 export function displayName(turn: Turn, id: string): string {
   if (id.startsWith('name:')) return id.slice(5);
-  return turn.rec.members[id]?.name ?? id;
+  return ownEntry(turn.rec.members, id)?.name ?? id;
 }
 
 /** A short digest of a text (its length and FNV-1a hash): enough to recognise a repeat, without keeping it. */

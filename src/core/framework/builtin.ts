@@ -24,7 +24,8 @@ export const BUILTIN_FRAMEWORK_IDS: readonly string[] = Object.keys(SOURCES);
 export function loadBuiltinFramework(id: string): Framework | undefined {
   const hit = cache.get(id);
   if (hit) return hit;
-  const src = SOURCES[id];
+  // Own ids only: "constructor" or "__proto__" (from a URL or a chat) name no framework.
+  const src = Object.hasOwn(SOURCES, id) ? SOURCES[id] : undefined;
   if (!src) return undefined;
   const fw = loadFramework(src.data, src.file);
   cache.set(id, fw);

@@ -654,6 +654,7 @@ export const dialogText = {
   // Text must contain words (an emoji or punctuation alone is not a section, a reason or a name)
   narrativeNoWords: '这一段没有文字（只有表情或符号），未保存。请发送正文，写完后发送「完成」。',
   keyTaskNameNoWords: (line: string) => `「${line}」中的重点工作名称没有文字，请写明名称和分值，如：党建工作 4分`,
+  keyTaskZero: (line: string) => `「${line}」的分值或目标为0，每项重点工作的分值和目标都应大于0，如：党建工作 4分 目标90%`,
 
   // Scores
   metricLine: (label: string, workings: string, value: string) => `${label} = ${workings} = ${value}`,
