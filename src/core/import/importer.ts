@@ -690,6 +690,9 @@ export function importSheet(sheet: Sheet, options: ImportOptions = {}): DraftFra
   return draft;
 }
 
+/** The longest condition of a grade band in a grade note ("综合得分在90分（含）以上"). */
+const MAX_GRADE_CONDITION_CHARS = 80;
+
 const GRADE_WORDS = ['优秀', '良好', '合格', '一般', '较差', '不合格', '优', '良', '中', '差'];
 
 /**
@@ -704,7 +707,9 @@ export function parseGradeNote(text: string): GradeBand[] | undefined {
   const grade = GRADE_WORDS.join('|');
   // "<condition>为<grade>" and "<grade>(<condition>)".
   const forms = [
-    new RegExp(`([^，,；;。:：\n]*?)(?:的)?(?:为|评为|属于)(${grade})(?:等级|等次|档)?(?=$|[，,；;。、\n])`, 'g'),
+    // The condition is bounded (a real one is a few words), so a long cell without separators is read
+    // in linear time rather than rescanned from every position.
+    new RegExp(`([^，,；;。:：\n]{0,${MAX_GRADE_CONDITION_CHARS}}?)(?:的)?(?:为|评为|属于)(${grade})(?:等级|等次|档)?(?=$|[，,；;。、\n])`, 'g'),
     new RegExp(`(${grade})\\(((?:[^()]|\\(含\\))+)\\)`, 'g'),
   ];
   // "60分以下" next to "60（含）-80分": the explicit (含) wins over the boundary word's default.
