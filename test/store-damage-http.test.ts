@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBot } from '../src/app/bot';
 import { loadConfig } from '../src/config';
-import { serverText } from '../src/core/locale/zh-CN';
+import { dialogText, serverText } from '../src/core/locale/zh-CN';
 import type { QuestionMeta } from '../src/core/messages';
 import { createApp, type Logger } from '../src/server/app';
 import { lastRecordLine, openLowdbStore, type FileOps, type LowdbStore } from '../src/store/lowdb';
@@ -206,6 +206,15 @@ describe('one damaged evaluation file', () => {
     expect(await score.json()).toEqual({ error: serverText.evaluationBroken('ev-bad') });
     expect((await app.request('/api/evaluations/ev-good/score', {}, LOCAL)).status).toBe(200);
     expect((await app.request('/api/chats/c1/evaluation', {}, LOCAL)).status).toBe(200);
+    // Its chat is told what is wrong (not an internal error); the other chat is answered as usual.
+    const message = (chatId: string) =>
+      app.request('/api/local/messages', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ chatId, userId: 'u1', text: '得分' }) }, LOCAL);
+    const bad = await message('c2');
+    expect(bad.status).toBe(200);
+    expect(JSON.stringify(await bad.json())).toContain(dialogText.evaluationDamaged);
+    const good = await message('c1');
+    expect(good.status).toBe(200);
+    expect(JSON.stringify(await good.json())).not.toContain(dialogText.evaluationDamaged);
   });
 });
 

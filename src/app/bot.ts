@@ -30,7 +30,7 @@ import { confirmChatText, dialogText } from '../core/locale/zh-CN';
 import { belongsTo, mayConfirmFramework } from '../core/roles';
 import { buildReport, DOCX_MIME } from '../core/report';
 import { scoreEvaluation } from '../core/scoring/engine';
-import type { ChatDraft, Store } from '../store/port';
+import { BrokenEvaluationError, type ChatDraft, type Store } from '../store/port';
 import { describeDraft, loadFrameworkChoices } from './frameworks';
 import type { WorkCalendar } from '../core/reminders';
 import { chineseWorkCalendar } from './work-calendar';
@@ -259,7 +259,14 @@ export function createBot(deps: BotDeps): Bot {
           }
         }
       }
-      const rec = evaluationId ? await store.getEvaluation(evaluationId) : undefined;
+      let rec: EvaluationRecord | undefined;
+      try {
+        rec = evaluationId ? await store.getEvaluation(evaluationId) : undefined;
+      } catch (err) {
+        // A damaged evaluation file (logged by the store): this chat is told so; other chats go on.
+        if (err instanceof BrokenEvaluationError) return { replies: [...notes, { kind: 'text', text: dialogText.evaluationDamaged }] };
+        throw err;
+      }
       if (!evaluationId || !rec) {
         const out = await withoutEvaluation(msg, at, chatDraft);
         const result = resultOf(out, []);

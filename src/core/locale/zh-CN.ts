@@ -585,6 +585,7 @@ export const dialogText = {
   narrativeTooLong: (max: number, sofar: number) => `这一部分最多${max}字，已收到${sofar}字，这一段没有记录。请精简后再发，或发送「完成」保存已收到的内容。`,
   repeatIgnored: '刚才已收到同样的内容并已记录，这条重复的消息没有再记一次。',
   recordTooLarge: (maxMb: number) => `本次自评的数据已接近上限（约${maxMb}MB），这条消息没有记录。请精简较长的文字回答后再试，或联系管理员。`,
+  evaluationDamaged: '本群自评的数据文件已损坏，暂时无法读取或修改（详情已记入服务器日志）。请联系管理员从备份恢复；其他群的自评不受影响。',
   createDraftExpired: (hours: number) => `之前未完成的「新建自评」已超过${hours}小时没有继续，已作废，请重新发送「新建自评」。`,
   unsupportedContent: (kind: string) => `暂时无法识别${kind}。请用文字回复（数字、是/否、选项序号或一段文字），发送「帮助」查看命令。`,
   /** A file sent in a chat: frameworks are uploaded in the console, within its limits. */
