@@ -25,6 +25,8 @@ interface Sample {
   end: number;
   /** No answer came (the process died or restarted meanwhile). */
   failed?: boolean;
+  /** The server's own time for it (Server-Timing), ms. */
+  server?: number;
 }
 
 function percentile(values: number[], p: number): number {
@@ -63,6 +65,7 @@ export async function run(): Promise<void> {
     });
   watch(server);
 
+  let lastServerMs: number | undefined;
   const post = async (chatId: string, userId: string, text: string): Promise<LocalReply[]> => {
     if (restarting) await restarting;
     const res = await fetch(`${server.baseUrl}/api/local/messages`, {
@@ -71,6 +74,8 @@ export async function run(): Promise<void> {
       body: JSON.stringify({ chatId, userId, userName: userId, text }),
     });
     const body = await res.text();
+    const timing = /app;dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '');
+    lastServerMs = timing ? Number(timing[1]) : undefined;
     if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${body}`);
     return (JSON.parse(body) as { replies: LocalReply[] }).replies;
   };
@@ -101,7 +106,7 @@ export async function run(): Promise<void> {
         const start = Date.now();
         try {
           const next = findQuestion(await post(chatId, userId, answerFor(question)));
-          samples.push({ start, end: Date.now() });
+          samples.push({ start, end: Date.now(), ...(lastServerMs !== undefined ? { server: lastServerMs } : {}) });
           if (next?.key !== question.key) acked.push({ chatId, key: question.key });
           question = next;
         } catch {
@@ -201,6 +206,13 @@ export async function run(): Promise<void> {
   for (const u of uploads) console.log(`  upload ${u.name}: ${u.status} in ${u.ms} ms`);
   console.log(`  SIGKILL at ${((killedAt - t0) / 1000).toFixed(0)} s; the server answered again ${restartMs} ms later; unexpected deaths: ${crashes}`);
   console.log(`  answers acknowledged: ${acked.length} (${checked} checked against the store after the last restart); answers lost: ${lost} (must be 0); requests refused while the server was down: ${failures}`);
+  const serverP99 = (xs: Sample[]) => percentile(xs.flatMap((x) => (x.server === undefined ? [] : [x.server])), 99).toFixed(0);
+  const inWindow = (from: number, to: number) => samples.filter((x) => x.end >= from && x.end < to);
+  if (upload) {
+    console.log(
+      `  the same as the server timed them (Server-Timing: its queue and the durable write included): p99 ${serverP99(duringSamples)} ms during, ${serverP99(inWindow(upload.start - 10_000, upload.start))} ms before, ${serverP99(inWindow(upload.end, Math.min(upload.end + 10_000, killedAt)))} ms after`,
+    );
+  }
   const p99Before = percentile(before, 99);
   const p99During = percentile(during, 99);
   const p99After = percentile(after, 99);

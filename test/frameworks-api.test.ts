@@ -403,6 +403,24 @@ describe('using an imported framework', () => {
     expect(result.indicators.find((i) => i.code === 'A11')?.score).toBe(20);
   });
 
+  it('reads and checks a ready framework once, until it changes', async () => {
+    const h = createHarness();
+    const { id } = await json(await h.uploadCsv(ONE_OPEN_CSV));
+    await h.confirm(id, 'B11', B11_ANSWER);
+    let reads = 0;
+    const counting = new Proxy(h.store, {
+      get: (target, key, receiver) => (key === 'getFramework' ? (fid: string) => (reads++, target.getFramework(fid)) : Reflect.get(target, key, receiver)),
+    });
+    const first = await loadFrameworkChoices(counting);
+    expect(await loadFrameworkChoices(counting)).toEqual(first);
+    expect(reads).toBe(1);
+    await h.store.updateFramework(id, (r) => {
+      r.name = '改过的名称';
+    });
+    expect((await loadFrameworkChoices(counting)).map((f) => f.name)).toEqual(['改过的名称']);
+    expect(reads).toBe(2);
+  });
+
   it('lets 新建自评 pick a ready imported framework, which the evaluation carries', async () => {
     const h = createHarness();
     const { id } = await json(await h.uploadCsv(ONE_OPEN_CSV));

@@ -362,6 +362,25 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     expect((await store.listFrameworks()).map((r) => r.id)).toEqual(['import-bbb', 'import-aaa']);
   });
 
+  it('lists the heads of the imported frameworks, kept up to date by every write', async () => {
+    const clock = createClock();
+    const store = await open(clock.now);
+    expect(await store.listFrameworkHeads()).toEqual([]);
+    await store.putFramework(makeFrameworkRecord('import-bbb', { createdAt: '2025-02-01T00:00:00.000Z' }));
+    await store.putFramework(makeFrameworkRecord('import-aaa', { createdAt: '2025-03-01T00:00:00.000Z' }));
+    const heads = await store.listFrameworkHeads();
+    expect(heads.map((h) => [h.id, h.status])).toEqual([['import-bbb', 'open'], ['import-aaa', 'open']]);
+    expect(heads[0]).not.toHaveProperty('draft');
+    clock.advance(1000);
+    await store.updateFramework('import-aaa', (r) => {
+      r.status = 'ready';
+      r.name = '新名称';
+    });
+    expect((await store.listFrameworkHeads())[1]).toEqual({ id: 'import-aaa', name: '新名称', status: 'ready', createdAt: '2025-03-01T00:00:00.000Z', updatedAt: clock.now().toISOString() });
+    await store.putFramework(makeFrameworkRecord('import-ccc', { createdAt: '2025-04-01T00:00:00.000Z' }));
+    expect((await store.listFrameworkHeads()).map((h) => h.id)).toEqual(['import-bbb', 'import-aaa', 'import-ccc']);
+  });
+
   it('updates a framework in place or by replacement, serialised, and survives a refused change', async () => {
     const clock = createClock();
     const store = await open(clock.now);

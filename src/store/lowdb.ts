@@ -71,8 +71,8 @@ import {
 } from './lowdb-files';
 import { isImportedFrameworkId } from '../core/framework-record';
 import type { FrameworkInput } from '../core/framework/schema';
-import { BrokenEvaluationError, type AuditEntry, type BrokenEvaluation, type EvaluationRecord, type FrameworkRecord, type OverviewBinding, type Store, type StoredChatDraft, type StoredFile } from './port';
-import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
+import { BrokenEvaluationError, type AuditEntry, type BrokenEvaluation, type EvaluationRecord, type FrameworkRecord, type FrameworkHead, type OverviewBinding, type Store, type StoredChatDraft, type StoredFile } from './port';
+import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkHeadOf, frameworkKey, toDraftKey, isSafeId } from './shared';
 
 export { DataDirLockedError } from './lowdb-lock';
 export type { FileOps } from './lowdb-files';
@@ -518,13 +518,19 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
   const overviewMap = new Map(Object.entries(overviewsRead.kind === 'ok' ? overviewsRead.value : {}));
   const overviewsFile = createSnapshotFile(OVERVIEWS_KEY, 'overviews.json', () => JSON.stringify(Object.fromEntries(overviewMap), null, 2), true);
 
+  // The heads of the imported frameworks, read from their files at the first call and kept up to date
+  // by the writes below (this process is the only writer of the directory).
+  let frameworkHeads: Map<string, FrameworkHead> | undefined;
+  let frameworkWrites = 0;
   /** Writes an imported framework's file (durably: the port promises it); the old one stays if that fails. */
-  const writeFramework = async (id: string, text: string) => {
+  const writeFramework = async (id: string, text: string, rec: FrameworkRecord) => {
     try {
       await replaceFileAsync(ops, frameworkPath(id), text);
     } catch (err) {
       throw toStoreWriteError(err, `framework "${id}"`);
     }
+    frameworkWrites++;
+    frameworkHeads?.set(id, frameworkHeadOf(rec));
   };
 
   const store: LowdbStore = {
@@ -708,7 +714,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       assertWritable();
       assertFrameworkId(rec.id);
       const text = JSON.stringify(rec);
-      await serialise(frameworkKey(rec.id), () => writeFramework(rec.id, text));
+      await serialise(frameworkKey(rec.id), () => writeFramework(rec.id, text, rec));
     },
     updateFramework(id, mutate) {
       return serialise(frameworkKey(id), async () => {
@@ -718,7 +724,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
         const next = mutate(draft) ?? draft;
         if (next.id !== id) throw new Error(`updateFramework may not change the id ("${id}" → "${next.id}")`);
         next.updatedAt = now().toISOString();
-        await writeFramework(id, JSON.stringify(next));
+        await writeFramework(id, JSON.stringify(next), next);
         return next;
       });
     },
@@ -734,6 +740,15 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
         if (rec) recs.push(rec);
       }
       return recs.sort(compareByCreation);
+    },
+    async listFrameworkHeads() {
+      while (!frameworkHeads) {
+        const writes = frameworkWrites;
+        const heads = new Map((await store.listFrameworks()).map((rec) => [rec.id, frameworkHeadOf(rec)] as const));
+        // A write that finished while the files were read may be missing from them: read again.
+        if (writes === frameworkWrites) frameworkHeads ??= heads;
+      }
+      return [...frameworkHeads.values()].map((h) => ({ ...h })).sort(compareByCreation);
     },
     async getOverviewBinding(chatId) {
       const b = overviewMap.get(chatId);

@@ -6,7 +6,7 @@
  */
 import type { AuditEntry, EvaluationRecord, FrameworkRecord, OverviewBinding, Store, StoredChatDraft, StoredFile } from './port';
 import { MessageLogState, type LogLine } from './message-log';
-import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkKey, toDraftKey, isSafeId } from './shared';
+import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkHeadOf, frameworkKey, toDraftKey, isSafeId } from './shared';
 
 /** Options of both stores. */
 export interface StoreOptions {
@@ -196,6 +196,9 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
     },
     async listFrameworks() {
       return [...frameworks.values()].map(copyRecord).sort(compareByCreation);
+    },
+    async listFrameworkHeads() {
+      return [...frameworks.values()].map(frameworkHeadOf).sort(compareByCreation);
     },
     async getOverviewBinding(chatId) {
       const b = overviews.get(chatId);

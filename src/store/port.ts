@@ -5,6 +5,9 @@
 
 export type { AuditEntry, ChatDraft, EvaluationRecord, SessionState, StoredChatDraft } from '../core/evaluation';
 export type { FrameworkRecord, FrameworkStatus } from '../core/framework-record';
+
+/** An imported framework without its rows (see `Store.listFrameworkHeads`). */
+export type FrameworkHead = Pick<FrameworkRecord, 'id' | 'name' | 'status' | 'createdAt' | 'updatedAt'>;
 export type { OverviewBinding, OverviewUnit } from '../core/overview';
 import type { OverviewBinding } from '../core/overview';
 import type { AuditEntry, EvaluationRecord, StoredChatDraft } from '../core/evaluation';
@@ -157,6 +160,11 @@ export interface Store extends MessageLog, ChannelStateStore {
   getFramework(id: string): Promise<FrameworkRecord | undefined>;
   /** Every imported framework (copies), oldest first. */
   listFrameworks(): Promise<FrameworkRecord[]>;
+  /**
+   * Every imported framework's id, name, status and times, oldest first, without its rows: cheap to
+   * call for every message (a large framework is read once, not per call).
+   */
+  listFrameworkHeads(): Promise<FrameworkHead[]>;
   /** The units a chat follows for the bureau overview (汇总), with their consent; undefined when none (a copy). */
   getOverviewBinding(chatId: string): Promise<OverviewBinding | undefined>;
   /**

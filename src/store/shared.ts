@@ -1,7 +1,8 @@
 /**
  * Small pieces both stores share, so they behave the same: id checks, per-key serialisation, copying.
  */
-import { isBuiltinFrameworkId, isImportedFrameworkId } from '../core/framework-record';
+import { isBuiltinFrameworkId, isImportedFrameworkId, type FrameworkRecord } from '../core/framework-record';
+import type { FrameworkHead } from './port';
 
 /** Ids that may become file names: letters, digits, `_`, `-`, `.`, not starting with a dot, at most 128 characters. */
 const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
@@ -76,4 +77,9 @@ export function frameworkKey(id: string): string {
 /** Sorts framework records oldest first (then by id), as both stores list them. */
 export function compareByCreation(a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number {
   return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+}
+
+/** A framework record's head (what `Store.listFrameworkHeads` returns). */
+export function frameworkHeadOf(rec: { id: string; name: string; status: FrameworkRecord['status']; createdAt: string; updatedAt: string }): FrameworkHead {
+  return { id: rec.id, name: rec.name, status: rec.status, createdAt: rec.createdAt, updatedAt: rec.updatedAt };
 }
