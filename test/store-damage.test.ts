@@ -5,7 +5,6 @@
  * id and start time. Real temp directories, real files.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +12,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DataDirLockedError, lastRecordLine, openLowdbStore, type LowdbStore } from '../src/store/lowdb';
 import { readProcessStartTime } from '../src/store/lowdb-lock';
 import { isStoreWriteError, type AuditEntry, type OverviewBinding } from '../src/store/port';
-import type { FrameworkInput } from '../src/core/framework/schema';
-import type { Delivery, InboxEntry } from '../src/core/messages';
 import { createFaultyFs, type FaultyFs } from './helpers/faulty-fs';
 import { makeFrameworkRecord } from './helpers/framework-sheets';
 import { makeEvaluation } from './helpers/records';
+import { carriedFramework, delivery, inbox } from './helpers/store-fixtures';
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -41,24 +39,6 @@ function createClock(start = Date.parse('2025-03-01T08:00:00.000Z')) {
 function createLogs() {
   const lines: Array<{ message: string } & Record<string, unknown>> = [];
   return { lines, logger: { error: (message: string, fields?: Record<string, unknown>) => void lines.push({ message, ...fields }) } };
-}
-
-function carriedFramework(): FrameworkInput {
-  return { ...(JSON.parse(readFileSync('templates/frameworks/nanjing-2020.json', 'utf8')) as FrameworkInput), id: 'import-carried' };
-}
-
-function inbox(id: string): InboxEntry {
-  return {
-    id,
-    channel: 'feishu',
-    message: { channel: 'feishu', chatId: 'feishu:oc_1', chatType: 'group', userId: 'ou_1', text: '6091.91', messageId: id, receivedAt: 1 },
-    replyTo: { chatId: 'feishu:oc_1', chatType: 'group', userId: 'ou_1', context: { messageId: 'om_1' } },
-    receivedAt: 1,
-  };
-}
-
-function delivery(id: string): Delivery {
-  return { id, channel: 'feishu', target: { chatId: 'feishu:oc_1', chatType: 'group' }, item: { kind: 'text', text: `reply ${id}` }, createdAt: 1 };
 }
 
 /** One more answer: facts.n goes up by one, with its audit entry (so n counts the writes kept). */

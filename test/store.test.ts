@@ -1,16 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataDirLockedError, openLowdbStore, lastRecordLine } from '../src/store/lowdb';
 import { createMemoryStore } from '../src/store/memory';
-import type { FrameworkInput } from '../src/core/framework/schema';
-import type { Delivery, InboxEntry } from '../src/core/messages';
 import type { Store } from '../src/store/port';
 import { makeFrameworkRecord } from './helpers/framework-sheets';
 import { makeEvaluation } from './helpers/records';
+import { carriedFramework, delivery, inbox } from './helpers/store-fixtures';
 
 /** A clock the test moves by hand. */
 function createClock(start = Date.parse('2025-03-01T08:00:00.000Z')) {
@@ -27,27 +25,6 @@ async function makeTempDir(): Promise<string> {
 afterEach(async () => {
   while (dirs.length) await rm(dirs.pop()!, { recursive: true, force: true });
 });
-
-/** An imported framework as an evaluation carries it (nanjing-2020's file under another id). */
-function carriedFramework(): FrameworkInput {
-  return { ...(JSON.parse(readFileSync('templates/frameworks/nanjing-2020.json', 'utf8')) as FrameworkInput), id: 'import-carried' };
-}
-
-/** An inbound event as a platform channel records it. */
-function inbox(id: string): InboxEntry {
-  return {
-    id,
-    channel: 'feishu',
-    message: { channel: 'feishu', chatId: 'feishu:oc_1', chatType: 'group', userId: 'ou_1', text: '6091.91', messageId: id, receivedAt: 1 },
-    replyTo: { chatId: 'feishu:oc_1', chatType: 'group', userId: 'ou_1', context: { messageId: 'om_1' } },
-    receivedAt: 1,
-  };
-}
-
-/** A reply recorded for sending. */
-function delivery(id: string): Delivery {
-  return { id, channel: 'feishu', target: { chatId: 'feishu:oc_1', chatType: 'group' }, item: { kind: 'text', text: `reply ${id}` }, createdAt: 1 };
-}
 
 const factories: Array<[string, (now: () => Date) => Promise<Store>]> = [
   ['memory', async (now) => createMemoryStore({ now })],
