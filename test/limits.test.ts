@@ -112,6 +112,16 @@ describe('size caps', () => {
     expect(after.sessions[PEOPLE['张三']!]!.draft).toEqual(mid.sessions[PEOPLE['张三']!]!.draft);
     expect(await t.ask('张三', '一段短的。')).toContain('第1段');
   });
+
+  it('does not count the copy of a large imported framework the evaluation carries', async () => {
+    const big = { ...FRAMEWORK, source: { ...FRAMEWORK.source, documents: ['附'.repeat(MAX_RECORD_CHARS)] } };
+    const store = createMemoryStore();
+    await createGroupEvaluation(store, { framework: big });
+    const t = createTranscript({ store });
+    await t.say('张三', '开始');
+    expect(await t.ask('张三', '是')).not.toContain('上限');
+    expect((await record(t)).answers.judgements).toMatchObject({ A1: true });
+  });
 });
 
 describe('drafts expire', () => {

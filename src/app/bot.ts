@@ -348,9 +348,13 @@ export function channelOfChat(chatId: string): string {
   return m ? m[1]! : 'local';
 }
 
-/** The size of a record as JSON characters (what MAX_RECORD_CHARS counts). */
+/**
+ * The size of a record as JSON characters (what MAX_RECORD_CHARS counts), without the copy of an
+ * imported framework it carries: that is bounded by the import's limits, and nothing said in a chat grows it.
+ */
 function recordChars(rec: EvaluationRecord): number {
-  return JSON.stringify(rec).length;
+  const { framework: _carried, ...own } = rec;
+  return JSON.stringify(own).length;
 }
 
 /** True when a change takes a record past MAX_RECORD_CHARS and makes it larger than it was. */
