@@ -1,6 +1,6 @@
 /**
  * The storage port: what the bot needs from a store, nothing more. Node uses lowdb files
- * (`lowdb.ts`); tests use memory (`memory.ts`); Cloudflare D1 will follow. Every method is async.
+ * (`lowdb.ts`); tests use memory (`memory.ts`); Workers use SQL on D1 (`sql/`). Every method is async.
  */
 
 export type { AuditEntry, ChatDraft, EvaluationRecord, SessionState, StoredChatDraft } from '../core/evaluation';
@@ -11,7 +11,7 @@ export type FrameworkHead = Pick<FrameworkRecord, 'id' | 'name' | 'status' | 'cr
 export type { OverviewBinding, OverviewUnit } from '../core/overview';
 import type { OverviewBinding } from '../core/overview';
 import type { AuditEntry, EvaluationRecord, StoredChatDraft } from '../core/evaluation';
-import type { Delivery, InboxEntry } from '../core/messages';
+import type { ChannelId, Delivery, InboxEntry } from '../core/messages';
 import type { FrameworkRecord } from '../core/framework-record';
 
 /**
@@ -102,6 +102,30 @@ export interface ChannelStateStore {
   getChannelState(key: string): Promise<Record<string, unknown> | undefined>;
   /** Replaces the state of `key`; undefined deletes it. */
   setChannelState(key: string, value: Record<string, unknown> | undefined): Promise<void>;
+}
+
+/**
+ * Per-chat order when several instances process one inbox (Workers isolates, several Node processes):
+ * an instance processes a chat's events only while it holds the chat's lease, oldest first. A store
+ * shared by several instances (SQL) implements it; a store owned by one process needs none (its
+ * pipeline orders chats in memory).
+ */
+export interface InboxOrder {
+  /**
+   * Takes (or renews) the lease of `chatKey` for `holder` until now + ttlMs: false when another holder
+   * has a lease that has not expired. Atomic across instances.
+   */
+  leaseChat(chatKey: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `holder` still has it (else does nothing). */
+  releaseChat(chatKey: string, holder: string): Promise<void>;
+  /** A chat's inbound events recorded but not processed, in the order they were recorded. */
+  listPendingInbound(channel: ChannelId, chatId: string): Promise<InboxEntry[]>;
+}
+
+/** True when the store implements `InboxOrder`. */
+export function hasInboxOrder(store: Store): store is Store & InboxOrder {
+  const s = store as Partial<InboxOrder>;
+  return typeof s.leaseChat === 'function' && typeof s.releaseChat === 'function' && typeof s.listPendingInbound === 'function';
 }
 
 export interface Store extends MessageLog, ChannelStateStore {
