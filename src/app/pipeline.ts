@@ -23,7 +23,7 @@ import { SendError } from '../channels/adapter';
 import { serverText } from '../core/locale/zh-CN';
 import type { ChannelId, Delivery, HandleResult, InboundMessage, InboxEntry } from '../core/messages';
 import { jsonResponse } from '../lib/http';
-import { isStoreWriteError, type Store } from '../store/port';
+import { hasInboxOrder, isStoreWriteError, type Store } from '../store/port';
 import { createKeyedQueue } from '../store/shared';
 import type { Bot } from './bot';
 import { describeError, type Logger, type WaitUntil } from './ports';
@@ -49,6 +49,11 @@ export interface RetryPolicy {
   firstMs: number;
   /** The longest wait between attempts, ms. */
   maxMs: number;
+  /**
+   * Attempts made in this process before a reply is left recorded for the next sweep (Workers: a
+   * request cannot wait minutes between attempts; the Cron Trigger's `sweep` tries again). Default: no limit.
+   */
+  inProcessAttempts?: number;
   /** A reply still not taken this long after it was recorded is given up (and logged), ms. */
   giveUpAfterMs: number;
 }
@@ -66,7 +71,19 @@ export interface PipelineOptions {
   dedupeTtlMs?: number;
   /** Platform events processed at once (default MAX_PROCESSING). */
   maxProcessing?: number;
+  /**
+   * Several instances share the store (Workers): a recorded platform event is handed off (e.g. sent to a
+   * Queue naming its chat) instead of processed here, and whoever takes it up calls `drainChat`, which
+   * processes the chat's events under the chat's lease, oldest first (the store must implement
+   * `InboxOrder`). Card callbacks are then answered at once too, and the pressed card updated after.
+   * When the hand-off resolves to false (no queue) or throws, the event's chat is drained here (Workers:
+   * `waitUntil` keeps the isolate alive until it is done; a sweep takes up what an ended isolate left).
+   */
+  handOff?: (entry: InboxEntry) => Promise<boolean>;
 }
+
+/** How long a chat's lease lasts without renewal while its events are processed (renewed per event). */
+export const CHAT_LEASE_MS = 60_000;
 
 /** The pipeline. */
 export interface Pipeline {
@@ -85,6 +102,18 @@ export interface Pipeline {
   enqueueOnce(slot: string, deliveries: Delivery[], ttlMs: number): Promise<boolean>;
   /** Processes what an earlier run recorded but did not process, and sends what it did not send. */
   recover(): Promise<{ inbound: number; outbound: number }>;
+  /**
+   * Processes a chat's recorded events under the chat's lease (see `handOff`), oldest first, until none
+   * is left, and waits for their replies to be sent: `busy` when another instance holds the lease (it
+   * will process what is recorded; the caller retries later to be sure).
+   */
+  drainChat(channel: ChannelId, chatId: string): Promise<'done' | 'busy'>;
+  /**
+   * Takes up what was left behind by instances that stopped (several instances: run by the Cron
+   * Trigger): events recorded more than `olderThanMs` ago and not processed (their chats drained), and
+   * replies recorded that long ago and not sent (sent again: their ids are the platform's idempotency keys).
+   */
+  sweep(olderThanMs: number): Promise<{ inbound: number; outbound: number; busy: number }>;
   /** Resolves when nothing is being processed, sent or waiting for a retry. */
   idle(): Promise<void>;
   /** Stops retry timers and sends nothing more (recorded replies stay recorded for the next run). */
@@ -112,6 +141,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const retry = { ...DEFAULT_RETRY, ...options.retry };
   const ttl = options.dedupeTtlMs ?? DEDUPE_TTL_MS;
   const channels = new Map(options.channels.map((c) => [c.id, c]));
+  const handOff = options.handOff;
+  const holder = globalThis.crypto.randomUUID();
   const sendInChat = createKeyedQueue();
   // Events waiting per chat, processed in order by one worker per chat (while it has any).
   const chatQueues = new Map<string, ChatQueue>();
@@ -328,6 +359,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           await giveUp(d);
           return;
         }
+        // Left recorded: the next sweep sends it again.
+        if (attempt + 1 >= (retry.inProcessAttempts ?? Infinity)) return;
         const backoff = Math.min(retry.maxMs, retry.firstMs * 2 ** Math.min(attempt, 20));
         retryIn = Math.max(err instanceof SendError ? (err.retryAfterMs ?? 0) : 0, backoff) + Math.floor(Math.random() * retry.firstMs);
       }
@@ -353,6 +386,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
 
   async function accept(adapter: ChannelAdapter, receipt: Receipt & { kind: 'events' }): Promise<Response> {
     const results: EventResult[] = receipt.events.map(() => ({ status: 'pending' }));
+    const handedOff: InboxEntry[] = [];
     const waits: Array<{ index: number; waiter: Waiter; done: Promise<EventResult> }> = [];
     for (let index = 0; index < receipt.events.length; index++) {
       const event = receipt.events[index]!;
@@ -375,6 +409,10 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       } else if (receipt.busy && pendingIn(chatKey(adapter.id, entry.message.chatId)) >= MAX_PENDING_PER_CHAT) {
         return receipt.busy();
       }
+      if (adapter.durable && handOff) {
+        handedOff.push(entry);
+        continue;
+      }
       if (receipt.waitMs <= 0) {
         schedule(entry, adapter, undefined);
         continue;
@@ -395,7 +433,46 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       }
       for (const w of waits) if (!w.waiter.taken) w.waiter.gone = true;
     }
+    for (const entry of handedOff) {
+      let taken = false;
+      try {
+        taken = await handOff!(entry);
+      } catch (err) {
+        logger.error('handing an event off failed; processing it here', { channel: entry.channel, inboxId: entry.id, ...describeError(err) });
+      }
+      // Recorded already: processed here instead (and by a sweep if this instance stops first).
+      if (!taken) void track(drainChat(entry.channel, entry.message.chatId).catch((err) => logger.error('processing failed', { channel: entry.channel, ...describeError(err) })));
+    }
     return receipt.respond(results);
+  }
+
+  /** See `Pipeline.drainChat`. */
+  async function drainChat(channel: ChannelId, chatId: string): Promise<'done' | 'busy'> {
+    if (!hasInboxOrder(store)) throw new Error('drainChat needs a store with InboxOrder (several instances)');
+    const adapter = channels.get(channel);
+    if (!adapter) {
+      logger.error('an event of a channel that is off waits for it', { channel, chatId });
+      return 'done';
+    }
+    const key = chatKey(channel, chatId);
+    if (!(await store.leaseChat(key, holder, CHAT_LEASE_MS))) return 'busy';
+    active++;
+    try {
+      for (;;) {
+        const pending = await store.listPendingInbound(channel, chatId);
+        if (!pending.length) break;
+        for (const entry of pending) {
+          // Renewed per event; lost (another instance took an expired lease) means stop: it goes on.
+          if (!(await store.leaseChat(key, holder, CHAT_LEASE_MS))) return 'busy';
+          const message = await prepared(entry, adapter);
+          await processEvent(entry, message, adapter, undefined);
+        }
+      }
+    } finally {
+      await store.releaseChat(key, holder).catch((err) => logger.error('releasing a chat lease failed', { channel, ...describeError(err) }));
+      finished();
+    }
+    return 'done';
   }
 
   return {
@@ -439,6 +516,21 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       for (const d of pending.outbound) dispatch(d);
       if (inbound || pending.outbound.length) logger.info('recovering', { inbound, outbound: pending.outbound.length });
       return { inbound, outbound: pending.outbound.length };
+    },
+    drainChat(channel, chatId) {
+      return drainChat(channel, chatId);
+    },
+    async sweep(olderThanMs) {
+      const before = now().getTime() - olderThanMs;
+      const pending = await store.listPending();
+      const chats = new Map<string, { channel: ChannelId; chatId: string }>();
+      for (const e of pending.inbound) if (e.receivedAt <= before) chats.set(chatKey(e.channel, e.message.chatId), { channel: e.channel, chatId: e.message.chatId });
+      let busy = 0;
+      for (const { channel, chatId } of chats.values()) if ((await drainChat(channel, chatId)) === 'busy') busy++;
+      const outbound = pending.outbound.filter((d) => d.createdAt <= before && (d.notBefore ?? 0) <= before);
+      for (const d of outbound) dispatch(d);
+      if (chats.size || outbound.length) logger.info('swept', { chats: chats.size, busy, outbound: outbound.length });
+      return { inbound: chats.size, outbound: outbound.length, busy };
     },
     idle() {
       return active === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r));

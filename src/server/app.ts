@@ -15,7 +15,7 @@ import { describeChannels } from '../config';
 import { BrokenEvaluationError, isStoreWriteError, type Store } from '../store/port';
 import { describeChatEvaluation, describeScore, scoreRecord, summariseEvaluation } from './api';
 import type { Bot } from '../app/bot';
-import { createPipeline, type Pipeline } from '../app/pipeline';
+import { createPipeline, type Pipeline, type PipelineOptions } from '../app/pipeline';
 import { createConsoleLogger, describeError, type Logger } from '../app/ports';
 import type { ChannelAdapter } from '../channels/adapter';
 import { createLocalChannel, type LocalChannel } from '../channels/local';
@@ -60,9 +60,18 @@ export interface AppDeps {
 }
 
 /** The local channel and a pipeline over it and the given platform channels. */
-export function createDefaultPipeline(deps: { store: Store; bot: Bot; config: Config; logger: Logger; now?: () => Date; channels?: ChannelAdapter[] }): Pipeline {
+export function createDefaultPipeline(deps: {
+  store: Store;
+  bot: Bot;
+  config: Config;
+  logger: Logger;
+  now?: () => Date;
+  channels?: ChannelAdapter[];
+  /** Further pipeline options (Workers: the hand-off to a Queue, in-process send attempts). */
+  options?: Pick<PipelineOptions, 'handOff' | 'retry'>;
+}): Pipeline {
   const local = createLocalChannel({ store: deps.store, ...(deps.now ? { now: deps.now } : {}), ...(deps.config.PUBLIC_BASE_URL ? { publicBaseUrl: deps.config.PUBLIC_BASE_URL } : {}) });
-  return createPipeline({ store: deps.store, bot: deps.bot, logger: deps.logger, channels: [local, ...(deps.channels ?? [])], ...(deps.now ? { now: deps.now } : {}) });
+  return createPipeline({ store: deps.store, bot: deps.bot, logger: deps.logger, channels: [local, ...(deps.channels ?? [])], ...(deps.now ? { now: deps.now } : {}), ...deps.options });
 }
 
 /** Creates the Hono app. */

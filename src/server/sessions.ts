@@ -13,6 +13,8 @@
  * @example const sessions = createMemorySessions({ now: () => Date.now() }); const { id } = await sessions.create();
  */
 
+import type { ChannelStateStore } from '../store/port';
+
 /** A session ends after 12 hours without a request... */
 export const SESSION_IDLE_MS = 12 * 3600_000;
 /** ...and 7 days after it began, whatever happens. */
@@ -97,5 +99,62 @@ export function createMemorySessions(options: MemorySessionsOptions): ConsoleSes
       sessions.clear();
     },
     size: () => sessions.size,
+  };
+}
+
+/** Options of sessions kept in the store (several instances: Workers). */
+export interface StoredSessionsOptions {
+  /** Where they are kept: the store's channel state, one key per session (by digest of its id). */
+  state: ChannelStateStore;
+  now: () => number;
+  idleMs?: number;
+  maxAgeMs?: number;
+}
+
+/** A session's last use is written at most this often (not on every request). */
+const TOUCH_EVERY_MS = 5 * 60_000;
+
+/**
+ * Sessions in the store, so every Workers isolate sees the same ones. Keyed by the SHA-256 of the id
+ * (the store never holds a usable cookie); `revokeAll` bumps a generation that older sessions lack.
+ * An expired session is deleted when it is next presented.
+ */
+export function createStoredSessions(options: StoredSessionsOptions): ConsoleSessions {
+  const { state, now } = options;
+  const idleMs = options.idleMs ?? SESSION_IDLE_MS;
+  const maxAgeMs = options.maxAgeMs ?? SESSION_MAX_AGE_MS;
+  const keyOf = async (id: string) => `console-session:${await digestOf(id)}`;
+  const generation = async () => Number((await state.getChannelState('console-sessions'))?.generation ?? 0);
+
+  return {
+    async create() {
+      const id = createSessionId();
+      const t = now();
+      await state.setChannelState(await keyOf(id), { createdAt: t, lastSeenAt: t, generation: await generation() });
+      return { id, maxAgeMs };
+    },
+    async verify(id) {
+      if (!/^[A-Za-z0-9_-]{43}$/.test(id)) return false;
+      const key = await keyOf(id);
+      const s = await state.getChannelState(key);
+      if (!s) return false;
+      const t = now();
+      const createdAt = Number(s.createdAt);
+      const lastSeenAt = Number(s.lastSeenAt);
+      if (!(t - lastSeenAt < idleMs && t - createdAt < maxAgeMs) || Number(s.generation) !== (await generation())) {
+        await state.setChannelState(key, undefined);
+        return false;
+      }
+      if (t - lastSeenAt >= TOUCH_EVERY_MS) await state.setChannelState(key, { ...s, lastSeenAt: t });
+      return true;
+    },
+    async revoke(id) {
+      await state.setChannelState(await keyOf(id), undefined);
+    },
+    async revokeAll() {
+      await state.setChannelState('console-sessions', { generation: (await generation()) + 1 });
+    },
+    // Not counted: they live in the store.
+    size: () => 0,
   };
 }

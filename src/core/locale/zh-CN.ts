@@ -320,6 +320,12 @@ export const serverText = {
   channelNotReady: (name: string) => `${name}渠道已配置，但没有启动（见启动日志）`,
   channelByConnection: (name: string) => `${name}渠道使用长连接（FEISHU_MODE=ws / DINGTALK_MODE=stream）接收消息，没有开放回调地址`,
   channelNames: { feishu: '飞书', dingtalk: '钉钉' },
+  /** The Workers deployment (src/platform/workers). */
+  workers: {
+    misconfigured: (names: string) => `部署配置不完整，暂时无法处理请求：缺少或无效的配置 ${names}（详见 README「部署到 Cloudflare Workers」）`,
+    adminTokenRequired: 'Cloudflare Workers 上没有“本机访问”：控制台和接口必须设置管理令牌。请运行 npx wrangler secret put ADMIN_TOKEN 后再访问。',
+    schemaMissing: 'D1 数据库尚未初始化：请运行 npx wrangler d1 migrations apply（见 README）',
+  },
   console: {
     title: '绩效自评助手 · 控制台',
     chatId: '会话 ID',
