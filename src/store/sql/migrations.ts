@@ -179,7 +179,8 @@ export async function applyMigrations(exec: SqlExecutor): Promise<string[]> {
  */
 export async function schemaReady(exec: SqlExecutor): Promise<boolean> {
   try {
-    await exec.all(TABLES.map((t) => `SELECT 1 AS x FROM ${t} WHERE 1 = 0`).join(' UNION ALL '));
+    // Scalar subqueries rather than UNION ALL: D1 caps the terms of a compound SELECT.
+    await exec.all(`SELECT ${TABLES.map((t, i) => `(SELECT 1 FROM ${t} WHERE 1 = 0) AS t${i}`).join(', ')}`);
     return true;
   } catch {
     return false;
