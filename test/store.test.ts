@@ -2,10 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, unlink, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DataDirLockedError, openLowdbStore, lastRecordLine } from '../src/store/lowdb';
 import { createMemoryStore } from '../src/store/memory';
-import type { Store } from '../src/store/port';
+import type { InboxEntry } from '../src/core/messages';
+import type { InboxOrder, Store } from '../src/store/port';
+import { createSqlStore } from '../src/store/sql/store';
+import { createD1Harness } from './helpers/d1';
 import { makeFrameworkRecord } from './helpers/framework-sheets';
 import { makeEvaluation } from './helpers/records';
 import { carriedFramework, delivery, inbox } from './helpers/store-fixtures';
@@ -26,9 +29,20 @@ afterEach(async () => {
   while (dirs.length) await rm(dirs.pop()!, { recursive: true, force: true });
 });
 
+// One Miniflare D1 database for the file, emptied for every store opened on it.
+const d1 = createD1Harness();
+afterAll(() => d1.dispose());
+
 const factories: Array<[string, (now: () => Date) => Promise<Store>]> = [
   ['memory', async (now) => createMemoryStore({ now })],
   ['lowdb', async (now) => openLowdbStore(await makeTempDir(), { now })],
+  ['d1', async (now) => createSqlStore(await d1.fresh(), { now })],
+];
+
+/** The stores that implement InboxOrder. */
+const orderedFactories: Array<[string, (now: () => Date) => Promise<Store & InboxOrder>]> = [
+  ['memory', async (now) => createMemoryStore({ now })],
+  ['d1', async (now) => createSqlStore(await d1.fresh(), { now })],
 ];
 
 describe.each(factories)('%s store (port contract)', (_name, open) => {
@@ -396,6 +410,59 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     }
     await expect(store.putFramework(makeFrameworkRecord('nanjing-2021'))).rejects.toThrow(/built-in/);
     expect((await store.listFrameworks()).map((r) => r.id)).toEqual(['import-ccc']);
+  });
+});
+
+describe.each(orderedFactories)('%s store (InboxOrder contract)', (_name, open) => {
+  /** An inbound event of `chatId` on `channel`. */
+  const inboxIn = (id: string, chatId: string, channel: 'feishu' | 'dingtalk' = 'feishu'): InboxEntry => {
+    const e = inbox(id);
+    return { ...e, channel, message: { ...e.message, channel, chatId }, replyTo: { ...e.replyTo, chatId } };
+  };
+
+  it('leases a chat to one holder until the lease expires or its holder releases it', async () => {
+    const clock = createClock();
+    const store = await open(clock.now);
+    expect(await store.leaseChat('feishu:oc_1', 'a', 1000)).toBe(true);
+    expect(await store.leaseChat('feishu:oc_1', 'b', 1000)).toBe(false);
+    // Another chat is free; the holder renews its own lease.
+    expect(await store.leaseChat('feishu:oc_2', 'b', 1000)).toBe(true);
+    clock.advance(600);
+    expect(await store.leaseChat('feishu:oc_1', 'a', 1000)).toBe(true);
+    clock.advance(600);
+    // Renewed at 600 ms, so still a's at 1200 ms.
+    expect(await store.leaseChat('feishu:oc_1', 'b', 1000)).toBe(false);
+    clock.advance(1000);
+    expect(await store.leaseChat('feishu:oc_1', 'b', 1000)).toBe(true);
+    expect(await store.leaseChat('feishu:oc_1', 'a', 1000)).toBe(false);
+    // Only the holder's release counts.
+    await store.releaseChat('feishu:oc_1', 'a');
+    expect(await store.leaseChat('feishu:oc_1', 'a', 1000)).toBe(false);
+    await store.releaseChat('feishu:oc_1', 'b');
+    expect(await store.leaseChat('feishu:oc_1', 'a', 1000)).toBe(true);
+    const both = await Promise.all([store.leaseChat('feishu:oc_3', 'x', 1000), store.leaseChat('feishu:oc_3', 'y', 1000)]);
+    expect(both.sort()).toEqual([false, true]);
+  });
+
+  it("lists a chat's pending inbound events in the order they were recorded, and only that chat's", async () => {
+    const store = await open(createClock().now);
+    const recorded = [
+      inboxIn('e1', 'feishu:oc_x'),
+      inboxIn('e2', 'feishu:oc_y'),
+      inboxIn('e3', 'feishu:oc_x'),
+      inboxIn('e4', 'feishu:oc_x', 'dingtalk'),
+      inboxIn('e5', 'feishu:oc_x'),
+    ];
+    for (const e of recorded) expect(await store.recordInbound(e, [e.id], 60_000)).toBe(true);
+    expect((await store.listPendingInbound('feishu', 'feishu:oc_x')).map((e) => e.id)).toEqual(['e1', 'e3', 'e5']);
+    expect((await store.listPendingInbound('dingtalk', 'feishu:oc_x')).map((e) => e.id)).toEqual(['e4']);
+    expect(await store.listPendingInbound('feishu', 'feishu:oc_none')).toEqual([]);
+    await store.settleInbound('e3', []);
+    const pending = await store.listPendingInbound('feishu', 'feishu:oc_x');
+    expect(pending).toEqual([recorded[0], recorded[4]]);
+    // Copies: changing what was read changes nothing stored.
+    pending[0]!.message.text = 'changed';
+    expect((await store.listPendingInbound('feishu', 'feishu:oc_x'))[0]!.message.text).toBe('6091.91');
   });
 });
 

@@ -4,7 +4,7 @@
  *
  * @example const store = createMemoryStore(); await store.createEvaluation(rec)
  */
-import type { AuditEntry, EvaluationRecord, FrameworkRecord, OverviewBinding, Store, StoredChatDraft, StoredFile } from './port';
+import type { AuditEntry, EvaluationRecord, FrameworkRecord, InboxOrder, OverviewBinding, Store, StoredChatDraft, StoredFile } from './port';
 import { MessageLogState, type LogLine } from './message-log';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkHeadOf, frameworkKey, toDraftKey, isSafeId } from './shared';
 
@@ -14,8 +14,8 @@ export interface StoreOptions {
   now?: () => Date;
 }
 
-/** Creates an empty in-memory store. */
-export function createMemoryStore(options: StoreOptions = {}): Store {
+/** Creates an empty in-memory store (with `InboxOrder`, so pipeline tests can run several instances over it). */
+export function createMemoryStore(options: StoreOptions = {}): Store & InboxOrder {
   const now = options.now ?? (() => new Date());
   // Evaluations as JSON text with their revision: a read is one parse, a write one stringify (a copy
   // in and a copy out, as the contract asks, at half the cost of copying objects both ways).
@@ -35,6 +35,7 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
   const frameworks = new Map<string, FrameworkRecord>();
   const serialise = createKeyedQueue();
   const overviews = new Map<string, OverviewBinding>();
+  const leases = new Map<string, { holder: string; until: number }>();
 
   const save = (next: EvaluationRecord, revision: number, audit: AuditEntry[]) => {
     next.revision = revision + 1;
@@ -44,7 +45,7 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
     return next;
   };
 
-  const store: Store = {
+  const store: Store & InboxOrder = {
     async evaluationIdForChat(chatId) {
       return chats.get(chatId);
     },
@@ -210,6 +211,19 @@ export function createMemoryStore(options: StoreOptions = {}): Store {
     },
     async listOverviewBindings() {
       return [...overviews.values()].map(copyRecord).sort((a, b) => a.chatId.localeCompare(b.chatId));
+    },
+    async leaseChat(chatKey, holder, ttlMs) {
+      const t = now().getTime();
+      const lease = leases.get(chatKey);
+      if (lease && lease.holder !== holder && lease.until > t) return false;
+      leases.set(chatKey, { holder, until: t + ttlMs });
+      return true;
+    },
+    async releaseChat(chatKey, holder) {
+      if (leases.get(chatKey)?.holder === holder) leases.delete(chatKey);
+    },
+    async listPendingInbound(channel, chatId) {
+      return copyRecord([...log.inbound.values()].filter((e) => e.channel === channel && e.message.chatId === chatId));
     },
   };
   return store;

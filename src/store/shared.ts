@@ -83,3 +83,12 @@ export function compareByCreation(a: { createdAt: string; id: string }, b: { cre
 export function frameworkHeadOf(rec: { id: string; name: string; status: FrameworkRecord['status']; createdAt: string; updatedAt: string }): FrameworkHead {
   return { id: rec.id, name: rec.name, status: rec.status, createdAt: rec.createdAt, updatedAt: rec.updatedAt };
 }
+
+/** Freezes an object and everything in it (a carried framework shared by many reads must not change). */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
