@@ -1,0 +1,211 @@
+/**
+ * The Cloudflare Workers entry: the same `createApp` as Node, over the SQL store on D1, with three
+ * handlers (wrangler.toml):
+ *
+ * - `fetch`: the Hono app. A platform webhook verifies, claims and records the event in D1, sends
+ *   `{ channel, chatId }` to the inbox Queue and answers at once.
+ * - `queue`: the inbox consumer. For each chat in a batch, `pipeline.drainChat` processes the chat's
+ *   recorded events oldest first while this isolate holds the chat's lease in D1 (one row per chat,
+ *   taken with a conditional upsert). Another isolate holding it means the message is retried a little
+ *   later, so every event is processed, in order, by one isolate at a time.
+ *   Why a lease row rather than a Durable Object per chat: the order only has to hold while an event is
+ *   processed, and the events, answers and lease all live in D1 already; a Durable Object would add a
+ *   second place for state, a second billing item and a class migration for the same guarantee.
+ * - `scheduled`: the Cron Trigger (every minute). `runDueReminders(now)` claims each reminder slot in D1
+ *   before recording its message, so two overlapping runs never send one twice; expired chat drafts
+ *   are deleted; and `sweep` takes up events and replies left behind by an isolate that ended.
+ *
+ * Without the Queue binding the webhook drains the chat in `waitUntil` (fine for a few units). What
+ * cannot work without configuration (no D1 binding, the schema not migrated, a platform half
+ * configured) is named, without values, by `/healthz` (503), and webhooks answer 503 so the platform
+ * delivers again once it is fixed; there is no crash loop. There is no loopback on Workers: the console
+ * and JSON API need ADMIN_TOKEN, and say so when it is missing.
+ */
+import type { ExecutionContext, MessageBatch, ScheduledController } from '@cloudflare/workers-types';
+import { Hono } from 'hono';
+import { createBot, deleteExpiredChatDrafts } from '../../app/bot';
+import type { Pipeline } from '../../app/pipeline';
+import { createConsoleLogger, describeError, type Logger } from '../../app/ports';
+import { createReminders, type Reminders } from '../../app/reminders';
+import { createPlatformChannels } from '../../channels/registry';
+import { serverText as T } from '../../core/locale/zh-CN';
+import { createApp, createDefaultPipeline } from '../../server/app';
+import { createStoredSessions } from '../../server/sessions';
+import { createD1Executor } from '../../store/sql/d1';
+import { schemaReady } from '../../store/sql/migrations';
+import { createSqlStore } from '../../store/sql/store';
+import { readWorkersConfig, type InboxMessage, type WorkersEnv } from './config';
+
+export type { InboxMessage, WorkersEnv } from './config';
+
+/** Replies not taken after this many attempts in one invocation wait for the next sweep (every minute). */
+const SEND_ATTEMPTS_PER_INVOCATION = 3;
+/** Events and replies older than this, still pending, are taken up by the Cron Trigger's sweep. */
+const SWEEP_AFTER_MS = 60_000;
+/** How long a queue message waits before it is tried again when another isolate has its chat. */
+const BUSY_RETRY_SECONDS = 2;
+
+/** One isolate's running app for one environment. */
+interface Runtime {
+  app: Hono;
+  pipeline: Pipeline;
+  reminders: Reminders;
+  deleteDrafts(now: Date): Promise<number>;
+}
+
+/** Why the app cannot run here, by name. */
+interface Unready {
+  problems: string[];
+  /** The D1 schema is missing (migrations not applied). */
+  schema: boolean;
+}
+
+// The env object is the same for every request of an isolate: the runtime is built once per env.
+const runtimes = new WeakMap<object, Promise<Runtime | Unready>>();
+
+function runtimeOf(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready> {
+  let r = runtimes.get(env);
+  if (!r) {
+    r = build(env, logger);
+    runtimes.set(env, r);
+    // Not cached when unready: a migration applied or a secret set takes effect on the next request.
+    void r.then((x) => {
+      if (!('app' in x)) runtimes.delete(env);
+    });
+  }
+  return r;
+}
+
+async function build(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready> {
+  const read = readWorkersConfig(env);
+  if (!read.ok) return { problems: read.problems, schema: false };
+  const exec = createD1Executor(env.DB!);
+  if (!(await schemaReady(exec).catch(() => false))) return { problems: ['DB (schema: run `wrangler d1 migrations apply`)'], schema: true };
+  const { config } = read;
+  const store = createSqlStore(exec);
+  const bot = createBot({ store, holdIdleMs: config.QUESTION_HOLD_SECONDS * 1000 });
+  const channels = createPlatformChannels(config, { store, logger });
+  const inbox = env.INBOX;
+  const pipeline = createDefaultPipeline({
+    store,
+    bot,
+    config,
+    logger,
+    channels,
+    options: {
+      retry: { inProcessAttempts: SEND_ATTEMPTS_PER_INVOCATION },
+      // The Queue when bound; else false: the chat is drained in this request's waitUntil.
+      handOff: async (entry) => {
+        if (!inbox) return false;
+        await inbox.send({ channel: entry.channel as InboxMessage['channel'], chatId: entry.message.chatId });
+        return true;
+      },
+    },
+  });
+  const app = createApp({
+    store,
+    bot,
+    config,
+    pipeline,
+    logger,
+    // The client's address as Cloudflare saw it (for the limit on wrong tokens); never loopback here.
+    remoteAddress: (c) => c.req.header('cf-connecting-ip') ?? undefined,
+    sessions: createStoredSessions({ state: store, now: () => Date.now() }),
+  });
+  const reminders = createReminders({ store, pipeline, logger });
+  return { app, pipeline, reminders, deleteDrafts: (now) => deleteExpiredChatDrafts(store, now) };
+}
+
+/** The app of a deployment that cannot run: says what is missing, by name. */
+function unreadyApp(unready: Unready): Hono {
+  const app = new Hono();
+  const names = unready.problems.join(', ');
+  const message = unready.schema ? T.workers.schemaMissing : T.workers.misconfigured(names);
+  app.get('/healthz', (c) => c.json({ ok: false, runtime: 'workers', missing: unready.problems }, 503));
+  app.all('*', (c) => c.json({ error: message, missing: unready.problems }, 503));
+  return app;
+}
+
+/** Paths of the console and JSON API, which need ADMIN_TOKEN on Workers. */
+function isAdminPath(path: string): boolean {
+  return path === '/' || path.startsWith('/api/');
+}
+
+const handler = {
+  async fetch(request: Request, env: WorkersEnv, ctx: ExecutionContext): Promise<Response> {
+    const logger = createConsoleLogger();
+    const rt = await runtimeOf(env, logger);
+    if (!('app' in rt)) return unreadyApp(rt).fetch(request);
+    const url = new URL(request.url);
+    const adminTokenMissing = readWorkersConfig(env).adminTokenMissing;
+    if (url.pathname === '/healthz') {
+      const body = { ok: !adminTokenMissing, runtime: 'workers', store: 'd1', queue: Boolean(env.INBOX), missing: adminTokenMissing ? ['ADMIN_TOKEN'] : [] };
+      return Response.json(body, { status: adminTokenMissing ? 503 : 200 });
+    }
+    if (adminTokenMissing && isAdminPath(url.pathname)) return Response.json({ error: T.workers.adminTokenRequired, missing: ['ADMIN_TOKEN'] }, { status: 503 });
+    return rt.app.fetch(request, env, ctx);
+  },
+
+  async queue(batch: MessageBatch<InboxMessage>, env: WorkersEnv, _ctx: ExecutionContext): Promise<void> {
+    const logger = createConsoleLogger();
+    const rt = await runtimeOf(env, logger);
+    if (!('app' in rt)) {
+      logger.error('inbox waits: the deployment is not ready', { missing: rt.problems });
+      batch.retryAll({ delaySeconds: 30 });
+      return;
+    }
+    // One drain per chat, whatever number of messages name it.
+    const byChat = new Map<string, { body: InboxMessage; messages: Array<(typeof batch.messages)[number]> }>();
+    for (const m of batch.messages) {
+      const body = m.body;
+      if (!body || (body.channel !== 'feishu' && body.channel !== 'dingtalk') || typeof body.chatId !== 'string') {
+        logger.error('inbox message dropped: not a chat', {});
+        m.ack();
+        continue;
+      }
+      const key = `${body.channel}\u0000${body.chatId}`;
+      const entry = byChat.get(key) ?? { body, messages: [] };
+      entry.messages.push(m);
+      byChat.set(key, entry);
+    }
+    await Promise.all(
+      [...byChat.values()].map(async ({ body, messages }) => {
+        try {
+          const outcome = await rt.pipeline.drainChat(body.channel, body.chatId);
+          for (const m of messages) outcome === 'busy' ? m.retry({ delaySeconds: BUSY_RETRY_SECONDS }) : m.ack();
+        } catch (err) {
+          logger.error('draining a chat failed', { channel: body.channel, ...describeError(err) });
+          for (const m of messages) m.retry({ delaySeconds: BUSY_RETRY_SECONDS });
+        }
+      }),
+    );
+    await rt.pipeline.idle();
+  },
+
+  async scheduled(controller: ScheduledController, env: WorkersEnv, ctx: ExecutionContext): Promise<void> {
+    const logger = createConsoleLogger();
+    const rt = await runtimeOf(env, logger);
+    if (!('app' in rt)) {
+      logger.error('scheduled run skipped: the deployment is not ready', { missing: rt.problems });
+      return;
+    }
+    const now = new Date(controller.scheduledTime);
+    const run = async () => {
+      try {
+        await rt.reminders.runDueReminders(now);
+      } catch (err) {
+        logger.error('reminder run failed', describeError(err));
+      }
+      try {
+        await rt.deleteDrafts(now);
+        await rt.pipeline.sweep(SWEEP_AFTER_MS);
+      } catch (err) {
+        logger.error('housekeeping failed', describeError(err));
+      }
+      await rt.pipeline.idle();
+    };
+    ctx.waitUntil(run());
+  },
+};
+
+export default handler;
