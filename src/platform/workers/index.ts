@@ -24,6 +24,8 @@
 import type { ExecutionContext, MessageBatch, ScheduledController } from '@cloudflare/workers-types';
 import { Hono } from 'hono';
 import { createBot, deleteExpiredChatDrafts } from '../../app/bot';
+import { runImportJob } from '../../app/import-job';
+import { DEFAULT_WORKBOOK_LIMITS, type WorkbookLimits } from '../../core/import/limits';
 import type { Pipeline } from '../../app/pipeline';
 import { createConsoleLogger, describeError, type Logger } from '../../app/ports';
 import { createReminders, type Reminders } from '../../app/reminders';
@@ -44,6 +46,11 @@ const SEND_ATTEMPTS_PER_INVOCATION = 3;
 const SWEEP_AFTER_MS = 60_000;
 /** How long a queue message waits before it is tried again when another isolate has its chat. */
 const BUSY_RETRY_SECONDS = 2;
+/**
+ * A framework upload is read in the request (no worker threads here) within an isolate's 128 MB: the
+ * Node limits, but at most 16 MB inflated (a real annex sheet inflates to well under 1 MB).
+ */
+export const WORKERS_WORKBOOK_LIMITS: Readonly<WorkbookLimits> = Object.freeze({ ...DEFAULT_WORKBOOK_LIMITS, maxUnpackedBytes: 16 * 1024 * 1024 });
 
 /** One isolate's running app for one environment. */
 interface Runtime {
@@ -111,6 +118,7 @@ async function build(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready
     // The client's address as Cloudflare saw it (for the limit on wrong tokens); never loopback here.
     remoteAddress: (c) => c.req.header('cf-connecting-ip') ?? undefined,
     sessions: createStoredSessions({ state: store, now: () => Date.now() }),
+    runImport: (job) => runImportJob({ ...job, limits: WORKERS_WORKBOOK_LIMITS }),
   });
   const reminders = createReminders({ store, pipeline, logger });
   return { app, pipeline, reminders, deleteDrafts: (now) => deleteExpiredChatDrafts(store, now) };

@@ -1,0 +1,60 @@
+/**
+ * The Workers deployment's configuration check and its console sessions kept in the store: what is
+ * missing is named (never its value), and sessions hold across isolates.
+ */
+import { describe, expect, it } from 'vitest';
+import { readWorkersConfig } from '../src/platform/workers/config';
+import { createStoredSessions } from '../src/server/sessions';
+import { createMemoryStore } from '../src/store/memory';
+
+const DB = {} as never;
+
+describe('readWorkersConfig', () => {
+  it('is ready with a D1 binding and nothing else, and reports a missing ADMIN_TOKEN apart', () => {
+    const read = readWorkersConfig({ DB });
+    expect(read).toMatchObject({ ok: true, adminTokenMissing: true, problems: [] });
+    expect(readWorkersConfig({ DB, ADMIN_TOKEN: 'x'.repeat(20) }).adminTokenMissing).toBe(false);
+  });
+
+  it('names a missing binding, a half-configured platform and Node-only modes, without values', () => {
+    const secret = 'app-secret-value-123';
+    const read = readWorkersConfig({ FEISHU_APP_SECRET: secret, DINGTALK_APP_KEY: 'k', DINGTALK_MODE: 'stream' });
+    expect(read.ok).toBe(false);
+    expect(read.problems).toEqual(expect.arrayContaining(['DB (D1 binding)', 'FEISHU_APP_ID', 'DINGTALK_APP_SECRET']));
+    expect(read.problems.some((p) => p.startsWith('DINGTALK_MODE'))).toBe(true);
+    expect(JSON.stringify(read)).not.toContain(secret);
+  });
+
+  it('names an invalid variable without echoing it, and ignores bindings that are not strings', () => {
+    const read = readWorkersConfig({ DB, PUBLIC_BASE_URL: 'not a url', INBOX: { send() {} } });
+    expect(read).toMatchObject({ ok: false, problems: ['PUBLIC_BASE_URL'] });
+    expect(JSON.stringify(read)).not.toContain('not a url');
+  });
+});
+
+describe('console sessions kept in the store', () => {
+  it('are seen by another instance, end when revoked, idle or all revoked', async () => {
+    let t = 1_000_000;
+    const store = createMemoryStore();
+    const a = createStoredSessions({ state: store, now: () => t, idleMs: 60 * 60_000 });
+    const b = createStoredSessions({ state: store, now: () => t, idleMs: 60 * 60_000 });
+    const s1 = await a.create();
+    expect(await b.verify(s1.id)).toBe(true);
+    expect(await b.verify(s1.id.slice(0, -1) + (s1.id.endsWith('A') ? 'B' : 'A'))).toBe(false);
+    await b.revoke(s1.id);
+    expect(await a.verify(s1.id)).toBe(false);
+
+    const s2 = await a.create();
+    const s3 = await a.create();
+    // Used within the idle time (touched), then idle past it.
+    t += 50 * 60_000;
+    expect(await b.verify(s2.id)).toBe(true);
+    t += 50 * 60_000;
+    expect(await a.verify(s2.id)).toBe(true);
+    expect(await a.verify(s3.id)).toBe(false);
+    await b.revokeAll();
+    expect(await a.verify(s2.id)).toBe(false);
+    const s4 = await a.create();
+    expect(await b.verify(s4.id)).toBe(true);
+  });
+});
