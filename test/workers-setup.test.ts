@@ -26,7 +26,7 @@ describe('readWorkersConfig', () => {
   });
 
   it('names an invalid variable without echoing it, and ignores bindings that are not strings', () => {
-    const read = readWorkersConfig({ DB, PUBLIC_BASE_URL: 'not a url', INBOX: { send() {} } });
+    const read = readWorkersConfig({ DB, PUBLIC_BASE_URL: 'not a url', INBOX: {} as never });
     expect(read).toMatchObject({ ok: false, problems: ['PUBLIC_BASE_URL'] });
     expect(JSON.stringify(read)).not.toContain('not a url');
   });
