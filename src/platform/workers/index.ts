@@ -57,6 +57,8 @@ interface Runtime {
   app: Hono;
   pipeline: Pipeline;
   reminders: Reminders;
+  /** ADMIN_TOKEN is not set: the console and API answer 503 saying so. */
+  adminTokenMissing: boolean;
   deleteDrafts(now: Date): Promise<number>;
 }
 
@@ -121,7 +123,7 @@ async function build(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready
     runImport: (job) => runImportJob({ ...job, limits: WORKERS_WORKBOOK_LIMITS }),
   });
   const reminders = createReminders({ store, pipeline, logger });
-  return { app, pipeline, reminders, deleteDrafts: (now) => deleteExpiredChatDrafts(store, now) };
+  return { app, pipeline, reminders, adminTokenMissing: read.adminTokenMissing, deleteDrafts: (now) => deleteExpiredChatDrafts(store, now) };
 }
 
 /** The app of a deployment that cannot run: says what is missing, by name. */
@@ -145,7 +147,7 @@ const handler = {
     const rt = await runtimeOf(env, logger);
     if (!('app' in rt)) return unreadyApp(rt).fetch(request);
     const url = new URL(request.url);
-    const adminTokenMissing = readWorkersConfig(env).adminTokenMissing;
+    const { adminTokenMissing } = rt;
     if (url.pathname === '/healthz') {
       const body = { ok: !adminTokenMissing, runtime: 'workers', store: 'd1', queue: Boolean(env.INBOX), missing: adminTokenMissing ? ['ADMIN_TOKEN'] : [] };
       return Response.json(body, { status: adminTokenMissing ? 503 : 200 });
@@ -190,7 +192,7 @@ const handler = {
     await rt.pipeline.idle();
   },
 
-  async scheduled(controller: ScheduledController, env: WorkersEnv, ctx: ExecutionContext): Promise<void> {
+  async scheduled(controller: ScheduledController, env: WorkersEnv, _ctx: ExecutionContext): Promise<void> {
     const logger = createConsoleLogger();
     const rt = await runtimeOf(env, logger);
     if (!('app' in rt)) {
@@ -198,21 +200,19 @@ const handler = {
       return;
     }
     const now = new Date(controller.scheduledTime);
-    const run = async () => {
-      try {
-        await rt.reminders.runDueReminders(now);
-      } catch (err) {
-        logger.error('reminder run failed', describeError(err));
-      }
-      try {
-        await rt.deleteDrafts(now);
-        await rt.pipeline.sweep(SWEEP_AFTER_MS);
-      } catch (err) {
-        logger.error('housekeeping failed', describeError(err));
-      }
-      await rt.pipeline.idle();
-    };
-    ctx.waitUntil(run());
+    // Awaited (not waitUntil): the run is the invocation, and a local `/__scheduled` answers when it is done.
+    try {
+      await rt.reminders.runDueReminders(now);
+    } catch (err) {
+      logger.error('reminder run failed', describeError(err));
+    }
+    try {
+      await rt.deleteDrafts(now);
+      await rt.pipeline.sweep(SWEEP_AFTER_MS);
+    } catch (err) {
+      logger.error('housekeeping failed', describeError(err));
+    }
+    await rt.pipeline.idle();
   },
 };
 
