@@ -84,7 +84,8 @@ async function build(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready
   const { config } = read;
   const store = createSqlStore(exec);
   const bot = createBot({ store, holdIdleMs: config.QUESTION_HOLD_SECONDS * 1000 });
-  const channels = createPlatformChannels(config, { store, logger });
+  // Nothing may outlive the request that started it here: no fetches ahead of need.
+  const channels = createPlatformChannels(config, { store, logger, backgroundWork: false });
   const inbox = env.INBOX;
   const pipeline = createDefaultPipeline({
     store,
