@@ -180,7 +180,8 @@ const handler = {
         }
       }),
     );
-    await rt.pipeline.idle();
+    // drainChat waited for its replies to be sent; nothing else is awaited here: in workerd, waiting for
+    // another invocation's work (the isolate-wide idle()) counts as hanging, and the invocation is cancelled.
   },
 
   async scheduled(controller: ScheduledController, env: WorkersEnv, ctx: ExecutionContext): Promise<void> {
