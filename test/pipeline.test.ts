@@ -255,6 +255,8 @@ describe('events handed off to a queue (Workers)', () => {
 
   it('drainChat returns once the replies of what it processed were sent (a queue invocation waits for nothing else)', async () => {
     const { channel, handed, pipeline } = startHandedOff();
+    // Replies of a chat spaced out, as Feishu's 5 a second are: the second goes out 50 ms after the first.
+    (channel as { sendIntervalMs?: number }).sendIntervalMs = 50;
     await pipeline.receive('feishu', request({ id: '1', text: 'one' }));
     await pipeline.receive('feishu', request({ id: '2', text: 'two' }));
     expect(handed).toEqual(['feishu:c1', 'feishu:c1']);
