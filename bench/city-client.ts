@@ -40,6 +40,9 @@ export interface CityResult {
   /** Answer events sent, and those the bot replied to (before the deadline). */
   answersSent: number;
   answersReplied: number;
+  /** Of those, replies that asked no further question (the person stopped there), and one of them. */
+  endedWithoutQuestion: number;
+  endedSample?: string;
   /** Replies re-asking the same question (an answer the bot did not take; the person then said 跳过). */
   reasked: number;
   /** From the first answer sent to the last answer's reply received. */
@@ -63,9 +66,12 @@ const KEY_TASKS = '党建工作 20分\n业务工作 20分';
 export function askedIn(m: PostedMessage): Asked | undefined {
   if (m.msgType !== 'interactive') return undefined;
   const elements = (m.content?.body?.elements ?? []) as any[];
-  for (const e of elements) {
-    const a = e.tag === 'button' ? e.behaviors?.[0]?.value?.a : undefined;
-    if (a?.type === 'answer') return { key: String(a.key), answer: String(e.text?.content ?? '是') };
+  const buttons = elements.filter((e) => e.tag === 'button' && e.behaviors?.[0]?.value?.a?.type === 'answer');
+  if (buttons.length) {
+    const key = String(buttons[0].behaviors[0].value.a.key);
+    // A figure given directly and computed: the computed one (the direct one asks for a reason first).
+    const chosen = key.startsWith('confirm:') ? buttons.at(-1) : buttons[0];
+    return { key, answer: String(chosen.text?.content ?? '是') };
   }
   const form = elements.find((e) => e.tag === 'form');
   if (!form) return undefined;
@@ -85,11 +91,14 @@ export function askedIn(m: PostedMessage): Asked | undefined {
 const fake = await startFakeFeishu();
 /** Replies by the message they quote, and who waits for them. */
 const repliesTo = new Map<string, PostedMessage[]>();
+/** When the first reply to a message arrived (ms since the epoch). */
+const firstReplyAt = new Map<string, number>();
 const waiting = new Map<string, () => void>();
 const push = fake.messages.push.bind(fake.messages);
 fake.messages.push = (...items: PostedMessage[]) => {
   for (const m of items) {
     if (!m.replyTo) continue;
+    if (!firstReplyAt.has(m.replyTo)) firstReplyAt.set(m.replyTo, Date.now());
     const list = repliesTo.get(m.replyTo) ?? [];
     list.push(m);
     repliesTo.set(m.replyTo, list);
@@ -169,10 +178,8 @@ async function run(job: CityRun): Promise<CityResult> {
   // 3. Everyone answers, each the next question once the bot replied to the previous answer.
   const acks: number[] = [];
   const replyTimes: number[] = [];
-  let answersSent = 0;
-  let answersReplied = 0;
+  const answerIds: Array<{ id: string; sentAt: number }> = [];
   let reasked = 0;
-  let lastReply = Date.now();
   const answerStart = Date.now();
   deadline = answerStart + job.phaseSeconds * 1000;
   await Promise.all(
@@ -180,14 +187,10 @@ async function run(job: CityRun): Promise<CityResult> {
       let q = first[i];
       for (let n = 0; q && n < job.answers && Date.now() < deadline; n++) {
         const sent = await say(u, p, q.answer);
-        answersSent++;
+        answerIds.push({ id: sent.messageId, sentAt: sent.sentAt });
         acks.push(sent.ackMs);
         const m = await replyTo(sent.messageId, deadline, hasQuestion);
         if (!m) break;
-        answersReplied++;
-        const firstReply = Date.now();
-        replyTimes.push(firstReply - sent.sentAt);
-        lastReply = Math.max(lastReply, firstReply);
         let next = askedIn(m);
         if (next?.key === q.key) {
           // Not taken (the card guessed wrong): skip it, as a person would after a second try.
@@ -201,6 +204,23 @@ async function run(job: CityRun): Promise<CityResult> {
     }),
   );
   await pool.close();
+  // An answer is processed when the fake received a reply to it (with a further question or not).
+  let lastReply = answerStart;
+  let answersReplied = 0;
+  let endedWithoutQuestion = 0;
+  let endedSample: string | undefined;
+  for (const a of answerIds) {
+    const at = firstReplyAt.get(a.id);
+    if (at === undefined || at > deadline) continue;
+    answersReplied++;
+    replyTimes.push(at - a.sentAt);
+    lastReply = Math.max(lastReply, at);
+    const replies = repliesTo.get(a.id)!;
+    if (!replies.some(hasQuestion)) {
+      endedWithoutQuestion++;
+      endedSample ??= JSON.stringify(replies.map((r) => r.content)).slice(0, 300);
+    }
+  }
   return {
     type: 'result',
     acks,
@@ -208,8 +228,10 @@ async function run(job: CityRun): Promise<CityResult> {
     createSeconds,
     started: first.filter(Boolean).length,
     startSeconds,
-    answersSent,
+    answersSent: answerIds.length,
     answersReplied,
+    endedWithoutQuestion,
+    ...(endedSample ? { endedSample } : {}),
     reasked,
     answerSeconds: (lastReply - answerStart) / 1000,
     httpErrors,
