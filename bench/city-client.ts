@@ -151,6 +151,7 @@ async function run(job: CityRun): Promise<CityResult> {
   const units = Array.from({ length: job.units }, (_, u) => u);
   const everyone = units.flatMap((u) => Array.from({ length: job.people }, (_, p) => [u, p] as const));
   const hasQuestion = (m: PostedMessage) => askedIn(m) !== undefined;
+  const asksReason = (m: PostedMessage) => JSON.stringify(m.content).includes('写明理由');
 
   // 1. Each unit's organiser creates the unit's evaluation in its group chat.
   let t0 = Date.now();
@@ -189,7 +190,12 @@ async function run(job: CityRun): Promise<CityResult> {
         const sent = await say(u, p, q.answer);
         answerIds.push({ id: sent.messageId, sentAt: sent.sentAt });
         acks.push(sent.ackMs);
-        const m = await replyTo(sent.messageId, deadline, hasQuestion);
+        let m = await replyTo(sent.messageId, deadline, (r) => hasQuestion(r) || asksReason(r));
+        if (m && !hasQuestion(m)) {
+          // A figure chosen between two: the bot asks why, and the person says.
+          const why = await say(u, p, '决算报表为准');
+          m = await replyTo(why.messageId, deadline, hasQuestion);
+        }
         if (!m) break;
         let next = askedIn(m);
         if (next?.key === q.key) {
