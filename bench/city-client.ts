@@ -47,7 +47,7 @@ export interface CityResult {
   reasked: number;
   /** From the first answer sent to the last answer's reply received. */
   answerSeconds: number;
-  /** Any webhook answer other than 200. */
+  /** Webhook deliveries answered with anything but 200, or not at all (each delivered again, up to 3 times). */
   httpErrors: number;
   /** Time from sending an answer to the first reply to it (ms). */
   replyTimes: number[];
@@ -140,12 +140,20 @@ async function run(job: CityRun): Promise<CityResult> {
     const envelope = feishuEvents.text({ chatId: chatOf(u), sender: personOf(u, p), text: `@_user_1 ${text}`, mentions: [AT_BOT], messageId });
     const req = signFeishuRequest(envelope, { encryptKey: FAKE_ENCRYPT_KEY });
     const sentAt = Date.now();
-    const t = performance.now();
-    const res = await pool.request({ path: pathname, method: 'POST', headers: req.headers, body: req.body });
-    await res.body.dump();
-    const ackMs = performance.now() - t;
-    if (res.statusCode !== 200) httpErrors++;
-    return { messageId, ackMs, sentAt };
+    // As Feishu does: delivered again (the same event) when the answer is not a 200 or none came.
+    for (let attempt = 0; ; attempt++) {
+      const t = performance.now();
+      try {
+        const res = await pool.request({ path: pathname, method: 'POST', headers: req.headers, body: req.body });
+        await res.body.dump();
+        if (res.statusCode === 200) return { messageId, ackMs: performance.now() - t, sentAt };
+      } catch {
+        // Connection refused or reset: counted below, then delivered again.
+      }
+      httpErrors++;
+      if (attempt >= 3) return { messageId, ackMs: performance.now() - t, sentAt };
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 
   const units = Array.from({ length: job.units }, (_, u) => u);

@@ -102,10 +102,10 @@ function print(name: string, f: Figures, extra = ''): void {
   console.log(
     `  ${name}: ack p99 ${f.ackP99.toFixed(1)} ms (median ${f.ackMedian.toFixed(1)} ms), ${f.rate.toFixed(1)} answers/s ` +
       `(${r.answersReplied} of ${r.answersSent} answers replied to in ${r.answerSeconds.toFixed(1)} s; reply p50 ${percentile(r.replyTimes, 50).toFixed(0)} ms, p99 ${percentile(r.replyTimes, 99).toFixed(0)} ms; ` +
-      `${r.reasked} answers re-asked and skipped, ${r.endedWithoutQuestion} replies asked nothing further); set-up: ${r.created}/${UNITS} evaluations created in ${r.createSeconds.toFixed(1)} s, ` +
-      `${r.started}/${UNITS * PEOPLE} people started in ${r.startSeconds.toFixed(1)} s${r.httpErrors ? `; ${r.httpErrors} webhook answers not 200` : ''}${extra}`,
+      `${r.reasked} answers re-asked and skipped, ${r.endedWithoutQuestion} answered with a request for a reason, given); set-up: ${r.created}/${UNITS} evaluations created in ${r.createSeconds.toFixed(1)} s, ` +
+      `${r.started}/${UNITS * PEOPLE} people started in ${r.startSeconds.toFixed(1)} s${r.httpErrors ? `; ${r.httpErrors} webhook deliveries failed (not 200, or the connection reset) and were made again` : ''}${extra}`,
   );
-  if (r.endedSample && process.env.CITY_DEBUG) console.log(`    a reply that asked nothing further: ${r.endedSample}`);
+  if (r.endedSample && process.env.CITY_DEBUG) console.log(`    a reply that asked no further question: ${r.endedSample}`);
 }
 
 /** Runs the city bench and prints its figures. */
