@@ -11,6 +11,7 @@ const PARTS: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   feishu: () => import('./feishu'),
   import: () => import('./import'),
   soak: () => import('./soak'),
+  city: () => import('./city'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -241,3 +241,39 @@ describe('the pipeline for a durable channel', () => {
     expect(bot.seen.map((m) => m.text)).toEqual(['boom']);
   });
 });
+
+describe('events handed off to a queue (Workers)', () => {
+  function startHandedOff() {
+    const store = createMemoryStore();
+    const bot = createFakeBot(store);
+    const channel = createTestChannel();
+    const handed: string[] = [];
+    const pipeline = createPipeline({ store, bot, channels: [channel], logger: quiet, retry: { firstMs: 5, maxMs: 20 }, handOff: async (e) => (handed.push(e.message.chatId), true) });
+    pipelines.push(pipeline);
+    return { store, bot, channel, handed, pipeline };
+  }
+
+  it('drainChat returns once the replies of what it processed were sent (a queue invocation waits for nothing else)', async () => {
+    const { channel, handed, pipeline } = startHandedOff();
+    // Replies of a chat spaced out, as Feishu's 5 a second are: the second goes out 50 ms after the first.
+    (channel as { sendIntervalMs?: number }).sendIntervalMs = 50;
+    await pipeline.receive('feishu', request({ id: '1', text: 'one' }));
+    await pipeline.receive('feishu', request({ id: '2', text: 'two' }));
+    expect(handed).toEqual(['feishu:c1', 'feishu:c1']);
+    expect(channel.sent).toEqual([]);
+    expect(await pipeline.drainChat('feishu', 'feishu:c1')).toBe('done');
+    expect(textsOf(channel.sent)).toEqual(['echo one', 'echo two']);
+  });
+
+  it('lets one drain of a chat at a time hold it, even two in the same instance', async () => {
+    const { bot, channel, pipeline } = startHandedOff();
+    await pipeline.receive('feishu', request({ id: '1', text: 'wait' }));
+    const first = pipeline.drainChat('feishu', 'feishu:c1');
+    await until(() => bot.seen.length === 1);
+    expect(await pipeline.drainChat('feishu', 'feishu:c1')).toBe('busy');
+    bot.release('feishu:c1');
+    expect(await first).toBe('done');
+    expect(bot.seen.map((m) => m.text)).toEqual(['wait']);
+    expect(textsOf(channel.sent)).toEqual(['waited']);
+  });
+});

@@ -142,7 +142,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
   const ttl = options.dedupeTtlMs ?? DEDUPE_TTL_MS;
   const channels = new Map(options.channels.map((c) => [c.id, c]));
   const handOff = options.handOff;
-  const holder = globalThis.crypto.randomUUID();
+  const instance = globalThis.crypto.randomUUID();
+  let drains = 0;
   const sendInChat = createKeyedQueue();
   // Events waiting per chat, processed in order by one worker per chat (while it has any).
   const chatQueues = new Map<string, ChatQueue>();
@@ -268,7 +269,8 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     }
   }
 
-  async function processEvent(entry: InboxEntry, message: InboundMessage, adapter: ChannelAdapter, waiter: Waiter | undefined): Promise<void> {
+  /** Processes one event; resolves with the sends of its replies (started, not awaited). */
+  async function processEvent(entry: InboxEntry, message: InboundMessage, adapter: ChannelAdapter, waiter: Waiter | undefined): Promise<Array<Promise<void>>> {
     let result: HandleResult | undefined;
     let notSaved = false;
     try {
@@ -284,7 +286,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       waiter.taken = true;
       waiter.resolve(result ? { status: 'done', result } : { status: 'failed', ...(notSaved ? { notSaved } : {}) });
     }
-    if (!adapter.durable) return;
+    if (!adapter.durable) return [];
     const replies = result ?? { replies: [{ kind: 'text' as const, text: notSaved ? serverText.answerNotSaved : serverText.processingFailed }] };
     let deliveries: Delivery[];
     try {
@@ -293,9 +295,9 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     } catch (err) {
       // Still recorded as unprocessed: the next run processes it again (the bot knows it was applied).
       logger.error('recording replies failed', { channel: entry.channel, inboxId: entry.id, ...describeError(err) });
-      return;
+      return [];
     }
-    for (const d of deliveries) dispatch(d);
+    return deliveries.map(dispatch);
   }
 
   /** The replies of an event as deliveries with stable ids; files go to the file store first. */
@@ -318,14 +320,15 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     return out;
   }
 
-  function dispatch(d: Delivery): void {
+  /** Sends a recorded reply in its chat's turn; resolves when it was sent or given up (never rejects). */
+  function dispatch(d: Delivery): Promise<void> {
     const adapter = channels.get(d.channel);
     if (!adapter) {
       logger.error('no channel for a recorded reply', { channel: d.channel, deliveryId: d.id });
-      return;
+      return Promise.resolve();
     }
     const key = chatKey(d.channel, d.target.chatId);
-    void track(sendInChat(key, () => deliver(adapter, d, key)));
+    return track(sendInChat(key, () => deliver(adapter, d, key))).catch(() => {});
   }
 
   /** Sends one reply until it is taken, it cannot be, or it is too old; replies of a chat wait their turn. */
@@ -384,7 +387,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
     for (const r of reports) dispatch(r);
   }
 
-  async function accept(adapter: ChannelAdapter, receipt: Receipt & { kind: 'events' }): Promise<Response> {
+  async function accept(adapter: ChannelAdapter, receipt: Receipt & { kind: 'events' }, waitUntil?: WaitUntil): Promise<Response> {
     const results: EventResult[] = receipt.events.map(() => ({ status: 'pending' }));
     const handedOff: InboxEntry[] = [];
     const waits: Array<{ index: number; waiter: Waiter; done: Promise<EventResult> }> = [];
@@ -441,7 +444,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
         logger.error('handing an event off failed; processing it here', { channel: entry.channel, inboxId: entry.id, ...describeError(err) });
       }
       // Recorded already: processed here instead (and by a sweep if this instance stops first).
-      if (!taken) void track(drainChat(entry.channel, entry.message.chatId).catch((err) => logger.error('processing failed', { channel: entry.channel, ...describeError(err) })));
+      if (!taken) {
+        const drained = track(drainChat(entry.channel, entry.message.chatId).catch((err) => logger.error('processing failed', { channel: entry.channel, ...describeError(err) })));
+        // Workers: this request's own work only (a promise of another request's work would be cancelled with it).
+        waitUntil?.(drained);
+      }
     }
     return receipt.respond(results);
   }
@@ -455,8 +462,11 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       return 'done';
     }
     const key = chatKey(channel, chatId);
+    // One holder per call: two queue invocations in one isolate must not both hold a chat.
+    const holder = `${instance}:${++drains}`;
     if (!(await store.leaseChat(key, holder, CHAT_LEASE_MS))) return 'busy';
     active++;
+    const sends: Array<Promise<void>> = [];
     try {
       for (;;) {
         const pending = await store.listPendingInbound(channel, chatId);
@@ -465,10 +475,14 @@ export function createPipeline(options: PipelineOptions): Pipeline {
           // Renewed per event; lost (another instance took an expired lease) means stop: it goes on.
           if (!(await store.leaseChat(key, holder, CHAT_LEASE_MS))) return 'busy';
           const message = await prepared(entry, adapter);
-          await processEvent(entry, message, adapter, undefined);
+          sends.push(...(await processEvent(entry, message, adapter, undefined)));
         }
+        // The replies go out before the lease is released, so another instance's replies to this chat
+        // come after them; and the caller (a queue invocation) waits for its own work only.
+        await Promise.all(sends.splice(0));
       }
     } finally {
+      await Promise.all(sends.splice(0));
       await store.releaseChat(key, holder).catch((err) => logger.error('releasing a chat lease failed', { channel, ...describeError(err) }));
       finished();
     }
@@ -482,10 +496,7 @@ export function createPipeline(options: PipelineOptions): Pipeline {
       if (!adapter) return jsonResponse({ error: serverText.notFound }, 404);
       const receipt = await adapter.receive(request);
       if (receipt.kind === 'respond') return receipt.response;
-      const response = await accept(adapter, receipt);
-      // On Workers the isolate must live until the work after the response is done.
-      if (waitUntil && active > 0) waitUntil(new Promise<void>((r) => idleWaiters.push(r)));
-      return response;
+      return accept(adapter, receipt, waitUntil);
     },
     sink(channel) {
       const adapter = channels.get(channel);

@@ -16,6 +16,8 @@ export interface PlatformDeps {
   store: Store;
   logger: Logger;
   now?: () => Date;
+  /** Whether a channel may start work no caller waits for (default true; false on Workers: see FeishuChannelOptions). */
+  backgroundWork?: boolean;
 }
 
 /** The Feishu and DingTalk channels that have what they need. */
@@ -34,6 +36,7 @@ export function createPlatformChannels(config: Config, deps: PlatformDeps): Chan
         baseUrl: config.FEISHU_BASE_URL!,
         mode: config.FEISHU_MODE,
         timestampWindowSeconds: config.FEISHU_TIMESTAMP_WINDOW_SECONDS,
+        ...(deps.backgroundWork !== undefined ? { backgroundWork: deps.backgroundWork } : {}),
       }),
     );
   }

@@ -46,6 +46,13 @@ export interface FeishuChannelOptions {
   /** Never given secrets or message text. */
   logger: Logger;
   now?: () => Date;
+  /**
+   * Whether the channel may start work that no caller waits for: the bot's identity fetched ahead, on
+   * creation and on each event until known (default true). False on Workers, where such work is
+   * cancelled with the request that started it, and the shared fetch it leaves pending (the identity,
+   * the tenant token) would stall every later call of the isolate; `prepare` then fetches it, awaited.
+   */
+  backgroundWork?: boolean;
 }
 
 /** How long a card callback's answer waits for the press's result (Feishu allows 3 s in all). */
@@ -70,6 +77,7 @@ const R = feishuText.rejected;
 export function createFeishuChannel(options: FeishuChannelOptions): ChannelAdapter {
   const { appId, verificationToken, encryptKey, store, logger, timestampWindowSeconds } = options;
   const now = options.now ?? (() => new Date());
+  const background = options.backgroundWork ?? true;
   const api: FeishuApi = createFeishuApi({ appId: options.appId, appSecret: options.appSecret, baseUrl: options.baseUrl, logger, now: () => now().getTime() });
 
   // The bot's own open_id, fetched once (in the background: never on the acknowledgement's path).
@@ -126,7 +134,7 @@ export function createFeishuChannel(options: FeishuChannelOptions): ChannelAdapt
   }
 
   // Known before the first group message, as a rule (a message that comes first is handled in `prepare`).
-  void loadIdentity();
+  if (background) void loadIdentity();
 
   // One context, updated per event (decoding is synchronous).
   const decodeContext: DecodeContext & { botOpenId: string | undefined } = {
@@ -146,7 +154,7 @@ export function createFeishuChannel(options: FeishuChannelOptions): ChannelAdapt
     const header = isObj(plain.header) ? plain.header : undefined;
     // An event of another app (a second app pointed at this URL, or a replay from elsewhere).
     if (header && header.app_id !== appId) return reject(403, R.wrongApp, 'wrong app id');
-    if (!identity) void loadIdentity();
+    if (!identity && background) void loadIdentity();
     decodeContext.botOpenId = identity?.openId;
     decodeContext.now = now().getTime();
     const decoded = decodeFeishuEvent(plain, decodeContext);

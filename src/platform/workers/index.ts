@@ -93,7 +93,8 @@ async function build(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready
   const { config } = read;
   const store = createSqlStore(exec);
   const bot = createBot({ store, holdIdleMs: config.QUESTION_HOLD_SECONDS * 1000 });
-  const channels = createPlatformChannels(config, { store, logger });
+  // Nothing may outlive the request that started it here: no fetches ahead of need.
+  const channels = createPlatformChannels(config, { store, logger, backgroundWork: false });
   const inbox = env.INBOX;
   const pipeline = createDefaultPipeline({
     store,
@@ -189,7 +190,8 @@ const handler = {
         }
       }),
     );
-    await rt.pipeline.idle();
+    // drainChat waited for its replies to be sent; nothing else is awaited here: in workerd, waiting for
+    // another invocation's work (the isolate-wide idle()) counts as hanging, and the invocation is cancelled.
   },
 
   async scheduled(controller: ScheduledController, env: WorkersEnv, _ctx: ExecutionContext): Promise<void> {
