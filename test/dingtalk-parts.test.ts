@@ -14,6 +14,8 @@ import {
 } from '../src/channels/dingtalk/encode';
 import { checkDingTalkSignature, signDingTalkTimestamp } from '../src/channels/dingtalk/verify';
 import { createDingTalkChannel } from '../src/channels/dingtalk';
+import { createPlatformChannels } from '../src/channels/registry';
+import { loadConfig } from '../src/config';
 import type { Button, Delivery } from '../src/core/messages';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
@@ -209,7 +211,7 @@ describe('the OpenAPI client', () => {
   let fake: FakeDingTalk;
   afterEach(async () => fake?.close());
 
-  function makeClient(store: Store = createMemoryStore(), clock: { t: number } = { t: Date.now() }, logs: Array<[string, Record<string, unknown> | undefined]> = [], apiBase?: string): DingTalkClient {
+  function makeClient(store: Store = createMemoryStore(), clock: { t: number } = { t: Date.now() }, logs: Array<[string, Record<string, unknown> | undefined]> = [], apiBase?: string, backgroundWork?: boolean): DingTalkClient {
     const logger: Logger = { info: (m, f) => void logs.push([m, f]), error: (m, f) => void logs.push([m, f]) };
     return createDingTalkClient({
       appKey: FAKE_APP_KEY,
@@ -221,6 +223,7 @@ describe('the OpenAPI client', () => {
       logger,
       now: () => new Date(clock.t),
       quotaFlushMs: 60_000,
+      ...(backgroundWork !== undefined ? { backgroundWork } : {}),
     });
   }
   const md = { msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title: 't', text: 'x' }) };
@@ -361,6 +364,18 @@ describe('the OpenAPI client', () => {
     // No secret or token in any log line.
     expect(JSON.stringify(logs)).not.toMatch(new RegExp(`${FAKE_APP_SECRET}|tok-`));
   });
+
+  it('without background work (Workers), stores each call\'s count before the call resolves, not by the timer, the newest last', async () => {
+    fake = await startFakeDingTalk();
+    const store = createMemoryStore();
+    const month = quotaMonth(new Date());
+    const client = makeClient(store, undefined, undefined, undefined, false);
+    await client.sendToGroup('cid', md);
+    expect(await store.getChannelState(DINGTALK_QUOTA_STATE_KEY)).toEqual({ month, calls: 1 });
+    // Concurrent calls: every write is done when the calls are, and the last write is the highest count.
+    await Promise.all(Array.from({ length: 8 }, (_, i) => client.sendToGroup(`cid${i}`, md)));
+    expect(await store.getChannelState(DINGTALK_QUOTA_STATE_KEY)).toEqual({ month, calls: 9 });
+  });
 });
 
 describe("the DingTalk channel's sends", () => {
@@ -415,5 +430,18 @@ describe("the DingTalk channel's sends", () => {
     expect((await sendOnce(dingtalk.send(xls, stored)))!.retryable).toBe(false);
     await dingtalk.send(delivery('dingtalk:msg:4#press', { kind: 'press', feedback: { ok: true, toast: '已记录' } }));
     expect(fake.calls.filter((c) => c.api !== 'token')).toHaveLength(3);
+  });
+
+  it('made as on Workers (backgroundWork false), has sent an OpenAPI reply and stored its call count when send resolves', async () => {
+    fake = await startFakeDingTalk();
+    const store = createMemoryStore();
+    const config = loadConfig({ DINGTALK_APP_KEY: FAKE_APP_KEY, DINGTALK_APP_SECRET: FAKE_APP_SECRET, DINGTALK_API_BASE: fake.apiBase, DINGTALK_OAPI_BASE: fake.oapiBase, DINGTALK_MODE: 'http' });
+    const [dingtalk] = createPlatformChannels(config, { store, logger: quiet, backgroundWork: false });
+    expect(dingtalk!.id).toBe('dingtalk');
+    // No session webhook: the reply goes through the OpenAPI, a counted call.
+    await dingtalk!.send(delivery('dingtalk:msg:5#0', { kind: 'text', text: '已记录' }));
+    expect(fake.messages).toMatchObject([{ via: 'group', conversationId: 'cidG==' }]);
+    // Nothing is left to a timer, which may never fire once a Workers invocation has answered.
+    expect(await store.getChannelState(DINGTALK_QUOTA_STATE_KEY)).toEqual({ month: quotaMonth(new Date()), calls: 1 });
   });
 });

@@ -3,7 +3,10 @@
  * calls wait for it, a fresh token and one retry after an invalid-token answer, rate limits and
  * server errors retried later with each reply delivered exactly once (Feishu's `uuid`), permanent
  * errors given up, a slow API that never delays the webhook's acknowledgement, and the later update
- * of a pressed card (never before the callback was answered).
+ * of a pressed card (never before the callback was answered). On Workers (`backgroundWork: false`)
+ * the channel starts no call that nobody awaits: there such a call is cancelled with its request, and
+ * the token fetch it leaves pending stalls the isolate's later sends; on Node the bot's identity is
+ * fetched ahead, on creation. Either way, `prepare` knows the bot and removes its mention.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../src/app/bot';
@@ -23,6 +26,7 @@ import {
   FAKE_ENCRYPT_KEY,
   FAKE_VERIFICATION_TOKEN,
   feishuEvents,
+  signFeishuRequest,
   startFakeFeishu,
   type FakeFeishu,
 } from './fakes/feishu';
@@ -44,7 +48,7 @@ afterEach(async () => {
   await fake.close();
 });
 
-function adapterAlone(store: Store = createMemoryStore()): { adapter: ChannelAdapter; logs: LogLine[] } {
+function adapterAlone(store: Store = createMemoryStore(), options: { backgroundWork?: boolean } = {}): { adapter: ChannelAdapter; logs: LogLine[] } {
   const logs: LogLine[] = [];
   const logger: Logger = { info: (message, fields) => void logs.push({ level: 'info', message, ...(fields ? { fields } : {}) }), error: (message, fields) => void logs.push({ level: 'error', message, ...(fields ? { fields } : {}) }) };
   const adapter = createFeishuChannel({
@@ -57,6 +61,7 @@ function adapterAlone(store: Store = createMemoryStore()): { adapter: ChannelAda
     timestampWindowSeconds: 3600,
     store,
     logger,
+    ...options,
   });
   return { adapter, logs };
 }
@@ -283,5 +288,34 @@ describe('a pressed card', () => {
     expect(await (await h.post(event)).json()).toEqual({});
     await h.pipeline.idle();
     expect(bot.seen).toHaveLength(1);
+  });
+});
+
+describe('background work', () => {
+  const groupMessage = () => {
+    const req = signFeishuRequest(say('开始', { chatId: 'oc_bg' }), { encryptKey: FAKE_ENCRYPT_KEY });
+    return new Request('http://worker/webhook/feishu', { method: 'POST', headers: req.headers, body: req.body });
+  };
+
+  it('on Node fetches the bot identity ahead, without being asked', async () => {
+    adapterAlone();
+    const call = await fake.waitForCall('/open-apis/bot/v3/info');
+    expect(call.status).toBe(200);
+  });
+
+  it('with backgroundWork false calls nothing until prepare, which then removes the bot mention', async () => {
+    const { adapter: feishu } = adapterAlone(createMemoryStore(), { backgroundWork: false });
+    const receipt = await feishu.receive(groupMessage());
+    expect(receipt.kind).toBe('events');
+    // Give a stray background call time to arrive at the fake.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fake.calls).toEqual([]);
+    if (receipt.kind !== 'events') return;
+    const message = receipt.events[0]!.message;
+    expect(message.mentions?.some((m) => m.userId === BOT_OPEN_ID)).toBe(true);
+    const prepared = await feishu.prepare!(message);
+    expect(fake.callsTo('/open-apis/bot/v3/info')).toHaveLength(1);
+    expect(prepared.mentions?.some((m) => m.userId === BOT_OPEN_ID) ?? false).toBe(false);
+    expect(prepared.text).toBe('开始');
   });
 });

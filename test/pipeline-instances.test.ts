@@ -8,11 +8,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPipeline, type Pipeline } from '../src/app/pipeline';
 import type { Bot } from '../src/app/bot';
 import type { Logger } from '../src/app/ports';
-import { SendError, type ChannelAdapter, type EventResult, type Receipt } from '../src/channels/adapter';
-import type { Delivery, InboundMessage, InboxEntry } from '../src/core/messages';
+import { SendError } from '../src/channels/adapter';
+import type { InboxEntry } from '../src/core/messages';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
 import { createFakeBot } from './helpers/fake-bot';
+import { createTestChannel, testRequest as request, textsOf, until } from './helpers/test-channel';
 
 const pipelines: Pipeline[] = [];
 afterEach(() => {
@@ -21,44 +22,6 @@ afterEach(() => {
 
 const logged: string[] = [];
 const logger: Logger = { info: () => {}, error: (m) => void logged.push(m) };
-
-interface TestRequest {
-  id: string;
-  chat?: string;
-  text: string;
-}
-
-/** A durable test channel: one event per JSON request; keeps what it is asked to send (failing on demand). */
-function createTestChannel() {
-  const sent: Delivery[] = [];
-  let failures: Array<SendError | Error> = [];
-  const channel: ChannelAdapter & { sent: Delivery[]; failNext(...errs: Array<SendError | Error>): void } = {
-    id: 'feishu',
-    durable: true,
-    sent,
-    failNext: (...errs) => void (failures = errs),
-    async receive(req): Promise<Receipt> {
-      const body = (await req.json()) as TestRequest;
-      const chatId = `feishu:${body.chat ?? 'c1'}`;
-      const message: InboundMessage = { channel: 'feishu', chatId, chatType: 'group', userId: 'u1', userName: '张三', text: body.text, receivedAt: 0 };
-      return {
-        kind: 'events',
-        waitMs: 0,
-        events: [{ id: `feishu:ev:${body.id}`, keys: [`feishu:ev:${body.id}`], channel: 'feishu', message, replyTo: { chatId, chatType: 'group', userId: 'u1' } }],
-        respond: (results: EventResult[]) => Response.json({ results }),
-      };
-    },
-    async send(d) {
-      const err = failures.shift();
-      if (err) throw err;
-      sent.push(d);
-    },
-  };
-  return channel;
-}
-
-const request = (body: TestRequest) => new Request('http://test/webhook/feishu', { method: 'POST', body: JSON.stringify(body) });
-const textsOf = (ds: Delivery[]) => ds.map((d) => (d.item.kind === 'text' ? d.item.text : d.item.kind));
 
 /** An instance: its own pipeline and channel over the shared store; handed-off entries go to `queue`. */
 function instance(store: Store, bot: Bot, queue: InboxEntry[] | 'none' | 'broken', now?: () => Date) {
@@ -79,11 +42,6 @@ function instance(store: Store, bot: Bot, queue: InboxEntry[] | 'none' | 'broken
   });
   pipelines.push(pipeline);
   return { channel, pipeline };
-}
-
-async function until(ready: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !ready(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(ready()).toBe(true);
 }
 
 describe('the pipeline across instances sharing one store', () => {

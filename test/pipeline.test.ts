@@ -5,12 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createPipeline, type Pipeline } from '../src/app/pipeline';
 import type { Bot } from '../src/app/bot';
 import type { Logger } from '../src/app/ports';
-import { SendError, type ChannelAdapter, type EventResult, type Receipt } from '../src/channels/adapter';
-import type { Delivery, HandleResult, InboundMessage } from '../src/core/messages';
+import { SendError, type ChannelAdapter } from '../src/channels/adapter';
+import type { HandleResult } from '../src/core/messages';
 import { openLowdbStore } from '../src/store/lowdb';
 import { createMemoryStore } from '../src/store/memory';
 import type { Store } from '../src/store/port';
 import { createFakeBot } from './helpers/fake-bot';
+import { createTestChannel, testRequest as request, textsOf, until } from './helpers/test-channel';
 
 const dirs: string[] = [];
 const pipelines: Pipeline[] = [];
@@ -21,69 +22,11 @@ afterEach(async () => {
 
 const quiet: Logger = { info: () => {}, error: () => {} };
 
-/** A request to the test channel: one message (or a card press) per request. */
-interface TestRequest {
-  id: string;
-  chat?: string;
-  text: string;
-  /** How long the acknowledgement may wait for the result (a card callback), ms. */
-  waitMs?: number;
-}
-
-/**
- * A durable test channel: decodes JSON requests into one event each, answers with what it saw of the
- * results, and keeps what it is asked to send (failing on demand).
- */
-function createTestChannel() {
-  const sent: Delivery[] = [];
-  const acks: EventResult[][] = [];
-  let failures: Array<SendError | Error> = [];
-  const channel: ChannelAdapter & { sent: Delivery[]; acks: EventResult[][]; failNext(...errs: Array<SendError | Error>): void } = {
-    id: 'feishu',
-    durable: true,
-    sent,
-    acks,
-    failNext: (...errs) => void (failures = errs),
-    async receive(req): Promise<Receipt> {
-      const body = (await req.json()) as TestRequest;
-      const chatId = `feishu:${body.chat ?? 'c1'}`;
-      const message: InboundMessage = { channel: 'feishu', chatId, chatType: 'group', userId: 'u1', userName: '张三', text: body.text, receivedAt: 0 };
-      return {
-        kind: 'events',
-        waitMs: body.waitMs ?? 0,
-        events: [{ id: `feishu:ev:${body.id}`, keys: [`feishu:ev:${body.id}`], channel: 'feishu', message, replyTo: { chatId, chatType: 'group', userId: 'u1' } }],
-        respond: (results) => {
-          acks.push(results);
-          return Response.json({ results });
-        },
-      };
-    },
-    async send(d) {
-      const err = failures.shift();
-      if (err) throw err;
-      sent.push(d);
-    },
-  };
-  return channel;
-}
-
-function request(body: TestRequest): Request {
-  return new Request('http://test/webhook/feishu', { method: 'POST', body: JSON.stringify(body) });
-}
-
 function start(store: Store, bot: Bot, channel: ChannelAdapter, retry = { firstMs: 5, maxMs: 20 }): Pipeline {
   const p = createPipeline({ store, bot, channels: [channel], logger: quiet, retry });
   pipelines.push(p);
   return p;
 }
-
-/** Waits until `ready()` holds (processing starts after the I/O already pending, so not at once). */
-async function until(ready: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !ready(); i++) await new Promise((r) => setTimeout(r, 5));
-  expect(ready()).toBe(true);
-}
-
-const textsOf = (ds: Delivery[]) => ds.map((d) => (d.item.kind === 'text' ? d.item.text : d.item.kind));
 
 describe('the pipeline for a durable channel', () => {
   it('records an event before the acknowledgement and processes it after, once', async () => {

@@ -10,6 +10,7 @@ import { createReminders } from '../src/app/reminders';
 import { loadConfig } from '../src/config';
 import { createApp, createDefaultPipeline } from '../src/server/app';
 import { openLowdbStore } from '../src/store/lowdb';
+import type { EvaluationPageRequest, Store } from '../src/store/port';
 import { weekdayCalendar } from '../src/core/reminders';
 import { tempDir } from './fakes/feishu-harness';
 import { reminderEvaluation } from './helpers/reminder-records';
@@ -24,16 +25,22 @@ afterEach(async () => {
 const NOW = new Date('2025-09-29T01:31:00.000Z');
 const LOCAL = { incoming: { socket: { remoteAddress: '127.0.0.1' } } };
 
-async function open(dir: string) {
+async function open(dir: string, options: { pageSize?: number } = {}) {
   const store = await openLowdbStore(dir, { now: () => NOW });
   const config = loadConfig({});
   const bot = createBot({ store, now: () => NOW });
   const pipeline = createDefaultPipeline({ store, bot, config, logger: quiet, now: () => NOW });
   cleanup.push(async () => pipeline.close());
   const app = createApp({ store, bot, config, logger: quiet, pipeline, now: () => NOW });
-  const reminders = createReminders({ store, pipeline, logger: quiet, calendar: weekdayCalendar });
+  // The reminders read the store through a wrapper that notes which listing each call used.
+  const listings: Array<{ method: string; after?: string }> = [];
+  const watched: Store = Object.assign(Object.create(store) as Store, {
+    listEvaluations: () => (listings.push({ method: 'listEvaluations' }), store.listEvaluations()),
+    listEvaluationPage: (page: EvaluationPageRequest) => (listings.push({ method: 'listEvaluationPage', ...(page.after !== undefined ? { after: page.after } : {}) }), store.listEvaluationPage(page)),
+  });
+  const reminders = createReminders({ store: watched, pipeline, logger: quiet, calendar: weekdayCalendar, ...options });
   const take = async (chatId: string) => (await (await app.request(`/api/local/messages?chatId=${chatId}`, {}, LOCAL)).json()) as { replies: Array<{ kind: string; text?: string; mentions?: Array<{ userId: string }> }> };
-  return { store, pipeline, reminders, take };
+  return { store, pipeline, reminders, take, listings };
 }
 
 describe('a reminder in a local chat', () => {
@@ -71,5 +78,21 @@ describe('a reminder in a local chat', () => {
     expect((await reminders.runDueReminders(NOW)).sent).toEqual(['ev1/2025-09-29/daily']);
     await pipeline.idle();
     expect((await take('group-1')).replies).toHaveLength(1);
+  });
+
+  it('reads the evaluations a page at a time, never all at once, and reminds every one', async () => {
+    const dir = await tempDir('jx-remind-pages-');
+    cleanup.push(dir.remove);
+    const { store, reminders, pipeline, take, listings } = await open(dir.dir, { pageSize: 2 });
+    const ids = ['ev1', 'ev2', 'ev3', 'ev4', 'ev5'];
+    for (const id of ids) await store.createEvaluation(reminderEvaluation(id, [`group-${id}`], { organisers: ['u1'] }));
+    expect((await reminders.runDueReminders(NOW)).sent.sort()).toEqual(ids.map((id) => `${id}/2025-09-29/daily`));
+    expect(listings).toEqual([
+      { method: 'listEvaluationPage' },
+      { method: 'listEvaluationPage', after: 'ev2' },
+      { method: 'listEvaluationPage', after: 'ev4' },
+    ]);
+    await pipeline.idle();
+    for (const id of ids) expect((await take(`group-${id}`)).replies).toHaveLength(1);
   });
 });

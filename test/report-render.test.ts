@@ -16,11 +16,12 @@ import { ANNEX_COLUMNS_MM } from '../src/core/report/docx';
 import { buildReport } from '../src/core/report/index';
 import { PAGE } from '../src/core/report/styles';
 import type { ScoreResult } from '../src/core/scoring/types';
+import { mayRun } from './helpers/ci';
 import { reportInput002 } from './helpers/report';
 
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const tools = has('soffice') && has('pdftotext') && has('pdfinfo');
-if (!tools && !process.env.CI) console.warn('report-render: soffice/pdftotext not found, render test skipped');
+if (!mayRun(tools)) console.warn('report-render: soffice/pdftotext not found, render test skipped');
 
 /** Whitespace-free text, since PDF extraction breaks lines and spaces digits from Chinese. */
 const flat = (s: string) => s.replace(/\s+/g, '');
@@ -55,7 +56,7 @@ function tableColumns(bboxHtml: string): string[] {
   return columns;
 }
 
-describe.skipIf(!tools && !process.env.CI)('report rendered by LibreOffice', () => {
+describe.skipIf(!mayRun(tools))('report rendered by LibreOffice', () => {
   let dir: string;
   let text: string;
   let columns: string[];

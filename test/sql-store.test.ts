@@ -178,6 +178,7 @@ describe('SQL store on D1', () => {
 });
 
 describe('SQL store migrations', () => {
+  // MIGRATIONS are copies (tsx on Node cannot import a .sql file as text; see migrations.ts): they must not drift.
   it('keeps MIGRATIONS equal to the .sql files wrangler applies', async () => {
     const dir = 'src/store/sql/migrations';
     const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();

@@ -19,6 +19,7 @@ import { createApp, type Logger } from '../src/server/app';
 import { lastRecordLine, openLowdbStore, type FileOps, type LowdbStore } from '../src/store/lowdb';
 import type { AuditEntry } from '../src/store/port';
 import { answerFor, findQuestion } from './helpers/answers';
+import { skipOrFailInCI } from './helpers/ci';
 import { createFaultyFs, type FaultyFs } from './helpers/faulty-fs';
 import { killProcess, spawnServer } from './helpers/process';
 import { makeEvaluation } from './helpers/records';
@@ -224,11 +225,8 @@ describe('a really full disk (tmpfs)', () => {
     const data = join(root, 'data');
     await mkdir(data);
     const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', data], { encoding: 'utf8' });
-    if (mounted.status !== 0) {
-      // Without the permission to mount, this test cannot run; under CI that is a failure, not a skip.
-      if (process.env.CI) expect.fail(`mount -t tmpfs is not permitted here: ${mounted.stderr || mounted.error}`);
-      ctx.skip();
-    }
+    // Without the permission to mount, this test cannot run: it skips locally and fails under CI.
+    if (mounted.status !== 0) skipOrFailInCI(ctx, `mount -t tmpfs is not permitted here: ${mounted.stderr || mounted.error}`);
     mounts.push(data);
     const chat = await openApp(data);
     expect((await chat.say(CREATE)).status).toBe(200);

@@ -58,6 +58,40 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     expect((await store.listEvaluations()).map((r) => r.id).sort()).toEqual(['ev1', 'ev2']);
   });
 
+  it('lists evaluations a page at a time, in id order, with a cursor to the next page', async () => {
+    const store = await open(createClock().now);
+    expect(await store.listEvaluationPage({ limit: 2 })).toEqual({ evaluations: [] });
+    for (const id of ['ev-c', 'ev-a', 'ev-E', 'ev-b', 'ev-d']) await store.createEvaluation(makeEvaluation(id, [`chat-${id}`]));
+    await store.createEvaluation(makeEvaluation('ev-0', ['chat-ev-0'], { frameworkId: 'import-carried', framework: carriedFramework() }));
+    const ids = (p: { evaluations: Array<{ id: string }> }) => p.evaluations.map((r) => r.id);
+    // Code-unit order: digits, then upper case, then lower case.
+    const first = await store.listEvaluationPage({ limit: 2 });
+    expect(ids(first)).toEqual(['ev-0', 'ev-E']);
+    expect(first.next).toBe('ev-E');
+    // Whole records, the carried framework included.
+    expect(first.evaluations[0]!.framework).toEqual(carriedFramework());
+    expect(first.evaluations[1]!.unit).toBe('南京市数据局');
+    const second = await store.listEvaluationPage({ after: first.next!, limit: 2 });
+    expect(ids(second)).toEqual(['ev-a', 'ev-b']);
+    expect(second.next).toBe('ev-b');
+    // One created meanwhile after the cursor is on a later page.
+    await store.createEvaluation(makeEvaluation('ev-f', ['chat-ev-f']));
+    const third = await store.listEvaluationPage({ after: second.next!, limit: 2 });
+    expect(ids(third)).toEqual(['ev-c', 'ev-d']);
+    const last = await store.listEvaluationPage({ after: third.next!, limit: 2 });
+    expect(last).toEqual({ evaluations: [expect.objectContaining({ id: 'ev-f' })] });
+    expect('next' in last).toBe(false);
+    // A page that ends exactly at the last evaluation has no next cursor.
+    const all = await store.listEvaluationPage({ limit: 7 });
+    expect(ids(all)).toEqual(['ev-0', 'ev-E', 'ev-a', 'ev-b', 'ev-c', 'ev-d', 'ev-f']);
+    expect(all.next).toBeUndefined();
+    expect(await store.listEvaluationPage({ after: 'ev-f', limit: 3 })).toEqual({ evaluations: [] });
+    // Copies, as by every read.
+    all.evaluations[1]!.unit = 'changed';
+    expect((await store.getEvaluation('ev-E'))!.unit).toBe('南京市数据局');
+    for (const limit of [0, -1, 1.5]) await expect(store.listEvaluationPage({ limit })).rejects.toThrow(/limit/);
+  });
+
   it('refuses a second evaluation for a bound chat, a duplicate id and unsafe ids', async () => {
     const store = await open(createClock().now);
     await store.createEvaluation(makeEvaluation('ev1', ['c1']));

@@ -1,10 +1,11 @@
 /**
  * Sending reminders: `runDueReminders(now)` computes the reminders due for every evaluation (the pure
- * core/reminders.ts) and hands each to the pipeline once per (evaluation, slot): the slot is claimed
- * and its message recorded in the outbox in one durable step, then sent with the pipeline's retries
- * and back-off. So a reminder is never sent twice, also across restarts (a slot claimed before is
- * skipped; a recorded one not yet sent is sent by `recover`), and never silently dropped: one that
- * still cannot get through after `giveUpAfterMs` is reported to the organisers in a direct message.
+ * core/reminders.ts), read from the store a page at a time, and hands each to the pipeline once per
+ * (evaluation, slot): the slot is claimed and its message recorded in the outbox in one durable step,
+ * then sent with the pipeline's retries and back-off. So a reminder is never sent twice, also across
+ * restarts (a slot claimed before is skipped; a recorded one not yet sent is sent by `recover`), and
+ * never silently dropped: one that still cannot get through after `giveUpAfterMs` is reported to the
+ * organisers in a direct message.
  *
  * Time comes from the caller (a croner job on Node, a Cron Trigger on Workers), so tests run a
  * fortnight in a second.
@@ -27,6 +28,8 @@ import type { Store } from '../store/port';
 export const SLOT_TTL_MS = 60 * 86_400_000;
 /** A reminder still not through this long after it was due is given up and reported. */
 export const REMINDER_GIVE_UP_MS = 3 * 3600_000;
+/** Evaluations read per page in a run (a province has thousands of units; a record can be tens of KB). */
+export const REMINDER_PAGE_SIZE = 100;
 
 /** What the reminders need. */
 export interface ReminderOptions {
@@ -37,6 +40,8 @@ export interface ReminderOptions {
   calendar?: WorkCalendar;
   /** How long a reminder may take to get through before it is reported to the organisers (ms). */
   giveUpAfterMs?: number;
+  /** Evaluations read from the store at a time (default `REMINDER_PAGE_SIZE`). */
+  pageSize?: number;
 }
 
 /** What one run did. */
@@ -58,6 +63,7 @@ export function createReminders(options: ReminderOptions): Reminders {
   const { store, pipeline, logger } = options;
   const calendar = options.calendar ?? chineseWorkCalendar;
   const giveUpAfterMs = options.giveUpAfterMs ?? REMINDER_GIVE_UP_MS;
+  const pageSize = options.pageSize ?? REMINDER_PAGE_SIZE;
   let last: Promise<unknown> = Promise.resolve();
 
   /**
@@ -98,26 +104,31 @@ export function createReminders(options: ReminderOptions): Reminders {
   async function run(now: Date): Promise<ReminderRun> {
     const out: ReminderRun = { sent: [], unreachable: [] };
     const claimed = new Set(await store.listSlots());
-    const evaluations = await store.listEvaluations();
-    const titles = new Map(evaluations.map((e) => [e.id, evaluationTitle(e)]));
     const t = now.getTime();
-    for (const r of dueReminders(evaluations, now, calendar, (slot) => claimed.has(slot))) {
-      const to = chatOf(r);
-      if (!to) {
-        out.unreachable.push(r.slotId);
-        continue;
-      }
-      try {
-        if (await pipeline.enqueueOnce(r.slotId, deliveriesOf(r, to, titles.get(r.evaluationId)!, t), SLOT_TTL_MS)) {
-          out.sent.push(r.slotId);
-          // The other slots this message stands for: claimed with nothing to send.
-          for (const also of r.alsoSlots) await pipeline.enqueueOnce(also, [], SLOT_TTL_MS);
+    // A page of evaluations at a time: a province's thousands are never all in memory at once.
+    let after: string | undefined;
+    do {
+      const page = await store.listEvaluationPage({ ...(after !== undefined ? { after } : {}), limit: pageSize });
+      after = page.next;
+      const titles = new Map(page.evaluations.map((e) => [e.id, evaluationTitle(e)]));
+      for (const r of dueReminders(page.evaluations, now, calendar, (slot) => claimed.has(slot))) {
+        const to = chatOf(r);
+        if (!to) {
+          out.unreachable.push(r.slotId);
+          continue;
         }
-      } catch (err) {
-        // Not claimed: the next run tries again.
-        logger.error('recording a reminder failed', { slot: r.slotId, ...describeError(err) });
+        try {
+          if (await pipeline.enqueueOnce(r.slotId, deliveriesOf(r, to, titles.get(r.evaluationId)!, t), SLOT_TTL_MS)) {
+            out.sent.push(r.slotId);
+            // The other slots this message stands for: claimed with nothing to send.
+            for (const also of r.alsoSlots) await pipeline.enqueueOnce(also, [], SLOT_TTL_MS);
+          }
+        } catch (err) {
+          // Not claimed: the next run tries again.
+          logger.error('recording a reminder failed', { slot: r.slotId, ...describeError(err) });
+        }
       }
-    }
+    } while (after !== undefined);
     if (out.sent.length) logger.info('reminders', { sent: out.sent.length });
     if (out.unreachable.length) logger.error('reminders with no chat a channel can reach', { slots: out.unreachable });
     return out;

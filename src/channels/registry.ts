@@ -16,7 +16,7 @@ export interface PlatformDeps {
   store: Store;
   logger: Logger;
   now?: () => Date;
-  /** Whether a channel may start work no caller waits for (default true; false on Workers: see FeishuChannelOptions). */
+  /** Whether a channel may start work no caller waits for (default true; false on Workers: see FeishuChannelOptions, DingTalkChannelOptions). */
   backgroundWork?: boolean;
 }
 
@@ -51,6 +51,7 @@ export function createPlatformChannels(config: Config, deps: PlatformDeps): Chan
         oapiBase: config.DINGTALK_OAPI_BASE!,
         mode: config.DINGTALK_MODE,
         timestampWindowSeconds: config.DINGTALK_TIMESTAMP_WINDOW_SECONDS,
+        ...(deps.backgroundWork !== undefined ? { backgroundWork: deps.backgroundWork } : {}),
       }),
     );
   }

@@ -11,7 +11,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { serverText } from '../core/locale/zh-CN';
 import { DataDirLockedError, openLowdbStore, type LowdbStore } from '../store/lowdb';
-import { createApp, createDefaultPipeline, type AppDeps } from '../server/app';
+import { createServedApp, type AppDeps } from '../server/app';
 import { createWorkerImportRunner } from './import-runner';
 import type { Bot } from '../app/bot';
 import type { Pipeline } from '../app/pipeline';
@@ -53,14 +53,11 @@ export interface StartOptions extends Partial<Omit<AppDeps, 'store' | 'bot' | 'c
 export async function startNodeServer(options: StartOptions): Promise<RunningServer> {
   const { config, store, bot, hostname, channels = [], ...rest } = options;
   const logger = rest.logger ?? createConsoleLogger();
-  const pipeline = createDefaultPipeline({ store, bot, config, logger, channels, ...(rest.now ? { now: rest.now } : {}) });
-  await pipeline.recover();
-  const app = createApp({
+  const { app, pipeline } = createServedApp({
     store,
     bot,
     config,
-    pipeline,
-    logger,
+    channels,
     remoteAddress: (c) => {
       try {
         return getConnInfo(c).remote.address;
@@ -69,9 +66,11 @@ export async function startNodeServer(options: StartOptions): Promise<RunningSer
       }
     },
     ...rest,
+    logger,
     // Framework uploads are read and compiled in a worker thread with its own heap and time limit.
     runImport: rest.runImport ?? createWorkerImportRunner(),
   });
+  await pipeline.recover();
   const running = await new Promise<RunningServer>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: config.PORT, ...(hostname ? { hostname } : {}) }, () => {
       const port = (server.address() as AddressInfo).port;

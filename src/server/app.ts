@@ -74,6 +74,35 @@ export function createDefaultPipeline(deps: {
   return createPipeline({ store: deps.store, bot: deps.bot, logger: deps.logger, channels: [local, ...(deps.channels ?? [])], ...(deps.now ? { now: deps.now } : {}), ...deps.options });
 }
 
+/** What `createServedApp` needs: the app's dependencies but the pipeline, which it builds. */
+export interface ServedAppDeps extends Omit<AppDeps, 'pipeline' | 'logger'> {
+  logger: Logger;
+  /** The platform channels that are on (see `createPlatformChannels`); the local channel is always on. */
+  channels?: ChannelAdapter[];
+  /** Further pipeline options (Workers: the hand-off to a Queue, in-process send attempts). */
+  pipelineOptions?: Pick<PipelineOptions, 'handOff' | 'retry'>;
+}
+
+/**
+ * The pipeline over the local channel and the given platform channels, and the app over that
+ * pipeline: what a runtime serves (Node: `startNodeServer`; Workers: `src/platform/workers`). The
+ * runtime passes what differs: how to read the client's address, where sessions live, how framework
+ * uploads are read.
+ */
+export function createServedApp(deps: ServedAppDeps): { app: Hono; pipeline: Pipeline } {
+  const { channels, pipelineOptions, ...appDeps } = deps;
+  const pipeline = createDefaultPipeline({
+    store: deps.store,
+    bot: deps.bot,
+    config: deps.config,
+    logger: deps.logger,
+    ...(deps.now ? { now: deps.now } : {}),
+    ...(channels ? { channels } : {}),
+    ...(pipelineOptions ? { options: pipelineOptions } : {}),
+  });
+  return { app: createApp({ ...appDeps, pipeline }), pipeline };
+}
+
 /** Creates the Hono app. */
 export function createApp(deps: AppDeps): Hono {
   const { store, bot, config } = deps;

@@ -72,7 +72,7 @@ import {
 import { isImportedFrameworkId } from '../core/framework-record';
 import type { FrameworkInput } from '../core/framework/schema';
 import { BrokenEvaluationError, type AuditEntry, type BrokenEvaluation, type EvaluationRecord, type FrameworkRecord, type FrameworkHead, type OverviewBinding, type Store, type StoredChatDraft, type StoredFile } from './port';
-import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkHeadOf, frameworkKey, toDraftKey, isSafeId } from './shared';
+import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkHeadOf, frameworkKey, toDraftKey, isSafeId, pageOfIds } from './shared';
 
 export { DataDirLockedError } from './lowdb-lock';
 export type { FileOps } from './lowdb-files';
@@ -126,7 +126,7 @@ const COMPACT_BYTES = 256 * 1024;
 const OPEN_FILES = 100;
 /** Carried frameworks kept parsed in memory, least recently used dropped first (read from their file again when needed). */
 const CARRIED_CACHE = 32;
-/** How many evaluation files listEvaluations reads at once. */
+/** How many evaluation files listEvaluations (and a page) reads at once. */
 const LIST_BATCH = 32;
 
 /** Opens (creating when needed) the store under `dataDir`; throws DataDirLockedError if another process has it. */
@@ -280,6 +280,24 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       delete rec.frameworkRef;
     }
     return rec;
+  };
+  /**
+   * The evaluations of these ids, in their order, a few files at a time so thousands of evaluations do
+   * not exhaust file descriptors. A damaged one is logged and left out (see listBrokenEvaluations),
+   * never the whole list.
+   */
+  const loadMany = async (list: string[]): Promise<EvaluationRecord[]> => {
+    const recs: EvaluationRecord[] = [];
+    const read = (id: string) =>
+      load(id).catch((err: unknown) => {
+        if (!(err instanceof BrokenEvaluationError)) markBroken(id, (err as Error).message);
+        return undefined;
+      });
+    for (let i = 0; i < list.length; i += LIST_BATCH) {
+      const batch = await Promise.all(list.slice(i, i + LIST_BATCH).map(read));
+      for (const r of batch) if (r) recs.push(r);
+    }
+    return recs;
   };
   // Appends (count and bytes) since each file was last rewritten whole, for the files written by this process.
   const appended = new Map<string, { count: number; bytes: number }>();
@@ -543,20 +561,12 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       return isSafeId(id) ? load(id) : undefined;
     },
     async listEvaluations() {
-      // A few files at a time, so thousands of evaluations do not exhaust file descriptors.
-      const all = [...ids];
-      const recs: EvaluationRecord[] = [];
-      // A damaged evaluation is logged and left out (see listBrokenEvaluations), never the whole list.
-      const read = (id: string) =>
-        load(id).catch((err: unknown) => {
-          if (!(err instanceof BrokenEvaluationError)) markBroken(id, (err as Error).message);
-          return undefined;
-        });
-      for (let i = 0; i < all.length; i += LIST_BATCH) {
-        const batch = await Promise.all(all.slice(i, i + LIST_BATCH).map(read));
-        for (const r of batch) if (r) recs.push(r);
-      }
-      return recs;
+      return loadMany([...ids]);
+    },
+    async listEvaluationPage(page) {
+      const { ids: pageIds, next } = pageOfIds(ids, page);
+      const recs = await loadMany(pageIds);
+      return next === undefined ? { evaluations: recs } : { evaluations: recs, next };
     },
     async listBrokenEvaluations() {
       return [...broken].filter(([id]) => ids.has(id)).map(([id, reason]) => ({ id, reason })).sort((a, b) => a.id.localeCompare(b.id));

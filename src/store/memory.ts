@@ -6,7 +6,7 @@
  */
 import type { AuditEntry, EvaluationRecord, FrameworkRecord, InboxOrder, OverviewBinding, Store, StoredChatDraft, StoredFile } from './port';
 import { MessageLogState, type LogLine } from './message-log';
-import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkHeadOf, frameworkKey, toDraftKey, isSafeId } from './shared';
+import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkHeadOf, frameworkKey, toDraftKey, isSafeId, pageOfIds } from './shared';
 
 /** Options of both stores. */
 export interface StoreOptions {
@@ -54,6 +54,11 @@ export function createMemoryStore(options: StoreOptions = {}): Store & InboxOrde
     },
     async listEvaluations() {
       return [...evaluations.values()].map((stored) => JSON.parse(stored.text) as EvaluationRecord);
+    },
+    async listEvaluationPage(page) {
+      const { ids, next } = pageOfIds(evaluations.keys(), page);
+      const recs = ids.map((id) => JSON.parse(evaluations.get(id)!.text) as EvaluationRecord);
+      return next === undefined ? { evaluations: recs } : { evaluations: recs, next };
     },
     async createEvaluation(rec, audit = []) {
       assertSafeId(rec.id, 'evaluation id');

@@ -128,6 +128,21 @@ export function hasInboxOrder(store: Store): store is Store & InboxOrder {
   return typeof s.leaseChat === 'function' && typeof s.releaseChat === 'function' && typeof s.listPendingInbound === 'function';
 }
 
+/** Which page of the evaluations `listEvaluationPage` reads. */
+export interface EvaluationPageRequest {
+  /** The cursor: the page starts after this id (`next` of the page before); from the first when absent. */
+  after?: string;
+  /** The most evaluations on the page (a whole number, at least 1). */
+  limit: number;
+}
+
+/** A page of evaluations, in id order. */
+export interface EvaluationPage {
+  evaluations: EvaluationRecord[];
+  /** The cursor of the next page; absent after the last page. */
+  next?: string;
+}
+
 export interface Store extends MessageLog, ChannelStateStore {
   /** The evaluation bound to a chat, if any. */
   evaluationIdForChat(chatId: string): Promise<string | undefined>;
@@ -138,6 +153,13 @@ export interface Store extends MessageLog, ChannelStateStore {
   getEvaluation(id: string): Promise<EvaluationRecord | undefined>;
   /** Every evaluation that can be read; one whose data is damaged is skipped (see `listBrokenEvaluations`). */
   listEvaluations(): Promise<EvaluationRecord[]>;
+  /**
+   * The evaluations a page at a time, in id order (ids compared by code unit; safe ids are ASCII), so a
+   * run over a province's thousands of units never holds them all at once. An evaluation created or
+   * removed meanwhile may or may not be on a later page; a damaged one is skipped as by
+   * `listEvaluations`, so a page may hold fewer than `limit` though more follow.
+   */
+  listEvaluationPage(page: EvaluationPageRequest): Promise<EvaluationPage>;
   /**
    * The evaluations the last `listEvaluations` (or any read) found damaged and skipped. Optional: a
    * store whose records cannot be damaged independently (memory, SQL) has none.

@@ -2,7 +2,7 @@
  * Small pieces both stores share, so they behave the same: id checks, per-key serialisation, copying.
  */
 import { isBuiltinFrameworkId, isImportedFrameworkId, type FrameworkRecord } from '../core/framework-record';
-import type { FrameworkHead } from './port';
+import type { EvaluationPageRequest, FrameworkHead } from './port';
 
 /** Ids that may become file names: letters, digits, `_`, `-`, `.`, not starting with a dot, at most 128 characters. */
 const SAFE_ID = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
@@ -46,6 +46,25 @@ export function createKeyedQueue(): <T>(key: string, task: () => Promise<T>) => 
     });
     return result;
   };
+}
+
+/**
+ * The ids of one page of `listEvaluationPage` out of every id (any order): those after the cursor, in
+ * code-unit order, at most `limit`, and the next cursor when ids remain. Throws on a limit below 1.
+ *
+ * @example pageOfIds(['b', 'a', 'c'], { limit: 2 }) // { ids: ['a', 'b'], next: 'b' }
+ */
+export function pageOfIds(all: Iterable<string>, page: EvaluationPageRequest): { ids: string[]; next?: string } {
+  assertPageLimit(page.limit);
+  const after = page.after;
+  const rest = [...all].filter((id) => after === undefined || id > after).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const ids = rest.slice(0, page.limit);
+  return rest.length > page.limit ? { ids, next: ids.at(-1)! } : { ids };
+}
+
+/** Throws unless `limit` is a whole number of at least 1. */
+export function assertPageLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1) throw new Error(`invalid page limit ${limit}: a whole number of at least 1`);
 }
 
 /** The key of a chat draft: one per (chat, user). */

@@ -4,6 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
+import { mayRun } from './ci';
 
 /** Where the system Chromium lives. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -13,7 +14,7 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
  * a missing Chromium must fail the tests rather than skip them (`.ci/run` installs it).
  */
 export function hasChromium(): boolean {
-  return existsSync(CHROMIUM_PATH) || Boolean(process.env.CI);
+  return mayRun(existsSync(CHROMIUM_PATH));
 }
 
 /** Launches headless Chromium with a fresh profile. */

@@ -80,7 +80,15 @@ export interface DingTalkClientOptions {
   logger: Logger;
   now: () => Date;
   timeoutMs?: number;
+  /** How long the month's count may wait before it is written (batched; default 2 s). */
   quotaFlushMs?: number;
+  /**
+   * Whether the client may leave work for later that no caller waits for (default true). False on
+   * Workers, where a timer set in an invocation may never fire once the invocation has answered
+   * (https://developers.cloudflare.com/workers/runtime-apis/context/#waituntil): each call's count is
+   * then written before the call is made, awaited, rather than by the batching timer.
+   */
+  backgroundWork?: boolean;
 }
 
 /** The OpenAPI client of one app. */
@@ -142,6 +150,9 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
   let dirty = false;
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
+  const background = options.backgroundWork ?? true;
+  /** The writes of the count, one after another, so an older count never overwrites a newer one. */
+  let writing: Promise<void> = Promise.resolve();
   const monthOf = quotaMonth;
 
   function loadCount(): Promise<void> {
@@ -158,7 +169,8 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
 
   /**
    * Counts one OpenAPI call (token fetches are exempt from the quota and not counted): a log line at once,
-   * the store within `flushMs`. https://open.dingtalk.com/document/development/how-to-process-api-throttling-on-the-dingtalk-server
+   * the store within `flushMs` (at once, awaited, without background work or once closed).
+   * https://open.dingtalk.com/document/development/how-to-process-api-throttling-on-the-dingtalk-server
    */
   async function countCall(api: string): Promise<void> {
     await loadCount();
@@ -167,8 +179,9 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
     count!.calls++;
     dirty = true;
     logger.info('dingtalk openapi call', { api, month, calls: count!.calls });
-    // Stopping: a send still in flight is written at once (no timer outlives the stop).
-    if (closed) return flushQuota();
+    // Stopping: a send still in flight is written at once (no timer outlives the stop). On Workers a
+    // timer may never fire after the invocation answered: written at once too.
+    if (closed || !background) return flushQuota();
     if (!flushTimer) {
       flushTimer = setTimeout(() => {
         flushTimer = undefined;
@@ -178,18 +191,20 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
     }
   }
 
-  async function flushQuota(): Promise<void> {
+  /** Writes the count if it changed; resolves once every write started so far is done. */
+  function flushQuota(): Promise<void> {
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = undefined;
-    if (!dirty || !count) return;
+    if (!dirty || !count) return writing;
     dirty = false;
     const snapshot = { ...count };
-    try {
-      await store.setChannelState(DINGTALK_QUOTA_STATE_KEY, snapshot);
-    } catch (err) {
-      dirty = true;
-      logger.error('dingtalk quota count not saved', { error: err instanceof Error ? err.name : typeof err });
-    }
+    writing = writing.then(() =>
+      store.setChannelState(DINGTALK_QUOTA_STATE_KEY, snapshot).catch((err: unknown) => {
+        dirty = true;
+        logger.error('dingtalk quota count not saved', { error: err instanceof Error ? err.name : typeof err });
+      }),
+    );
+    return writing;
   }
 
   // --- calls ------------------------------------------------------------------------------------

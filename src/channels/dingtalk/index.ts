@@ -46,6 +46,12 @@ export interface DingTalkChannelOptions {
   /** src/app/ports.ts — never log secrets or message text */
   logger: Logger;
   now?: () => Date;
+  /**
+   * Whether the channel may leave work for later that no caller waits for (default true). False on
+   * Workers: the month's API count is then written before each OpenAPI call, not by a timer that may
+   * never fire once the invocation has answered (see `DingTalkClientOptions`).
+   */
+  backgroundWork?: boolean;
 }
 
 /** A callback body is small; anything near this is not DingTalk's. */

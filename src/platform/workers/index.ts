@@ -31,7 +31,7 @@ import { createConsoleLogger, describeError, type Logger } from '../../app/ports
 import { createReminders, type Reminders } from '../../app/reminders';
 import { createPlatformChannels } from '../../channels/registry';
 import { serverText as T } from '../../core/locale/zh-CN';
-import { createApp, createDefaultPipeline } from '../../server/app';
+import { createServedApp } from '../../server/app';
 import { createStoredSessions } from '../../server/sessions';
 import { createD1Executor } from '../../store/sql/d1';
 import { schemaReady } from '../../store/sql/migrations';
@@ -96,13 +96,13 @@ async function build(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready
   // Nothing may outlive the request that started it here: no fetches ahead of need.
   const channels = createPlatformChannels(config, { store, logger, backgroundWork: false });
   const inbox = env.INBOX;
-  const pipeline = createDefaultPipeline({
+  const { app, pipeline } = createServedApp({
     store,
     bot,
     config,
     logger,
     channels,
-    options: {
+    pipelineOptions: {
       retry: { inProcessAttempts: SEND_ATTEMPTS_PER_INVOCATION },
       // The Queue when bound; else false: the chat is drained in this request's waitUntil.
       handOff: async (entry) => {
@@ -111,13 +111,6 @@ async function build(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready
         return true;
       },
     },
-  });
-  const app = createApp({
-    store,
-    bot,
-    config,
-    pipeline,
-    logger,
     // The client's address as Cloudflare saw it (for the limit on wrong tokens); never loopback here.
     remoteAddress: (c) => c.req.header('cf-connecting-ip') ?? undefined,
     sessions: createStoredSessions({ state: store, now: () => Date.now() }),

@@ -1,8 +1,15 @@
 /**
  * The SQL store's migrations as strings, so a Worker (no file system) and tests can apply them. Each is
  * a copy of a file in `migrations/` (wrangler d1 migrations format: `wrangler d1 migrations apply` runs
- * the files); a test checks that the copies equal the files. Applied migrations are recorded in
- * wrangler's own table (`d1_migrations`), so a database migrated either way is known to the other.
+ * the files); a test (test/sql-store.test.ts) fails when a copy and its file differ. Applied migrations
+ * are recorded in wrangler's own table (`d1_migrations`), so a database migrated either way is known to
+ * the other.
+ *
+ * Why copies rather than importing the .sql files as text: that works in wrangler (a `[[rules]]` entry
+ * of type "Text" for `**\/*.sql`) and in vitest (a transform plugin), but not under tsx on Node 20,
+ * which runs the Node entries and scripts: Node has no text imports (import attributes take only
+ * `json`), and tsx has no loader option, so a .sql import is parsed as JavaScript and fails. Copies
+ * keep the module loadable by all three.
  *
  * @example await applyMigrations(exec); const ready = await schemaReady(exec)
  */

@@ -37,7 +37,7 @@ import {
   type StoredChatDraft,
   type StoredFile,
 } from '../port';
-import { assertFrameworkId, assertSafeId, compareByCreation, createFileId, createKeyedQueue, deepFreeze, frameworkKey, isSafeId } from '../shared';
+import { assertFrameworkId, assertPageLimit, assertSafeId, compareByCreation, createFileId, createKeyedQueue, deepFreeze, frameworkKey, isSafeId } from '../shared';
 import type { SqlExecutor, SqlStatement } from './executor';
 
 /** Options of the SQL store. */
@@ -189,6 +189,14 @@ export function createSqlStore(exec: SqlExecutor, options: SqlStoreOptions = {})
     },
     async listEvaluations() {
       return toRecords(await exec.all<EvaluationRow>('SELECT id, body, revision, carried FROM evaluations ORDER BY created_at, id'));
+    },
+    async listEvaluationPage(page) {
+      assertPageLimit(page.limit);
+      // One row more than the page tells whether another page follows. Ids are ASCII (safe ids), so
+      // SQLite's BINARY order is the ports' code-unit order, and '' comes before every id.
+      const rows = await exec.all<EvaluationRow>('SELECT id, body, revision, carried FROM evaluations WHERE id > ? ORDER BY id LIMIT ?', [page.after ?? '', page.limit + 1]);
+      const recs = await toRecords(rows.slice(0, page.limit));
+      return rows.length > page.limit ? { evaluations: recs, next: rows[page.limit - 1]!.id } : { evaluations: recs };
     },
     async createEvaluation(rec, audit = []) {
       assertSafeId(rec.id, 'evaluation id');
