@@ -25,7 +25,7 @@ import { createPlatformChannels } from '../src/channels/registry';
 import { loadConfig } from '../src/config';
 import { startNodeServer } from '../src/entries/serve';
 import { openLowdbStore } from '../src/store/lowdb';
-import { FAKE_APP_ID, FAKE_APP_SECRET, FAKE_ENCRYPT_KEY, FAKE_VERIFICATION_TOKEN } from '../test/fakes/feishu';
+import { fakeFeishuVars as feishuVars } from '../test/fakes/feishu';
 import { startWorkersDev } from '../test/helpers/workers-dev';
 import type { CityResult, CityRun } from './city-client';
 
@@ -76,15 +76,6 @@ function startClient(): Promise<Client> {
     });
   });
 }
-
-/** The Feishu app's settings, pointing at the fake. */
-const feishuVars = (fakeUrl: string) => ({
-  FEISHU_APP_ID: FAKE_APP_ID,
-  FEISHU_APP_SECRET: FAKE_APP_SECRET,
-  FEISHU_VERIFICATION_TOKEN: FAKE_VERIFICATION_TOKEN,
-  FEISHU_ENCRYPT_KEY: FAKE_ENCRYPT_KEY,
-  FEISHU_BASE_URL: fakeUrl,
-});
 
 interface Figures {
   ackP99: number;

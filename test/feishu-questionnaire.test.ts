@@ -8,6 +8,7 @@ import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBot } from '../src/app/bot';
 import { answer002 } from './helpers/answers-002';
+import { questionIn, readable, type AskedQuestion } from './helpers/feishu-cards';
 import { BOT_NAME, BOT_OPEN_ID, feishuEvents, startFakeFeishu, type FakeFeishu, type PostedMessage } from './fakes/feishu';
 import { startFeishuHarness, tempDir, type FeishuHarness } from './fakes/feishu-harness';
 
@@ -32,44 +33,6 @@ afterAll(async () => {
   await fake?.close();
   await dir?.remove();
 });
-
-/** What a person reads in a posted message: a text's text; a card's title, markdown and table rows. */
-function readable(m: PostedMessage): string {
-  if (m.msgType === 'text') return String(m.content.text);
-  if (m.msgType === 'file') return `[文件] ${m.content.file_key}`;
-  const parts: string[] = [m.content.header?.title?.content ?? ''];
-  const walk = (elements: any[]) => {
-    for (const e of elements ?? []) {
-      if (e.tag === 'markdown') parts.push(e.content);
-      if (e.tag === 'table') parts.push(...e.rows.map((r: any) => `${r.name} ${r.score}/${r.points}`));
-      if (e.tag === 'button') parts.push(`[${e.text.content}]`);
-      if (e.tag === 'form') walk(e.elements);
-    }
-  };
-  walk(m.content.body?.elements);
-  return parts.join('\n');
-}
-
-/** A question card among posted messages: its key and stamp, its buttons, its form. */
-interface AskedQuestion {
-  key: string;
-  messageId: string;
-  buttons: Array<{ label: string; value: any }>;
-  form?: { value: any };
-}
-function questionIn(posted: PostedMessage[]): AskedQuestion | undefined {
-  for (const m of posted) {
-    if (m.msgType !== 'interactive') continue;
-    const elements: any[] = m.content.body.elements;
-    const buttons = elements.filter((e) => e.tag === 'button').map((e) => ({ label: e.text.content, value: e.behaviors[0].value }));
-    const form = elements.find((e) => e.tag === 'form');
-    const submit = form?.elements.find((e: any) => e.tag === 'button');
-    const answer = buttons.find((b) => b.value.a.type === 'answer')?.value ?? submit?.behaviors[0].value;
-    if (!answer) continue;
-    return { key: answer.a.key, messageId: m.messageId, buttons, ...(submit ? { form: { value: submit.behaviors[0].value } } : {}) };
-  }
-  return undefined;
-}
 
 let seq = 0;
 /** Sends an event and waits until everything it caused was processed and sent; returns the answer and what was posted. */

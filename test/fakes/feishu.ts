@@ -21,6 +21,11 @@ export const FAKE_ENCRYPT_KEY = 'ek-test-abcdef';
 export const BOT_OPEN_ID = 'ou_bot0000000000000000000000000001';
 export const BOT_NAME = '绩效自评助手';
 
+/** The Feishu app's settings (variables, as `.dev.vars` or the environment hold them) pointing at a fake at `url`. */
+export function fakeFeishuVars(url: string): Record<string, string> {
+  return { FEISHU_APP_ID: FAKE_APP_ID, FEISHU_APP_SECRET: FAKE_APP_SECRET, FEISHU_VERIFICATION_TOKEN: FAKE_VERIFICATION_TOKEN, FEISHU_ENCRYPT_KEY: FAKE_ENCRYPT_KEY, FEISHU_BASE_URL: url };
+}
+
 /** One recorded call. */
 export interface FakeCall {
   method: string;

@@ -1,12 +1,16 @@
 /**
  * `wrangler dev` for tests and the bench: the Worker in local workerd with a local D1 (migrations
  * applied) and the local Queue, on a free port, with the given variables (pointing the channels at the
- * fake platforms). `scheduled()` fires the Cron Trigger through wrangler's `/__scheduled`.
+ * fake platforms). `scheduled(time)` fires the Cron Trigger for that time through Miniflare's
+ * `/cdn-cgi/handler/scheduled` (wrangler's `/__scheduled` ignores `time` and runs at the current time).
+ * `changes` runs it with a copy of wrangler.toml changed for the test (written to a temp dir): the
+ * inbox Queue's batching, or no D1 binding at all.
+ * See https://developers.cloudflare.com/workers/configuration/cron-triggers/#test-cron-triggers-locally
  *
  * @example const w = await startWorkersDev({ vars: { ADMIN_TOKEN: 't' } }); await fetch(`${w.baseUrl}/healthz`); await w.stop()
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -21,7 +25,7 @@ export interface WorkersDev {
   persistDir: string;
   child: ChildProcess;
   output(): string;
-  /** Fires the Cron Trigger once for `time` (default now) and resolves when wrangler answered. */
+  /** Fires the Cron Trigger once for `time` (default now); resolves when the handler has finished (200 "ok"; 500 if it threw). */
   scheduled(time?: Date): Promise<Response>;
   /** Stops workerd; removes the local D1 unless it was passed in. */
   stop(): Promise<void>;
@@ -37,7 +41,41 @@ export interface WorkersDevOptions {
   migrate?: boolean;
   /** Another config (default the repository's wrangler.toml). */
   config?: string;
+  /** Run with a copy of the config changed thus. */
+  changes?: WranglerChanges;
   timeoutMs?: number;
+}
+
+/** Changes to wrangler.toml for a test. */
+export interface WranglerChanges {
+  /**
+   * The inbox consumer's `max_batch_timeout` (seconds; 0: a message is delivered at once) and
+   * `max_batch_size`. Local Miniflare honours both; the repository's 1 s makes every answer of a
+   * questionnaire wait a second for its batch.
+   */
+  queueBatchTimeout?: number;
+  queueBatchSize?: number;
+  /** Leave out `[[d1_databases]]`: a deployment whose D1 binding was forgotten. */
+  withoutD1?: boolean;
+}
+
+/** Writes wrangler.toml changed by `changes` into `dir` (its paths made absolute); returns its path. */
+export async function writeWranglerConfig(source: string, changes: WranglerChanges, dir: string): Promise<string> {
+  let toml = await readFile(source, 'utf8');
+  const from = resolve(source, '..');
+  const replace = (pattern: RegExp, by: (m: RegExpExecArray) => string) => {
+    const m = pattern.exec(toml);
+    if (!m) throw new Error(`${source}: ${pattern} not found`);
+    toml = toml.slice(0, m.index) + by(m) + toml.slice(m.index + m[0].length);
+  };
+  replace(/^main = "([^"]+)"$/m, (m) => `main = ${JSON.stringify(resolve(from, m[1]!))}`);
+  if (changes.withoutD1) replace(/^\[\[d1_databases\]\]\n(?:[^[\n].*\n)*/m, () => '');
+  else replace(/^migrations_dir = "([^"]+)"$/m, (m) => `migrations_dir = ${JSON.stringify(resolve(from, m[1]!))}`);
+  if (changes.queueBatchTimeout !== undefined) replace(/^max_batch_timeout = .*$/m, () => `max_batch_timeout = ${changes.queueBatchTimeout}`);
+  if (changes.queueBatchSize !== undefined) replace(/^max_batch_size = .*$/m, () => `max_batch_size = ${changes.queueBatchSize}`);
+  const file = join(dir, 'wrangler.toml');
+  await writeFile(file, toml);
+  return file;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -56,9 +94,21 @@ export function freePort(): Promise<number> {
 export async function startWorkersDev(options: WorkersDevOptions = {}): Promise<WorkersDev> {
   const ownDir = !options.persistDir;
   const persistDir = options.persistDir ?? (await mkdtemp(join(tmpdir(), 'jx-workers-')));
-  const config = options.config ?? join(ROOT, 'wrangler.toml');
-  const env = { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: process.env.CI ?? '', NO_COLOR: '1', FORCE_COLOR: '0' };
-  if (options.migrate !== false) {
+  const configDir = options.changes ? await mkdtemp(join(tmpdir(), 'jx-wrangler-config-')) : undefined;
+  const source = options.config ?? join(ROOT, 'wrangler.toml');
+  const config = configDir ? await writeWranglerConfig(source, options.changes!, configDir) : source;
+  const env = {
+    ...process.env,
+    WRANGLER_SEND_METRICS: 'false',
+    WRANGLER_HIDE_BANNER: 'true',
+    // Nothing from Cloudflare's network: the `cf` object of requests is a local stand-in.
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    CI: process.env.CI ?? '',
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+  };
+  // No D1 binding: nothing to migrate.
+  if (options.migrate !== false && !options.changes?.withoutD1) {
     const applied = spawnSync(process.execPath, [WRANGLER, 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir, '--config', config], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
     if (applied.status !== 0) throw new Error(`wrangler d1 migrations apply failed:\n${applied.stdout}\n${applied.stderr}`);
   }
@@ -96,6 +146,7 @@ export async function startWorkersDev(options: WorkersDevOptions = {}): Promise<
     }
     if (ownDir) await rm(persistDir, { recursive: true, force: true });
     else await rm(varsFile, { force: true });
+    if (configDir) await rm(configDir, { recursive: true, force: true });
   };
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   for (;;) {
@@ -118,7 +169,7 @@ export async function startWorkersDev(options: WorkersDevOptions = {}): Promise<
     persistDir,
     child,
     output: () => out,
-    scheduled: (time = new Date()) => fetch(`${baseUrl}/__scheduled?cron=${encodeURIComponent('* * * * *')}&time=${time.getTime()}`),
+    scheduled: (time = new Date()) => fetch(`${baseUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *')}&time=${time.getTime()}`),
     stop,
   };
 }
