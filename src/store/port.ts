@@ -128,7 +128,21 @@ export function hasInboxOrder(store: Store): store is Store & InboxOrder {
   return typeof s.leaseChat === 'function' && typeof s.releaseChat === 'function' && typeof s.listPendingInbound === 'function';
 }
 
-export interface Store extends MessageLog, ChannelStateStore {
+/** The language-model assistant's use in one month, across the deployment (see app/assistant.ts). */
+export interface AssistantUsage {
+  tokens: number;
+  calls: number;
+}
+
+/** The assistant's monthly use, counted against the deployment's cap (LLM_MONTHLY_TOKEN_CAP). */
+export interface AssistantUsageStore {
+  /** The use in a month (`YYYY-MM`); zero when nothing was counted. */
+  getAssistantUsage(month: string): Promise<AssistantUsage>;
+  /** Adds one call's tokens to a month's use, atomically (durably before resolving); resolves to the month's use after it. */
+  addAssistantUsage(month: string, tokens: number): Promise<AssistantUsage>;
+}
+
+export interface Store extends MessageLog, ChannelStateStore, AssistantUsageStore {
   /** The evaluation bound to a chat, if any. */
   evaluationIdForChat(chatId: string): Promise<string | undefined>;
   /**
