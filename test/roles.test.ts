@@ -60,6 +60,8 @@ const COMMAND_ROWS: Record<CommandName, Row> = {
   overview: { label: '汇总', kind: 'view', text: '汇总' },
   overviewConsent: { label: '同意汇总', kind: 'organise', text: '同意汇总 AB12CD', groupOnly: true },
   overviewRevoke: { label: '撤销汇总', kind: 'organise', text: '撤销汇总', groupOnly: true },
+  assistantOn: { label: '启用助手', kind: 'organise', text: '启用助手' },
+  assistantOff: { label: '停用助手', kind: 'organise', text: '停用助手' },
 };
 
 const ROWS: Row[] = [
