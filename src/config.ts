@@ -56,6 +56,19 @@ export const configSchema = z.object({
   DINGTALK_TIMESTAMP_WINDOW_SECONDS: seconds(3600),
   /** How long a question shown to someone stays theirs while they do nothing (seconds; default 10 minutes). */
   QUESTION_HOLD_SECONDS: seconds(600),
+  /**
+   * The optional language-model assistant (OpenAI-compatible chat completions): the API's base URL (up to
+   * and including `/v1`), its key and the model. Absent, there is no assistant and everything works without.
+   */
+  LLM_BASE_URL: baseUrl(),
+  LLM_API_KEY: optionalText,
+  LLM_MODEL: optionalText,
+  /** How long one assistant call may take, retries included (seconds). */
+  LLM_TIMEOUT_SECONDS: seconds(20),
+  /** Retries of a call answered 429 or 5xx (or not reached). */
+  LLM_MAX_RETRIES: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(5).default(2)),
+  /** Tokens the assistant may use per calendar month (China time) in this deployment; past it, it is not called. */
+  LLM_MONTHLY_TOKEN_CAP: z.preprocess(emptyToUndefined, z.coerce.number({ error: 'must be a whole number of tokens' }).int().min(0).default(1_000_000)),
 });
 
 /** The parsed configuration. */
@@ -75,7 +88,44 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const config = parsed.data;
   if (config.DINGTALK_APP_KEY && !config.DINGTALK_ROBOT_CODE) config.DINGTALK_ROBOT_CODE = config.DINGTALK_APP_KEY;
+  const half = assistantConfigProblems(config);
+  if (half.length) throw new ConfigError(`invalid configuration:\n${half.map((k) => `  ${k}: must be set with the other LLM_ variables`).join('\n')}`);
   return config;
+}
+
+/** The LLM_ variables missing when some are set (the assistant needs LLM_BASE_URL and LLM_MODEL together). */
+export function assistantConfigProblems(config: Config): string[] {
+  const started = !!(config.LLM_BASE_URL || config.LLM_MODEL || config.LLM_API_KEY);
+  if (!started) return [];
+  return [
+    ['LLM_BASE_URL', config.LLM_BASE_URL],
+    ['LLM_MODEL', config.LLM_MODEL],
+  ]
+    .filter(([, v]) => !v)
+    .map(([k]) => k!);
+}
+
+/** The assistant's settings when a model is configured (LLM_BASE_URL and LLM_MODEL set), else undefined. */
+export interface AssistantConfig {
+  baseUrl: string;
+  apiKey?: string;
+  model: string;
+  timeoutMs: number;
+  maxRetries: number;
+  monthlyTokenCap: number;
+}
+
+/** The assistant's settings from the configuration; undefined when no model is configured. */
+export function assistantConfigOf(config: Config): AssistantConfig | undefined {
+  if (!config.LLM_BASE_URL || !config.LLM_MODEL) return undefined;
+  return {
+    baseUrl: config.LLM_BASE_URL,
+    ...(config.LLM_API_KEY ? { apiKey: config.LLM_API_KEY } : {}),
+    model: config.LLM_MODEL,
+    timeoutMs: config.LLM_TIMEOUT_SECONDS * 1000,
+    maxRetries: config.LLM_MAX_RETRIES,
+    monthlyTokenCap: config.LLM_MONTHLY_TOKEN_CAP,
+  };
 }
 
 /** Whether a platform channel is on, how it receives, and which variables it still needs. */

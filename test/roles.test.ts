@@ -8,6 +8,7 @@ import { createBot } from '../src/app/bot';
 import { loadConfig } from '../src/config';
 import type { CommandName } from '../src/core/dialog/commands';
 import { COMMAND_WORDS } from '../src/core/dialog/commands';
+import { assistantText } from '../src/core/locale/zh-CN';
 import type { ButtonAction } from '../src/core/messages';
 import { createApp } from '../src/server/app';
 import { createMemoryStore } from '../src/store/memory';
@@ -60,6 +61,8 @@ const COMMAND_ROWS: Record<CommandName, Row> = {
   overview: { label: '汇总', kind: 'view', text: '汇总' },
   overviewConsent: { label: '同意汇总', kind: 'organise', text: '同意汇总 AB12CD', groupOnly: true },
   overviewRevoke: { label: '撤销汇总', kind: 'organise', text: '撤销汇总', groupOnly: true },
+  assistantOn: { label: '启用助手', kind: 'organise', text: '启用助手' },
+  assistantOff: { label: '停用助手', kind: 'organise', text: '停用助手' },
 };
 
 const ROWS: Row[] = [
@@ -140,7 +143,9 @@ async function setUp(who: Who) {
   if (who.bindChat) await store.bindChat(who.chatId!, 'ev-group');
   // A bureau's chat waits for the unit's consent (同意汇总 AB12CD).
   await store.setOverviewBinding({ chatId: 'bureau-1', units: [{ unit: '测试单位', status: 'pending', code: 'AB12CD', requestedBy: 'u-bureau', requestedAt: '2025-01-01T00:00:00Z' }], updatedAt: '2025-01-01T00:00:00Z' });
-  return { store, t: createTranscript({ store }) };
+  // An assistant configured (never called here), so 启用助手 has something to enable.
+  const assistant = { target: { model: 'm', host: 'llm.example' }, complete: () => Promise.reject(new Error('not called in this test')) };
+  return { store, t: createTranscript({ store, assistant: { assistant, logger: { info() {}, error() {} }, monthlyTokenCap: 0 } }) };
 }
 
 describe('the permission matrix: every command and answer × every role, plus people from elsewhere', () => {
@@ -170,7 +175,9 @@ describe('the permission matrix: every command and answer × every role, plus pe
           expect(said, context).not.toMatch(REFUSAL);
           expect(result.pressed?.ok ?? true, context).toBe(true);
           // Organiser actions take effect: an audited change, or (for 重点工作, 确认指标体系) the question asked.
-          if (row.kind === 'organise') expect(audit.length > 0 || said.includes('请列出本年度的重点工作') || frameworkChanged || bindingsChanged, context).toBe(true);
+          // 停用助手 on an evaluation that never enabled it says so and changes nothing.
+          if (row.kind === 'organise')
+            expect(audit.length > 0 || said.includes('请列出本年度的重点工作') || said.includes(assistantText.alreadyDisabled) || frameworkChanged || bindingsChanged, context).toBe(true);
           if (row.action && row.kind === 'answer') expect(audit.map((e) => e.userId), context).toContain(PEOPLE[who.person]);
           return;
         }

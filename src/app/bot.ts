@@ -34,6 +34,8 @@ import { BrokenEvaluationError, type ChatDraft, type Store } from '../store/port
 import { describeDraft, loadFrameworkChoices } from './frameworks';
 import type { WorkCalendar } from '../core/reminders';
 import { chineseWorkCalendar } from './work-calendar';
+import type { AssistantSetup } from './assistant';
+import { interpretUnread } from './interpret';
 
 /** What channels call with each inbound message. */
 export interface Bot {
@@ -48,6 +50,8 @@ export interface BotDeps {
   calendar?: WorkCalendar;
   /** How long a question shown to someone stays theirs while they do nothing with it (ms; default 10 minutes). */
   holdIdleMs?: number;
+  /** The optional language-model assistant (absent: none configured; each evaluation still enables it with 启用助手). */
+  assistant?: AssistantSetup;
 }
 
 /** How many evaluations' scores the bot keeps between messages. */
@@ -104,7 +108,10 @@ export function createBot(deps: BotDeps): Bot {
     if (scoredCache.size > SCORED_CACHE_SIZE) scoredCache.delete(scoredCache.keys().next().value!);
   };
   const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
-  const hold = deps.holdIdleMs !== undefined ? { holdIdleMs: deps.holdIdleMs } : {};
+  const hold = {
+    ...(deps.holdIdleMs !== undefined ? { holdIdleMs: deps.holdIdleMs } : {}),
+    ...(deps.assistant ? { assistant: deps.assistant.assistant.target } : {}),
+  };
 
   async function withoutEvaluation(msg: InboundMessage, at: Date, draft: ChatDraft | undefined): Promise<DialogOutcome> {
     // Imported frameworks that are ready may be chosen in 新建自评 (the evaluation carries its copy);
@@ -310,6 +317,11 @@ export function createBot(deps: BotDeps): Bot {
       }
       if (refused) return tooLargeResult();
       remember(evaluationId, saved.revision, out.scored);
+      // A reply the reader could not read: the assistant, when enabled, may propose a reading to confirm.
+      if (out.unread && deps.assistant) {
+        const replies = await interpretUnread(deps.assistant, store, saved, msg, out.unread, out.replies, { now: at, newId, calendar, ...hold });
+        out = { ...out, replies };
+      }
       const result = resultOf(out, out.report ? await buildReportReplies(saved, at) : []);
       if (notes.length) result.replies.unshift(...notes);
       return result;

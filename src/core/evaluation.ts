@@ -86,6 +86,12 @@ export interface EvaluationRecord {
    * so moving today's time to one already past, resuming, or setting a deadline sends nothing at once.
    */
   remindersSince?: string;
+  /**
+   * The language-model assistant for this evaluation (启用助手 / 停用助手, audited as `assistant`): off
+   * unless an organiser enabled it. `capNotice` is the month (YYYY-MM) the organisers were told the
+   * deployment's monthly cap was reached, so they are told once.
+   */
+  assistant?: { enabled: boolean; capNotice?: string };
   answers: Answers;
   /** Per-user sessions by user id. */
   sessions: Record<string, SessionState>;

@@ -43,7 +43,9 @@ export type Action =
   /** 提醒 with settings: schedule, deadline nudges, pause, 加急 (提醒 alone only views them). */
   | 'setReminders'
   /** 同意汇总 / 撤销汇总: letting a bureau's chat see the unit's completion, score and grade. */
-  | 'shareOverview';
+  | 'shareOverview'
+  /** 启用助手 / 停用助手: whether this evaluation may send questions, replies and figures to the language model. */
+  | 'setAssistant';
 
 /** Who is asking, and from where. */
 export interface Actor {
@@ -62,7 +64,7 @@ export interface AnswerTarget {
 export type Decision = { ok: true; role: Role } | { ok: false; reason: string; role?: Role };
 
 /** Actions only organisers may take. */
-const ORGANISER_ACTIONS = new Set<Action>(['assign', 'setDeadline', 'setReportDate', 'enterKeyTasks', 'markApplicability', 'setRoles', 'confirmFramework', 'setReminders', 'shareOverview']);
+const ORGANISER_ACTIONS = new Set<Action>(['assign', 'setDeadline', 'setReportDate', 'enterKeyTasks', 'markApplicability', 'setRoles', 'confirmFramework', 'setReminders', 'shareOverview', 'setAssistant']);
 
 /** The action each command asks for. */
 export const COMMAND_ACTIONS: Record<CommandName, Action> = {
@@ -92,6 +94,8 @@ export const COMMAND_ACTIONS: Record<CommandName, Action> = {
   overview: 'view',
   overviewConsent: 'shareOverview',
   overviewRevoke: 'shareOverview',
+  assistantOn: 'setAssistant',
+  assistantOff: 'setAssistant',
 };
 
 /** The action a command asks for (提醒 with nothing after it only shows the settings). */

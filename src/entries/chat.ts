@@ -13,6 +13,8 @@ import type { Button, ButtonAction, InboundMessage, Reply } from '../core/messag
 import { serverText } from '../core/locale/zh-CN';
 import { createBot } from '../app/bot';
 import { openConfiguredStore } from './serve';
+import { assistantDeps } from '../app/assistant';
+import { createConsoleLogger } from '../app/ports';
 
 const T = serverText.terminal;
 
@@ -34,7 +36,7 @@ function toSafeFileName(name: string): string {
 
 async function main(): Promise<void> {
   const { config, store } = await openConfiguredStore();
-  const bot = createBot({ store, holdIdleMs: config.QUESTION_HOLD_SECONDS * 1000 });
+  const bot = createBot({ store, holdIdleMs: config.QUESTION_HOLD_SECONDS * 1000, ...assistantDeps(config, createConsoleLogger()) });
   const argv = process.argv.slice(2);
   let chatId = readOption(argv, 'chat') ?? 'terminal';
   let userName = readOption(argv, 'user') ?? serverText.console.defaultUsers[0];

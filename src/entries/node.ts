@@ -14,11 +14,12 @@ import { createPlatformChannels } from '../channels/registry';
 import { createReminders } from '../app/reminders';
 import { openConfiguredStore, startNodeServer } from './serve';
 import { startReminderScheduler } from './scheduler';
+import { assistantDeps } from '../app/assistant';
 
 async function main(): Promise<void> {
   const { config, store } = await openConfiguredStore();
   const logger = createConsoleLogger();
-  const bot = createBot({ store, holdIdleMs: config.QUESTION_HOLD_SECONDS * 1000 });
+  const bot = createBot({ store, holdIdleMs: config.QUESTION_HOLD_SECONDS * 1000, ...assistantDeps(config, logger) });
   const status = describeChannels(config);
   const describe = (c: ChannelStatus) => (c.on ? `on (${c.receiver})` : `off (missing ${c.missing.join(', ')})`);
   logger.info('channels', { local: 'on', feishu: describe(status.feishu), dingtalk: describe(status.dingtalk) });

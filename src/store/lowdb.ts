@@ -720,6 +720,18 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
       assertWritable();
       await changeEntry(channelState, channelsFile, key, value === undefined ? undefined : copyRecord(value));
     },
+    // The assistant's monthly use lives in channels.json beside the channels' state (one small entry a month).
+    async getAssistantUsage(month) {
+      return usageOf(channelState.get(assistantUsageKey(month)));
+    },
+    async addAssistantUsage(month, tokens) {
+      assertWritable();
+      const before = usageOf(channelState.get(assistantUsageKey(month)));
+      const after = { tokens: before.tokens + tokens, calls: before.calls + 1 };
+      // Read and set with no await between: increments in this process never lose one another.
+      await changeEntry(channelState, channelsFile, assistantUsageKey(month), after);
+      return { ...after };
+    },
     async putFramework(rec) {
       assertWritable();
       assertFrameworkId(rec.id);
@@ -890,4 +902,15 @@ function dropOrphanAudit(ops: FileOps, path: string, revision: number): number {
   }
   if (keep < buf.length) ops.truncateSync(path, keep);
   return -1;
+}
+
+/** The channels.json key of the assistant's use in a month. */
+function assistantUsageKey(month: string): string {
+  return `assistant-usage:${month}`;
+}
+
+/** A stored month's use, zero when none (or not readable). */
+function usageOf(v: Record<string, unknown> | undefined): { tokens: number; calls: number } {
+  const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) ? x : 0);
+  return { tokens: n(v?.tokens), calls: n(v?.calls) };
 }

@@ -30,6 +30,7 @@ export function createMemoryStore(options: StoreOptions = {}): Store & InboxOrde
   const files = new Map<string, StoredFile>();
   const log = new MessageLogState();
   const channelState = new Map<string, Record<string, unknown>>();
+  const assistantUsage = new Map<string, { tokens: number; calls: number }>();
   // Lines go through JSON like the lowdb store's, so callers never share objects with the log.
   const apply = (line: LogLine) => log.apply(copyRecord(line));
   const frameworks = new Map<string, FrameworkRecord>();
@@ -178,6 +179,15 @@ export function createMemoryStore(options: StoreOptions = {}): Store & InboxOrde
     async setChannelState(key, value) {
       if (value === undefined) channelState.delete(key);
       else channelState.set(key, copyRecord(value));
+    },
+    async getAssistantUsage(month) {
+      return { ...(assistantUsage.get(month) ?? { tokens: 0, calls: 0 }) };
+    },
+    async addAssistantUsage(month, tokens) {
+      const before = assistantUsage.get(month) ?? { tokens: 0, calls: 0 };
+      const after = { tokens: before.tokens + tokens, calls: before.calls + 1 };
+      assistantUsage.set(month, after);
+      return { ...after };
     },
     async putFramework(rec) {
       assertFrameworkId(rec.id);

@@ -143,7 +143,21 @@ export interface EvaluationPage {
   next?: string;
 }
 
-export interface Store extends MessageLog, ChannelStateStore {
+/** The language-model assistant's use in one month, across the deployment (see app/assistant.ts). */
+export interface AssistantUsage {
+  tokens: number;
+  calls: number;
+}
+
+/** The assistant's monthly use, counted against the deployment's cap (LLM_MONTHLY_TOKEN_CAP). */
+export interface AssistantUsageStore {
+  /** The use in a month (`YYYY-MM`); zero when nothing was counted. */
+  getAssistantUsage(month: string): Promise<AssistantUsage>;
+  /** Adds one call's tokens to a month's use, atomically (durably before resolving); resolves to the month's use after it. */
+  addAssistantUsage(month: string, tokens: number): Promise<AssistantUsage>;
+}
+
+export interface Store extends MessageLog, ChannelStateStore, AssistantUsageStore {
   /** The evaluation bound to a chat, if any. */
   evaluationIdForChat(chatId: string): Promise<string | undefined>;
   /**

@@ -25,6 +25,7 @@ import { findQuestion, partialExampleScore, type Question } from './plan';
 import { allowed, audit, MAX_NARRATIVE_CHARS, rescore, type Turn } from './turn';
 import { ask, askNext, clearCurrent, currentValue, questionTitle, renderQuestion, setCurrent, stampOf } from './ask';
 import { shortHelp } from './views';
+import { mayInterpret } from './interpret';
 
 export function answerByKey(turn: Turn, key: string, value: string, stamp: string | undefined): void {
   const q = turn.plan.find((x) => x.key === key) ?? findQuestion(turn.framework, turn.plan, turn.rec.answers, key);
@@ -53,7 +54,11 @@ export function answerByKey(turn: Turn, key: string, value: string, stamp: strin
   }
 }
 
-export function answerCurrent(turn: Turn, body: string): void {
+/**
+ * A typed reply to the sender's current question. One the reader cannot read, to a question the
+ * assistant may read (interpret.ts), is noted in `turn.unread`, unless it is a confirmed proposal itself.
+ */
+export function answerCurrent(turn: Turn, body: string, opts: { confirmed?: boolean } = {}): void {
   const key = turn.session.current!;
   const q = turn.plan.find((x) => x.key === key) ?? findQuestion(turn.framework, turn.plan, turn.rec.answers, key);
   if (!q || Array.isArray(q)) {
@@ -80,11 +85,12 @@ export function answerCurrent(turn: Turn, body: string): void {
     askNext(turn, false);
     return;
   }
-  answer(turn, q, body);
+  const applied = answer(turn, q, body);
+  if (applied.ok === false && !opts.confirmed && !turn.msg.action && mayInterpret(q)) turn.unread = { key: q.key, reply: body };
 }
 
 /** What applying a reply did; `followUp` names a question to ask next, before the plan's order (a conclusion after 「没有具体数字」). */
-type Applied = { ok: true; summary: string; followUp?: string[] } | { ok: false; error: string } | { ok: 'pending'; reply: string };
+export type Applied = { ok: true; summary: string; followUp?: string[] } | { ok: false; error: string } | { ok: 'pending'; reply: string };
 
 function answer(turn: Turn, q: Question, body: string): Applied {
   const applied = apply(turn, q, body);
@@ -113,6 +119,11 @@ function answer(turn: Turn, q: Question, body: string): Applied {
   if (follow) ask(turn, follow);
   else askNext(turn, false);
   return applied;
+}
+
+/** Reads a reply to a question and records it (the audit trail gets every change); nothing else (no re-scoring, no next question). */
+export function applyReply(turn: Turn, q: Question, body: string): Applied {
+  return apply(turn, q, body);
 }
 
 /** Records an answer to a question; the audit trail gets every change. */

@@ -35,7 +35,10 @@ export type CommandName =
   // Issue #13 (reminders): view and change the evaluation's reminders.
   | 'reminders'
   // Issue #13 (roles): 设置 组织者/领导/成员 @某人, 设置 严格分配.
-  | 'setRole';
+  | 'setRole'
+  // Issue #16 (assistant): 启用助手 / 停用助手.
+  | 'assistantOn'
+  | 'assistantOff';
 
 /** Words for each command (from the vocabulary); the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
 export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
@@ -43,7 +46,7 @@ export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
 const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm', 'reportDate', 'overview', 'overviewConsent', 'reminders', 'setRole']);
 
 /** Commands only an organiser may use (the policy itself is `core/roles.ts`; this set is for help and listings). */
-export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable', 'reportDate', 'reminders', 'setRole']);
+export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable', 'reportDate', 'reminders', 'setRole', 'assistantOn', 'assistantOff']);
 
 /** Whether a command may take an argument written straight after its word, with no space. */
 const GLUED_ARGUMENT_OK: Record<CommandName, (arg: string) => boolean> = {
@@ -73,6 +76,8 @@ const GLUED_ARGUMENT_OK: Record<CommandName, (arg: string) => boolean> = {
   reminders: () => false,
   // "设置组织者 @张三", "设置严格分配"; never "设置了专门机构" (an answer).
   setRole: (arg) => SET_ROLE_ARGUMENTS.some((w) => arg.startsWith(w)),
+  assistantOn: () => false,
+  assistantOff: () => false,
 };
 
 /** The words 设置 may be glued to. */

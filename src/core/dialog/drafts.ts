@@ -36,8 +36,22 @@ export const keyTasksDraftSchema = z.object({
 });
 export type KeyTasksDraft = z.infer<typeof keyTasksDraftSchema>;
 
-/** A session's draft: a multi-message text answer being collected, or key tasks being entered. */
-export const sessionDraftSchema = z.discriminatedUnion('kind', [collectDraftSchema, keyTasksDraftSchema]);
+/**
+ * The assistant's reading of a reply to the question `key`, waiting for the person's confirmation
+ * (「您的意思是：…？」): `reply` is what is read, as if typed, once they confirm; `answer` and `basis` are
+ * what the confirmation showed. Nothing is recorded before.
+ */
+export const interpretDraftSchema = z.object({
+  kind: z.literal('interpret'),
+  key: z.string(),
+  reply: z.string(),
+  answer: z.string(),
+  basis: z.string().optional(),
+});
+export type InterpretDraft = z.infer<typeof interpretDraftSchema>;
+
+/** A session's draft: a multi-message text answer being collected, key tasks being entered, or a reading to confirm. */
+export const sessionDraftSchema = z.discriminatedUnion('kind', [collectDraftSchema, keyTasksDraftSchema, interpretDraftSchema]);
 export type SessionDraft = z.infer<typeof sessionDraftSchema>;
 
 /** 新建自评 asked step by step (or a one-line one still missing something): what is known so far. */

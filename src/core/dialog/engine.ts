@@ -24,10 +24,11 @@ import { allowed, closeTurn, isOrganiser, isRepeat, MAX_TEXT_CHARS, noteText, op
 import { ask, askNext } from './ask';
 import { helpCard, shortHelp } from './views';
 import { answerByKey, answerCurrent, continueCollecting } from './answer';
-import { assign, markApplicable, markNotApplicable, setDeadline, setReminders, setReportDate, setRole } from './organiser';
+import { assign, markApplicable, markNotApplicable, setAssistant, setDeadline, setReminders, setReportDate, setRole } from './organiser';
 import { back, cancel, edit, skip, unconfirmCheck } from './navigation';
 import { DEFAULT_WORKBOOK_LIMITS } from '../import/limits';
-import type { CollectDraft } from './drafts';
+import type { CollectDraft, InterpretDraft } from './drafts';
+import { answerInterpretation, INTERPRET_KEY_PREFIX, pressInterpretation } from './interpret';
 
 // What importers of './engine' use from the parts (the entry's public surface stays as it was).
 export { HOLD_IDLE_MS, MAX_FAILURES, MAX_NARRATIVE_CHARS, MAX_TEXT_CHARS, REPEAT_WINDOW_MS, SESSION_VERSION } from './turn';
@@ -68,7 +69,8 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
   if (state.others) turn.others = state.others;
 
   if (action) {
-    if (action.type === 'answer') answerByKey(turn, action.key, action.value ?? '', action.stamp);
+    if (action.type === 'answer' && action.key.startsWith(INTERPRET_KEY_PREFIX)) pressInterpretation(turn, action.key, action.value ?? '');
+    else if (action.type === 'answer') answerByKey(turn, action.key, action.value ?? '', action.stamp);
     else runCommand(turn, action.command, action.arg ?? '');
   } else if (!body) {
     turn.replies.push(text(T.emptyMessage));
@@ -77,13 +79,23 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
     const cmd = recogniseCommand(verbatim);
     // "设置…" that names no role is an answer ("设置 专门机构") when a question is open.
     const setAnswer = cmd?.name === 'setRole' && !!cmd.arg && !isSetRoleArgument(foldText(cmd.arg)) && !!turn.session.current;
-    const route = draft && draft.kind === 'collect' && (!cmd || setAnswer) ? 'collect' : cmd && !setAnswer ? 'command' : turn.session.current ? 'answer' : 'help';
+    const route =
+      draft && draft.kind === 'collect' && (!cmd || setAnswer)
+        ? 'collect'
+        : draft && draft.kind === 'interpret' && (!cmd || setAnswer)
+          ? 'interpret'
+          : cmd && !setAnswer
+            ? 'command'
+            : turn.session.current
+              ? 'answer'
+              : 'help';
     // An answer or a part of a long one delivered twice is applied once; commands say themselves
     // what a second time does (「已经是暂停状态」).
-    if ((route === 'collect' || route === 'answer') && isRepeat(turn, body)) turn.replies.push(text(T.repeatIgnored));
-    else if (route === 'collect' || route === 'answer') {
+    if ((route === 'collect' || route === 'answer' || route === 'interpret') && isRepeat(turn, body)) turn.replies.push(text(T.repeatIgnored));
+    else if (route === 'collect' || route === 'answer' || route === 'interpret') {
       const mark = textMark(turn);
       if (route === 'collect') continueCollecting(turn, draft as CollectDraft, verbatim);
+      else if (route === 'interpret') answerInterpretation(turn, draft as InterpretDraft, verbatim);
       else answerCurrent(turn, verbatim);
       noteText(turn, body, mark);
     } else if (route === 'command') runCommand(turn, cmd!.name, cmd!.arg);
@@ -172,6 +184,10 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
     case 'overviewRevoke':
       // Handled with `DialogState.overview`, which the bot service loads for these commands.
       turn.replies.push(text(overviewText.empty));
+      return;
+    case 'assistantOn':
+    case 'assistantOff':
+      setAssistant(turn, name === 'assistantOn');
       return;
     case 'switch':
       // In a private chat the bot service handles it before the engine; a group stays with its evaluation.

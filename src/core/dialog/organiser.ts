@@ -5,7 +5,7 @@
 import { formatScore } from '../decimal';
 import { ownEntry, reminderSettingsOf, setOwnEntry } from '../evaluation';
 import type { Indicator } from '../framework/load';
-import { dialogText as T, roleText as RT, reminderText as RemT } from '../locale/zh-CN';
+import { assistantText as AT, dialogText as T, roleText as RT, reminderText as RemT } from '../locale/zh-CN';
 import { REPORT_DATE_RESET_WORDS, ROLE_WORDS, STRICT_ASSIGNMENT_WORDS } from './vocabulary';
 import { nameOf, type Role } from '../roles';
 import { foldText, hasWords, parseDate, quote } from './parse';
@@ -290,4 +290,31 @@ export function markNotApplicable(turn: Turn, verbatimArg: string): void {
   na[ind.code] = reason;
   const prev = rescore(turn);
   turn.replies.push(text([T.markedNotApplicable(ind.name, reason), ...scoreChanges(prev, turn.result)].join('\n')));
+}
+
+/**
+ * 启用助手 / 停用助手: whether this evaluation may use the language-model assistant (audited as
+ * `assistant`). Enabling says which model and host the question, the reply and the figures would be
+ * sent to; without a configured model it says there is none and changes nothing.
+ */
+export function setAssistant(turn: Turn, on: boolean): void {
+  const target = turn.deps.assistant;
+  const was = turn.rec.assistant;
+  if (on && !target) {
+    turn.replies.push(text(AT.notConfigured));
+    return;
+  }
+  if (!!was?.enabled === on) {
+    turn.replies.push(text(on ? AT.alreadyEnabled(target!.model, target!.host) : AT.alreadyDisabled));
+    return;
+  }
+  const next = { ...was, enabled: on };
+  audit(turn, 'assistant', was, next);
+  turn.rec.assistant = next;
+  // A reading waiting for confirmation goes with the assistant.
+  if (!on) {
+    for (const s of Object.values(turn.rec.sessions)) if (s.draft?.kind === 'interpret') delete s.draft;
+  }
+  turn.changed = true;
+  turn.replies.push(text(on ? AT.enabled(target!.model, target!.host) : AT.disabled));
 }

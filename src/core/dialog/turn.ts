@@ -47,6 +47,8 @@ export interface DialogDeps {
   calendar?: WorkCalendar;
   /** How long a shown question stays its asker's while they do nothing with it (default HOLD_IDLE_MS). */
   holdIdleMs?: number;
+  /** The language-model assistant configured for this deployment (its model and host), for 启用助手; absent when none. */
+  assistant?: { model: string; host: string };
 }
 
 /** The state a message is handled against. The engine changes copies, never these objects. */
@@ -104,6 +106,17 @@ export interface DialogOutcome {
   overviewBindings?: OverviewBinding[];
   /** 汇总 导出: send the overview's rows as an .xlsx after the replies. */
   overviewExport?: { rows: OverviewRow[]; year?: number };
+  /**
+   * A typed reply to the current question that the reader could not read (it was asked again): the bot
+   * may ask the assistant for a reading to propose (see interpret.ts). Only for questions it may read.
+   */
+  unread?: Unread;
+}
+
+/** A reply the reader could not read, and the question it was to. */
+export interface Unread {
+  key: string;
+  reply: string;
 }
 
 /** Everything one message's handling works with. */
@@ -123,6 +136,8 @@ export interface Turn {
   pressed?: PressFeedback;
   /** DialogState.others: for 对比. */
   others?: EvaluationRecord[];
+  /** See DialogOutcome.unread. */
+  unread?: Unread;
 }
 
 export function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, framework: Framework, scored?: Scored): Turn {
@@ -179,6 +194,7 @@ export function closeTurn(turn: Turn): DialogOutcome {
   }
   if (turn.report) out.report = true;
   if (turn.pressed) out.pressed = turn.pressed;
+  if (turn.unread) out.unread = turn.unread;
   return out;
 }
 

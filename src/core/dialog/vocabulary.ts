@@ -37,6 +37,9 @@ export const COMMAND_WORDS = {
   reminders: ['提醒', '提醒设置', '催办'],
   // Issue #13 (roles): 设置 组织者/领导/成员 @某人, 设置 严格分配 / 自由分配 (words in ROLE_WORDS below).
   setRole: ['设置'],
+  // Issue #16 (assistant): the organiser lets the evaluation use the language-model assistant, or not.
+  assistantOn: ['启用助手', '开启助手', '打开助手'],
+  assistantOff: ['停用助手', '关闭助手', '禁用助手'],
 } as const;
 
 /**

@@ -1191,6 +1191,7 @@ export const roleText = {
     confirmFramework: '确认指标体系',
     setReminders: '修改提醒设置',
     shareOverview: '同意或撤销汇总查看',
+    setAssistant: '启用或停用助手',
   },
   organiserOnly: (what: string, names: string) => `${what}只有组织者（${names}）可以进行。`,
   leaderQueriesOnly: (names: string) =>
@@ -1225,4 +1226,23 @@ export const roleText = {
     `${w('setRole')} 组织者 @某人：增加组织者；${w('setRole')} 领导 @某人：领导只查询不填写；${w('setRole')} 成员 @某人：恢复为普通成员`,
     `${w('setRole')} 严格分配：同事只填分配给自己的部分（${w('setRole')} 自由分配 恢复）`,
   ],
+} as const;
+
+/** The optional language-model assistant (启用助手 / 停用助手, and its reading of replies). */
+export const assistantText = {
+  notConfigured: '本系统没有配置语言模型助手（需管理员设置 LLM_BASE_URL 和 LLM_MODEL），填报照常进行，不受影响。',
+  enabled: (model: string, host: string) =>
+    `已启用助手。今后遇到读不懂的回复时，会把这道题的题目、这条回复和本次自评已填的数据（不含任何人名）发送到 ${host} 的模型 ${model}，由它给出理解，经您确认后才记录；助手不决定任何得分。如本单位不允许数据出内网，请发送「停用助手」。`,
+  alreadyEnabled: (model: string, host: string) => `助手已经是启用状态（模型 ${model}，地址 ${host}）。发送「停用助手」可关闭。`,
+  disabled: '已停用助手，不再向语言模型发送任何内容；读不懂的回复会像以前一样请填报人重新回答。',
+  alreadyDisabled: '助手本来就没有启用。发送「启用助手」可开启（数据将发送到配置的语言模型）。',
+  /** 「您的意思是：是，依据…？」 */
+  proposal: (answer: string, basis: string | undefined) => `您的意思是：${answer}${basis ? `，依据${basis}` : ''}？`,
+  proposalHint: '（这是助手对您回复的理解，确认后才记录；不对请点「不是」，或直接重新回答。）',
+  confirmButton: '是',
+  rejectButton: '不是',
+  rejected: '好的，没有记录。请按题目要求重新回答：',
+  stale: '这条理解已经过时（题目已变化或已作答），没有记录。',
+  overCap: (month: string) => `本月（${month}）语言模型助手的用量已达到上限，本月其余时间助手暂停使用，填报照常进行。如需调整请联系管理员（LLM_MONTHLY_TOKEN_CAP）。`,
+  helpLine: (on: string, off: string) => `${on} / ${off}：启用或停用语言模型助手（帮助理解读不懂的回复，确认后才记录；启用时会说明数据发往何处）`,
 } as const;

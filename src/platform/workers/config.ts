@@ -4,7 +4,7 @@
  * (D1, the inbox Queue). What is missing or invalid is reported by name only, never with a value.
  */
 import type { D1Database, Queue } from '@cloudflare/workers-types';
-import { configSchema, describeChannels, type Config } from '../../config';
+import { assistantConfigProblems, configSchema, describeChannels, type Config } from '../../config';
 
 /** What a queued inbox message names: a chat whose recorded events are to be processed. */
 export interface InboxMessage {
@@ -54,5 +54,7 @@ export function readWorkersConfig(env: WorkersEnv): WorkersConfig {
     dingtalk: ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET'].some((k) => strings[k]?.trim()),
   };
   for (const name of ['feishu', 'dingtalk'] as const) if (started[name] && !status[name].on) problems.push(...status[name].missing);
+  // The assistant half configured (a base URL without a model): a variable was forgotten.
+  problems.push(...assistantConfigProblems(config));
   return problems.length ? { ok: false, problems, adminTokenMissing } : { ok: true, config, problems, adminTokenMissing };
 }

@@ -37,6 +37,7 @@ import { createD1Executor } from '../../store/sql/d1';
 import { schemaReady } from '../../store/sql/migrations';
 import { createSqlStore } from '../../store/sql/store';
 import { readWorkersConfig, type InboxMessage, type WorkersEnv } from './config';
+import { assistantDeps } from '../../app/assistant';
 
 export type { InboxMessage, WorkersEnv } from './config';
 
@@ -92,7 +93,7 @@ async function build(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready
   if (!(await schemaReady(exec).catch(() => false))) return { problems: ['DB (schema: run `wrangler d1 migrations apply`)'], schema: true };
   const { config } = read;
   const store = createSqlStore(exec);
-  const bot = createBot({ store, holdIdleMs: config.QUESTION_HOLD_SECONDS * 1000 });
+  const bot = createBot({ store, holdIdleMs: config.QUESTION_HOLD_SECONDS * 1000, ...assistantDeps(config, logger) });
   // Nothing may outlive the request that started it here: no fetches ahead of need.
   const channels = createPlatformChannels(config, { store, logger, backgroundWork: false });
   const inbox = env.INBOX;

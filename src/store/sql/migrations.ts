@@ -143,6 +143,16 @@ CREATE TABLE overview_bindings (
 );
 `,
   },
+  {
+    name: '0002_assistant_usage.sql',
+    sql: `-- The language-model assistant's token use per month (YYYY-MM, China time), for the deployment's monthly cap.
+CREATE TABLE assistant_usage (
+  month TEXT PRIMARY KEY,
+  tokens INTEGER NOT NULL,
+  calls INTEGER NOT NULL
+);
+`,
+  },
 ];
 
 /** wrangler's table of applied migrations (its default name and schema). */

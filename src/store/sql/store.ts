@@ -413,6 +413,26 @@ export function createSqlStore(exec: SqlExecutor, options: SqlStoreOptions = {})
           JSON.stringify(value),
         ]);
     },
+    async getAssistantUsage(month) {
+      const row = (await exec.all<{ tokens: number; calls: number }>('SELECT tokens, calls FROM assistant_usage WHERE month = ?', [month]))[0];
+      return { tokens: Number(row?.tokens ?? 0), calls: Number(row?.calls ?? 0) };
+    },
+    async addAssistantUsage(month, tokens) {
+      // One transaction: the increment and the read of its result (instances add to the same row).
+      const [, read] = await exec
+        .batch([
+        {
+          sql: 'INSERT INTO assistant_usage (month, tokens, calls) VALUES (?, ?, 1) ON CONFLICT (month) DO UPDATE SET tokens = assistant_usage.tokens + excluded.tokens, calls = assistant_usage.calls + 1',
+          params: [month, Math.round(tokens)],
+        },
+          { sql: 'SELECT tokens, calls FROM assistant_usage WHERE month = ?', params: [month] },
+        ])
+        .catch((err: unknown) => {
+          throw toStoreWriteError(err, `assistant usage of ${month}`);
+        });
+      const row = read!.rows[0] as { tokens: number; calls: number } | undefined;
+      return { tokens: Number(row?.tokens ?? 0), calls: Number(row?.calls ?? 0) };
+    },
     async putFramework(rec) {
       assertFrameworkId(rec.id);
       const body = JSON.stringify(rec);
