@@ -94,7 +94,7 @@ describe('the facts of a section', () => {
     expect(f.narratives.some((n) => n.startsWith('【部门基本情况】') && n.includes('实有在职71人'))).toBe(true);
     const vars = draftPromptVariables(f, '');
     expect(Object.keys(vars).sort()).toEqual(Object.keys(prompt.variables).sort());
-    expect(vars.narratives.startsWith('【本部分现有内容】')).toBe(true);
+    expect(vars.narratives!.startsWith('【本部分现有内容】')).toBe(true);
   });
 
   it('is undefined for a section the framework does not have', () => {
