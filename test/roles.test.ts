@@ -60,6 +60,11 @@ const COMMAND_ROWS: Record<CommandName, Row> = {
   overview: { label: '汇总', kind: 'view', text: '汇总' },
   overviewConsent: { label: '同意汇总', kind: 'organise', text: '同意汇总 AB12CD', groupOnly: true },
   overviewRevoke: { label: '撤销汇总', kind: 'organise', text: '撤销汇总', groupOnly: true },
+  // Issue #16: drafting a report section and taking the draft are answering (no assistant here: nothing changes).
+  draftSection: { label: '起草', kind: 'answer', text: '起草 部门基本情况' },
+  draftAccept: { label: '采用草稿', kind: 'answer', text: '采用草稿' },
+  draftEdit: { label: '修改草稿', kind: 'answer', text: '修改草稿' },
+  draftReject: { label: '不用草稿', kind: 'answer', text: '不用草稿' },
 };
 
 const ROWS: Row[] = [

@@ -92,6 +92,11 @@ export const COMMAND_ACTIONS: Record<CommandName, Action> = {
   overview: 'view',
   overviewConsent: 'shareOverview',
   overviewRevoke: 'shareOverview',
+  // Drafting a section and taking the draft are answering it (which section: checked against the question).
+  draftSection: 'answer',
+  draftAccept: 'answer',
+  draftEdit: 'answer',
+  draftReject: 'answer',
 };
 
 /** The action a command asks for (提醒 with nothing after it only shows the settings). */

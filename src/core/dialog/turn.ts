@@ -17,6 +17,7 @@ import type { OverviewBinding, OverviewRow } from '../overview';
 import type { WorkCalendar } from '../reminders';
 import { text } from './replies';
 import { buildPlan, type Question } from './plan';
+import type { SectionDraftResult } from './drafting';
 
 /** Bumped when SessionState changes shape; older sessions are dropped (answers are kept, only places reset). */
 export const SESSION_VERSION = 1;
@@ -47,6 +48,11 @@ export interface DialogDeps {
   calendar?: WorkCalendar;
   /** How long a shown question stays its asker's while they do nothing with it (default HOLD_IDLE_MS). */
   holdIdleMs?: number;
+  /**
+   * The assistant may draft this evaluation's report sections (a drafter is configured and the
+   * evaluation has the assistant on): 起草 works and narrative questions offer a 起草 button.
+   */
+  drafting?: boolean;
 }
 
 /** The state a message is handled against. The engine changes copies, never these objects. */
@@ -68,6 +74,8 @@ export interface DialogState {
    * and the evaluations, loaded by the bot service. With it the message is an overview command.
    */
   overview?: OverviewContext;
+  /** For 起草: the draft the bot service made before the engine ran (app/drafting.ts). */
+  sectionDraft?: SectionDraftResult;
 }
 
 /** Scores and question plan of an evaluation at one revision. */
@@ -123,6 +131,8 @@ export interface Turn {
   pressed?: PressFeedback;
   /** DialogState.others: for 对比. */
   others?: EvaluationRecord[];
+  /** DialogState.sectionDraft: for 起草. */
+  sectionDraft?: SectionDraftResult;
 }
 
 export function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, framework: Framework, scored?: Scored): Turn {

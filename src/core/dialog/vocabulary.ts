@@ -37,6 +37,11 @@ export const COMMAND_WORDS = {
   reminders: ['提醒', '提醒设置', '催办'],
   // Issue #13 (roles): 设置 组织者/领导/成员 @某人, 设置 严格分配 / 自由分配 (words in ROLE_WORDS below).
   setRole: ['设置'],
+  // Issue #16 (report drafting): the assistant drafts a narrative section; the person accepts, edits or rejects the draft.
+  draftSection: ['起草', '帮我起草', '起草一下'],
+  draftAccept: ['采用草稿'],
+  draftEdit: ['修改草稿'],
+  draftReject: ['不用草稿', '放弃草稿'],
 } as const;
 
 /**
