@@ -34,6 +34,7 @@ import { BrokenEvaluationError, type ChatDraft, type Store } from '../store/port
 import { describeDraft, loadFrameworkChoices } from './frameworks';
 import type { WorkCalendar } from '../core/reminders';
 import { chineseWorkCalendar } from './work-calendar';
+import { draftForMessage, type DraftingDeps } from './drafting';
 
 /** What channels call with each inbound message. */
 export interface Bot {
@@ -48,6 +49,8 @@ export interface BotDeps {
   calendar?: WorkCalendar;
   /** How long a question shown to someone stays theirs while they do nothing with it (ms; default 10 minutes). */
   holdIdleMs?: number;
+  /** Report drafting by the assistant (issue #16); absent: 起草 says the assistant is off. */
+  drafting?: DraftingDeps;
 }
 
 /** How many evaluations' scores the bot keeps between messages. */
@@ -286,7 +289,11 @@ export function createBot(deps: BotDeps): Bot {
       const cached = scoredCache.get(evaluationId);
       // 对比 reads last year's evaluation of the same unit: the engine picks it from the others.
       const others = isCommand(msg, 'compare') ? (await store.listEvaluations()).filter((r) => r.id !== evaluationId && r.year === rec.year - 1) : undefined;
-      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}), ...(others ? { others } : {}) }, { now: at, newId, inPlace: true, calendar, ...hold });
+      // 起草: the section is drafted first (a model's reply is awaited; the engine does no I/O).
+      const drafting = deps.drafting && deps.drafting.enabled(rec) ? { drafting: true } : {};
+      const sectionDraft = deps.drafting && isCommand(msg, 'draftSection') ? await draftForMessage(msg, rec, cached, deps.drafting) : undefined;
+      const extra = { ...(others ? { others } : {}), ...(sectionDraft ? { sectionDraft } : {}) };
+      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}), ...extra }, { now: at, newId, inPlace: true, calendar, ...hold, ...drafting });
       let saved: EvaluationRecord = rec;
       let refused = false;
       if (out.evaluation && (await tooLarge(out.evaluation, () => store.getEvaluation(evaluationId!)))) return tooLargeResult();
@@ -298,7 +305,7 @@ export function createBot(deps: BotDeps): Bot {
           // ...else someone else's message landed first: apply this one to the newer record instead.
           (await store.updateEvaluation(evaluationId, (current, audit) => {
             const before = recordChars(current);
-            out = handleMessage(msg, { evaluation: current, ...(others ? { others } : {}) }, { now: at, newId, inPlace: false, calendar, ...hold });
+            out = handleMessage(msg, { evaluation: current, ...extra }, { now: at, newId, inPlace: false, calendar, ...hold, ...drafting });
             if (out.evaluation && grewPastCap(before, recordChars(out.evaluation))) {
               refused = true;
               return undefined;
