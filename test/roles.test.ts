@@ -63,6 +63,11 @@ const COMMAND_ROWS: Record<CommandName, Row> = {
   overviewRevoke: { label: '撤销汇总', kind: 'organise', text: '撤销汇总', groupOnly: true },
   assistantOn: { label: '启用助手', kind: 'organise', text: '启用助手' },
   assistantOff: { label: '停用助手', kind: 'organise', text: '停用助手' },
+  // Issue #16: drafting a report section and taking the draft are answering (no assistant here: nothing changes).
+  draftSection: { label: '起草', kind: 'answer', text: '起草 部门基本情况' },
+  draftAccept: { label: '采用草稿', kind: 'answer', text: '采用草稿' },
+  draftEdit: { label: '修改草稿', kind: 'answer', text: '修改草稿' },
+  draftReject: { label: '不用草稿', kind: 'answer', text: '不用草稿' },
 };
 
 const ROWS: Row[] = [

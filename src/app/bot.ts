@@ -36,6 +36,7 @@ import type { WorkCalendar } from '../core/reminders';
 import { chineseWorkCalendar } from './work-calendar';
 import type { AssistantSetup } from './assistant';
 import { interpretUnread } from './interpret';
+import { assistantDrafting, draftForMessage, type DraftingDeps } from './drafting';
 
 /** What channels call with each inbound message. */
 export interface Bot {
@@ -52,6 +53,8 @@ export interface BotDeps {
   holdIdleMs?: number;
   /** The optional language-model assistant (absent: none configured; each evaluation still enables it with 启用助手). */
   assistant?: AssistantSetup;
+  /** Report drafting (issue #16); default: on the `assistant` when one is configured; absent both: 起草 says the assistant is off. */
+  drafting?: DraftingDeps;
 }
 
 /** How many evaluations' scores the bot keeps between messages. */
@@ -108,6 +111,7 @@ export function createBot(deps: BotDeps): Bot {
     if (scoredCache.size > SCORED_CACHE_SIZE) scoredCache.delete(scoredCache.keys().next().value!);
   };
   const newId = deps.newId ?? (() => globalThis.crypto.randomUUID());
+  const draftingDeps = deps.drafting ?? (deps.assistant ? assistantDrafting(deps.assistant, store, now) : undefined);
   const hold = {
     ...(deps.holdIdleMs !== undefined ? { holdIdleMs: deps.holdIdleMs } : {}),
     ...(deps.assistant ? { assistant: deps.assistant.assistant.target } : {}),
@@ -293,7 +297,11 @@ export function createBot(deps: BotDeps): Bot {
       const cached = scoredCache.get(evaluationId);
       // 对比 reads last year's evaluation of the same unit: the engine picks it from the others.
       const others = isCommand(msg, 'compare') ? (await store.listEvaluations()).filter((r) => r.id !== evaluationId && r.year === rec.year - 1) : undefined;
-      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}), ...(others ? { others } : {}) }, { now: at, newId, inPlace: true, calendar, ...hold });
+      // 起草: the section is drafted first (a model's reply is awaited; the engine does no I/O).
+      const drafting = draftingDeps && draftingDeps.enabled(rec) ? { drafting: true } : {};
+      const sectionDraft = draftingDeps && isCommand(msg, 'draftSection') ? await draftForMessage(msg, rec, cached, draftingDeps) : undefined;
+      const extra = { ...(others ? { others } : {}), ...(sectionDraft ? { sectionDraft } : {}) };
+      let out = handleMessage(msg, { evaluation: rec, ...(cached ? { scored: cached } : {}), ...extra }, { now: at, newId, inPlace: true, calendar, ...hold, ...drafting });
       let saved: EvaluationRecord = rec;
       let refused = false;
       if (out.evaluation && (await tooLarge(out.evaluation, () => store.getEvaluation(evaluationId!)))) return tooLargeResult();
@@ -305,7 +313,7 @@ export function createBot(deps: BotDeps): Bot {
           // ...else someone else's message landed first: apply this one to the newer record instead.
           (await store.updateEvaluation(evaluationId, (current, audit) => {
             const before = recordChars(current);
-            out = handleMessage(msg, { evaluation: current, ...(others ? { others } : {}) }, { now: at, newId, inPlace: false, calendar, ...hold });
+            out = handleMessage(msg, { evaluation: current, ...extra }, { now: at, newId, inPlace: false, calendar, ...hold, ...drafting });
             if (out.evaluation && grewPastCap(before, recordChars(out.evaluation))) {
               refused = true;
               return undefined;

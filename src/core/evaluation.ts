@@ -5,6 +5,7 @@
  * rewritten on every answer, does not grow with the number of changes.
  */
 import type { ChatDraftState, SessionDraft } from './dialog/drafts';
+import type { PendingSectionDraft } from './dialog/drafting';
 import type { FrameworkInput } from './framework/schema';
 import type { PressFeedback, Reply } from './messages';
 import type { Answers } from './scoring/answers';
@@ -52,6 +53,11 @@ export interface SessionState {
    * to. The same text again within REPEAT_WINDOW_MS to the same question is a repeat, applied once.
    */
   lastText?: { digest: string; at: string; target: string };
+  /**
+   * A section the assistant drafted for this user, waiting for 采用 / 修改 / 不用 (dialog/drafting.ts;
+   * read back with `readPendingDraft`). Never part of the answers: the report does not see it.
+   */
+  sectionDraft?: PendingSectionDraft;
   updatedAt: string;
 }
 

@@ -96,6 +96,11 @@ export const COMMAND_ACTIONS: Record<CommandName, Action> = {
   overviewRevoke: 'shareOverview',
   assistantOn: 'setAssistant',
   assistantOff: 'setAssistant',
+  // Drafting a section and taking the draft are answering it (which section: checked against the question).
+  draftSection: 'answer',
+  draftAccept: 'answer',
+  draftEdit: 'answer',
+  draftReject: 'answer',
 };
 
 /** The action a command asks for (提醒 with nothing after it only shows the settings). */

@@ -3,8 +3,8 @@
  * fixed clock) answers, and the test reads the replies as text.
  */
 import type { ButtonAction, HandleResult, InboundMessage, Reply } from '../../src/core/messages';
-import { createBot, type Bot } from '../../src/app/bot';
 import type { AssistantSetup } from '../../src/app/assistant';
+import { createBot, type Bot, type BotDeps } from '../../src/app/bot';
 import { createMemoryStore } from '../../src/store/memory';
 import type { Store } from '../../src/store/port';
 
@@ -39,11 +39,18 @@ export interface SayOptions {
   chatType?: 'group' | 'p2p';
 }
 
-export function createTranscript(options: { chatId?: string; store?: Store; start?: string; holdIdleMs?: number; assistant?: AssistantSetup } = {}): Transcript {
+export function createTranscript(options: { chatId?: string; store?: Store; start?: string; holdIdleMs?: number; assistant?: AssistantSetup; drafting?: BotDeps['drafting'] } = {}): Transcript {
   const store = options.store ?? createMemoryStore();
   let now = new Date(options.start ?? '2025-05-10T01:00:00Z');
   let ids = 0;
-  const bot = createBot({ store, now: () => now, newId: () => `ev${++ids}`, ...(options.holdIdleMs !== undefined ? { holdIdleMs: options.holdIdleMs } : {}), ...(options.assistant ? { assistant: options.assistant } : {}) });
+  const bot = createBot({
+    store,
+    now: () => now,
+    newId: () => `ev${++ids}`,
+    ...(options.holdIdleMs !== undefined ? { holdIdleMs: options.holdIdleMs } : {}),
+    ...(options.assistant ? { assistant: options.assistant } : {}),
+    ...(options.drafting ? { drafting: options.drafting } : {}),
+  });
   const log: string[] = [];
   const chatId = options.chatId ?? 'group-1';
   const send = async (person: string, m: Partial<InboundMessage>, opts?: SayOptions) => {

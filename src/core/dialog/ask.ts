@@ -6,7 +6,7 @@
 import type { Button, Reply } from '../messages';
 import { formatScore } from '../decimal';
 import type { SessionState } from '../evaluation';
-import { dialogText as T, readingText as R, roleText as RT } from '../locale/zh-CN';
+import { dialogText as T, draftingText as DT, readingText as R, roleText as RT } from '../locale/zh-CN';
 import { describeBounds } from '../scoring/rules';
 import { gradeStatus } from '../scoring/summary';
 import { assigneesOf, nameOf } from '../roles';
@@ -227,6 +227,8 @@ export function renderQuestion(turn: Turn, q: Question, error?: string): Reply {
   const buttons: Button[] = (q.meta.options ?? []).map((o) => ({ label: o, action: { type: 'answer', key: q.key, value: o, stamp } }));
   if (q.kind === 'bonus' || q.kind === 'penalty') buttons.push({ label: T.none, action: { type: 'answer', key: q.key, value: T.none, stamp } });
   if (tooMany) buttons.push(commandButton(T.skipButton, 'skip'), commandButton(T.helpButton, 'help'));
+  // Issue #16: the assistant may draft a report section from the answers (dialog/drafting.ts).
+  if (q.kind === 'narrative' && turn.deps.drafting) buttons.push(commandButton(DT.draftButton, 'draftSection', q.target));
   if (buttons.length) return { kind: 'card', title, text: lines.join('\n'), buttons, question: meta };
   return { kind: 'text', text: `${title} ${lines.join('\n')}`, question: meta };
 }

@@ -4,7 +4,7 @@
  */
 
 import { foldText } from './parse';
-import { COMMAND_WORDS as WORDS, ROLE_WORDS, STRICT_ASSIGNMENT_WORDS } from './vocabulary';
+import { COMMAND_WORDS as WORDS, DRAFT_SECTION_ALIASES, ROLE_WORDS, STRICT_ASSIGNMENT_WORDS } from './vocabulary';
 
 export type CommandName =
   | 'start'
@@ -38,12 +38,17 @@ export type CommandName =
   | 'setRole'
   // Issue #16 (assistant): 启用助手 / 停用助手.
   | 'assistantOn'
-  | 'assistantOff';
+  | 'assistantOff'
+  // Issue #16 (report drafting): 起草 <部分名称>, and the draft's 采用 / 修改 / 不用.
+  | 'draftSection'
+  | 'draftAccept'
+  | 'draftEdit'
+  | 'draftReject';
 
 /** Words for each command (from the vocabulary); the first is the one help shows. Commands in WITH_ARGUMENT may take text after them. */
 export const COMMAND_WORDS: Record<CommandName, readonly string[]> = WORDS;
 
-const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm', 'reportDate', 'overview', 'overviewConsent', 'reminders', 'setRole']);
+const WITH_ARGUMENT = new Set<CommandName>(['edit', 'create', 'assign', 'deadline', 'notApplicable', 'keyTasks', 'switch', 'applicable', 'unconfirm', 'reportDate', 'overview', 'overviewConsent', 'reminders', 'setRole', 'draftSection', 'draftAccept', 'draftEdit', 'draftReject']);
 
 /** Commands only an organiser may use (the policy itself is `core/roles.ts`; this set is for help and listings). */
 export const ORGANISER_COMMANDS = new Set<CommandName>(['assign', 'deadline', 'keyTasks', 'notApplicable', 'applicable', 'reportDate', 'reminders', 'setRole', 'assistantOn', 'assistantOff']);
@@ -78,7 +83,15 @@ const GLUED_ARGUMENT_OK: Record<CommandName, (arg: string) => boolean> = {
   setRole: (arg) => SET_ROLE_ARGUMENTS.some((w) => arg.startsWith(w)),
   assistantOn: () => false,
   assistantOff: () => false,
+  // "起草存在的问题"; never "起草了管理办法" (an answer): glued only to a section's usual name.
+  draftSection: (arg) => DRAFT_SECTION_WORDS.has(arg.trim()),
+  draftAccept: () => false,
+  draftEdit: () => false,
+  draftReject: () => false,
 };
+
+/** The section names 起草 may be glued to. */
+const DRAFT_SECTION_WORDS = new Set<string>(Object.values(DRAFT_SECTION_ALIASES).flat());
 
 /** The words 设置 may be glued to. */
 const SET_ROLE_ARGUMENTS: readonly string[] = [...Object.values(ROLE_WORDS).flat(), ...Object.values(STRICT_ASSIGNMENT_WORDS).flat()];

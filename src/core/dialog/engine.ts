@@ -29,6 +29,7 @@ import { back, cancel, edit, skip, unconfirmCheck } from './navigation';
 import { DEFAULT_WORKBOOK_LIMITS } from '../import/limits';
 import type { CollectDraft, InterpretDraft } from './drafts';
 import { answerInterpretation, INTERPRET_KEY_PREFIX, pressInterpretation } from './interpret';
+import { acceptDraft, draftReplyWord, editDraft, rejectDraft, requestDraft } from './drafting';
 
 // What importers of './engine' use from the parts (the entry's public surface stays as it was).
 export { HOLD_IDLE_MS, MAX_FAILURES, MAX_NARRATIVE_CHARS, MAX_TEXT_CHARS, REPEAT_WINDOW_MS, SESSION_VERSION } from './turn';
@@ -67,6 +68,7 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
   const framework = resolveFramework(rec.frameworkId, rec.framework);
   const turn = openTurn(msg, deps, rec, framework, state.scored);
   if (state.others) turn.others = state.others;
+  if (state.sectionDraft) turn.sectionDraft = state.sectionDraft;
 
   if (action) {
     if (action.type === 'answer' && action.key.startsWith(INTERPRET_KEY_PREFIX)) pressInterpretation(turn, action.key, action.value ?? '');
@@ -76,7 +78,9 @@ export function handleMessage(msg: InboundMessage, state: DialogState, deps: Dia
     turn.replies.push(text(T.emptyMessage));
   } else {
     const draft = turn.session.draft;
-    const cmd = recogniseCommand(verbatim);
+    // A bare 采用 / 修改 / 不用 while a draft of the question they are on waits (see drafting.ts).
+    const draftWord = draftReplyWord(turn, body);
+    const cmd = draftWord ? { name: draftWord, arg: '' } : recogniseCommand(verbatim);
     // "设置…" that names no role is an answer ("设置 专门机构") when a question is open.
     const setAnswer = cmd?.name === 'setRole' && !!cmd.arg && !isSetRoleArgument(foldText(cmd.arg)) && !!turn.session.current;
     const route =
@@ -188,6 +192,18 @@ function runCommand(turn: Turn, name: CommandName, verbatimArg: string): void {
     case 'assistantOn':
     case 'assistantOff':
       setAssistant(turn, name === 'assistantOn');
+      return;
+    case 'draftSection':
+      requestDraft(turn, verbatimArg);
+      return;
+    case 'draftAccept':
+      acceptDraft(turn, arg);
+      return;
+    case 'draftEdit':
+      editDraft(turn, arg);
+      return;
+    case 'draftReject':
+      rejectDraft(turn, arg);
       return;
     case 'switch':
       // In a private chat the bot service handles it before the engine; a group stays with its evaluation.

@@ -17,6 +17,7 @@ import type { OverviewBinding, OverviewRow } from '../overview';
 import type { WorkCalendar } from '../reminders';
 import { text } from './replies';
 import { buildPlan, type Question } from './plan';
+import type { SectionDraftResult } from './drafting';
 
 /** Bumped when SessionState changes shape; older sessions are dropped (answers are kept, only places reset). */
 export const SESSION_VERSION = 1;
@@ -49,6 +50,11 @@ export interface DialogDeps {
   holdIdleMs?: number;
   /** The language-model assistant configured for this deployment (its model and host), for 启用助手; absent when none. */
   assistant?: { model: string; host: string };
+  /**
+   * The assistant may draft this evaluation's report sections (a drafter is configured and the
+   * evaluation has the assistant on): 起草 works and narrative questions offer a 起草 button.
+   */
+  drafting?: boolean;
 }
 
 /** The state a message is handled against. The engine changes copies, never these objects. */
@@ -70,6 +76,8 @@ export interface DialogState {
    * and the evaluations, loaded by the bot service. With it the message is an overview command.
    */
   overview?: OverviewContext;
+  /** For 起草: the draft the bot service made before the engine ran (app/drafting.ts). */
+  sectionDraft?: SectionDraftResult;
 }
 
 /** Scores and question plan of an evaluation at one revision. */
@@ -138,6 +146,8 @@ export interface Turn {
   others?: EvaluationRecord[];
   /** See DialogOutcome.unread. */
   unread?: Unread;
+  /** DialogState.sectionDraft: for 起草. */
+  sectionDraft?: SectionDraftResult;
 }
 
 export function openTurn(msg: InboundMessage, deps: DialogDeps, rec: EvaluationRecord, framework: Framework, scored?: Scored): Turn {

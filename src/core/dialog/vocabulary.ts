@@ -40,6 +40,11 @@ export const COMMAND_WORDS = {
   // Issue #16 (assistant): the organiser lets the evaluation use the language-model assistant, or not.
   assistantOn: ['启用助手', '开启助手', '打开助手'],
   assistantOff: ['停用助手', '关闭助手', '禁用助手'],
+  // Issue #16 (report drafting): the assistant drafts a narrative section; the person accepts, edits or rejects the draft.
+  draftSection: ['起草', '帮我起草', '起草一下'],
+  draftAccept: ['采用草稿'],
+  draftEdit: ['修改草稿'],
+  draftReject: ['不用草稿', '放弃草稿'],
 } as const;
 
 /**
@@ -315,3 +320,53 @@ export const STRICT_ASSIGNMENT_WORDS = {
   on: ['严格分配', '仅填分配', '只填分配部分'],
   off: ['自由分配', '不限分配', '取消严格分配'],
 } as const;
+
+// Report drafting (issue #16): the assistant drafts a narrative section; what follows 起草
+
+/**
+ * Names people use for the narrative sections besides the framework's own titles (「起草 存在的问题」
+ * reaches the framework's 「存在问题及原因分析」), by narrative key.
+ */
+export const DRAFT_SECTION_ALIASES: Readonly<Record<string, readonly string[]>> = {
+  basicInfo: ['部门基本情况', '基本情况', '部门概况', '单位基本情况', '单位概况', '概况'],
+  finances: ['收支情况', '部门收支情况', '资金情况', '预决算情况'],
+  longTermGoals: ['中长期规划', '规划'],
+  annualGoals: ['年度绩效目标', '绩效目标', '年度目标'],
+  overallGoals: ['整体支出绩效目标'],
+  achievements: ['绩效目标完成情况', '履职成效', '部门履职成效', '绩效目标实现情况', '完成情况', '工作成效'],
+  conclusion: ['评价结论'],
+  problems: ['存在的问题', '存在问题', '问题', '主要问题', '存在问题及原因分析'],
+  suggestions: ['改进措施', '有关建议', '建议', '改进建议', '整改措施'],
+  process: ['评价工作开展情况', '自评工作开展情况', '工作开展情况'],
+  other: ['其他需要说明的情况', '其他情况'],
+};
+
+/**
+ * What a model says about itself or its answer rather than drafting (a refusal, a preface, a
+ * placeholder left to fill): a draft containing one is not what the prompt asked for.
+ */
+export const DRAFT_META_PHRASES = [
+  '作为AI', '作为一个AI', '作为人工智能', '作为一个人工智能', '作为语言模型', '我无法', '我不能', '抱歉', '对不起',
+  '以下是', '草稿如下', '正文如下', '希望对您有帮助', '如需修改', '请提供', '请补充', '【待填写', '待补充', 'XX', 'xx', '××', '＿＿', '__', '{{',
+] as const;
+
+/**
+ * Set phrases of official prose with a numeral in them that is no figure (四个意识, 三重一大): the
+ * draft's figure check skips them.
+ */
+export const NUMERAL_SET_PHRASES = [
+  '两个确立', '两个维护', '四个意识', '四个自信', '四个全面', '五位一体', '三位一体', '三重一大', '三会一课', '一岗双责',
+  '两学一做', '三严三实', '一网通办', '一网统管', '一件事', '十分', '万分', '百分百', '千方百计', '一把手',
+] as const;
+
+/**
+ * Measure words and units after which a Chinese numeral counts something (三项制度, 五个处室, 两次会议):
+ * the draft's figure check reads such numerals as figures and leaves the others (一是, 二、, 进一步) alone.
+ */
+export const NUMERAL_MEASURE_WORDS = '个项人名家次件条元年月日天台辆套所批类级层部处支场期届倍户篇份轮座间位分%';
+
+/** Words that turn a following numeral into an ordinal (第三, 其二): not a figure. */
+export const ORDINAL_PREFIXES = ['第', '其'] as const;
+
+/** Words after a numeral that make it an enumeration (一是, 二要, 三、, 一方面): not a figure. */
+export const ENUMERATION_SUFFIXES = ['是', '要', '方面', '来', '则', '、', '）', ')', '.', '．'] as const;

@@ -1246,3 +1246,49 @@ export const assistantText = {
   overCap: (month: string) => `本月（${month}）语言模型助手的用量已达到上限，本月其余时间助手暂停使用，填报照常进行。如需调整请联系管理员（LLM_MONTHLY_TOKEN_CAP）。`,
   helpLine: (on: string, off: string) => `${on} / ${off}：启用或停用语言模型助手（帮助理解读不懂的回复，确认后才记录；启用时会说明数据发往何处）`,
 } as const;
+
+/**
+ * Report drafting by the assistant (issue #16): the facts a section is drafted from as the prompt shows
+ * them, the draft card and its buttons, and what the dialog says around it.
+ */
+export const draftingText = {
+  // The facts, as the prompt's variables hold them
+  none: '无',
+  figure: (label: string, value: string) => `${label}：${value}`,
+  figureWorked: (label: string, value: string, workings: string) => `${label}：${value}（${workings}）`,
+  totalFinal: (total: string, base: string, bonus: string, penalty: string, grade: string) =>
+    `总分：${total}分（基础分${base}分，加分${bonus}分，减分${penalty}分）；等级：${grade}`,
+  totalPending: (missing: number) => `尚有${missing}项未评分：总分和等级尚未确定，不写总分和等级`,
+  score: (name: string, points: string, score: string) => `${name}：满分${points}分，得${score}分`,
+  scorePending: (name: string, points: string) => `${name}：满分${points}分，尚未评完`,
+  notApplicable: (name: string, reason: string) => `${name}：不适用（${reason}）`,
+  deduction: (name: string, lost: string, reasons: string) => `${name}：扣${lost}分。${reasons}`,
+  answer: (name: string, reasons: string) => `${name}：${reasons}`,
+  evidence: (list: string) => `（依据：${list}）`,
+  adjustment: (name: string, score: string, reasons: string) => `${name}：${score}分。${reasons}`,
+  narrative: (title: string, text: string) => `【${title}】${text}`,
+  current: (text: string) => `【本部分现有内容】${text}`,
+  /** Told to the model on a retry: what was wrong with the last draft. */
+  feedbackFigures: (figures: string) => `上一稿写了数据中没有的数字（${figures}），已作废。只能使用上面给出的数字，没有的数字不写。`,
+  feedbackForm: '上一稿不符合要求（只输出本部分正文，不写标题、说明或占位符），已作废。',
+
+  // The dialog
+  draftButton: '起草',
+  acceptButton: '采用',
+  editButton: '修改',
+  rejectButton: '不用',
+  off: '本次自评未启用助手，不能起草。组织者可发送「启用助手」开启；也可以直接填写这一部分。',
+  usage: (sections: string) => `用法：起草 <部分名称>，例如「起草 部门基本情况」。可起草的部分：${sections}。`,
+  unknownSection: (name: string, sections: string) => `没有找到「${name}」这一部分。可起草的部分：${sections}。`,
+  draftTitle: (title: string) => `草稿：${title}`,
+  draftCard: (text: string) => `${text}\n\n——以上是助手根据已填数据起草的草稿，尚未写入报告。请选择：采用（按原文记录为这一部分）、修改（改后发回）或不用。`,
+  failed: (title: string) => `助手这次没能起草出可用的「${title}」（草稿里的数字与已填数据不符或格式不对，已作废）。请直接填写：`,
+  unavailable: (title: string) => `助手暂时无法起草「${title}」，请直接填写：`,
+  noDraft: '没有待处理的草稿。发送「起草 <部分名称>」请助手起草。',
+  staleDraft: '这份草稿已经不是最新的（已被采用、放弃或重新起草），没有记录。',
+  changedMeanwhile: (title: string) => `「${title}」在起草之后已被修改，草稿没有采用。如仍需要，请重新起草。`,
+  editHint: (title: string) => `请复制下面的草稿，修改后发回作为「${title}」的内容，写完后发送「完成」：`,
+  rejected: (title: string) => `已放弃草稿，「${title}」没有改动。`,
+  acceptedToast: '已采用草稿',
+  accepted: (title: string, by: string) => `「${title}」已采用草稿（${by}）。`,
+} as const;
