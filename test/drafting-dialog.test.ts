@@ -159,7 +159,8 @@ describe('drafting a report section', () => {
       const logger: Logger = { info: () => {}, error: () => {} };
       const assistant = createOpenAiAssistant({ baseUrl: fake.baseUrl, apiKey: 'sk-fake', model: 'qwen-fake', timeoutMs: 5000, maxRetries: 0, sleep: async () => {} });
       const t = createTranscript({ store, assistant: { assistant, logger, monthlyTokenCap: 1_000_000 } });
-      // Off until the organiser enables it: nothing is sent.
+      // Help names the command; it is off until the organiser enables it: nothing is sent.
+      expect(await t.ask('张三', '帮助')).toContain('起草 <部分名称>');
       expect(await t.ask('张三', '起草 存在的问题')).toContain('未启用助手');
       expect(fake.requests).toHaveLength(0);
       await t.say('张三', '启用助手');

@@ -3,7 +3,7 @@
  * are in glance.ts).
  */
 import type { Reply } from '../messages';
-import { assistantText as AT, dialogText as T, roleText as RT } from '../locale/zh-CN';
+import { assistantText as AT, dialogText as T, draftingText as DT, roleText as RT } from '../locale/zh-CN';
 import { COMMAND_WORDS, type CommandName } from './commands';
 import type { Role } from '../roles';
 import { commandButton } from './replies';
@@ -20,7 +20,7 @@ export function shortHelp(): Reply {
 export function helpCard(role: Role): Reply {
   const w = (name: CommandName) => COMMAND_WORDS[name][0]!;
   if (role === 'leader') return { kind: 'card', title: T.helpTitle, text: RT.leaderHelpLines.join('\n'), buttons: [commandButton(T.scoreButton, 'score')] };
-  const lines = T.helpLines(w);
+  const lines = [...T.helpLines(w), DT.helpLine(w('draftSection'))];
   if (role === 'organiser') lines.push(...T.organiserHelpLines(w), ...RT.organiserRoleHelpLines(w), AT.helpLine(w('assistantOn'), w('assistantOff')));
   return { kind: 'card', title: T.helpTitle, text: lines.join('\n'), buttons: [commandButton(T.continueButton, 'start')] };
 }

@@ -1244,7 +1244,7 @@ export const assistantText = {
   rejected: '好的，没有记录。请按题目要求重新回答：',
   stale: '这条理解已经过时（题目已变化或已作答），没有记录。',
   overCap: (month: string) => `本月（${month}）语言模型助手的用量已达到上限，本月其余时间助手暂停使用，填报照常进行。如需调整请联系管理员（LLM_MONTHLY_TOKEN_CAP）。`,
-  helpLine: (on: string, off: string) => `${on} / ${off}：启用或停用语言模型助手（帮助理解读不懂的回复，确认后才记录；启用时会说明数据发往何处）`,
+  helpLine: (on: string, off: string) => `${on} / ${off}：启用或停用语言模型助手（帮助理解读不懂的回复、起草报告文字，都经人确认才记录；启用时会说明数据发往何处）`,
 } as const;
 
 /**
@@ -1274,6 +1274,7 @@ export const draftingText = {
 
   // The dialog
   draftButton: '起草',
+  helpLine: (word: string) => `${word} <部分名称>：助手启用后，请它根据已填数据起草报告的文字部分（如「${word} 存在的问题」）；草稿经您采用才写入`,
   acceptButton: '采用',
   editButton: '修改',
   rejectButton: '不用',
