@@ -77,7 +77,9 @@ describe('a misconfigured deployment on Workers', () => {
       timeout: 120_000,
     });
     expect(applied.status, applied.stderr).toBe(0);
-    const health = await fetch(`${unmigrated.baseUrl}/healthz`);
+    // The kept-alive connection may have been closed by workerd while the migrations ran (idle): a GET
+    // that finds its socket closed is sent again on a new one, as a browser would.
+    const health = await getAgain(`${unmigrated.baseUrl}/healthz`);
     const body = (await health.json()) as { ok: boolean; missing: string[] };
     // Ready now, but without ADMIN_TOKEN: the console and API are shut, and that is said by name.
     expect({ status: health.status, ...body }).toMatchObject({ status: 503, ok: false, missing: ['ADMIN_TOKEN'] });
@@ -91,3 +93,13 @@ describe('a misconfigured deployment on Workers', () => {
     expect(unmigrated.child.exitCode).toBeNull();
   });
 });
+
+/** GET, sent once more when the pooled socket turns out closed ("other side closed"). */
+async function getAgain(url: string): Promise<Response> {
+  try {
+    return await fetch(url);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+    return fetch(url);
+  }
+}
