@@ -155,6 +155,27 @@ describe('请助手建议 on an open row', () => {
     expect(await t.ask('张三', GOOD_RULE)).toContain('已确认 A11');
   });
 
+  it('a row answered in the console while the model was thinking: the proposal is not shown, the next row is asked', async () => {
+    const setup = fakeAssistantSetup(fake, log.logger);
+    const { confirmFrameworkRow } = await import('../src/app/frameworks');
+    let t!: Transcript;
+    // The organiser answers A11 in the console while the request is in flight.
+    const assistant = { ...setup.assistant, complete: async (req: Parameters<AssistantSetup['assistant']['complete']>[0]) => {
+      const done = await confirmFrameworkRow(t.store, ID, 'A11', '预算执行率达到95%的得1分，否则不得分');
+      if (!done.ok) throw new Error(done.error);
+      return setup.assistant.complete(req);
+    } };
+    const started = await confirming({ ...setup, assistant });
+    t = started.t;
+    fake.script({ kind: 'complete', text: JSON.stringify({ rule: GOOD_RULE }) });
+    const replies = await t.press('张三', button(started.card, '请助手建议'));
+    const said = replies.map(replyText).join('\n');
+    expect(said).not.toContain('助手建议的规则');
+    expect(said).toContain('这条建议已经过时');
+    expect(replyText(lastCard(replies))).toContain('网上办公');
+    expect((await rowA11(t)).outcome).toMatchObject({ status: 'confirmed', rule: { bands: [{ gte: 95, score: 1 }] } });
+  });
+
   it('without a model: no button, the question as before, and 请助手建议 sends nothing', async () => {
     const { t, card } = await confirming();
     expect(card.text).toBe(listOpenRows(draft())[0]!.question);

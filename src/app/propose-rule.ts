@@ -12,7 +12,7 @@
  */
 import { askWithoutProposal, offerProposal, proposalVars, readRuleProposal, type ConfirmOptions, type ConfirmOutcome } from '../core/dialog/confirm-framework';
 import type { ConfirmState } from '../core/dialog/drafts';
-import type { OpenQuestion } from '../core/import/confirm';
+import { listOpenRows, type OpenQuestion } from '../core/import/confirm';
 import { confirmChatText as T } from '../core/locale/zh-CN';
 import type { FrameworkRecord } from '../core/framework-record';
 import type { AssistantUsageStore } from '../store/port';
@@ -43,6 +43,11 @@ export async function proposeRule(
   const out = await runAssistantTask(setup, usage, { name: 'propose-rule', promptId: 'propose-rule', vars: proposalVars(question, rec.draft), maxTokens: 400, at });
   const current = (await reload()) ?? rec;
   const asked = { ...state, current: question.code };
+  if (!listOpenRows(current.draft).some((q) => q.code === question.code)) {
+    // Answered meanwhile (in the console, or another chat): the proposal is not shown; the next row is asked.
+    setup.logger.info('assistant output discarded', { ...fields, reason: 'the row is no longer open' });
+    return askWithoutProposal(current, asked, T.proposalStale, opts);
+  }
   if (!out.ok) {
     // runAssistantTask has logged the failure (or the cap).
     setup.logger.info('assistant proposal unavailable', { ...fields, reason: out.reason });
