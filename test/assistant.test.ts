@@ -5,14 +5,14 @@
  * (no names of people), retries, the monthly cap, and the prompts as validated data.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createOpenAiAssistant, type AssistantSetup } from '../src/app/assistant';
+import type { AssistantSetup } from '../src/app/assistant';
 import type { Logger } from '../src/app/ports';
 import { getPrompt, loadPrompt, PROMPT_IDS, PromptError } from '../src/core/assistant/prompts';
 import type { Reply } from '../src/core/messages';
 import { readdirSync, readFileSync } from 'node:fs';
 import { answer002 } from './helpers/answers-002';
 import { createTranscript, replyText, type Transcript } from './helpers/transcript';
-import { startFakeOpenAi, type FakeOpenAi } from './fakes/openai';
+import { fakeAssistantSetup, startFakeOpenAi, type FakeOpenAi } from './fakes/openai';
 
 let fake: FakeOpenAi;
 let lines: Array<{ message: string; fields?: Record<string, unknown> }>;
@@ -31,8 +31,7 @@ const logger: Logger = {
 };
 
 function setup(opts: { timeoutMs?: number; cap?: number } = {}): AssistantSetup {
-  const assistant = createOpenAiAssistant({ baseUrl: fake.baseUrl, apiKey: 'sk-fake', model: 'qwen-fake', timeoutMs: opts.timeoutMs ?? 5000, maxRetries: 2, sleep: async () => {} });
-  return { assistant, logger, monthlyTokenCap: opts.cap ?? 1_000_000 };
+  return fakeAssistantSetup(fake, logger, opts);
 }
 
 function questionOf(replies: Reply[]) {

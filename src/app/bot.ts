@@ -37,6 +37,8 @@ import { chineseWorkCalendar } from './work-calendar';
 import type { AssistantSetup } from './assistant';
 import { interpretUnread } from './interpret';
 import { assistantDrafting, draftForMessage, type DraftingDeps } from './drafting';
+import { confirmOptionsOf, proposeRule } from './propose-rule';
+import type { FrameworkRecord } from '../core/framework-record';
 
 /** What channels call with each inbound message. */
 export interface Bot {
@@ -171,12 +173,20 @@ export function createBot(deps: BotDeps): Bot {
       return [{ kind: 'text', text: decision.reason }];
     }
     // Inside the store's serialised update: an answer given meanwhile in the console is not overwritten.
+    const opts = confirmOptionsOf(deps.assistant);
     let out!: ConfirmOutcome;
+    let asked: FrameworkRecord | undefined;
     await store.updateFramework(id, (current) => {
-      out = command ? startConfirmation(current) : continueConfirmation(current, state!, text);
+      out = command ? startConfirmation(current, opts) : continueConfirmation(current, state!, text, opts);
+      asked = current;
       if (out.draft) return { ...current, draft: out.draft, status: describeDraft(out.draft).status, updatedAt: at.toISOString() };
       return undefined;
     });
+    if (out.rejectedProposal) deps.assistant?.logger.info('assistant proposal rejected', { task: 'propose-rule', framework: id, row: out.rejectedProposal });
+    // 请助手建议: the model is asked outside the store's update (its answer is awaited), then the compiler reads it.
+    if (out.wantsProposal && deps.assistant && out.state && asked) {
+      out = await proposeRule(deps.assistant, store, asked, out.state, out.wantsProposal, at, () => store.getFramework(id));
+    }
     await keep(out.state);
     return out.replies;
   }

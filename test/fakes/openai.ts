@@ -6,6 +6,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createOpenAiAssistant, type AssistantSetup } from '../../src/app/assistant';
+import type { Logger } from '../../src/app/ports';
 
 /** One scripted answer. */
 export type FakeStep =
@@ -77,4 +79,20 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/**
+ * An `AssistantSetup` on the real OpenAI-compatible provider pointed at `fake` (model qwen-fake, key
+ * sk-fake, retries without waiting), logging to `logger`.
+ */
+export function fakeAssistantSetup(fake: FakeOpenAi, logger: Logger, opts: { timeoutMs?: number; cap?: number; maxRetries?: number } = {}): AssistantSetup {
+  const assistant = createOpenAiAssistant({ baseUrl: fake.baseUrl, apiKey: 'sk-fake', model: 'qwen-fake', timeoutMs: opts.timeoutMs ?? 5000, maxRetries: opts.maxRetries ?? 2, sleep: async () => {} });
+  return { assistant, logger, monthlyTokenCap: opts.cap ?? 1_000_000 };
+}
+
+/** A logger that keeps its lines, for tests that check what was logged. */
+export function recordingLogger(): { logger: Logger; lines: Array<{ message: string; fields?: Record<string, unknown> }> } {
+  const lines: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+  const keep = (message: string, fields?: Record<string, unknown>) => void lines.push({ message, ...(fields ? { fields } : {}) });
+  return { logger: { info: keep, error: keep }, lines };
 }

@@ -11,11 +11,13 @@
 import { z } from 'zod';
 import draftSection from '../../../prompts/draft-section.json';
 import interpretReply from '../../../prompts/interpret-reply.json';
+import proposeRule from '../../../prompts/propose-rule.json';
 
 /** Every bundled prompt file, by id (the file is `prompts/<id>.json`). */
 const SOURCES: Record<string, unknown> = {
   'interpret-reply': interpretReply,
   'draft-section': draftSection,
+  'propose-rule': proposeRule,
 };
 
 /** Ids of the bundled prompts. */

@@ -77,6 +77,8 @@ export const confirmStateSchema = z.object({
   current: z.string().optional(),
   /** Rows passed over with 跳过, asked again after the rest. */
   skipped: z.array(z.string()),
+  /** The assistant's proposed rule for a row, shown and waiting for 采用 / 不采用 (as the organiser would type it). */
+  proposal: z.object({ code: z.string(), rule: z.string() }).optional(),
 });
 export type ConfirmState = z.infer<typeof confirmStateSchema>;
 

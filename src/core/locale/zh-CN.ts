@@ -857,6 +857,28 @@ export const confirmChatText = {
   unknown: (id: string) => `没有找到编号为「${id}」的导入指标体系。在控制台的「指标体系」页上传表格后会得到编号。`,
   which: (list: string) => `请告诉我要确认哪个指标体系：${list}，如：确认指标体系 import-1a2b3c`,
   none: '还没有导入的指标体系。请在控制台的「指标体系」页上传单位的指标表（.xlsx 或 .csv）。',
+
+  // Import help by the language-model assistant (issue #16, item 5): offered only when a model is configured.
+  /** The button, and the words it sends (typing them works too). */
+  assistButton: '请助手建议',
+  assistCommand: '请助手建议',
+  /** Under each open row's question: what the button sends, and where. */
+  assistHint: (model: string, host: string) =>
+    `点「请助手建议」会把这一行的指标名称、分值、指标说明、评价要点和读不懂的原因（不含任何人名）发送到 ${host} 的模型 ${model}，由它建议一条规则；经您确认后才采用。`,
+  proposalTitle: '助手建议的规则',
+  /** 「助手建议的规则：…，是否采用？」 */
+  proposal: (rule: string) => `助手建议的规则：${rule}，是否采用？`,
+  proposalHint: '（已由程序读懂；采用后与您亲自写出这条规则相同。不对请点「不采用」，或直接写出规则。）',
+  acceptProposalButton: '采用',
+  acceptProposalCommand: '采用助手建议',
+  rejectProposalButton: '不采用',
+  rejectProposalCommand: '不采用助手建议',
+  proposalRejected: '好的，没有采用。请写出这一行的评分规则：',
+  proposalUnavailable: '助手这次没能给出建议，请直接写出这一行的评分规则：',
+  proposalUnusable: '助手给出的规则程序读不懂或与本行不符，已作废。请直接写出这一行的评分规则：',
+  proposalStale: '这条建议已经过时（这一行已确认或正在询问别的行），没有采用。',
+  assistOff: '本系统没有配置语言模型助手（需管理员设置 LLM_BASE_URL 和 LLM_MODEL）。请直接写出这一行的评分规则：',
+  assistNotForRow: '这一行不是普通指标（加减分或重点工作），助手不提供建议。请按提示回答：',
 } as const;
 
 /** The Feishu channel: card parts, toasts, what a message type is called, why a webhook request was refused. */
