@@ -3,7 +3,9 @@
  * missing is named (never its value), and sessions hold across isolates.
  */
 import { describe, expect, it } from 'vitest';
+import { assistantConfigOf } from '../src/config';
 import { readWorkersConfig } from '../src/platform/workers/config';
+import worker from '../src/platform/workers/index';
 import { createStoredSessions } from '../src/server/sessions';
 import { createMemoryStore } from '../src/store/memory';
 
@@ -29,6 +31,32 @@ describe('readWorkersConfig', () => {
     const read = readWorkersConfig({ DB, PUBLIC_BASE_URL: 'not a url', INBOX: {} as never });
     expect(read).toMatchObject({ ok: false, problems: ['PUBLIC_BASE_URL'] });
     expect(JSON.stringify(read)).not.toContain('not a url');
+  });
+});
+
+describe('the assistant on Workers', () => {
+  const key = 'sk-LEAKCHECK-7f3a9c2e51d04b8e';
+
+  it('names LLM_BASE_URL and LLM_MODEL when only some LLM_ variables are set, never the key; none set is no problem', () => {
+    const keyOnly = readWorkersConfig({ DB, LLM_API_KEY: key });
+    expect(keyOnly).toMatchObject({ ok: false, problems: ['LLM_BASE_URL', 'LLM_MODEL'] });
+    expect(JSON.stringify(keyOnly)).not.toContain(key);
+    expect(readWorkersConfig({ DB, LLM_BASE_URL: 'https://llm.example.gov.cn/v1', LLM_API_KEY: key })).toMatchObject({ ok: false, problems: ['LLM_MODEL'] });
+    expect(readWorkersConfig({ DB, LLM_MAX_RETRIES: '3' })).toMatchObject({ ok: false, problems: ['LLM_BASE_URL', 'LLM_MODEL'] });
+    const none = readWorkersConfig({ DB });
+    expect(none).toMatchObject({ ok: true, problems: [] });
+    expect(none.ok && assistantConfigOf(none.config)).toBeUndefined();
+    const on = readWorkersConfig({ DB, LLM_BASE_URL: 'https://llm.example.gov.cn/v1', LLM_MODEL: 'qwen-plus', LLM_API_KEY: key, LLM_MONTHLY_TOKEN_CAP: '5000' });
+    expect(on.ok && assistantConfigOf(on.config)).toMatchObject({ model: 'qwen-plus', apiKey: key, monthlyTokenCap: 5000 });
+  });
+
+  it('/healthz names the missing LLM_ variables, without the key', async () => {
+    const env = { DB, LLM_API_KEY: key };
+    const res = await worker.fetch(new Request('https://bot.example.gov.cn/healthz'), env, {} as never);
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ ok: false, runtime: 'workers', missing: ['LLM_BASE_URL', 'LLM_MODEL'] });
+    expect(text).not.toContain(key);
   });
 });
 
