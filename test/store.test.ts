@@ -362,6 +362,8 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     expect(await store.addAssistantUsage('2025-06', 5)).toEqual({ tokens: 5, calls: 1 });
     // A call the API reported no tokens for still counts as a call.
     expect(await store.addAssistantUsage('2025-06', 0)).toEqual({ tokens: 5, calls: 2 });
+    // Whole tokens in every store (SQL keeps integers).
+    expect(await store.addAssistantUsage('2025-07', 12.6)).toEqual({ tokens: 13, calls: 1 });
     expect(await store.getAssistantUsage('2025-05')).toEqual({ tokens: 400, calls: 2 });
     expect(await store.getAssistantUsage('2025-06')).toEqual({ tokens: 5, calls: 2 });
     expect(await store.getAssistantUsage('2025-04')).toEqual({ tokens: 0, calls: 0 });
