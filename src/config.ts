@@ -88,21 +88,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const config = parsed.data;
   if (config.DINGTALK_APP_KEY && !config.DINGTALK_ROBOT_CODE) config.DINGTALK_ROBOT_CODE = config.DINGTALK_APP_KEY;
-  const half = assistantConfigProblems(config);
+  const half = assistantConfigProblems(env);
   if (half.length) throw new ConfigError(`invalid configuration:\n${half.map((k) => `  ${k}: must be set with the other LLM_ variables`).join('\n')}`);
   return config;
 }
 
-/** The LLM_ variables missing when some are set (the assistant needs LLM_BASE_URL and LLM_MODEL together). */
-export function assistantConfigProblems(config: Config): string[] {
-  const started = !!(config.LLM_BASE_URL || config.LLM_MODEL || config.LLM_API_KEY);
+/**
+ * The LLM_ variables missing when some are set: any LLM_ variable (a key, a timeout, a cap…) asks for
+ * an assistant, which needs LLM_BASE_URL and LLM_MODEL together. Read from the raw environment, since
+ * the parsed one has defaults filled in. Names only, never a value.
+ */
+export function assistantConfigProblems(env: Record<string, string | undefined>): string[] {
+  const set = (k: string) => !!env[k]?.trim();
+  const started = Object.keys(env).some((k) => k.startsWith('LLM_') && set(k));
   if (!started) return [];
-  return [
-    ['LLM_BASE_URL', config.LLM_BASE_URL],
-    ['LLM_MODEL', config.LLM_MODEL],
-  ]
-    .filter(([, v]) => !v)
-    .map(([k]) => k!);
+  return ['LLM_BASE_URL', 'LLM_MODEL'].filter((k) => !set(k));
 }
 
 /** The assistant's settings when a model is configured (LLM_BASE_URL and LLM_MODEL set), else undefined. */

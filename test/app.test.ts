@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config';
+import { assistantConfigOf, ConfigError, loadConfig } from '../src/config';
+import { assistantDeps } from '../src/app/assistant';
 import { loadBuiltinFramework } from '../src/core/framework/builtin';
 import { scoreEvaluation } from '../src/core/scoring/engine';
 import { validateAnswers } from '../src/core/scoring/validate';
@@ -463,6 +464,42 @@ describe('configuration', () => {
     const config = loadConfig({ DINGTALK_APP_KEY: 'ding-key', PUBLIC_BASE_URL: 'https://bot.example.gov.cn/' });
     expect(config.DINGTALK_ROBOT_CODE).toBe('ding-key');
     expect(config.PUBLIC_BASE_URL).toBe('https://bot.example.gov.cn');
+  });
+
+  it('needs LLM_BASE_URL and LLM_MODEL once any LLM_ variable is set, naming the missing ones and never the key', () => {
+    const key = 'sk-LEAKCHECK-7f3a9c2e51d04b8e';
+    const logger: Logger = { info: () => {}, error: () => {} };
+    const messageOf = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error(`accepted ${Object.keys(env).join(', ')}`);
+    };
+    const keyOnly = messageOf({ LLM_API_KEY: key });
+    expect(keyOnly).toMatch(/LLM_BASE_URL/);
+    expect(keyOnly).toMatch(/LLM_MODEL/);
+    expect(keyOnly).not.toContain(key);
+    const noModel = messageOf({ LLM_BASE_URL: 'https://llm.example.gov.cn/v1', LLM_API_KEY: key });
+    expect(noModel).toMatch(/LLM_MODEL/);
+    expect(noModel).not.toMatch(/LLM_BASE_URL/);
+    expect(noModel).not.toContain(key);
+    expect(messageOf({ LLM_MODEL: 'qwen-plus' })).toMatch(/LLM_BASE_URL/);
+    // A setting of the assistant without the assistant is a forgotten variable too.
+    const capOnly = messageOf({ LLM_MONTHLY_TOKEN_CAP: '50000' });
+    expect(capOnly).toMatch(/LLM_BASE_URL/);
+    expect(capOnly).toMatch(/LLM_MODEL/);
+    // Blank is not set; none set is no assistant and no error.
+    expect(assistantConfigOf(loadConfig({ LLM_API_KEY: ' ', LLM_BASE_URL: '' }))).toBeUndefined();
+    expect(assistantConfigOf(loadConfig({}))).toBeUndefined();
+    expect(assistantDeps(loadConfig({}), logger)).toEqual({});
+    // Both set: an assistant, with the key and without it.
+    const on = loadConfig({ LLM_BASE_URL: 'https://llm.example.gov.cn/v1/', LLM_MODEL: 'qwen-plus', LLM_API_KEY: key, LLM_TIMEOUT_SECONDS: '7' });
+    expect(assistantConfigOf(on)).toMatchObject({ baseUrl: 'https://llm.example.gov.cn/v1', model: 'qwen-plus', apiKey: key, timeoutMs: 7000 });
+    expect(assistantDeps(on, logger).assistant?.assistant.target).toEqual({ model: 'qwen-plus', host: 'llm.example.gov.cn' });
+    expect(assistantConfigOf(loadConfig({ LLM_BASE_URL: 'http://127.0.0.1:8000/v1', LLM_MODEL: 'local' }))?.apiKey).toBeUndefined();
   });
 
   it('names every bad variable without echoing secrets', () => {

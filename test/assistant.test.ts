@@ -2,11 +2,13 @@
  * The language-model assistant (issue #16) against a fake OpenAI-compatible server on real HTTP: the
  * organiser's switch, a reply the reader cannot read interpreted, confirmed and recorded (or declined,
  * or the model failing, stalling or talking nonsense: asked again as without a model), what is sent
- * (no names of people), retries, the monthly cap, and the prompts as validated data.
+ * (no names of people), retries, the monthly cap, streaming, the API key kept out of logs and errors,
+ * and the prompts as validated data.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AssistantSetup } from '../src/app/assistant';
-import type { Logger } from '../src/app/ports';
+import { AssistantError, createOpenAiAssistant, runAssistantTask, type AssistantSetup } from '../src/app/assistant';
+import { describeError, type Logger } from '../src/app/ports';
+import { createMemoryStore } from '../src/store/memory';
 import { getPrompt, loadPrompt, PROMPT_IDS, PromptError } from '../src/core/assistant/prompts';
 import type { Reply } from '../src/core/messages';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -202,6 +204,88 @@ describe('the reader stays first', () => {
     }
     expect(replies.map(replyText).join('\n'), t.log.join('\n')).toContain('总分 98.5 分，优秀');
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('streaming', () => {
+  const MESSAGES = [{ role: 'user' as const, content: '起草' }];
+  const PIECES = ['本部门已', '建立预算', '绩效管理', '制度，', '执行率85.72%。'];
+
+  it('hands each piece to onDelta in order as it comes, and the result has the whole text and the usage', async () => {
+    const assistant = setup().assistant;
+    let release!: () => void;
+    const until = new Promise<void>((r) => (release = r));
+    fake.script({ kind: 'complete', text: PIECES.join(''), pieces: PIECES, promptTokens: 210, completionTokens: 15, hold: { after: 2, until } });
+    const got: string[] = [];
+    const out = await assistant.complete({
+      messages: MESSAGES,
+      onDelta: (piece) => {
+        got.push(piece);
+        // The server holds the rest (mid-event, mid-character) until the first pieces are here.
+        if (got.length === 2) release();
+      },
+    });
+    expect(got).toEqual(PIECES);
+    expect(out).toEqual({ text: PIECES.join(''), usage: { promptTokens: 210, completionTokens: 15, totalTokens: 225 } });
+    expect(fake.requests[0]!.body).toMatchObject({ model: 'qwen-fake', stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('a stream cut before its end is a failure, not a shorter answer', async () => {
+    const assistant = setup().assistant;
+    fake.script({ kind: 'complete', text: PIECES.join(''), pieces: PIECES, cutAfter: 2 });
+    const got: string[] = [];
+    const err = await assistant.complete({ messages: MESSAGES, onDelta: (p) => void got.push(p) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AssistantError);
+    expect((err as AssistantError).kind).toBe('malformed');
+    expect(got.join('')).not.toBe(PIECES.join(''));
+  });
+
+  it('without onDelta the answer is not streamed', async () => {
+    fake.script({ kind: 'complete', text: READING });
+    expect((await setup().assistant.complete({ messages: MESSAGES })).text).toBe(READING);
+    expect(fake.requests[0]!.body.stream).toBeUndefined();
+  });
+});
+
+describe('the API key', () => {
+  const KEY = 'sk-LEAKCHECK-7f3a9c2e51d04b8e';
+  const vars = JSON.parse(readFileSync('prompts/interpret-reply.json', 'utf8')).example.variables as Record<string, string>;
+
+  it('is sent, and appears in no log line and no error, whatever the call comes to', async () => {
+    const keyed = (baseUrl: string, timeoutMs = 5000): AssistantSetup => ({
+      assistant: createOpenAiAssistant({ baseUrl, apiKey: KEY, model: 'qwen-fake', timeoutMs, maxRetries: 1, sleep: async () => {} }),
+      logger,
+      monthlyTokenCap: 1_000_000,
+    });
+    const usage = createMemoryStore();
+    const task = () => ({ name: 'interpret', promptId: 'interpret-reply', vars, at: new Date('2025-05-10T01:00:00Z') });
+    const errors: unknown[] = [];
+    const both = async (s: AssistantSetup, ...steps: Parameters<FakeOpenAi['script']>) => {
+      fake.script(...steps, ...steps);
+      await runAssistantTask(s, usage, task());
+      await s.assistant.complete({ messages: [{ role: 'user', content: '是' }] }).then(
+        () => undefined,
+        (err: unknown) => void errors.push(err),
+      );
+    };
+    const ok = keyed(fake.baseUrl);
+    await both(ok, { kind: 'complete', text: READING });
+    await both(ok, { kind: 'status', status: 401 });
+    await both(ok, { kind: 'status', status: 500 }, { kind: 'status', status: 503 });
+    await both(ok, { kind: 'nonsense', body: `{"error":"invalid key"}` });
+    await both(keyed(fake.baseUrl, 200), { kind: 'stall' });
+    // Nobody listening: a network failure.
+    const gone = await startFakeOpenAi();
+    await gone.close();
+    await both(keyed(gone.baseUrl));
+
+    expect(fake.requests.length).toBeGreaterThan(0);
+    for (const r of fake.requests) expect(r.authorization).toBe(`Bearer ${KEY}`);
+    expect(lines.filter((l) => l.message === 'assistant call failed').map((l) => l.fields?.failure)).toEqual(['http', 'http', 'malformed', 'timeout', 'network']);
+    expect(errors.map((e) => (e as AssistantError).kind)).toEqual(['http', 'http', 'malformed', 'timeout', 'network']);
+    const seen = JSON.stringify(lines) + errors.map((e) => `${String(e)} ${(e as Error).stack} ${JSON.stringify(describeError(e))}`).join('\n');
+    expect(seen).not.toContain(KEY);
+    expect(seen).not.toContain('LEAKCHECK');
   });
 });
 

@@ -354,6 +354,34 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     expect(await store.getChannelState('dingtalk:session:c1')).toBeUndefined();
   });
 
+  it("counts the assistant's use per month: zero for an unknown month, tokens and calls added, months apart", async () => {
+    const store = await open(createClock().now);
+    expect(await store.getAssistantUsage('2025-05')).toEqual({ tokens: 0, calls: 0 });
+    expect(await store.addAssistantUsage('2025-05', 333)).toEqual({ tokens: 333, calls: 1 });
+    expect(await store.addAssistantUsage('2025-05', 67)).toEqual({ tokens: 400, calls: 2 });
+    expect(await store.addAssistantUsage('2025-06', 5)).toEqual({ tokens: 5, calls: 1 });
+    // A call the API reported no tokens for still counts as a call.
+    expect(await store.addAssistantUsage('2025-06', 0)).toEqual({ tokens: 5, calls: 2 });
+    // Whole tokens in every store (SQL keeps integers).
+    expect(await store.addAssistantUsage('2025-07', 12.6)).toEqual({ tokens: 13, calls: 1 });
+    expect(await store.getAssistantUsage('2025-05')).toEqual({ tokens: 400, calls: 2 });
+    expect(await store.getAssistantUsage('2025-06')).toEqual({ tokens: 5, calls: 2 });
+    expect(await store.getAssistantUsage('2025-04')).toEqual({ tokens: 0, calls: 0 });
+    // Copies: changing a returned count changes nothing stored.
+    const read = await store.getAssistantUsage('2025-05');
+    read.tokens = 1;
+    expect((await store.getAssistantUsage('2025-05')).tokens).toBe(400);
+  });
+
+  it("loses none of the assistant's concurrent usage adds", async () => {
+    const store = await open(createClock().now);
+    const adds = Array.from({ length: 20 }, (_, i) => store.addAssistantUsage('2025-05', i + 1));
+    const results = await Promise.all(adds);
+    expect(await store.getAssistantUsage('2025-05')).toEqual({ tokens: 210, calls: 20 });
+    // Each add saw its own increment: the running calls are 1..20, each once.
+    expect(results.map((r) => r.calls).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
   it('keeps one overview binding per chat, hands out copies, lists them and deletes one left with no units', async () => {
     const store = await open(createClock().now);
     expect(await store.getOverviewBinding('bureau')).toBeUndefined();
@@ -807,6 +835,22 @@ describe('lowdb store on disk', () => {
     await second.settleInbound('b', []);
     const third = await openLowdbStore(dir, { now: clock.now });
     expect(await third.listPending()).toEqual({ inbound: [], outbound: [] });
+  });
+
+  it("keeps the assistant's monthly use across a reopen", async () => {
+    const dir = await makeTempDir();
+    const first = await openLowdbStore(dir);
+    await Promise.all(Array.from({ length: 20 }, () => first.addAssistantUsage('2025-05', 10)));
+    await first.addAssistantUsage('2025-06', 7);
+    await first.close();
+    const second = await openLowdbStore(dir);
+    expect(await second.getAssistantUsage('2025-05')).toEqual({ tokens: 200, calls: 20 });
+    expect(await second.getAssistantUsage('2025-06')).toEqual({ tokens: 7, calls: 1 });
+    expect(await second.addAssistantUsage('2025-05', 1)).toEqual({ tokens: 201, calls: 21 });
+    await second.close();
+    const third = await openLowdbStore(dir);
+    expect(await third.getAssistantUsage('2025-05')).toEqual({ tokens: 201, calls: 21 });
+    await third.close();
   });
 
   it('records a burst of events with one flush per batch, each resolving only once flushed', async () => {

@@ -167,22 +167,32 @@ function readBody(json: unknown): Completion {
   return { text: content, usage: usageOf(o.usage) };
 }
 
-/** A streamed chat completion (server-sent events, `data: {…}` lines, ending with `data: [DONE]`). */
+/**
+ * A streamed chat completion (server-sent events, `data: {…}` lines, ending with `data: [DONE]`). A
+ * stream that ends before a `finish_reason` or `[DONE]` (the connection cut) is malformed, not a
+ * shorter answer.
+ */
 async function readStream(res: Response, onDelta: (piece: string) => void): Promise<Completion> {
   if (!res.body) throw new AssistantError('malformed', 'no body');
   const decoder = new TextDecoder();
   let buffer = '';
   let text = '';
+  let finished = false;
   let usage: TokenUsage = { promptTokens: 0, completionTokens: 0, totalTokens: 0 };
   const line = (l: string) => {
     const m = /^data:\s?(.*)$/.exec(l.trim());
-    if (!m || m[1] === '[DONE]' || !m[1]) return;
-    const chunk = JSON.parse(m[1]) as { choices?: Array<{ delta?: { content?: unknown } }>; usage?: unknown };
+    if (!m || !m[1]) return;
+    if (m[1] === '[DONE]') {
+      finished = true;
+      return;
+    }
+    const chunk = JSON.parse(m[1]) as { choices?: Array<{ delta?: { content?: unknown }; finish_reason?: unknown }>; usage?: unknown };
     const piece = chunk.choices?.[0]?.delta?.content;
     if (typeof piece === 'string' && piece) {
       text += piece;
       onDelta(piece);
     }
+    if (chunk.choices?.[0]?.finish_reason) finished = true;
     if (chunk.usage) usage = usageOf(chunk.usage);
   };
   for await (const bytes of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -193,7 +203,9 @@ async function readStream(res: Response, onDelta: (piece: string) => void): Prom
       buffer = buffer.slice(nl + 1);
     }
   }
+  buffer += decoder.decode();
   if (buffer.trim()) line(buffer);
+  if (!finished) throw new AssistantError('malformed', 'the stream ended before the answer');
   return { text, usage };
 }
 

@@ -727,7 +727,7 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     async addAssistantUsage(month, tokens) {
       assertWritable();
       const before = usageOf(channelState.get(assistantUsageKey(month)));
-      const after = { tokens: before.tokens + tokens, calls: before.calls + 1 };
+      const after = { tokens: before.tokens + Math.round(tokens), calls: before.calls + 1 };
       // Read and set with no await between: increments in this process never lose one another.
       await changeEntry(channelState, channelsFile, assistantUsageKey(month), after);
       return { ...after };

@@ -185,7 +185,7 @@ export function createMemoryStore(options: StoreOptions = {}): Store & InboxOrde
     },
     async addAssistantUsage(month, tokens) {
       const before = assistantUsage.get(month) ?? { tokens: 0, calls: 0 };
-      const after = { tokens: before.tokens + tokens, calls: before.calls + 1 };
+      const after = { tokens: before.tokens + Math.round(tokens), calls: before.calls + 1 };
       assistantUsage.set(month, after);
       return { ...after };
     },

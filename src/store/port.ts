@@ -153,7 +153,10 @@ export interface AssistantUsage {
 export interface AssistantUsageStore {
   /** The use in a month (`YYYY-MM`); zero when nothing was counted. */
   getAssistantUsage(month: string): Promise<AssistantUsage>;
-  /** Adds one call's tokens to a month's use, atomically (durably before resolving); resolves to the month's use after it. */
+  /**
+   * Adds one call's tokens (rounded to a whole number) to a month's use, atomically (durably before
+   * resolving); resolves to the month's use after it.
+   */
   addAssistantUsage(month: string, tokens: number): Promise<AssistantUsage>;
 }
 

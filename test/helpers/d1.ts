@@ -5,15 +5,15 @@ import { createD1Executor } from '../../src/store/sql/d1';
 import type { SqlExecutor } from '../../src/store/sql/executor';
 import { applyMigrations, TABLES } from '../../src/store/sql/migrations';
 
-/** Starts Miniflare with one empty D1 database: its executor, and `dispose` to stop it. */
-export async function startD1(): Promise<{ exec: SqlExecutor; dispose: () => Promise<void> }> {
+/** Starts Miniflare with one empty D1 database: the binding, its executor, and `dispose` to stop it. */
+export async function startD1(): Promise<{ db: D1Database; exec: SqlExecutor; dispose: () => Promise<void> }> {
   const mf = new Miniflare({
     modules: true,
     script: 'export default { fetch() { return new Response(null) } }',
     d1Databases: { DB: `test-${globalThis.crypto.randomUUID()}` },
   });
   const db = (await mf.getD1Database('DB')) as unknown as D1Database;
-  return { exec: createD1Executor(db), dispose: () => mf.dispose() };
+  return { db, exec: createD1Executor(db), dispose: () => mf.dispose() };
 }
 
 /**

@@ -54,7 +54,7 @@ export function readWorkersConfig(env: WorkersEnv): WorkersConfig {
     dingtalk: ['DINGTALK_APP_KEY', 'DINGTALK_APP_SECRET'].some((k) => strings[k]?.trim()),
   };
   for (const name of ['feishu', 'dingtalk'] as const) if (started[name] && !status[name].on) problems.push(...status[name].missing);
-  // The assistant half configured (a base URL without a model): a variable was forgotten.
-  problems.push(...assistantConfigProblems(config));
+  // The assistant half configured (a key or a base URL without a model…): a variable was forgotten.
+  problems.push(...assistantConfigProblems(strings));
   return problems.length ? { ok: false, problems, adminTokenMissing } : { ok: true, config, problems, adminTokenMissing };
 }
