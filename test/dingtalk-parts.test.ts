@@ -250,6 +250,23 @@ describe('the OpenAPI client', () => {
     expect(tokenCalls()).toBe(2);
   });
 
+  it('as on Workers (backgroundWork false), shares no token fetch between concurrent calls, keeps the token it got, and stores every call in the count', async () => {
+    fake = await startFakeDingTalk();
+    const store = createMemoryStore();
+    const client = makeClient(store, undefined, [], undefined, false);
+    // Concurrent calls may be different invocations: none waits for another's fetch.
+    await Promise.all(Array.from({ length: 3 }, (_, i) => client.sendToGroup(`cid${i}`, md)));
+    expect(tokenCalls()).toBe(3);
+    await client.sendToGroup('cid', md);
+    expect(tokenCalls()).toBe(3);
+    expect(fake.messages).toHaveLength(4);
+    // Each call counted in the store before it resolved (no timer, no shared write chain).
+    expect(await client.quota()).toEqual({ month: quotaMonth(new Date()), calls: 4 });
+    await store.setChannelState(DINGTALK_QUOTA_STATE_KEY, { month: quotaMonth(new Date()), calls: 40 });
+    await client.sendToUser('u1', md);
+    expect(await store.getChannelState(DINGTALK_QUOTA_STATE_KEY)).toEqual({ month: quotaMonth(new Date()), calls: 41 });
+  });
+
   it('after a refused token, fetches a new one and says the send is worth retrying', async () => {
     fake = await startFakeDingTalk();
     const client = makeClient();

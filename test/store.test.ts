@@ -354,6 +354,22 @@ describe.each(factories)('%s store (port contract)', (_name, open) => {
     expect(await store.getChannelState('dingtalk:session:c1')).toBeUndefined();
   });
 
+  it("counts a channel's calls per month in its state, atomically: a new month or a foreign value starts again at one, none lost when concurrent", async () => {
+    const store = await open(createClock().now);
+    expect(await store.addChannelCall('dingtalk:quota', '2025-05')).toEqual({ month: '2025-05', calls: 1 });
+    expect(await store.addChannelCall('dingtalk:quota', '2025-05')).toEqual({ month: '2025-05', calls: 2 });
+    expect(await store.getChannelState('dingtalk:quota')).toEqual({ month: '2025-05', calls: 2 });
+    // Counted on from what another writer stored; a new month starts again.
+    await store.setChannelState('dingtalk:quota', { month: '2025-05', calls: 40 });
+    expect(await store.addChannelCall('dingtalk:quota', '2025-05')).toEqual({ month: '2025-05', calls: 41 });
+    expect(await store.addChannelCall('dingtalk:quota', '2025-06')).toEqual({ month: '2025-06', calls: 1 });
+    await store.setChannelState('dingtalk:quota', { url: 'https://x' });
+    expect(await store.addChannelCall('dingtalk:quota', '2025-06')).toEqual({ month: '2025-06', calls: 1 });
+    const results = await Promise.all(Array.from({ length: 20 }, () => store.addChannelCall('other', '2025-06')));
+    expect(results.map((r) => r.calls).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await store.getChannelState('other')).toEqual({ month: '2025-06', calls: 20 });
+  });
+
   it("counts the assistant's use per month: zero for an unknown month, tokens and calls added, months apart", async () => {
     const store = await open(createClock().now);
     expect(await store.getAssistantUsage('2025-05')).toEqual({ tokens: 0, calls: 0 });

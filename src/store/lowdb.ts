@@ -71,7 +71,7 @@ import {
 } from './lowdb-files';
 import { isImportedFrameworkId } from '../core/framework-record';
 import type { FrameworkInput } from '../core/framework/schema';
-import { BrokenEvaluationError, type AuditEntry, type BrokenEvaluation, type EvaluationRecord, type FrameworkRecord, type FrameworkHead, type OverviewBinding, type Store, type StoredChatDraft, type StoredFile } from './port';
+import { BrokenEvaluationError, callCountOf, type AuditEntry, type BrokenEvaluation, type EvaluationRecord, type FrameworkRecord, type FrameworkHead, type OverviewBinding, type Store, type StoredChatDraft, type StoredFile } from './port';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkHeadOf, frameworkKey, toDraftKey, isSafeId, pageOfIds } from './shared';
 
 export { DataDirLockedError } from './lowdb-lock';
@@ -719,6 +719,13 @@ export async function openLowdbStore(dataDir: string, options: LowdbStoreOptions
     async setChannelState(key, value) {
       assertWritable();
       await changeEntry(channelState, channelsFile, key, value === undefined ? undefined : copyRecord(value));
+    },
+    async addChannelCall(key, month) {
+      assertWritable();
+      // Read and set with no await between: counts in this process never lose one another.
+      const after = { month, calls: callCountOf(channelState.get(key), month).calls + 1 };
+      await changeEntry(channelState, channelsFile, key, after);
+      return { ...after };
     },
     // The assistant's monthly use lives in channels.json beside the channels' state (one small entry a month).
     async getAssistantUsage(month) {

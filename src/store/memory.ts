@@ -4,7 +4,7 @@
  *
  * @example const store = createMemoryStore(); await store.createEvaluation(rec)
  */
-import type { AuditEntry, EvaluationRecord, FrameworkRecord, InboxOrder, OverviewBinding, Store, StoredChatDraft, StoredFile } from './port';
+import { callCountOf, type AuditEntry, type EvaluationRecord, type FrameworkRecord, type InboxOrder, type OverviewBinding, type Store, type StoredChatDraft, type StoredFile } from './port';
 import { MessageLogState, type LogLine } from './message-log';
 import { assertFrameworkId, assertSafeId, compareByCreation, copyRecord, createFileId, createKeyedQueue, frameworkHeadOf, frameworkKey, toDraftKey, isSafeId, pageOfIds } from './shared';
 
@@ -179,6 +179,11 @@ export function createMemoryStore(options: StoreOptions = {}): Store & InboxOrde
     async setChannelState(key, value) {
       if (value === undefined) channelState.delete(key);
       else channelState.set(key, copyRecord(value));
+    },
+    async addChannelCall(key, month) {
+      const after = { month, calls: callCountOf(channelState.get(key), month).calls + 1 };
+      channelState.set(key, { ...after });
+      return after;
     },
     async getAssistantUsage(month) {
       return { ...(assistantUsage.get(month) ?? { tokens: 0, calls: 0 }) };

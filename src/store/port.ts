@@ -102,6 +102,23 @@ export interface ChannelStateStore {
   getChannelState(key: string): Promise<Record<string, unknown> | undefined>;
   /** Replaces the state of `key`; undefined deletes it. */
   setChannelState(key: string, value: Record<string, unknown> | undefined): Promise<void>;
+  /**
+   * Counts one call in `key`'s state `{ month, calls }`, atomically across instances (a new month starts
+   * at one); durable before resolving, and resolves to the count after it.
+   */
+  addChannelCall(key: string, month: string): Promise<ChannelCallCount>;
+}
+
+/** A channel's count of platform calls in a month (`YYYY-MM`), kept as its state. */
+export interface ChannelCallCount {
+  month: string;
+  calls: number;
+}
+
+/** The count in a channel state value: zero when it is of another month or not a count. */
+export function callCountOf(value: Record<string, unknown> | undefined, month: string): ChannelCallCount {
+  const calls = value && value['month'] === month && typeof value['calls'] === 'number' ? value['calls'] : 0;
+  return { month, calls };
 }
 
 /**

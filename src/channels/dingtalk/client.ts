@@ -10,9 +10,10 @@
  * const client = createDingTalkClient({ appKey, appSecret, robotCode, apiBase, oapiBase, store, logger, now })
  * await client.sendToGroup('cid…', { msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title, text }) })
  */
+import { createSingleFlight } from '../../lib/single-flight';
 import { SendError } from '../adapter';
 import type { Logger } from '../../app/ports';
-import type { ChannelStateStore } from '../../store/port';
+import { callCountOf, type ChannelStateStore } from '../../store/port';
 
 /**
  * Where the month's OpenAPI calls are counted in channel state: `{ month: 'YYYY-MM', calls }` (China's
@@ -121,7 +122,9 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
 
   // --- the access token -------------------------------------------------------------------------
   let token: { value: string; renewAt: number } | undefined;
-  let fetching: Promise<string> | undefined;
+  const background = options.backgroundWork ?? true;
+  // Concurrent callers share one fetch, but not Workers invocations (see createSingleFlight).
+  const once = createSingleFlight(background);
 
   /** https://open.dingtalk.com/document/development/obtain-the-access-token-of-an-internal-app */
   async function fetchToken(): Promise<string> {
@@ -140,8 +143,7 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
 
   function accessToken(): Promise<string> {
     if (token && now().getTime() < token.renewAt) return Promise.resolve(token.value);
-    fetching ??= fetchToken().finally(() => (fetching = undefined));
-    return fetching;
+    return once('accessToken', fetchToken);
   }
 
   // --- counting OpenAPI calls -------------------------------------------------------------------
@@ -150,7 +152,6 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
   let dirty = false;
   let flushTimer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
-  const background = options.backgroundWork ?? true;
   /** The writes of the count, one after another, so an older count never overwrites a newer one. */
   let writing: Promise<void> = Promise.resolve();
   const monthOf = quotaMonth;
@@ -173,6 +174,7 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
    * https://open.dingtalk.com/document/development/how-to-process-api-throttling-on-the-dingtalk-server
    */
   async function countCall(api: string): Promise<void> {
+    if (!background) return countCallNow(api);
     await loadCount();
     const month = monthOf(now());
     if (count!.month !== month) count = { month, calls: 0 };
@@ -188,6 +190,19 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
         void flushQuota();
       }, flushMs);
       flushTimer.unref?.();
+    }
+  }
+
+  /**
+   * Without background work (Workers): each call counted in the store at once, atomically (several
+   * isolates count at the same time), and nothing kept in memory between invocations.
+   */
+  async function countCallNow(api: string): Promise<void> {
+    try {
+      const after = await store.addChannelCall(DINGTALK_QUOTA_STATE_KEY, monthOf(now()));
+      logger.info('dingtalk openapi call', { api, month: after.month, calls: after.calls });
+    } catch (err) {
+      logger.error('dingtalk quota count not saved', { error: err instanceof Error ? err.name : typeof err });
     }
   }
 
@@ -339,6 +354,10 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
     },
 
     async quota() {
+      if (!background) {
+        // Workers: as stored now (nothing kept between invocations).
+        return callCountOf(await store.getChannelState(DINGTALK_QUOTA_STATE_KEY), monthOf(now()));
+      }
       await loadCount();
       const month = monthOf(now());
       return count!.month === month ? { ...count! } : { month, calls: 0 };

@@ -22,6 +22,7 @@
  * await api.createMessage({ receiveIdType: 'chat_id', receiveId: 'oc_…', msgType: 'text', content: '{"text":"hi"}', uuid })
  */
 import { createHash } from 'node:crypto';
+import { createSingleFlight } from '../../lib/single-flight';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { SendError } from '../adapter';
 
@@ -100,6 +101,8 @@ export interface FeishuApiOptions {
   logger: Logger;
   timeoutMs?: number;
   now?: () => number;
+  /** Concurrent token fetches share one call (default true; false on Workers, see `createSingleFlight`). */
+  shareCalls?: boolean;
 }
 
 /** An SDK HTTP instance: the SDK's default (which unwraps response bodies) with a timeout on every call. */
@@ -156,12 +159,12 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
   });
 
   let token: { value: string; expiresAt: number } | undefined;
-  let fetching: Promise<string> | undefined;
+  const once = createSingleFlight(options.shareCalls ?? true);
 
   /** The app's tenant token: cached until shortly before it expires; one fetch however many wait. */
   function tenantToken(): Promise<string> {
     if (token && token.expiresAt > now()) return Promise.resolve(token.value);
-    fetching ??= (async () => {
+    return once('tenant_access_token', async () => {
       try {
         const res = await client.request<{ code?: number; msg?: string; tenant_access_token?: string; expire?: number }>({
           method: 'POST',
@@ -176,11 +179,8 @@ export function createFeishuApi(options: FeishuApiOptions): FeishuApi {
         return token.value;
       } catch (err) {
         throw toApiError('tenant_access_token', err);
-      } finally {
-        fetching = undefined;
       }
-    })();
-    return fetching;
+    });
   }
 
   /** Forgets a token Feishu called invalid (unless a newer one replaced it meanwhile). */

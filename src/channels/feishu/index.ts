@@ -19,6 +19,7 @@
  * const feishu = createFeishuChannel({ appId, appSecret, verificationToken, encryptKey, baseUrl, mode: 'webhook', timestampWindowSeconds: 3600, store, logger })
  * const pipeline = createDefaultPipeline({ store, bot, config, logger, channels: [feishu] })
  */
+import { createSingleFlight } from '../../lib/single-flight';
 import { describeError, type Logger } from '../../app/ports';
 import { feishuText } from '../../core/locale/zh-CN';
 import type { Delivery, InboundMessage, PressFeedback } from '../../core/messages';
@@ -78,30 +79,30 @@ export function createFeishuChannel(options: FeishuChannelOptions): ChannelAdapt
   const { appId, verificationToken, encryptKey, store, logger, timestampWindowSeconds } = options;
   const now = options.now ?? (() => new Date());
   const background = options.backgroundWork ?? true;
-  const api: FeishuApi = createFeishuApi({ appId: options.appId, appSecret: options.appSecret, baseUrl: options.baseUrl, logger, now: () => now().getTime() });
+  const api: FeishuApi = createFeishuApi({ appId: options.appId, appSecret: options.appSecret, baseUrl: options.baseUrl, logger, now: () => now().getTime(), shareCalls: background });
+  // Lookups in flight are shared by concurrent callers, but not between Workers invocations (see createSingleFlight).
+  const once = createSingleFlight(background);
 
   // The bot's own open_id, fetched once (in the background: never on the acknowledgement's path).
   let identity: { openId: string; name?: string } | undefined;
-  let identityFetch: Promise<typeof identity> | undefined;
   let identityFailedAt = -Infinity;
   function loadIdentity(): Promise<typeof identity> {
     if (identity) return Promise.resolve(identity);
     if (now().getTime() - identityFailedAt < IDENTITY_RETRY_MS) return Promise.resolve(undefined);
-    identityFetch ??= api
-      .botInfo()
-      .then((info) => (identity = info))
-      .catch((err: unknown) => {
-        identityFailedAt = now().getTime();
-        logger.error('feishu bot info failed', { detail: err instanceof Error ? err.message : typeof err });
-        return undefined;
-      })
-      .finally(() => (identityFetch = undefined));
-    return identityFetch;
+    return once('bot info', () =>
+      api
+        .botInfo()
+        .then((info) => (identity = info))
+        .catch((err: unknown) => {
+          identityFailedAt = now().getTime();
+          logger.error('feishu bot info failed', { detail: err instanceof Error ? err.message : typeof err });
+          return undefined;
+        }),
+    );
   }
 
   // Display names by open_id: from mentions in events and from the contact API.
   const names = new Map<string, { name?: string; until: number }>();
-  const nameLookups = new Map<string, Promise<string | undefined>>();
   function learnName(openId: string, name: string, ttl = NAME_TTL_MS): void {
     names.delete(openId);
     names.set(openId, { name, until: now().getTime() + ttl });
@@ -113,9 +114,8 @@ export function createFeishuChannel(options: FeishuChannelOptions): ChannelAdapt
   function lookupName(openId: string): Promise<string | undefined> {
     const hit = names.get(openId);
     if (hit && hit.until > now().getTime()) return Promise.resolve(hit.name);
-    let p = nameLookups.get(openId);
-    if (!p) {
-      p = api
+    return once(`name ${openId}`, () =>
+      api
         .userName(openId, NAME_TIMEOUT_MS)
         .then((name) => {
           if (name) learnName(openId, name);
@@ -126,11 +126,8 @@ export function createFeishuChannel(options: FeishuChannelOptions): ChannelAdapt
           names.set(openId, { ...(hit?.name ? { name: hit.name } : {}), until: now().getTime() + NAME_RETRY_MS });
           logger.info('feishu name lookup failed', { code: err instanceof FeishuApiError ? err.code : undefined });
           return hit?.name;
-        })
-        .finally(() => nameLookups.delete(openId));
-      nameLookups.set(openId, p);
-    }
-    return p;
+        }),
+    );
   }
 
   // Known before the first group message, as a rule (a message that comes first is handled in `prepare`).

@@ -11,8 +11,9 @@
  *   Why a lease row rather than a Durable Object per chat: the order only has to hold while an event is
  *   processed, and the events, answers and lease all live in D1 already; a Durable Object would add a
  *   second place for state, a second billing item and a class migration for the same guarantee.
- * - `scheduled`: the Cron Trigger (every minute). `runDueReminders(now)` claims each reminder slot in D1
- *   before recording its message, so two overlapping runs never send one twice; expired chat drafts
+ * - `scheduled`: the Cron Trigger (every minute). Each run has a pipeline of its own (nothing shared in
+ *   memory with another invocation); `runDueReminders(now)` claims each reminder slot in D1 before
+ *   recording its message, so two overlapping runs never send one twice; expired chat drafts
  *   are deleted; and `sweep` takes up events and replies left behind by an isolate that ended.
  *
  * Without the Queue binding the webhook drains the chat in `waitUntil` (fine for a few units). What
@@ -27,11 +28,12 @@ import { createBot, deleteExpiredChatDrafts } from '../../app/bot';
 import { runImportJob } from '../../app/import-job';
 import { DEFAULT_WORKBOOK_LIMITS, type WorkbookLimits } from '../../core/import/limits';
 import type { Pipeline } from '../../app/pipeline';
+import type { InboxEntry } from '../../core/messages';
 import { createConsoleLogger, describeError, type Logger } from '../../app/ports';
 import { createReminders, type Reminders } from '../../app/reminders';
 import { createPlatformChannels } from '../../channels/registry';
 import { serverText as T } from '../../core/locale/zh-CN';
-import { createServedApp } from '../../server/app';
+import { createDefaultPipeline, createServedApp } from '../../server/app';
 import { createStoredSessions } from '../../server/sessions';
 import { createD1Executor } from '../../store/sql/d1';
 import { schemaReady } from '../../store/sql/migrations';
@@ -57,7 +59,13 @@ export const WORKERS_WORKBOOK_LIMITS: Readonly<WorkbookLimits> = Object.freeze({
 interface Runtime {
   app: Hono;
   pipeline: Pipeline;
-  reminders: Reminders;
+  /**
+   * A pipeline of its own, over the same store and channels, for one Cron Trigger run, and its reminders.
+   * In workerd an invocation that waits for another invocation's work (a chat's send chain, the
+   * isolate-wide idle()) counts as hung and is cancelled (reported as exceededCpu): overlapping runs in one
+   * isolate share nothing in memory, and the reminder slots claimed in D1 keep them from sending twice.
+   */
+  forRun(): { pipeline: Pipeline; reminders: Reminders };
   /** ADMIN_TOKEN is not set: the console and API answer 503 saying so. */
   adminTokenMissing: boolean;
   deleteDrafts(now: Date): Promise<number>;
@@ -97,28 +105,32 @@ async function build(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready
   // Nothing may outlive the request that started it here: no fetches ahead of need.
   const channels = createPlatformChannels(config, { store, logger, backgroundWork: false });
   const inbox = env.INBOX;
+  const pipelineOptions = {
+    retry: { inProcessAttempts: SEND_ATTEMPTS_PER_INVOCATION },
+    // The Queue when bound; else false: the chat is drained in this request's waitUntil.
+    handOff: async (entry: InboxEntry) => {
+      if (!inbox) return false;
+      await inbox.send({ channel: entry.channel as InboxMessage['channel'], chatId: entry.message.chatId });
+      return true;
+    },
+  };
   const { app, pipeline } = createServedApp({
     store,
     bot,
     config,
     logger,
     channels,
-    pipelineOptions: {
-      retry: { inProcessAttempts: SEND_ATTEMPTS_PER_INVOCATION },
-      // The Queue when bound; else false: the chat is drained in this request's waitUntil.
-      handOff: async (entry) => {
-        if (!inbox) return false;
-        await inbox.send({ channel: entry.channel as InboxMessage['channel'], chatId: entry.message.chatId });
-        return true;
-      },
-    },
+    pipelineOptions,
     // The client's address as Cloudflare saw it (for the limit on wrong tokens); never loopback here.
     remoteAddress: (c) => c.req.header('cf-connecting-ip') ?? undefined,
     sessions: createStoredSessions({ state: store, now: () => Date.now() }),
     runImport: (job) => runImportJob({ ...job, limits: WORKERS_WORKBOOK_LIMITS }),
   });
-  const reminders = createReminders({ store, pipeline, logger });
-  return { app, pipeline, reminders, adminTokenMissing: read.adminTokenMissing, deleteDrafts: (now) => deleteExpiredChatDrafts(store, now) };
+  const forRun = () => {
+    const own = createDefaultPipeline({ store, bot, config, logger, channels, options: pipelineOptions });
+    return { pipeline: own, reminders: createReminders({ store, pipeline: own, logger }) };
+  };
+  return { app, pipeline, forRun, adminTokenMissing: read.adminTokenMissing, deleteDrafts: (now) => deleteExpiredChatDrafts(store, now) };
 }
 
 /** The app of a deployment that cannot run: says what is missing, by name. */
@@ -196,19 +208,21 @@ const handler = {
       return;
     }
     const now = new Date(controller.scheduledTime);
+    const run = rt.forRun();
     // Awaited (not waitUntil): the run is the invocation, and a local `/__scheduled` answers when it is done.
     try {
-      await rt.reminders.runDueReminders(now);
+      await run.reminders.runDueReminders(now);
     } catch (err) {
       logger.error('reminder run failed', describeError(err));
     }
     try {
       await rt.deleteDrafts(now);
-      await rt.pipeline.sweep(SWEEP_AFTER_MS);
+      await run.pipeline.sweep(SWEEP_AFTER_MS);
     } catch (err) {
       logger.error('housekeeping failed', describeError(err));
     }
-    await rt.pipeline.idle();
+    await run.pipeline.idle();
+    run.pipeline.close();
   },
 };
 

@@ -26,6 +26,7 @@ import type { ChannelId, Delivery, InboxEntry } from '../../core/messages';
 import type { StoreOptions } from '../memory';
 import {
   BrokenEvaluationError,
+  callCountOf,
   StoreWriteError,
   type AuditEntry,
   type EvaluationRecord,
@@ -416,6 +417,26 @@ export function createSqlStore(exec: SqlExecutor, options: SqlStoreOptions = {})
     async getAssistantUsage(month) {
       const row = (await exec.all<{ tokens: number; calls: number }>('SELECT tokens, calls FROM assistant_usage WHERE month = ?', [month]))[0];
       return { tokens: Number(row?.tokens ?? 0), calls: Number(row?.calls ?? 0) };
+    },
+    async addChannelCall(key, month) {
+      // One transaction: the increment (a new month starts again at one) and the read of its result.
+      const first = JSON.stringify({ month, calls: 1 });
+      const [, read] = await exec
+        .batch([
+          {
+            sql:
+              'INSERT INTO channel_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = CASE ' +
+              "WHEN json_extract(channel_state.value, '$.month') = ? AND json_type(channel_state.value, '$.calls') = 'integer' " +
+              "THEN json_object('month', ?, 'calls', json_extract(channel_state.value, '$.calls') + 1) ELSE excluded.value END",
+            params: [key, first, month, month],
+          },
+          { sql: 'SELECT value FROM channel_state WHERE key = ?', params: [key] },
+        ])
+        .catch((err: unknown) => {
+          throw toStoreWriteError(err, `channel call count "${key}"`);
+        });
+      const row = read!.rows[0] as { value: string } | undefined;
+      return callCountOf(row ? (JSON.parse(row.value) as Record<string, unknown>) : undefined, month);
     },
     async addAssistantUsage(month, tokens) {
       // One transaction: the increment and the read of its result (instances add to the same row).
