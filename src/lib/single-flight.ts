@@ -2,10 +2,11 @@
  * One call for concurrent callers of the same key (a token fetch, a name lookup), or, when sharing is
  * off, a call per caller.
  *
- * Sharing is off on Workers: there an invocation that waits for a promise only another invocation's I/O
- * will settle has nothing of its own pending, and workerd cancels it as hung ("A hanging Promise was
- * canceled", https://developers.cloudflare.com/workers/observability/errors/). Each invocation then
- * makes its own call; what a call learnt (a cached token) is still shared.
+ * Sharing is off on Workers: a call's I/O belongs to the invocation that started it, and when that one
+ * ends first (its client went away, its handler returned) the call never settles; an invocation waiting
+ * for it is cancelled as hung ("A hanging Promise was canceled",
+ * https://developers.cloudflare.com/workers/observability/errors/). Each invocation then makes its own
+ * call; what a call learnt (a cached token) is still shared.
  */
 export type SingleFlight = <T>(key: string, call: () => Promise<T>) => Promise<T>;
 

@@ -61,9 +61,10 @@ interface Runtime {
   pipeline: Pipeline;
   /**
    * A pipeline of its own, over the same store and channels, for one Cron Trigger run, and its reminders.
-   * In workerd an invocation that waits for another invocation's work (a chat's send chain, the
-   * isolate-wide idle()) counts as hung and is cancelled (reported as exceededCpu): overlapping runs in one
-   * isolate share nothing in memory, and the reminder slots claimed in D1 keep them from sending twice.
+   * In workerd, work one invocation chains onto another's (the reminder runs queued one after another,
+   * the isolate-wide idle()) is dropped when that other one ends, and the waiting run is cancelled as
+   * hung (`wrangler dev` reports exceededCpu): overlapping runs in one isolate share nothing in memory,
+   * and the reminder slots claimed in D1 keep them from sending twice.
    */
   forRun(): { pipeline: Pipeline; reminders: Reminders };
   /** ADMIN_TOKEN is not set: the console and API answer 503 saying so. */
@@ -78,20 +79,22 @@ interface Unready {
   schema: boolean;
 }
 
-// The env object is the same for every request of an isolate: the runtime is built once per env.
-const runtimes = new WeakMap<object, Promise<Runtime | Unready>>();
+// The env object is the same for every request of an isolate: the runtime is kept once built. A build
+// in progress is not shared: its D1 reads belong to the invocation that started it, and if that one ended
+// first (its client went away) a waiting invocation would hang, and every later one with it. Concurrent
+// cold invocations each build their own; the first one done is kept. Not kept when unready: a migration
+// applied or a secret set takes effect on the next request.
+const runtimes = new WeakMap<object, Runtime>();
 
-function runtimeOf(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready> {
-  let r = runtimes.get(env);
-  if (!r) {
-    r = build(env, logger);
-    runtimes.set(env, r);
-    // Not cached when unready: a migration applied or a secret set takes effect on the next request.
-    void r.then((x) => {
-      if (!('app' in x)) runtimes.delete(env);
-    });
-  }
-  return r;
+async function runtimeOf(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready> {
+  const kept = runtimes.get(env);
+  if (kept) return kept;
+  const built = await build(env, logger);
+  if (!('app' in built)) return built;
+  const first = runtimes.get(env);
+  if (first) return first;
+  runtimes.set(env, built);
+  return built;
 }
 
 async function build(env: WorkersEnv, logger: Logger): Promise<Runtime | Unready> {
