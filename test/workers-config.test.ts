@@ -83,7 +83,7 @@ describe('a misconfigured deployment on Workers', () => {
     // invocation's build of the app, which workerd would cancel as hung).
     const cold = await Promise.all(Array.from({ length: 6 }, () => getAgain(`${unmigrated.baseUrl}/healthz`)));
     for (const health of cold) {
-      const body = (await health.text()) ;
+      const body = await health.text();
       // Ready now, but without ADMIN_TOKEN: the console and API are shut, and that is said by name.
       expect({ status: health.status, body }).toMatchObject({ status: 503, body: expect.stringContaining('"missing":["ADMIN_TOKEN"]') });
     }
