@@ -159,7 +159,7 @@ export function createDingTalkClient(options: DingTalkClientOptions): DingTalkCl
   function loadCount(): Promise<void> {
     loading ??= store.getChannelState(DINGTALK_QUOTA_STATE_KEY).then(
       (v) => {
-        count = v && typeof v['month'] === 'string' && typeof v['calls'] === 'number' ? { month: v['month'], calls: v['calls'] } : { month: monthOf(now()), calls: 0 };
+        count = callCountOf(v, monthOf(now()));
       },
       () => {
         count = { month: monthOf(now()), calls: 0 };
